@@ -1,0 +1,57 @@
+// frame: one Cap'n Proto message in flat-array form, held in word-aligned
+// memory. It is the unit actors send to each other and the payload the log
+// stores, so the bytes an actor sends are the bytes the log keeps.
+//
+// Value type: copyable, comparable byte for byte. A frame made by `from_bytes`
+// has been copied into aligned storage (capnp readers require 8-byte alignment;
+// RocksDB values and network buffers do not guarantee it).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <capnp/message.h>
+
+#include "engine/result.hpp"
+
+namespace baton {
+
+class frame {
+public:
+  frame() = default;
+
+  /// Serialises `builder` (segment table included).
+  static frame from(capnp::MessageBuilder& builder);
+
+  /// Copies `bytes` into aligned storage. Fails with ec::corruption when the
+  /// size is not a whole number of words; the content is checked when read.
+  static result<frame> from_bytes(std::span<const std::byte> bytes);
+
+  /// The message as words, for capnp::FlatArrayMessageReader. Valid while
+  /// this frame lives and is not modified.
+  kj::ArrayPtr<const capnp::word> words() const;
+
+  /// The message as bytes.
+  std::span<const std::byte> bytes() const;
+
+  size_t size_bytes() const noexcept {
+    return words_.size() * sizeof(uint64_t);
+  }
+
+  bool empty() const noexcept {
+    return words_.empty();
+  }
+
+  friend bool operator==(const frame&, const frame&) = default;
+
+private:
+  std::vector<uint64_t> words_;
+};
+
+/// Reader limits used for every frame Baton decodes: 64 MiB traversal (a
+/// PTY chunk is bounded far below that) and the default nesting limit.
+capnp::ReaderOptions frame_reader_options();
+
+} // namespace baton
