@@ -17,13 +17,15 @@ function(baton_add_library name)
   baton_set_warnings(${name})
 endfunction()
 
-# baton_add_test(<file.cpp> LIBS <libs...>): one Catch2 executable per test file.
+# baton_add_test(<file.cpp> LIBS <libs...>): one Catch2 executable per test
+# file, named after its path below tests/.
 function(baton_add_test file)
   cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
-  get_filename_component(stem ${file} NAME_WE)
-  get_filename_component(dir ${file} DIRECTORY)
-  get_filename_component(module ${dir} NAME)
-  set(target "${module}_${stem}")
+  # tests/engine/terminal/screen_test.cpp -> engine_terminal_screen_test
+  file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR}/tests
+       ${CMAKE_CURRENT_SOURCE_DIR}/${file})
+  string(REGEX REPLACE "\\.cpp$" "" rel ${rel})
+  string(REPLACE "/" "_" target ${rel})
   add_executable(${target} ${file})
   target_link_libraries(${target} PRIVATE baton_test_main ${ARG_LIBS})
   baton_set_warnings(${target})
