@@ -1,0 +1,13 @@
+// The baton subcommands. Each `add_*` registers one subcommand on `app`; when
+// the user picks it, its callback runs the command and stores the process exit
+// code in `exit_code`: 0 success, 1 the job failed, 2 bad usage.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace baton::cli {
+
+void add_log_command(CLI::App& app, int& exit_code);
+void add_demo_command(CLI::App& app, int& exit_code);
+
+} // namespace baton::cli

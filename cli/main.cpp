@@ -1,0 +1,28 @@
+// baton: the composition root. Parses the command line and hands over to a
+// subcommand; owns nothing else yet.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"baton: runs teams of AI coding agents in terminals and records "
+               "everything they do in a replayable event log"};
+  app.require_subcommand(1);
+  int exit_code = 0;
+  baton::cli::add_log_command(app, exit_code);
+  baton::cli::add_demo_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    static_cast<void>(app.exit(e));
+    return 2;
+  }
+  return exit_code;
+}
