@@ -11,6 +11,7 @@
 #include "storage/event_codec.hpp"
 
 #include <cstring>
+#include <vector>
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
@@ -60,6 +61,24 @@ void set_id(capnp::Data::Builder (schema::Envelope::Builder::*init)(unsigned),
   std::memcpy(data.begin(), id.bytes.data(), 16);
 }
 
+/// Cap'n Proto's flat-array form (what messageToFlatArray produces), written
+/// into `out`: segment count - 1, each segment's size in words, padding to a
+/// word, then the segments.
+void append_flat(kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments,
+                 std::string& out) {
+  auto table_words = segments.size() / 2 + 1;
+  auto at = out.size();
+  out.append(table_words * 8, '\0');
+  put_u32le(out.data() + at, static_cast<uint32_t>(segments.size() - 1));
+  for (size_t i = 0; i < segments.size(); ++i)
+    put_u32le(out.data() + at + 4 + 4 * i,
+              static_cast<uint32_t>(segments[i].size()));
+  for (auto segment : segments) {
+    auto bytes = segment.asBytes();
+    out.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  }
+}
+
 void seal(std::string& out, size_t header_at) {
   auto sum = checksum(out.data() + header_at + 4, out.size() - header_at - 4);
   put_u32le(out.data() + header_at, sum);
@@ -74,8 +93,16 @@ result<void> encode_event(std::string_view stream, uint64_t sequence,
     capnp::FlatArrayMessageReader payload{event.payload.words(),
                                           frame_reader_options()};
     auto root = payload.getRoot<schema::Event>();
-    auto hint = event.payload.words().size() + 24 + stream.size() / 8;
-    capnp::MallocMessageBuilder builder{static_cast<unsigned>(hint)};
+    // Build in a reused, zeroed scratch segment and write the flat form
+    // straight into `out`: no allocation for an envelope that fits. The
+    // builder's destructor re-zeroes what it used, keeping the scratch
+    // ready for the next event.
+    thread_local std::vector<capnp::word> scratch(1024); // zeroed
+    auto need = event.payload.words().size() + 24 + stream.size() / 8;
+    if (scratch.size() < need)
+      scratch.assign(need * 2, capnp::word{});
+    capnp::MallocMessageBuilder builder{
+      kj::ArrayPtr<capnp::word>{scratch.data(), scratch.size()}};
     auto env = builder.initRoot<schema::Envelope>();
     env.setStream({stream.data(), stream.size()});
     env.setSequence(sequence);
@@ -90,9 +117,7 @@ result<void> encode_event(std::string_view stream, uint64_t sequence,
     env.setEvent(root);
     auto header_at = out.size();
     out.append(4, '\0');
-    auto flat = capnp::messageToFlatArray(builder);
-    auto bytes = flat.asChars();
-    out.append(bytes.begin(), bytes.size());
+    append_flat(builder.getSegmentsForOutput(), out);
     seal(out, header_at);
     return {};
   } catch (const kj::Exception& e) {

@@ -21,6 +21,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -76,9 +77,20 @@ struct id_location {
   uint64_t position;
 };
 
+// Events and positions arrive in key order per stream (resp. globally), so
+// memtable inserts keep a hint per prefix instead of searching the skiplist.
 rocksdb::ColumnFamilyOptions events_cf_options() {
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = 64 << 20;
+  cf.memtable_insert_with_hint_prefix_extractor.reset(
+    rocksdb::NewFixedPrefixTransform(4));
+  return cf;
+}
+
+rocksdb::ColumnFamilyOptions positions_cf_options() {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.memtable_insert_with_hint_prefix_extractor.reset(
+    rocksdb::NewFixedPrefixTransform(0));
   return cf;
 }
 
@@ -98,7 +110,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
   return {
     {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{}},
     {cf_events, events_cf_options()},
-    {cf_positions, rocksdb::ColumnFamilyOptions{}},
+    {cf_positions, positions_cf_options()},
     {cf_ids, ids_cf_options()},
     {cf_snapshots, rocksdb::ColumnFamilyOptions{}},
   };
@@ -157,6 +169,7 @@ private:
   result<void> open_db(bool fresh);
   result<void> check_format(bool fresh);
   result<void> load_state();
+  result<uint64_t> last_sequence(uint32_t stream_id) const;
 
   // -- writing ---------------------------------------------------------------
   result<void> writable() const;
@@ -245,6 +258,8 @@ result<void> event_log::impl::open_db(bool fresh) {
   db_opts.create_missing_column_families = fresh;
   db_opts.max_background_jobs = 2;
   db_opts.bytes_per_sync = 1 << 20;
+  // One leader writes at a time anyway; this lets inserts use hints.
+  db_opts.allow_concurrent_memtable_write = false;
   if (opts_.env != nullptr)
     db_opts.env = opts_.env;
   auto cfs = descriptors();
@@ -320,6 +335,19 @@ result<void> event_log::impl::check_format(bool fresh) {
   return {};
 }
 
+result<uint64_t> event_log::impl::last_sequence(uint32_t stream_id) const {
+  std::unique_ptr<rocksdb::Iterator> it{
+    db_->NewIterator(rocksdb::ReadOptions{}, events_)};
+  it->SeekForPrev(event_key(stream_id, UINT64_MAX));
+  if (!it->status().ok())
+    return from_status(it->status(), "cannot read the events of stream id "
+                                       + std::to_string(stream_id));
+  if (!it->Valid() || it->key().size() != 12
+      || get_u32(it->key().data()) != stream_id)
+    return uint64_t{0};
+  return get_u64(it->key().data() + 4);
+}
+
 result<void> event_log::impl::load_state() {
   std::map<std::string, stream_state, std::less<>> streams;
   std::unordered_map<uint32_t, std::string> names;
@@ -337,6 +365,10 @@ result<void> event_log::impl::load_state() {
                                      + dir_ + " is damaged"};
     stream_state st{get_u32(value.data()), get_u64(value.data() + 4),
                     get_u64(value.data() + 12)};
+    if (auto last = last_sequence(st.id); !last)
+      return last.err();
+    else
+      st.highest = std::max(st.highest, *last);
     next_id = std::max(next_id, st.id + 1);
     names[st.id] = name;
     streams.emplace(std::move(name), st);
@@ -550,10 +582,10 @@ void event_log::impl::commit_group(std::vector<writer*>& group) {
                        + "; nothing was written"};
       continue;
     }
-    auto saved = st;
     auto saved_position = b.next_position;
     auto saved_stream_id = b.next_stream_id;
-    if (st.id == 0)
+    bool created = st.id == 0;
+    if (created)
       st.id = b.next_stream_id++;
     b.batch.SetSavePoint();
     append_result r;
@@ -579,14 +611,17 @@ void event_log::impl::commit_group(std::vector<writer*>& group) {
       static_cast<void>(b.batch.RollbackToSavePoint());
       b.next_position = saved_position;
       b.next_stream_id = saved_stream_id;
-      static_cast<void>(saved);
       continue;
     }
     static_cast<void>(b.batch.PopSavePoint());
-    put_stream_meta(b.batch, w->stream, st);
+    // A stream's row is written when it is created and when its events are
+    // deleted; its version is otherwise recovered from its last key on open.
+    if (created)
+      put_stream_meta(b.batch, w->stream, st);
     b.touched[std::string{w->stream}] = st;
-    for (auto& [key, loc] : added)
-      b.group_ids.emplace(key, loc);
+    if (group.size() > 1)
+      for (auto& [key, loc] : added)
+        b.group_ids.emplace(key, loc);
     r.last_sequence = st.highest;
     r.last_position = b.next_position - 1;
     w->out = r;
@@ -759,12 +794,17 @@ result<uint64_t> event_log::impl::read_all(uint64_t from, uint64_t max,
   if (max == 0)
     return uint64_t{0};
   from = std::max(from, uint64_t{1});
-  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  // One snapshot for the index and the events, so a concurrent append or
+  // deletion cannot make them disagree. A read-only (secondary) instance has
+  // no snapshots, but its view only changes in refresh().
+  const rocksdb::Snapshot* snap =
+    opts_.read_only ? nullptr : db_->GetSnapshot();
   struct release {
     rocksdb::DB& db;
     const rocksdb::Snapshot* s;
     ~release() {
-      db.ReleaseSnapshot(s);
+      if (s != nullptr)
+        db.ReleaseSnapshot(s);
     }
   } releaser{*db_, snap};
   rocksdb::ReadOptions ro;
