@@ -1,6 +1,7 @@
 // baton demo [--db DIR] [--durability MODE]: records a short sample run — an
 // orchestrator and two workers exchanging protocol lines — into a fresh log
 // through the real event log, then prints it back as `baton log` would.
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -91,6 +92,9 @@ int run_demo(const demo_args& args) {
     storage::new_event ev;
     ev.id = event_id::from_parts(0xba7011, ++n);
     ev.logical_time = static_cast<uint64_t>(s.seconds * 1e6);
+    ev.wall_time = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
     ev.payload = encode(s);
     auto r = (*log)->append(s.stream, storage::expected_version::any(),
                             {&ev, 1});
