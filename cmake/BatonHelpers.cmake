@@ -30,6 +30,7 @@ function(baton_add_test file)
   target_link_libraries(${target} PRIVATE baton_test_main ${ARG_LIBS})
   baton_set_warnings(${target})
   catch_discover_tests(${target}
+    TEST_PREFIX "${target}: "
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     PROPERTIES ENVIRONMENT "BATON_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()

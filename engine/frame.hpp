@@ -44,6 +44,13 @@ public:
     return words_.empty();
   }
 
+  /// The underlying words, for serializers that carry frames between
+  /// processes or actors (actors/frame_inspect.hpp). Code that builds or reads
+  /// messages uses from()/words() instead.
+  std::vector<uint64_t>& raw_words() noexcept {
+    return words_;
+  }
+
   friend bool operator==(const frame&, const frame&) = default;
 
 private:

@@ -1,0 +1,14 @@
+// The single CAF type-ID block of Baton: every message type and actor handle
+// that crosses an actor boundary is registered here, once.
+#pragma once
+
+#include <caf/type_id.hpp>
+
+#include "actors/frame_inspect.hpp"
+#include "engine/frame.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(baton, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(baton, (baton::frame))
+
+CAF_END_TYPE_ID_BLOCK(baton)
