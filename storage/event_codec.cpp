@@ -3,7 +3,7 @@
 //   event value    := crc:u32le envelope
 //   snapshot value := crc:u32le sequence:u64le logical_time:u64le state
 //
-// `crc` is zlib's CRC-32 of everything after it. `envelope` is a flat-array
+// `crc` is the CRC-32C (Castagnoli) of everything after it. `envelope` is a flat-array
 // Cap'n Proto message (segment table included) whose root is schema::Envelope;
 // `state` is the snapshot writer's own frame. The 4-byte header leaves the
 // message unaligned inside RocksDB's buffers, and RocksDB never promised
@@ -16,17 +16,16 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
-#include <zlib.h>
 
 #include "schema/envelope.capnp.h"
+#include "storage/crc32c.hpp"
 
 namespace baton::storage::detail {
 
 namespace {
 
 uint32_t checksum(const char* data, size_t size) {
-  return static_cast<uint32_t>(
-    crc32(0L, reinterpret_cast<const Bytef*>(data), static_cast<uInt>(size)));
+  return crc32c(data, size);
 }
 
 void put_u32le(char* p, uint32_t x) {
