@@ -21,7 +21,6 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
@@ -77,20 +76,9 @@ struct id_location {
   uint64_t position;
 };
 
-// Events and positions arrive in key order per stream (resp. globally), so
-// memtable inserts keep a hint per prefix instead of searching the skiplist.
 rocksdb::ColumnFamilyOptions events_cf_options() {
   rocksdb::ColumnFamilyOptions cf;
   cf.write_buffer_size = 64 << 20;
-  cf.memtable_insert_with_hint_prefix_extractor.reset(
-    rocksdb::NewFixedPrefixTransform(4));
-  return cf;
-}
-
-rocksdb::ColumnFamilyOptions positions_cf_options() {
-  rocksdb::ColumnFamilyOptions cf;
-  cf.memtable_insert_with_hint_prefix_extractor.reset(
-    rocksdb::NewFixedPrefixTransform(0));
   return cf;
 }
 
@@ -110,10 +98,29 @@ std::vector<rocksdb::ColumnFamilyDescriptor> descriptors() {
   return {
     {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{}},
     {cf_events, events_cf_options()},
-    {cf_positions, positions_cf_options()},
+    {cf_positions, rocksdb::ColumnFamilyOptions{}},
     {cf_ids, ids_cf_options()},
     {cf_snapshots, rocksdb::ColumnFamilyOptions{}},
   };
+}
+
+// True when every entry of `dir` is a file RocksDB creates: what a creation
+// interrupted before CURRENT was written leaves behind.
+bool only_rocksdb_leftovers(const std::string& dir) {
+  std::error_code err;
+  for (auto& entry : fs::directory_iterator{dir, err}) {
+    auto name = entry.path().filename().string();
+    auto starts = [&name](std::string_view p) { return name.rfind(p, 0) == 0; };
+    auto ends = [&name](std::string_view x) {
+      return name.size() >= x.size()
+             && name.compare(name.size() - x.size(), x.size(), x) == 0;
+    };
+    if (!(name == "LOCK" || name == "IDENTITY" || starts("LOG")
+          || starts("OPTIONS-") || starts("MANIFEST-") || ends(".log")
+          || ends(".sst") || ends(".dbtmp")))
+      return false;
+  }
+  return !err;
 }
 
 std::string format_value() {
@@ -168,7 +175,10 @@ private:
   result<bool> check_directory() const;
   result<void> open_db(bool fresh);
   result<void> check_format(bool fresh);
+  bool all_empty() const;
   result<void> load_state();
+  result<bool> empty_database(const rocksdb::DBOptions& db_opts,
+                              const std::vector<std::string>& names);
   result<uint64_t> last_sequence(uint32_t stream_id) const;
 
   // -- writing ---------------------------------------------------------------
@@ -245,11 +255,58 @@ result<bool> event_log::impl::check_directory() const {
       return error{ec::not_found, "no Baton log at " + dir_ + " (empty)"};
     return true;
   }
-  if (!fs::exists(fs::path{dir_} / "CURRENT"))
+  if (fs::exists(fs::path{dir_} / "CURRENT"))
+    return false;
+  if (!only_rocksdb_leftovers(dir_))
     return error{ec::not_a_log,
                  dir_ + " is not a Baton log (it holds other files and no "
                         "database); nothing was changed"};
-  return false;
+  // A creation that was interrupted before RocksDB wrote CURRENT.
+  if (opts_.read_only || !opts_.create_if_missing)
+    return error{ec::not_found, "the creation of the log in " + dir_
+                                  + " was interrupted; open it for writing "
+                                    "to finish it"};
+  return true;
+}
+
+// True when `names` is a subset of Baton's column families: a log whose
+// creation stopped between two column families, or a foreign database.
+namespace {
+
+bool subset_of_ours(const std::vector<std::string>& names) {
+  auto ours = descriptors();
+  for (auto& n : names)
+    if (std::none_of(ours.begin(), ours.end(),
+                     [&n](auto& d) { return d.name == n; }))
+      return false;
+  return true;
+}
+
+} // namespace
+
+// Opens the existing column families read-only and reports whether every one
+// of them is empty: what an interrupted creation leaves behind.
+result<bool> event_log::impl::empty_database(
+  const rocksdb::DBOptions& db_opts, const std::vector<std::string>& names) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (auto& n : names)
+    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions{});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto st = rocksdb::DB::OpenForReadOnly(db_opts, dir_, cfs, &handles, &raw);
+  if (!st.ok())
+    return from_status(st, "cannot inspect the database in " + dir_);
+  std::unique_ptr<rocksdb::DB> db{raw};
+  bool empty = true;
+  for (auto* h : handles) {
+    std::unique_ptr<rocksdb::Iterator> it{
+      db->NewIterator(rocksdb::ReadOptions{}, h)};
+    it->SeekToFirst();
+    empty = empty && !it->Valid();
+  }
+  for (auto* h : handles)
+    static_cast<void>(db->DestroyColumnFamilyHandle(h));
+  return empty;
 }
 
 result<void> event_log::impl::open_db(bool fresh) {
@@ -258,8 +315,6 @@ result<void> event_log::impl::open_db(bool fresh) {
   db_opts.create_missing_column_families = fresh;
   db_opts.max_background_jobs = 2;
   db_opts.bytes_per_sync = 1 << 20;
-  // One leader writes at a time anyway; this lets inserts use hints.
-  db_opts.allow_concurrent_memtable_write = false;
   if (opts_.env != nullptr)
     db_opts.env = opts_.env;
   auto cfs = descriptors();
@@ -268,11 +323,24 @@ result<void> event_log::impl::open_db(bool fresh) {
     auto st = rocksdb::DB::ListColumnFamilies(db_opts, dir_, &names);
     if (!st.ok())
       return from_status(st, "cannot read the database in " + dir_);
-    for (auto& d : cfs)
-      if (std::find(names.begin(), names.end(), d.name) == names.end())
+    auto missing = std::find_if(cfs.begin(), cfs.end(), [&](auto& d) {
+      return std::find(names.begin(), names.end(), d.name) == names.end();
+    });
+    if (missing != cfs.end()) {
+      // Only an interrupted creation is finished; anything else is refused
+      // before it is touched.
+      auto empty = subset_of_ours(names) && !opts_.read_only
+                     ? empty_database(db_opts, names)
+                     : result<bool>{false};
+      if (!empty)
+        return empty.err();
+      if (!*empty)
         return error{ec::not_a_log,
                      dir_ + " holds a RocksDB database that is not a Baton "
-                            "log (no \"" + d.name + "\" column family)"};
+                            "log (no \"" + missing->name
+                       + "\" column family); nothing was changed"};
+      db_opts.create_missing_column_families = true;
+    }
   }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status st;
@@ -305,13 +373,30 @@ result<void> event_log::impl::open_db(bool fresh) {
   return {};
 }
 
+bool event_log::impl::all_empty() const {
+  for (auto* h : handles_) {
+    std::unique_ptr<rocksdb::Iterator> it{
+      db_->NewIterator(rocksdb::ReadOptions{}, h)};
+    it->SeekToFirst();
+    if (it->Valid() || !it->status().ok())
+      return false;
+  }
+  return true;
+}
+
 result<void> event_log::impl::check_format(bool fresh) {
   std::string value;
   auto st = db_->Get(rocksdb::ReadOptions{}, meta_, format_key, &value);
   if (st.IsNotFound()) {
-    if (!fresh)
+    // No marker: a fresh log, a creation interrupted before the marker was
+    // written (then every column family is empty), or something else.
+    if (!fresh && !all_empty())
       return error{ec::not_a_log, dir_ + " holds a RocksDB database without "
                                          "Baton's format marker"};
+    if (opts_.read_only)
+      return error{ec::not_found, "the creation of the log in " + dir_
+                                    + " was interrupted; open it for writing "
+                                      "to finish it"};
     rocksdb::WriteOptions wo;
     wo.sync = true;
     st = db_->Put(wo, meta_, format_key, format_value());
@@ -490,6 +575,21 @@ struct group_builder {
   std::string value;
 };
 
+/// An id that occurs more than once in `events`, if any.
+std::optional<event_id> repeated_id(std::span<const new_event> events) {
+  if (events.size() < 2)
+    return std::nullopt;
+  std::vector<event_id> ids;
+  ids.reserve(events.size());
+  for (auto& e : events)
+    ids.push_back(e.id);
+  std::sort(ids.begin(), ids.end());
+  auto i = std::adjacent_find(ids.begin(), ids.end());
+  if (i == ids.end())
+    return std::nullopt;
+  return *i;
+}
+
 std::string id_key(const event_id& id) {
   return {reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size()};
 }
@@ -544,6 +644,13 @@ void event_log::impl::commit_group(std::vector<writer*>& group) {
     }
     if (w->out)
       continue;
+    if (auto repeated = repeated_id(w->events)) {
+      w->out = error{ec::invalid_argument,
+                     "append to stream " + std::string{w->stream}
+                       + ": event id " + repeated->to_hex()
+                       + " appears twice in one append; nothing was written"};
+      continue;
+    }
     stream_state st;
     if (auto t = b.touched.find(w->stream); t != b.touched.end())
       st = t->second;

@@ -23,9 +23,10 @@ result<recorded_event> recorded_event::decode(std::span<const std::byte> value,
     ev.reader_ = std::make_unique<capnp::FlatArrayMessageReader>(
       words, frame_reader_options());
     ev.envelope_ = ev.reader_->getRoot<schema::Envelope>();
-    // The caller checked the value's CRC, so these bytes are exactly what the
-    // encoder wrote; reading the root pointer is the remaining check. Data
-    // from elsewhere must be traversed first (see the header).
+    // Traverse everything now so malformed data fails here, not in a caller:
+    // a correct CRC proves the bytes are what was written, not that whoever
+    // wrote them wrote a valid message.
+    static_cast<void>(ev.envelope_.totalSize());
   } catch (const kj::Exception& e) {
     return error{ec::corruption, std::string{where}
                                    + ": stored envelope does not decode: "

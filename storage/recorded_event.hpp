@@ -23,10 +23,10 @@ public:
   recorded_event(recorded_event&&) noexcept = default;
   recorded_event& operator=(recorded_event&&) noexcept = default;
 
-  /// Decodes a stored envelope whose CRC the caller has verified (the log
-  /// does so for every value it reads): copies it into aligned memory and
-  /// checks the root pointer. `where` names the record in error messages
-  /// (e.g. "stream worker/a sequence 17").
+  /// Decodes a stored envelope (whose CRC the log has verified): copies it
+  /// into aligned memory and traverses the whole message, so malformed data
+  /// fails here and not in a caller. `where` names the record in error
+  /// messages (e.g. "stream worker/a sequence 17").
   /// Errors: ec::corruption with `where` in the message.
   static result<recorded_event> decode(std::span<const std::byte> value,
                                        std::string_view where);
