@@ -18,6 +18,9 @@
 //   damage is reported as ec::corruption naming the stream and sequence,
 //   never skipped.
 //
+// The class is an interface (LevelDB's DB/DBImpl shape); open() returns the
+// RocksDB implementation, storage/detail/rocks_log.hpp.
+//
 // Thread safety: every member function may be called concurrently from any
 // thread. A log directory is opened for writing by one event_log in one
 // process at a time; a second writer gets ec::locked. Any number of read-only
@@ -72,7 +75,7 @@ class event_log {
 public:
   event_log(const event_log&) = delete;
   event_log& operator=(const event_log&) = delete;
-  ~event_log();
+  virtual ~event_log();
 
   /// Opens (or creates) the log in `dir`.
   /// Errors: ec::not_a_log when `dir` holds something else; ec::newer_schema
@@ -95,16 +98,19 @@ public:
   /// whose ids are partly stored already; ec::closed for a read-only or failed
   /// log; ec::io_error when the write failed (nothing acknowledged; the log
   /// then refuses further appends: reopen to recover).
-  result<append_result> append(std::string_view stream,
-                               expected_version expected,
-                               std::span<const new_event> events);
+  virtual result<append_result> append(std::string_view stream,
+                                       expected_version expected,
+                                       std::span<const new_event> events)
+    = 0;
 
   /// Visits `stream`'s events with from <= sequence <= to, in order, at most
   /// `max` of them. from > to, or a stream never written, visits nothing.
   /// Cost is proportional to the events visited.
   /// Returns the number visited. Errors: ec::corruption naming the sequence.
-  result<uint64_t> read(std::string_view stream, uint64_t from, uint64_t to,
-                        uint64_t max, const event_visitor& visit) const;
+  virtual result<uint64_t> read(std::string_view stream, uint64_t from,
+                                uint64_t to, uint64_t max,
+                                const event_visitor& visit) const
+    = 0;
 
   /// The same as a vector.
   result<std::vector<recorded_event>>
@@ -113,72 +119,82 @@ public:
 
   /// The stream's version: the sequence of its last event ever appended, 0 for
   /// a stream never written. Deletion never lowers it.
-  uint64_t highest(std::string_view stream) const;
+  virtual uint64_t highest(std::string_view stream) const = 0;
 
   /// Every stream, in name order.
-  std::vector<stream_info> streams() const;
+  virtual std::vector<stream_info> streams() const = 0;
 
   /// Visits events of all streams in global order from `from_position`, at
   /// most `max`. Events deleted by delete_upto() or truncate() are passed
   /// over (they are gone by request); any other missing event is an error.
   /// Returns the number visited.
-  result<uint64_t> read_all(uint64_t from_position, uint64_t max,
-                            const event_visitor& visit) const;
+  virtual result<uint64_t> read_all(uint64_t from_position, uint64_t max,
+                                    const event_visitor& visit) const
+    = 0;
 
   /// The same as a vector.
   result<std::vector<recorded_event>> read_all(uint64_t from_position = 1,
                                                uint64_t max = UINT64_MAX) const;
 
   /// The global position of the last event appended; 0 for an empty log.
-  uint64_t last_position() const;
+  virtual uint64_t last_position() const = 0;
 
   /// Tail: blocks until last_position() > `position` or `timeout` passes, and
   /// returns last_position(). For a read-only log this polls refresh().
-  uint64_t wait_beyond(uint64_t position, std::chrono::milliseconds timeout);
+  virtual uint64_t wait_beyond(uint64_t position,
+                               std::chrono::milliseconds timeout)
+    = 0;
 
   /// Read-only logs: catches up with what the writing process added.
   /// A writable log has nothing to do and succeeds.
-  result<void> refresh();
+  virtual result<void> refresh() = 0;
 
   /// Deletes `stream`'s events with sequence <= `to_sequence` (Akka's
   /// deleteMessages). The stream's version is unchanged.
-  result<void> delete_upto(std::string_view stream, uint64_t to_sequence);
+  virtual result<void> delete_upto(std::string_view stream,
+                                   uint64_t to_sequence)
+    = 0;
 
   /// Deletes, in every stream whose name starts with `prefix`, the events
   /// whose global position is below `before_position`: the way to bound the
   /// disk used by raw terminal output. Versions are unchanged.
   /// Returns the number of events deleted.
-  result<uint64_t> truncate(std::string_view prefix, uint64_t before_position);
+  virtual result<uint64_t> truncate(std::string_view prefix,
+                                    uint64_t before_position)
+    = 0;
 
   /// Saves a snapshot of `stream` at `snap.sequence` (replacing one already
   /// there). Durable under the log's mode.
   /// Errors: ec::invalid_argument when the sequence is 0 or above highest().
-  result<void> save_snapshot(std::string_view stream, const snapshot& snap);
+  virtual result<void> save_snapshot(std::string_view stream,
+                                     const snapshot& snap)
+    = 0;
 
   /// The snapshot of `stream` with the highest sequence that matches
   /// `criteria`, or nullopt. Errors: ec::corruption.
-  result<std::optional<snapshot>>
+  virtual result<std::optional<snapshot>>
   load_snapshot(std::string_view stream,
-                const snapshot_criteria& criteria = {}) const;
+                const snapshot_criteria& criteria = {}) const
+    = 0;
 
   /// Deletes the snapshot of `stream` at `sequence`, if any.
-  result<void> delete_snapshot(std::string_view stream, uint64_t sequence);
+  virtual result<void> delete_snapshot(std::string_view stream,
+                                       uint64_t sequence)
+    = 0;
 
   /// Deletes every snapshot of `stream` that matches `criteria`.
-  result<void> delete_snapshots(std::string_view stream,
-                                const snapshot_criteria& criteria);
+  virtual result<void> delete_snapshots(std::string_view stream,
+                                        const snapshot_criteria& criteria)
+    = 0;
 
   /// The directory this log lives in.
-  const std::string& dir() const;
+  virtual const std::string& dir() const = 0;
 
   /// The durability mode appends use.
-  durability mode() const;
+  virtual durability mode() const = 0;
 
-  class impl;
-
-private:
-  explicit event_log(std::unique_ptr<impl> p);
-  std::unique_ptr<impl> impl_;
+protected:
+  event_log() = default;
 };
 
 } // namespace baton::storage
