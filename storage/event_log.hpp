@@ -58,6 +58,13 @@ struct append_result {
   bool duplicate = false;
 };
 
+/// One append of an append_many() call.
+struct append_request {
+  std::string stream;
+  expected_version expected = expected_version::any();
+  std::vector<new_event> events;
+};
+
 /// Visitor for reads. Return false to stop early. The event (and readers taken
 /// from it) is valid only during the call unless moved out.
 using event_visitor = std::function<bool(recorded_event&&)>;
@@ -102,6 +109,13 @@ public:
                                        expected_version expected,
                                        std::span<const new_event> events)
     = 0;
+
+  /// Several appends, each atomic and checked on its own exactly as append()
+  /// does, committed together: one write and, unless the mode is async, one
+  /// sync for all of them. This is how one writer (the log actor) batches
+  /// what many actors sent it. Returns one result per request, in order.
+  virtual std::vector<result<append_result>>
+  append_many(std::span<const append_request> requests) = 0;
 
   /// Visits `stream`'s events with from <= sequence <= to, in order, at most
   /// `max` of them. from > to, or a stream never written, visits nothing.

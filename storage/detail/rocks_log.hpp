@@ -44,6 +44,8 @@ public:
   result<append_result> append(std::string_view stream,
                                expected_version expected,
                                std::span<const new_event> events) override;
+  std::vector<result<append_result>>
+  append_many(std::span<const append_request> requests) override;
   using event_log::read;
   result<uint64_t> read(std::string_view stream, uint64_t from, uint64_t to,
                         uint64_t max,
@@ -93,6 +95,10 @@ private:
 
   // -- writing ---------------------------------------------------------------
   result<void> writable() const;
+  result<void> validate(std::string_view stream,
+                        std::span<const new_event> events) const;
+  void run(std::deque<writer>& mine);
+  void lead(std::unique_lock<std::mutex>& lock);
   void commit_group(std::vector<writer*>& group);
   std::optional<stream_state> find_stream(std::string_view name) const;
   rocksdb::WriteOptions write_options() const;
@@ -123,6 +129,7 @@ private:
   // The writer queue.
   std::mutex queue_mu_;
   std::deque<writer*> writers_;
+  std::atomic<uint64_t> next_batch_{1};
 
   // Held by whoever commits: the group leader, deletion, snapshots.
   std::mutex commit_mu_;

@@ -254,36 +254,30 @@ void rocks_log::commit_group(std::vector<writer*>& group) {
   publish(b.touched, b.next_position - 1);
 }
 
-result<append_result>
-rocks_log::append(std::string_view stream, expected_version expected,
-                        std::span<const new_event> events) {
+result<void> rocks_log::validate(std::string_view stream,
+                                 std::span<const new_event> events) const {
   if (stream.empty())
     return error{ec::invalid_argument, "append needs a stream name"};
   if (events.empty())
     return error{ec::invalid_argument, "append to stream " + std::string{stream}
                                          + " with no events"};
-  for (size_t i = 0; i < events.size(); ++i) {
+  for (size_t i = 0; i < events.size(); ++i)
     if (events[i].id.empty() || events[i].payload.empty())
       return error{ec::invalid_argument,
                    "append to stream " + std::string{stream} + ": event "
                      + std::to_string(i) + " has an empty "
                      + (events[i].id.empty() ? "id" : "payload")};
-  }
-  if (auto ok = writable(); !ok)
-    return ok.err();
-  writer self{stream, expected, events};
-  std::unique_lock lock{queue_mu_};
-  writers_.push_back(&self);
-  while (!self.done && &self != writers_.front())
-    self.cv.wait(lock);
-  if (self.done)
-    return std::move(*self.out);
-  // This writer leads a group.
+  return writable();
+}
+
+void rocks_log::lead(std::unique_lock<std::mutex>& lock) {
+  // Under durability::sync only the appends of one append_many() call share
+  // a commit; otherwise everything queued does, up to max_group_events.
   std::vector<writer*> group;
   size_t n_events = 0;
   for (auto* w : writers_) {
     if (!group.empty()
-        && (opts_.mode == durability::sync
+        && ((opts_.mode == durability::sync && w->batch != group[0]->batch)
             || n_events + w->events.size() > opts_.max_group_events))
       break;
     group.push_back(w);
@@ -295,12 +289,57 @@ rocks_log::append(std::string_view stream, expected_version expected,
   for (auto* w : group) {
     writers_.pop_front();
     w->done = true;
-    if (w != &self)
-      w->cv.notify_one();
+    w->cv.notify_one();
   }
   if (!writers_.empty())
     writers_.front()->cv.notify_one();
-  return std::move(*self.out);
+}
+
+void rocks_log::run(std::deque<writer>& mine) {
+  std::unique_lock lock{queue_mu_};
+  for (auto& w : mine)
+    writers_.push_back(&w);
+  for (auto& w : mine) {
+    while (!w.done && &w != writers_.front())
+      w.cv.wait(lock);
+    if (!w.done)
+      lead(lock);
+  }
+}
+
+std::vector<result<append_result>>
+rocks_log::append_many(std::span<const append_request> requests) {
+  std::vector<result<append_result>> out;
+  std::deque<writer> mine;
+  std::vector<size_t> slot; // index into `mine` per request, or npos
+  uint64_t batch = next_batch_.fetch_add(1);
+  for (auto& r : requests) {
+    if (auto ok = validate(r.stream, r.events); !ok) {
+      out.emplace_back(ok.err());
+      slot.push_back(std::string::npos);
+      continue;
+    }
+    out.emplace_back(append_result{});
+    slot.push_back(mine.size());
+    mine.emplace_back(r.stream, r.expected, r.events, batch);
+  }
+  if (!mine.empty())
+    run(mine);
+  for (size_t i = 0; i < requests.size(); ++i)
+    if (slot[i] != std::string::npos)
+      out[i] = std::move(*mine[slot[i]].out);
+  return out;
+}
+
+result<append_result>
+rocks_log::append(std::string_view stream, expected_version expected,
+                  std::span<const new_event> events) {
+  if (auto ok = validate(stream, events); !ok)
+    return ok.err();
+  std::deque<writer> mine;
+  mine.emplace_back(stream, expected, events, next_batch_.fetch_add(1));
+  run(mine);
+  return std::move(*mine[0].out);
 }
 
 } // namespace baton::storage::detail

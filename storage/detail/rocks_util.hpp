@@ -29,12 +29,15 @@ struct writer {
   std::string_view stream;
   expected_version expected;
   std::span<const new_event> events;
+  /// Appends of one append_many() call share a batch number.
+  uint64_t batch;
   std::optional<result<append_result>> out;
   bool done = false;
   std::condition_variable cv;
 
-  writer(std::string_view s, expected_version e, std::span<const new_event> ev)
-    : stream(s), expected(e), events(ev) {
+  writer(std::string_view s, expected_version e, std::span<const new_event> ev,
+         uint64_t b)
+    : stream(s), expected(e), events(ev), batch(b) {
   }
 };
 
