@@ -1,5 +1,5 @@
-// The single CAF type-ID block of Baton: every message type and actor handle
-// that crosses an actor boundary is registered here, once.
+// The single CAF type-ID block of Baton: every message type, atom and actor
+// handle that crosses an actor boundary is registered here, once.
 #pragma once
 
 #include <caf/type_id.hpp>
@@ -10,5 +10,8 @@
 CAF_BEGIN_TYPE_ID_BLOCK(baton, caf::first_custom_type_id)
 
   CAF_ADD_TYPE_ID(baton, (baton::frame))
+
+  CAF_ADD_ATOM(baton, baton::atom, append, "append")
+  CAF_ADD_ATOM(baton, baton::atom, appended, "appended")
 
 CAF_END_TYPE_ID_BLOCK(baton)

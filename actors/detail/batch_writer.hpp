@@ -1,0 +1,48 @@
+// batch_writer: the log actor's writer thread. Appends are blocking (they
+// wait for fsync), and actors must not block, so the log actor hands each
+// request to this thread. The thread takes everything queued at once and
+// commits it with event_log::append_many — one write and one sync for all —
+// then reports each outcome through `done`, from the writer thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "engine/frame.hpp"
+#include "storage/event_log.hpp"
+
+namespace baton::actors::detail {
+
+class batch_writer {
+public:
+  /// Called on the writer thread with a request's ticket and its AppendReply.
+  using done_fn = std::function<void(uint64_t ticket, frame reply)>;
+
+  /// `log` must outlive the writer.
+  batch_writer(storage::event_log& log, done_fn done);
+  batch_writer(const batch_writer&) = delete;
+  batch_writer& operator=(const batch_writer&) = delete;
+
+  /// Finishes what is queued, then joins the thread.
+  ~batch_writer();
+
+  /// Queues a request. Thread-safe.
+  void submit(uint64_t ticket, storage::append_request request);
+
+private:
+  void run();
+
+  storage::event_log& log_;
+  done_fn done_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::pair<uint64_t, storage::append_request>> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+} // namespace baton::actors::detail

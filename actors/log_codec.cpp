@@ -1,0 +1,128 @@
+#include "actors/log_codec.hpp"
+
+#include <cstring>
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include "schema/messages.capnp.h"
+
+namespace baton::actors {
+
+namespace {
+
+void set_id(capnp::Data::Builder (schema::NewEvent::Builder::*init)(unsigned),
+            schema::NewEvent::Builder& b, const event_id& id) {
+  if (id.empty())
+    return;
+  auto data = (b.*init)(16);
+  std::memcpy(data.begin(), id.bytes.data(), 16);
+}
+
+event_id get_id(capnp::Data::Reader data) {
+  event_id id;
+  if (data.size() == id.bytes.size())
+    std::memcpy(id.bytes.data(), data.begin(), data.size());
+  return id;
+}
+
+} // namespace
+
+frame encode_append_request(std::string_view stream,
+                            storage::expected_version expected,
+                            std::span<const storage::new_event> events) {
+  capnp::MallocMessageBuilder builder;
+  auto req = builder.initRoot<schema::AppendRequest>();
+  req.setStream({stream.data(), stream.size()});
+  req.setExpectedVersion(expected.is_any()
+                           ? -1
+                           : static_cast<int64_t>(expected.version()));
+  auto list = req.initEvents(static_cast<unsigned>(events.size()));
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto& e = events[i];
+    auto b = list[static_cast<unsigned>(i)];
+    set_id(&schema::NewEvent::Builder::initId, b, e.id);
+    set_id(&schema::NewEvent::Builder::initCausationId, b, e.causation);
+    set_id(&schema::NewEvent::Builder::initCorrelationId, b, e.correlation);
+    b.setLogicalTime(e.logical_time);
+    b.setWallTime(e.wall_time);
+    capnp::FlatArrayMessageReader payload{e.payload.words(),
+                                          frame_reader_options()};
+    b.setEvent(payload.getRoot<schema::Event>());
+  }
+  return frame::from(builder);
+}
+
+result<storage::append_request> decode_append_request(const frame& f) {
+  try {
+    capnp::FlatArrayMessageReader reader{f.words(), frame_reader_options()};
+    auto req = reader.getRoot<schema::AppendRequest>();
+    storage::append_request out;
+    out.stream = req.getStream().cStr();
+    auto v = req.getExpectedVersion();
+    out.expected = v < 0 ? storage::expected_version::any()
+                         : storage::expected_version::exact(
+                           static_cast<uint64_t>(v));
+    for (auto e : req.getEvents()) {
+      storage::new_event ev;
+      ev.id = get_id(e.getId());
+      ev.causation = get_id(e.getCausationId());
+      ev.correlation = get_id(e.getCorrelationId());
+      ev.logical_time = e.getLogicalTime();
+      ev.wall_time = e.getWallTime();
+      capnp::MallocMessageBuilder payload;
+      payload.setRoot(e.getEvent());
+      ev.payload = frame::from(payload);
+      out.events.push_back(std::move(ev));
+    }
+    return out;
+  } catch (const kj::Exception& e) {
+    return error{ec::invalid_argument,
+                 std::string{"not a valid AppendRequest: "}
+                   + e.getDescription().cStr()};
+  }
+}
+
+frame encode_append_reply(const result<storage::append_result>& r) {
+  capnp::MallocMessageBuilder builder;
+  auto reply = builder.initRoot<schema::AppendReply>();
+  if (r) {
+    auto ok = reply.initAppended();
+    ok.setFirstSequence(r->first_sequence);
+    ok.setLastSequence(r->last_sequence);
+    ok.setFirstPosition(r->first_position);
+    ok.setLastPosition(r->last_position);
+    ok.setDuplicate(r->duplicate);
+  } else {
+    auto failed = reply.initFailed();
+    failed.setCode(static_cast<uint8_t>(r.err().code()));
+    failed.setMessage(r.err().message());
+  }
+  return frame::from(builder);
+}
+
+result<storage::append_result> decode_append_reply(const frame& f) {
+  try {
+    capnp::FlatArrayMessageReader reader{f.words(), frame_reader_options()};
+    auto reply = reader.getRoot<schema::AppendReply>();
+    if (reply.isFailed()) {
+      auto failed = reply.getFailed();
+      return error{static_cast<ec>(failed.getCode()),
+                   failed.getMessage().cStr()};
+    }
+    auto ok = reply.getAppended();
+    storage::append_result out;
+    out.first_sequence = ok.getFirstSequence();
+    out.last_sequence = ok.getLastSequence();
+    out.first_position = ok.getFirstPosition();
+    out.last_position = ok.getLastPosition();
+    out.duplicate = ok.getDuplicate();
+    return out;
+  } catch (const kj::Exception& e) {
+    return error{ec::invalid_argument, std::string{"not a valid AppendReply: "}
+                                         + e.getDescription().cStr()};
+  }
+}
+
+} // namespace baton::actors
