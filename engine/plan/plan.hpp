@@ -1,0 +1,131 @@
+// plan: what a run is asked to do — the team, the tasks, how they are
+// orchestrated — as parsed from a plan file (TOML). Value types only; parsing
+// is in plan_parser.hpp, checking in plan_check.hpp.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace baton::engine {
+
+/// Where something was written in the plan file, for error messages.
+struct plan_location {
+  uint32_t line = 0;
+  uint32_t column = 0;
+};
+
+/// How the orchestrator drives the team.
+enum class plan_pattern : uint8_t {
+  /// The orchestrator dispatches scoped tasks to workers in parallel.
+  hub,
+  /// Sequential stages; each stage's artifacts pass a gate before the next.
+  pipeline,
+  /// Meta-orchestrator, team leads, workers.
+  supervisor,
+  /// A task board; idle agents take the next task they can do.
+  swarm,
+  /// No dispatcher; agents coordinate through a shared state folder.
+  mesh,
+};
+
+/// Run-wide settings ([run] and [policy]).
+struct plan_run {
+  std::string name;
+  plan_pattern pattern = plan_pattern::hub;
+  /// Working area of the run, relative to the plan file's directory.
+  std::string workspace = "workspace";
+  /// The run's log directory, relative to the plan file; `--db` overrides.
+  std::string log = "baton.log";
+  /// "sync", "group" or "async".
+  std::string durability = "group";
+  /// Attempts per task before it is reassigned or failed.
+  uint32_t retries = 2;
+  /// Logical seconds a task may take before it is treated as stalled.
+  uint64_t task_timeout_s = 600;
+  /// Logical seconds without progress before a worker is nudged.
+  uint64_t stall_after_s = 300;
+};
+
+/// One agent of the team ([agents.<name>]).
+struct plan_agent {
+  std::string name;
+  std::string role;
+  /// "sim", "claude", "codex", "gemini", "aider", or empty for `command`.
+  std::string preset;
+  /// Program and arguments; with a preset, arguments added to it.
+  std::vector<std::string> command;
+  /// Detector pack; defaults to the preset's.
+  std::string pack;
+  /// Working directory, relative to the workspace; default: the agent's name.
+  std::string workdir;
+  /// Environment additions.
+  std::map<std::string, std::string> env;
+  /// Variables passed through from Baton's environment (besides the basics).
+  std::vector<std::string> env_allow;
+  /// Paths (globs, relative to the workspace) this agent owns exclusively.
+  std::vector<std::string> owns;
+  /// Paths it may read.
+  std::vector<std::string> reads;
+  /// Tools it may use.
+  std::vector<std::string> tools;
+  /// What it can do, for tasks that ask for capabilities.
+  std::vector<std::string> capabilities;
+  plan_location where;
+};
+
+/// What a task must leave behind, and how it is checked.
+struct plan_artifact {
+  std::string path;
+  /// "any", "json", "toml", "markdown" or "regex".
+  std::string format = "any";
+  /// For format "regex": the pattern the whole file must match.
+  std::string pattern;
+  bool non_empty = true;
+  std::vector<std::string> must_contain;
+  plan_location where;
+};
+
+/// One task ([[tasks]]).
+struct plan_task {
+  std::string id;
+  std::string title;
+  std::string prompt;
+  /// The agent to do it, or empty when `requires` picks one.
+  std::string agent;
+  std::vector<std::string> requires_caps;
+  /// Tasks that must complete first.
+  std::vector<std::string> after;
+  std::vector<plan_artifact> artifacts;
+  /// Commands run in the agent's directory to verify a DONE.
+  std::vector<std::string> verify;
+  /// Attempts; default: the run's retries.
+  std::optional<uint32_t> retries;
+  plan_location where;
+};
+
+/// A pipeline stage ([[stages]]): tasks that may run in parallel.
+struct plan_stage {
+  std::string name;
+  std::vector<std::string> tasks;
+  plan_location where;
+};
+
+struct plan {
+  /// The plan file's name as given, for messages.
+  std::string source;
+  plan_run run;
+  std::vector<plan_agent> agents;
+  std::vector<plan_task> tasks;
+  std::vector<plan_stage> stages;
+
+  const plan_agent* find_agent(std::string_view name) const;
+  const plan_task* find_task(std::string_view id) const;
+};
+
+/// "hub", "pipeline", ...
+std::string_view to_string(plan_pattern p);
+
+} // namespace baton::engine

@@ -1,0 +1,230 @@
+#include "engine/plan/plan_check.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace baton::engine {
+
+namespace {
+
+// -- glob intersection -------------------------------------------------------
+
+enum class token_kind : uint8_t { literal, one, star, globstar };
+
+struct token {
+  token_kind kind;
+  char c = 0;
+};
+
+std::vector<token> tokenize(std::string_view glob) {
+  std::vector<token> out;
+  for (size_t i = 0; i < glob.size(); ++i) {
+    if (glob[i] == '*' && i + 1 < glob.size() && glob[i + 1] == '*') {
+      out.push_back({token_kind::globstar});
+      ++i;
+    } else if (glob[i] == '*') {
+      out.push_back({token_kind::star});
+    } else if (glob[i] == '?') {
+      out.push_back({token_kind::one});
+    } else {
+      out.push_back({token_kind::literal, glob[i]});
+    }
+  }
+  return out;
+}
+
+bool is_star(const token& t) {
+  return t.kind == token_kind::star || t.kind == token_kind::globstar;
+}
+
+/// Can one character be consumed by both tokens?
+bool share_a_char(const token& a, const token& b) {
+  auto slash_ok = [](const token& t) {
+    return t.kind == token_kind::globstar
+           || (t.kind == token_kind::literal && t.c == '/');
+  };
+  if (a.kind == token_kind::literal && b.kind == token_kind::literal)
+    return a.c == b.c;
+  if (a.kind == token_kind::literal)
+    return a.c != '/' || slash_ok(b);
+  if (b.kind == token_kind::literal)
+    return b.c != '/' || slash_ok(a);
+  return true; // two wildcards share every non-slash character
+}
+
+/// Where a token goes after consuming a character: stars stay.
+size_t after_char(const std::vector<token>& p, size_t i) {
+  return is_star(p[i]) ? i : i + 1;
+}
+
+// -- reporting ---------------------------------------------------------------
+
+class report {
+public:
+  explicit report(const plan& p) : source_(p.source) {
+  }
+
+  void add(plan_location at, const std::string& what) {
+    lines_.push_back(source_ + ":" + std::to_string(at.line) + ":"
+                     + std::to_string(at.column) + ": " + what);
+  }
+
+  std::vector<std::string> take() {
+    return std::move(lines_);
+  }
+
+private:
+  std::string source_;
+  std::vector<std::string> lines_;
+};
+
+constexpr std::string_view presets[] = {"sim", "claude", "codex", "gemini",
+                                        "aider"};
+
+void check_agents(const plan& p, report& r) {
+  if (p.agents.empty())
+    r.add({1, 1}, "the plan has no agents ([agents.<name>])");
+  for (auto& a : p.agents) {
+    if (a.preset.empty() && a.command.empty())
+      r.add(a.where, "agent " + a.name + " needs a \"preset\" or a "
+                                         "\"command\"");
+    if (!a.preset.empty()
+        && std::find(std::begin(presets), std::end(presets), a.preset)
+             == std::end(presets))
+      r.add(a.where, "agent " + a.name + " has unknown preset \"" + a.preset
+                       + "\" (expected sim, claude, codex, gemini or aider)");
+  }
+  for (size_t i = 0; i < p.agents.size(); ++i)
+    for (size_t j = i + 1; j < p.agents.size(); ++j)
+      for (auto& x : p.agents[i].owns)
+        for (auto& y : p.agents[j].owns)
+          if (globs_overlap(x, y))
+            r.add(p.agents[j].where,
+                  "agents " + p.agents[i].name + " and " + p.agents[j].name
+                    + " both own paths matching \"" + x + "\" and \"" + y
+                    + "\" (ownership must be exclusive)");
+}
+
+bool can_do(const plan_agent& a, const std::vector<std::string>& caps) {
+  return std::all_of(caps.begin(), caps.end(), [&a](auto& c) {
+    return std::find(a.capabilities.begin(), a.capabilities.end(), c)
+           != a.capabilities.end();
+  });
+}
+
+void check_tasks(const plan& p, report& r) {
+  if (p.tasks.empty())
+    r.add({1, 1}, "the plan has no tasks ([[tasks]])");
+  std::set<std::string> seen;
+  for (auto& t : p.tasks) {
+    if (!t.id.empty() && !seen.insert(t.id).second)
+      r.add(t.where, "task id \"" + t.id + "\" is used twice");
+    if (!t.agent.empty() && p.find_agent(t.agent) == nullptr)
+      r.add(t.where, "task " + t.id + " names unknown agent \"" + t.agent
+                       + "\"");
+    if (t.agent.empty() && !t.requires_caps.empty()
+        && std::none_of(p.agents.begin(), p.agents.end(),
+                        [&t](auto& a) { return can_do(a, t.requires_caps); }))
+      r.add(t.where, "no agent has every capability task " + t.id
+                       + " requires");
+    if (t.agent.empty() && t.requires_caps.empty()
+        && p.run.pattern != plan_pattern::swarm)
+      r.add(t.where, "task " + t.id + " needs an \"agent\" or the "
+                                      "capabilities it \"requires\"");
+    for (auto& dep : t.after)
+      if (p.find_task(dep) == nullptr)
+        r.add(t.where, "task " + t.id + " comes after unknown task \"" + dep
+                         + "\"");
+  }
+}
+
+/// Reports each dependency cycle once, as "a -> b -> a".
+void check_cycles(const plan& p, report& r) {
+  enum class mark : uint8_t { none, active, done };
+  std::map<std::string, mark> marks;
+  std::vector<std::string> path;
+  std::function<void(const plan_task&)> visit = [&](const plan_task& t) {
+    marks[t.id] = mark::active;
+    path.push_back(t.id);
+    for (auto& dep : t.after) {
+      auto* d = p.find_task(dep);
+      if (d == nullptr)
+        continue;
+      if (marks[d->id] == mark::active) {
+        std::string cycle;
+        auto from = std::find(path.begin(), path.end(), d->id);
+        for (auto i = from; i != path.end(); ++i)
+          cycle += *i + " -> ";
+        r.add(t.where, "dependency cycle: " + cycle + d->id);
+      } else if (marks[d->id] == mark::none) {
+        visit(*d);
+      }
+    }
+    path.pop_back();
+    marks[t.id] = mark::done;
+  };
+  for (auto& t : p.tasks)
+    if (marks[t.id] == mark::none)
+      visit(t);
+}
+
+void check_stages(const plan& p, report& r) {
+  if (p.run.pattern != plan_pattern::pipeline) {
+    if (!p.stages.empty())
+      r.add(p.stages.front().where,
+            "[[stages]] need pattern = \"pipeline\" in [run]");
+    return;
+  }
+  if (p.stages.empty())
+    r.add({1, 1}, "a pipeline needs [[stages]]");
+  std::map<std::string, std::string> stage_of;
+  for (auto& s : p.stages)
+    for (auto& id : s.tasks) {
+      if (p.find_task(id) == nullptr)
+        r.add(s.where, "stage " + s.name + " names unknown task \"" + id
+                         + "\"");
+      else if (auto [it, fresh] = stage_of.emplace(id, s.name); !fresh)
+        r.add(s.where, "task " + id + " is in stages " + it->second + " and "
+                         + s.name);
+    }
+  for (auto& t : p.tasks)
+    if (!stage_of.contains(t.id))
+      r.add(t.where, "task " + t.id + " is in no stage");
+}
+
+} // namespace
+
+bool globs_overlap(std::string_view a, std::string_view b) {
+  auto pa = tokenize(a);
+  auto pb = tokenize(b);
+  std::set<std::pair<size_t, size_t>> seen;
+  std::vector<std::pair<size_t, size_t>> todo{{0, 0}};
+  while (!todo.empty()) {
+    auto [i, j] = todo.back();
+    todo.pop_back();
+    if (!seen.insert({i, j}).second)
+      continue;
+    if (i == pa.size() && j == pb.size())
+      return true;
+    if (i < pa.size() && is_star(pa[i]))
+      todo.push_back({i + 1, j}); // the star matches nothing
+    if (j < pb.size() && is_star(pb[j]))
+      todo.push_back({i, j + 1});
+    if (i < pa.size() && j < pb.size() && share_a_char(pa[i], pb[j]))
+      todo.push_back({after_char(pa, i), after_char(pb, j)});
+  }
+  return false;
+}
+
+std::vector<std::string> check_plan(const plan& p) {
+  report r{p};
+  check_agents(p, r);
+  check_tasks(p, r);
+  check_cycles(p, r);
+  check_stages(p, r);
+  return r.take();
+}
+
+} // namespace baton::engine

@@ -1,0 +1,457 @@
+#include "engine/plan/plan_parser.hpp"
+
+#include <algorithm>
+#include <initializer_list>
+
+// Parse errors come back as values: engine code does not catch exceptions.
+// Debian's toml++ library is built with exceptions, so this file compiles the
+// no-exceptions parser itself (header-only mode; its own ABI namespace).
+#undef TOML_SHARED_LIB
+#define TOML_SHARED_LIB 0
+#undef TOML_HEADER_ONLY
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
+namespace baton::engine {
+
+namespace {
+
+/// Collects problems with their location.
+class diagnostics {
+public:
+  explicit diagnostics(std::string_view source) : source_(source) {
+  }
+
+  void add(const toml::source_region& at, const std::string& what) {
+    add(plan_location{static_cast<uint32_t>(at.begin.line),
+                      static_cast<uint32_t>(at.begin.column)},
+        what);
+  }
+
+  void add(plan_location at, const std::string& what) {
+    lines_.push_back(source_ + ":" + std::to_string(at.line) + ":"
+                     + std::to_string(at.column) + ": " + what);
+  }
+
+  bool empty() const {
+    return lines_.empty();
+  }
+
+  std::string joined() const {
+    std::string out;
+    for (auto& l : lines_) {
+      if (!out.empty())
+        out += '\n';
+      out += l;
+    }
+    return out;
+  }
+
+private:
+  std::string source_;
+  std::vector<std::string> lines_;
+};
+
+plan_location location_of(const toml::node& n) {
+  return {static_cast<uint32_t>(n.source().begin.line),
+          static_cast<uint32_t>(n.source().begin.column)};
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j)
+    row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// Reports keys of `table` that are not in `known`, with a suggestion.
+void check_keys(const toml::table& table, std::string_view where,
+                std::initializer_list<std::string_view> known,
+                diagnostics& diag) {
+  for (auto& [key, node] : table) {
+    auto k = key.str();
+    if (std::find(known.begin(), known.end(), k) != known.end())
+      continue;
+    std::string msg = "unknown key \"" + std::string{k} + "\" in " + std::string{where};
+    for (auto candidate : known)
+      if (edit_distance(k, candidate) <= 2) {
+        msg += " (did you mean \"" + std::string{candidate} + "\"?)";
+        break;
+      }
+    diag.add(key.source(), msg);
+  }
+}
+
+/// Reads a string field; reports a wrong type.
+void read(const toml::table& t, std::string_view key, std::string& out,
+          diagnostics& diag) {
+  auto* n = t.get(key);
+  if (n == nullptr)
+    return;
+  if (auto s = n->value<std::string>())
+    out = *s;
+  else
+    diag.add(n->source(), "\"" + std::string{key} + "\" must be a string");
+}
+
+void read(const toml::table& t, std::string_view key, bool& out,
+          diagnostics& diag) {
+  auto* n = t.get(key);
+  if (n == nullptr)
+    return;
+  if (auto b = n->value<bool>())
+    out = *b;
+  else
+    diag.add(n->source(), "\"" + std::string{key} + "\" must be true or false");
+}
+
+void read(const toml::table& t, std::string_view key,
+          std::vector<std::string>& out, diagnostics& diag) {
+  auto* n = t.get(key);
+  if (n == nullptr)
+    return;
+  auto* arr = n->as_array();
+  if (arr == nullptr) {
+    diag.add(n->source(),
+             "\"" + std::string{key} + "\" must be a list of strings");
+    return;
+  }
+  for (auto& item : *arr) {
+    if (auto s = item.value<std::string>())
+      out.push_back(*s);
+    else
+      diag.add(item.source(), "\"" + std::string{key}
+                                + "\" must hold only strings");
+  }
+}
+
+void read_count(const toml::table& t, std::string_view key, uint32_t& out,
+                diagnostics& diag) {
+  auto* n = t.get(key);
+  if (n == nullptr)
+    return;
+  auto v = n->value<int64_t>();
+  if (v && *v >= 0 && *v <= 1000)
+    out = static_cast<uint32_t>(*v);
+  else
+    diag.add(n->source(), "\"" + std::string{key}
+                            + "\" must be a whole number from 0 to 1000");
+}
+
+void read_duration(const toml::table& t, std::string_view key, uint64_t& out,
+                   diagnostics& diag) {
+  auto* n = t.get(key);
+  if (n == nullptr)
+    return;
+  std::optional<uint64_t> v;
+  if (auto i = n->value<int64_t>(); i && *i >= 0)
+    v = static_cast<uint64_t>(*i);
+  else if (auto s = n->value<std::string>())
+    v = parse_duration_seconds(*s);
+  if (v)
+    out = *v;
+  else
+    diag.add(n->source(), "\"" + std::string{key}
+                            + "\" must be seconds or a duration like \"10m\"");
+}
+
+void parse_run(const toml::table& root, plan& p, diagnostics& diag) {
+  if (auto* run = root.get_as<toml::table>("run")) {
+    check_keys(*run, "[run]",
+               {"name", "pattern", "workspace", "log", "durability"}, diag);
+    read(*run, "name", p.run.name, diag);
+    read(*run, "workspace", p.run.workspace, diag);
+    read(*run, "log", p.run.log, diag);
+    read(*run, "durability", p.run.durability, diag);
+    if (auto* d = run->get("durability");
+        d && p.run.durability != "sync" && p.run.durability != "group"
+        && p.run.durability != "async")
+      diag.add(d->source(), "durability must be \"sync\", \"group\" or "
+                            "\"async\"");
+    std::string pattern = "hub";
+    read(*run, "pattern", pattern, diag);
+    constexpr plan_pattern all[] = {plan_pattern::hub, plan_pattern::pipeline,
+                                    plan_pattern::supervisor,
+                                    plan_pattern::swarm, plan_pattern::mesh};
+    bool known = false;
+    for (auto candidate : all)
+      if (pattern == to_string(candidate)) {
+        p.run.pattern = candidate;
+        known = true;
+      }
+    if (!known)
+      diag.add(run->get("pattern")->source(),
+               "unknown pattern \"" + pattern
+                 + "\" (expected hub, pipeline, supervisor, swarm or mesh)");
+  }
+  if (auto* policy = root.get_as<toml::table>("policy")) {
+    check_keys(*policy, "[policy]", {"retries", "task_timeout", "stall_after"},
+               diag);
+    read_count(*policy, "retries", p.run.retries, diag);
+    read_duration(*policy, "task_timeout", p.run.task_timeout_s, diag);
+    read_duration(*policy, "stall_after", p.run.stall_after_s, diag);
+  }
+}
+
+void parse_env(const toml::table& t, plan_agent& a, diagnostics& diag) {
+  auto* n = t.get("env");
+  if (n == nullptr)
+    return;
+  auto* env = n->as_table();
+  if (env == nullptr) {
+    diag.add(n->source(), "\"env\" must be a table of strings");
+    return;
+  }
+  for (auto& [key, value] : *env) {
+    if (auto s = value.value<std::string>())
+      a.env[std::string{key.str()}] = *s;
+    else
+      diag.add(value.source(), "env." + std::string{key.str()}
+                                 + " must be a string");
+  }
+}
+
+void parse_agents(const toml::table& root, plan& p, diagnostics& diag) {
+  auto* node = root.get("agents");
+  if (node == nullptr)
+    return;
+  auto* agents = node->as_table();
+  if (agents == nullptr) {
+    diag.add(node->source(), "[agents] must be a table of agents");
+    return;
+  }
+  for (auto& [name, value] : *agents) {
+    auto* t = value.as_table();
+    if (t == nullptr) {
+      diag.add(value.source(), "agents." + std::string{name.str()}
+                                 + " must be a table");
+      continue;
+    }
+    plan_agent a;
+    a.name = name.str();
+    a.where = location_of(value);
+    check_keys(*t, "[agents." + a.name + "]",
+               {"role", "preset", "command", "args", "pack", "workdir", "env",
+                "env_allow", "owns", "reads", "tools", "capabilities"},
+               diag);
+    read(*t, "role", a.role, diag);
+    read(*t, "preset", a.preset, diag);
+    read(*t, "command", a.command, diag);
+    std::vector<std::string> args;
+    read(*t, "args", args, diag);
+    a.command.insert(a.command.end(), args.begin(), args.end());
+    read(*t, "pack", a.pack, diag);
+    read(*t, "workdir", a.workdir, diag);
+    if (a.workdir.empty())
+      a.workdir = a.name;
+    parse_env(*t, a, diag);
+    read(*t, "env_allow", a.env_allow, diag);
+    read(*t, "owns", a.owns, diag);
+    read(*t, "reads", a.reads, diag);
+    read(*t, "tools", a.tools, diag);
+    read(*t, "capabilities", a.capabilities, diag);
+    p.agents.push_back(std::move(a));
+  }
+}
+
+void parse_artifacts(const toml::table& t, plan_task& task,
+                     diagnostics& diag) {
+  auto* n = t.get("artifacts");
+  if (n == nullptr)
+    return;
+  auto* arr = n->as_array();
+  if (arr == nullptr) {
+    diag.add(n->source(), "\"artifacts\" must be a list of tables "
+                          "([[tasks.artifacts]])");
+    return;
+  }
+  for (auto& item : *arr) {
+    auto* at = item.as_table();
+    if (at == nullptr) {
+      diag.add(item.source(), "an artifact must be a table");
+      continue;
+    }
+    plan_artifact a;
+    a.where = location_of(item);
+    check_keys(*at, "an artifact of task " + task.id,
+               {"path", "format", "pattern", "non_empty", "must_contain"},
+               diag);
+    read(*at, "path", a.path, diag);
+    read(*at, "format", a.format, diag);
+    read(*at, "pattern", a.pattern, diag);
+    read(*at, "non_empty", a.non_empty, diag);
+    read(*at, "must_contain", a.must_contain, diag);
+    if (a.path.empty())
+      diag.add(a.where, "an artifact of task " + task.id + " needs a path");
+    constexpr std::string_view formats[] = {"any", "json", "toml", "markdown",
+                                            "regex"};
+    if (std::find(std::begin(formats), std::end(formats), a.format)
+        == std::end(formats))
+      diag.add(at->get("format")->source(),
+               "unknown artifact format \"" + a.format
+                 + "\" (expected any, json, toml, markdown or regex)");
+    if (a.format == "regex" && a.pattern.empty())
+      diag.add(a.where, "a regex artifact needs a \"pattern\"");
+    task.artifacts.push_back(std::move(a));
+  }
+}
+
+void parse_tasks(const toml::table& root, plan& p, diagnostics& diag) {
+  auto* node = root.get("tasks");
+  if (node == nullptr)
+    return;
+  auto* arr = node->as_array();
+  if (arr == nullptr) {
+    diag.add(node->source(), "tasks must be written as [[tasks]] tables");
+    return;
+  }
+  for (auto& item : *arr) {
+    auto* t = item.as_table();
+    if (t == nullptr) {
+      diag.add(item.source(), "a task must be a table");
+      continue;
+    }
+    plan_task task;
+    task.where = location_of(item);
+    read(*t, "id", task.id, diag);
+    check_keys(*t, "task " + (task.id.empty() ? "?" : task.id),
+               {"id", "title", "prompt", "agent", "requires", "after",
+                "artifacts", "verify", "retries"},
+               diag);
+    read(*t, "title", task.title, diag);
+    read(*t, "prompt", task.prompt, diag);
+    read(*t, "agent", task.agent, diag);
+    read(*t, "requires", task.requires_caps, diag);
+    read(*t, "after", task.after, diag);
+    read(*t, "verify", task.verify, diag);
+    if (t->get("retries")) {
+      uint32_t r = 0;
+      read_count(*t, "retries", r, diag);
+      task.retries = r;
+    }
+    parse_artifacts(*t, task, diag);
+    if (task.id.empty())
+      diag.add(task.where, "a task needs an \"id\"");
+    if (task.prompt.empty() && task.title.empty())
+      diag.add(task.where, "task " + task.id + " needs a prompt or a title");
+    p.tasks.push_back(std::move(task));
+  }
+}
+
+void parse_stages(const toml::table& root, plan& p, diagnostics& diag) {
+  auto* node = root.get("stages");
+  if (node == nullptr)
+    return;
+  auto* arr = node->as_array();
+  if (arr == nullptr) {
+    diag.add(node->source(), "stages must be written as [[stages]] tables");
+    return;
+  }
+  for (auto& item : *arr) {
+    auto* t = item.as_table();
+    if (t == nullptr) {
+      diag.add(item.source(), "a stage must be a table");
+      continue;
+    }
+    plan_stage s;
+    s.where = location_of(item);
+    check_keys(*t, "a stage", {"name", "tasks"}, diag);
+    read(*t, "name", s.name, diag);
+    read(*t, "tasks", s.tasks, diag);
+    if (s.tasks.empty())
+      diag.add(s.where, "stage " + s.name + " lists no tasks");
+    p.stages.push_back(std::move(s));
+  }
+}
+
+} // namespace
+
+std::optional<uint64_t> parse_duration_seconds(std::string_view text) {
+  if (text.empty())
+    return std::nullopt;
+  uint64_t total = 0;
+  uint64_t number = 0;
+  bool have_digits = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      number = number * 10 + static_cast<uint64_t>(c - '0');
+      have_digits = true;
+      if (number > 10'000'000)
+        return std::nullopt;
+      continue;
+    }
+    if (!have_digits)
+      return std::nullopt;
+    switch (c) {
+      case 's': total += number; break;
+      case 'm': total += number * 60; break;
+      case 'h': total += number * 3600; break;
+      default: return std::nullopt;
+    }
+    number = 0;
+    have_digits = false;
+  }
+  if (have_digits) // a bare number: seconds
+    total += number;
+  return total;
+}
+
+result<plan> parse_plan(std::string_view text, std::string_view source) {
+  diagnostics diag{source};
+  auto parsed = toml::parse(text, source);
+  if (!parsed) {
+    diag.add(parsed.error().source(),
+             std::string{parsed.error().description()});
+    return error{ec::parse_error, diag.joined()};
+  }
+  auto root = std::move(parsed).table();
+  plan p;
+  p.source = source;
+  check_keys(root, "the plan", {"run", "policy", "agents", "tasks", "stages"},
+             diag);
+  parse_run(root, p, diag);
+  parse_agents(root, p, diag);
+  parse_tasks(root, p, diag);
+  parse_stages(root, p, diag);
+  if (!diag.empty())
+    return error{ec::parse_error, diag.joined()};
+  return p;
+}
+
+const plan_agent* plan::find_agent(std::string_view name) const {
+  for (auto& a : agents)
+    if (a.name == name)
+      return &a;
+  return nullptr;
+}
+
+const plan_task* plan::find_task(std::string_view id) const {
+  for (auto& t : tasks)
+    if (t.id == id)
+      return &t;
+  return nullptr;
+}
+
+std::string_view to_string(plan_pattern p) {
+  switch (p) {
+    case plan_pattern::hub: return "hub";
+    case plan_pattern::pipeline: return "pipeline";
+    case plan_pattern::supervisor: return "supervisor";
+    case plan_pattern::swarm: return "swarm";
+    case plan_pattern::mesh: return "mesh";
+  }
+  return "unknown";
+}
+
+} // namespace baton::engine

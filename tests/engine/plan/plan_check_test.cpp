@@ -1,0 +1,152 @@
+#include "engine/plan/plan_check.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "engine/plan/plan_parser.hpp"
+
+using namespace baton::engine;
+
+namespace {
+
+std::vector<std::string> check(std::string_view text) {
+  auto p = parse_plan(text, "p.toml");
+  REQUIRE(p.ok());
+  return check_plan(*p);
+}
+
+bool mentions(const std::vector<std::string>& lines, std::string_view what) {
+  for (auto& l : lines)
+    if (l.find(what) != std::string::npos)
+      return true;
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("a sound plan has no problems", "[engine][plan_check]") {
+  auto lines = check(R"(
+[agents.a]
+preset = "sim"
+owns = ["api/**"]
+[agents.b]
+preset = "sim"
+owns = ["web/**", "README.md"]
+[[tasks]]
+id = "one"
+prompt = "x"
+agent = "a"
+[[tasks]]
+id = "two"
+prompt = "y"
+agent = "b"
+after = ["one"]
+)");
+  CHECK(lines.empty());
+}
+
+TEST_CASE("unknown agents and tasks are reported with their line",
+          "[engine][plan_check]") {
+  auto lines = check(R"([agents.a]
+preset = "sim"
+[[tasks]]
+id = "one"
+prompt = "x"
+agent = "nobody"
+after = ["ghost"]
+)");
+  CHECK(mentions(lines, "p.toml:3:1: task one names unknown agent \"nobody\""));
+  CHECK(mentions(lines, "task one comes after unknown task \"ghost\""));
+}
+
+TEST_CASE("dependency cycles are reported with their members",
+          "[engine][plan_check]") {
+  auto lines = check(R"([agents.a]
+preset = "sim"
+[[tasks]]
+id = "x"
+prompt = "x"
+agent = "a"
+after = ["z"]
+[[tasks]]
+id = "y"
+prompt = "y"
+agent = "a"
+after = ["x"]
+[[tasks]]
+id = "z"
+prompt = "z"
+agent = "a"
+after = ["y"]
+)");
+  CHECK(mentions(lines, "dependency cycle: x -> z -> y -> x"));
+}
+
+TEST_CASE("overlapping exclusive ownership is reported",
+          "[engine][plan_check]") {
+  auto lines = check(R"([agents.a]
+preset = "sim"
+owns = ["src/**"]
+[agents.b]
+preset = "sim"
+owns = ["src/api/*.go"]
+[[tasks]]
+id = "t"
+prompt = "x"
+agent = "a"
+)");
+  CHECK(mentions(lines, "agents a and b both own paths matching \"src/**\" "
+                        "and \"src/api/*.go\""));
+}
+
+TEST_CASE("glob overlap is decided exactly for the usual shapes",
+          "[engine][plan_check]") {
+  CHECK(globs_overlap("api/**", "api/v1/x.go"));
+  CHECK(globs_overlap("**/*.go", "cmd/main.go"));
+  CHECK(globs_overlap("*.md", "README.md"));
+  CHECK(globs_overlap("src/*", "src/?ain.c"));
+  CHECK_FALSE(globs_overlap("api/**", "web/**"));
+  CHECK_FALSE(globs_overlap("*.md", "docs/README.md")); // * stops at '/'
+  CHECK_FALSE(globs_overlap("src/*.go", "src/*.rs"));
+  CHECK_FALSE(globs_overlap("a/b", "a/c"));
+}
+
+TEST_CASE("pipelines need stages that name every task once",
+          "[engine][plan_check]") {
+  auto lines = check(R"([run]
+pattern = "pipeline"
+[agents.a]
+preset = "sim"
+[[tasks]]
+id = "r"
+prompt = "research"
+agent = "a"
+[[tasks]]
+id = "b"
+prompt = "build"
+agent = "a"
+[[stages]]
+name = "research"
+tasks = ["r", "nope"]
+[[stages]]
+name = "again"
+tasks = ["r"]
+)");
+  CHECK(mentions(lines, "stage research names unknown task \"nope\""));
+  CHECK(mentions(lines, "task r is in stages research and again"));
+  CHECK(mentions(lines, "task b is in no stage"));
+}
+
+TEST_CASE("agents need a preset or a command, and presets must exist",
+          "[engine][plan_check]") {
+  auto lines = check(R"([agents.a]
+role = "nothing to run"
+[agents.b]
+preset = "gpt"
+[[tasks]]
+id = "t"
+prompt = "x"
+agent = "a"
+)");
+  CHECK(mentions(lines, "agent a needs a \"preset\" or a \"command\""));
+  CHECK(mentions(lines, "agent b has unknown preset \"gpt\""));
+}
