@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   baton::cli::add_log_command(app, exit_code);
   baton::cli::add_demo_command(app, exit_code);
+  baton::cli::add_check_command(app, exit_code);
+  baton::cli::add_init_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,41 +1,19 @@
 // The baton executable as a user runs it: exit codes, help, and `baton log`
 // over a log that `baton demo` recorded.
-#include <sys/wait.h>
-
-#include <array>
 #include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include <catch2/catch.hpp>
 
+#include "tests/cli/run_baton.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
 
-struct run_result {
-  int exit_code = -1;
-  std::string out; // stdout and stderr, interleaved
-};
-
-std::string baton_path() {
-  const char* dir = std::getenv("BATON_BINARY_DIR");
-  REQUIRE(dir != nullptr);
-  return std::string{dir} + "/cli/baton";
-}
+using baton::test::run_result;
 
 run_result run(const std::string& args) {
-  auto cmd = baton_path() + " " + args + " 2>&1";
-  run_result r;
-  FILE* p = popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0)
-    r.out.append(buf.data(), n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return baton::test::run_baton(args);
 }
 
 size_t count_lines(const std::string& s) {

@@ -1,0 +1,71 @@
+#include "cli/plan_loader.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/plan/plan_check.hpp"
+#include "engine/plan/plan_parser.hpp"
+
+namespace fs = std::filesystem;
+
+namespace baton::cli {
+
+std::string agent_program(const engine::plan_agent& agent) {
+  if (agent.preset == "sim")
+    return "baton"; // the built-in simulated agent: this executable
+  if (!agent.preset.empty())
+    return agent.preset; // claude, codex, gemini, aider
+  return agent.command.empty() ? std::string{} : agent.command.front();
+}
+
+std::string find_executable(const std::string& program) {
+  if (program.empty())
+    return {};
+  if (program.find('/') != std::string::npos)
+    return access(program.c_str(), X_OK) == 0 ? program : std::string{};
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs{path ? path : "/usr/bin:/bin"};
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    auto candidate = (fs::path{dir.empty() ? "." : dir} / program).string();
+    if (access(candidate.c_str(), X_OK) == 0 && !fs::is_directory(candidate))
+      return candidate;
+  }
+  return {};
+}
+
+result<loaded_plan> load_plan(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  if (!in)
+    return error{ec::not_found, "cannot read plan file " + path};
+  std::stringstream text;
+  text << in.rdbuf();
+  loaded_plan out;
+  auto parsed = engine::parse_plan(text.str(), path);
+  if (!parsed) {
+    std::stringstream lines{parsed.err().message()};
+    std::string line;
+    while (std::getline(lines, line))
+      out.problems.push_back(line);
+    return out;
+  }
+  out.plan = std::move(*parsed);
+  out.problems = engine::check_plan(out.plan);
+  for (auto& agent : out.plan.agents) {
+    if (agent.preset == "sim")
+      continue;
+    auto program = agent_program(agent);
+    if (!program.empty() && find_executable(program).empty())
+      out.problems.push_back(path + ":" + std::to_string(agent.where.line)
+                             + ":" + std::to_string(agent.where.column)
+                             + ": agent " + agent.name + ": executable \""
+                             + program + "\" not found on PATH");
+  }
+  return out;
+}
+
+} // namespace baton::cli
