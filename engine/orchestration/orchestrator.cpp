@@ -1,0 +1,397 @@
+#include "engine/orchestration/orchestrator.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "engine/plan/plan_check.hpp"
+
+namespace baton::engine {
+
+namespace {
+
+bool settled(task_status s) {
+  return s == task_status::passed || s == task_status::failed;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string out;
+  for (auto& i : items) {
+    if (!out.empty())
+      out += sep;
+    out += i;
+  }
+  return out;
+}
+
+} // namespace
+
+std::string_view to_string(task_status s) {
+  switch (s) {
+    case task_status::waiting: return "waiting";
+    case task_status::ready: return "ready";
+    case task_status::dispatched: return "dispatched";
+    case task_status::verifying: return "verifying";
+    case task_status::passed: return "passed";
+    case task_status::failed: return "failed";
+  }
+  return "unknown";
+}
+
+orchestrator::orchestrator(plan p) : plan_(std::move(p)) {
+  for (auto& t : plan_.tasks) {
+    task_view v;
+    v.id = t.id;
+    v.agent = t.agent;
+    v.max_attempts = 1 + t.retries.value_or(plan_.run.retries);
+    tasks_.emplace(t.id, std::move(v));
+  }
+  for (auto& a : plan_.agents)
+    agents_.emplace(a.name, agent_view{a.name});
+}
+
+std::vector<orchestrator_decision>
+orchestrator::on(const orchestrator_input& in) {
+  decisions out;
+  if (finished_)
+    return out;
+  std::visit(
+    [this, &out](const auto& x) {
+      using T = std::decay_t<decltype(x)>;
+      if constexpr (std::is_same_v<T, run_begun>)
+        on_begun(out);
+      else if constexpr (std::is_same_v<T, agent_observed>)
+        on_observed(x, out);
+      else if constexpr (std::is_same_v<T, protocol_seen>)
+        on_protocol(x, out);
+      else if constexpr (std::is_same_v<T, gate_finished>)
+        on_gate(x, out);
+      else
+        on_exited(x, out);
+    },
+    in);
+  return out;
+}
+
+// -- inputs ------------------------------------------------------------------
+
+void orchestrator::on_begun(decisions& out) {
+  begun_ = true;
+  promote(out);
+  dispatch_ready(out);
+  maybe_finish(out);
+}
+
+void orchestrator::on_observed(const agent_observed& in, decisions& out) {
+  auto a = agents_.find(in.agent);
+  if (a == agents_.end())
+    return;
+  a->second.state = in.state;
+  a->second.input_ready = in.input_ready;
+  if (in.state != "exited")
+    a->second.exited = false;
+  if (begun_)
+    dispatch_ready(out);
+}
+
+void orchestrator::on_protocol(const protocol_seen& in, decisions& out) {
+  auto a = agents_.find(in.agent);
+  if (a == agents_.end())
+    return;
+  task_view* t = nullptr;
+  if (auto i = tasks_.find(a->second.task); i != tasks_.end())
+    t = &i->second;
+  if (t != nullptr)
+    t->last_line = in.line;
+  switch (in.kind) {
+    case protocol_kind::done:
+      if (t != nullptr && t->status == task_status::dispatched)
+        on_done(*t, in, out);
+      break;
+    case protocol_kind::error:
+      if (t != nullptr && t->status == task_status::dispatched)
+        on_error(*t, in.text, out);
+      break;
+    case protocol_kind::blocked:
+      break; // held: a NEED line routes, the operator sees the rest
+    case protocol_kind::progress:
+      if (t != nullptr)
+        t->progress = std::to_string(in.done) + "/" + std::to_string(in.total);
+      break;
+    case protocol_kind::build_pass:
+      if (t != nullptr)
+        t->build = "pass";
+      break;
+    case protocol_kind::build_fail:
+      if (t != nullptr)
+        t->build = "fail: " + in.text;
+      break;
+    case protocol_kind::need: on_need(in, out); break;
+    case protocol_kind::contract: on_contract(in, out); break;
+  }
+}
+
+void orchestrator::on_gate(const gate_finished& in, decisions& out) {
+  auto i = tasks_.find(in.task);
+  if (i == tasks_.end() || i->second.status != task_status::verifying
+      || i->second.attempt != in.attempt)
+    return; // stale: an older attempt's gate
+  auto& t = i->second;
+  if (in.passed) {
+    settle(t, true, "gate passed: " + t.evidence, out);
+  } else {
+    t.status = task_status::dispatched;
+    retry(t, "the gate failed: " + join(in.reasons, "; "), out);
+  }
+  promote(out);
+  dispatch_ready(out);
+  maybe_finish(out);
+}
+
+void orchestrator::on_exited(const agent_exited& in, decisions& out) {
+  auto a = agents_.find(in.agent);
+  if (a == agents_.end())
+    return;
+  a->second.exited = true;
+  a->second.input_ready = false;
+  a->second.state = "exited";
+  auto i = tasks_.find(a->second.task);
+  if (i != tasks_.end() && !settled(i->second.status)) {
+    auto& t = i->second;
+    auto why = "agent " + in.agent + " exited with status "
+               + std::to_string(in.exit_code) + " during attempt "
+               + std::to_string(t.attempt);
+    a->second.task.clear();
+    if (t.attempt < t.max_attempts) {
+      t.status = task_status::ready;
+      out.push_back(restart_agent{in.agent, why});
+    } else {
+      settle(t, false, why + "; no attempts left", out);
+    }
+  }
+  promote(out);
+  dispatch_ready(out);
+  maybe_finish(out);
+}
+
+// -- protocol reactions ------------------------------------------------------
+
+void orchestrator::on_done(task_view& t, const protocol_seen& in,
+                           decisions& out) {
+  t.status = task_status::verifying;
+  t.evidence = in.evidence;
+  out.push_back(run_gate{t.id, t.attempt, t.agent, in.evidence});
+}
+
+void orchestrator::on_error(task_view& t, const std::string& why,
+                            decisions& out) {
+  retry(t, "you reported an error (" + why + "); try again, following "
+           "your suggested fix",
+        out);
+  promote(out);
+  dispatch_ready(out);
+  maybe_finish(out);
+}
+
+void orchestrator::on_need(const protocol_seen& in, decisions& out) {
+  auto owner = owner_of(in.resource);
+  if (owner.empty() || owner == in.agent)
+    return; // nobody to ask: held for the operator
+  out.push_back(tell_agent{
+    owner,
+    "NEED from " + in.agent + ": " + in.resource + " -- " + in.text
+      + "\nWhen it is ready, publish it with a CONTRACT: line (title, then "
+        "the interface, then a blank line).",
+    "need from " + in.agent});
+  auto& waiting = waiting_on_[owner];
+  if (std::find(waiting.begin(), waiting.end(), in.agent) == waiting.end())
+    waiting.push_back(in.agent);
+}
+
+void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
+  std::set<std::string> to;
+  auto sender = agents_.find(in.agent);
+  if (sender != agents_.end() && !sender->second.task.empty())
+    for (auto& pt : plan_.tasks)
+      if (std::find(pt.after.begin(), pt.after.end(), sender->second.task)
+          != pt.after.end())
+        if (auto& v = tasks_.at(pt.id); !v.agent.empty())
+          to.insert(v.agent);
+  for (auto& w : waiting_on_[in.agent])
+    to.insert(w);
+  waiting_on_.erase(in.agent);
+  to.erase(in.agent);
+  auto text = "CONTRACT from " + in.agent + ": " + in.text + "\n" + in.body;
+  for (auto& r : to) {
+    contracts_[r].push_back(text);
+    out.push_back(tell_agent{r, text, "contract from " + in.agent});
+  }
+}
+
+// -- task lifecycle ----------------------------------------------------------
+
+void orchestrator::settle(task_view& t, bool passed, std::string reason,
+                          decisions& out) {
+  t.status = passed ? task_status::passed : task_status::failed;
+  t.reason = std::move(reason);
+  for (auto& [name, a] : agents_)
+    if (a.task == t.id)
+      a.task.clear();
+  out.push_back(task_settled{t.id, passed, t.reason});
+}
+
+void orchestrator::retry(task_view& t, const std::string& guidance,
+                         decisions& out) {
+  if (t.attempt >= t.max_attempts) {
+    settle(t, false, guidance + "; no attempts left", out);
+    return;
+  }
+  ++t.attempt;
+  out.push_back(tell_agent{t.agent,
+                           "Attempt " + std::to_string(t.attempt) + " of "
+                             + std::to_string(t.max_attempts) + " for task "
+                             + t.id + ": " + guidance
+                             + ". Fix it, then report STATUS again.",
+                           "retry of task " + t.id});
+}
+
+bool orchestrator::dependencies_passed(const plan_task& t) const {
+  return std::all_of(t.after.begin(), t.after.end(), [this](auto& d) {
+    auto i = tasks_.find(d);
+    return i != tasks_.end() && i->second.status == task_status::passed;
+  });
+}
+
+bool orchestrator::dependency_failed(const plan_task& t,
+                                     std::string& which) const {
+  for (auto& d : t.after)
+    if (auto i = tasks_.find(d);
+        i != tasks_.end() && i->second.status == task_status::failed) {
+      which = d;
+      return true;
+    }
+  return false;
+}
+
+void orchestrator::promote(decisions& out) {
+  bool pipeline = plan_.run.pattern == plan_pattern::pipeline;
+  // Advance the pipeline past every stage whose tasks all passed; a failed
+  // task stops it there.
+  while (pipeline && stage_ < plan_.stages.size()) {
+    auto& ids = plan_.stages[stage_].tasks;
+    bool all_passed = std::all_of(ids.begin(), ids.end(), [this](auto& id) {
+      return tasks_.at(id).status == task_status::passed;
+    });
+    if (!all_passed)
+      break;
+    ++stage_;
+  }
+  bool stage_failed = false;
+  if (pipeline && stage_ < plan_.stages.size())
+    for (auto& id : plan_.stages[stage_].tasks)
+      stage_failed = stage_failed || tasks_.at(id).status == task_status::failed;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (auto& pt : plan_.tasks) {
+      auto& v = tasks_.at(pt.id);
+      if (v.status != task_status::waiting)
+        continue;
+      std::string which;
+      if (dependency_failed(pt, which)) {
+        settle(v, false, "never started: dependency " + which + " failed",
+               out);
+        changed = true;
+        continue;
+      }
+      if (pipeline) {
+        size_t mine = 0;
+        while (mine < plan_.stages.size()
+               && std::find(plan_.stages[mine].tasks.begin(),
+                            plan_.stages[mine].tasks.end(), pt.id)
+                    == plan_.stages[mine].tasks.end())
+          ++mine;
+        if (stage_failed && mine > stage_) {
+          settle(v, false,
+                 "never started: stage " + plan_.stages[stage_].name
+                   + " failed",
+                 out);
+          changed = true;
+          continue;
+        }
+        if (mine != stage_)
+          continue;
+      }
+      if (dependencies_passed(pt)) {
+        v.status = task_status::ready;
+        changed = true;
+      }
+    }
+  }
+}
+
+void orchestrator::dispatch_ready(decisions& out) {
+  for (auto& pt : plan_.tasks) {
+    auto& v = tasks_.at(pt.id);
+    if (v.status != task_status::ready)
+      continue;
+    agent_view* chosen = nullptr;
+    for (auto& [name, a] : agents_) {
+      if (a.exited || !a.input_ready || !a.task.empty())
+        continue;
+      if (!pt.agent.empty() && name != pt.agent)
+        continue;
+      if (pt.agent.empty() && !v.agent.empty() && name != v.agent)
+        continue; // a retry stays with its agent
+      auto* pa = plan_.find_agent(name);
+      bool capable = std::all_of(
+        pt.requires_caps.begin(), pt.requires_caps.end(), [pa](auto& c) {
+          return std::find(pa->capabilities.begin(), pa->capabilities.end(),
+                           c)
+                 != pa->capabilities.end();
+        });
+      if (capable) {
+        chosen = &a;
+        break;
+      }
+    }
+    if (chosen == nullptr)
+      continue;
+    v.agent = chosen->name;
+    v.status = task_status::dispatched;
+    if (v.attempt == 0 || v.attempt < v.max_attempts)
+      ++v.attempt;
+    chosen->task = v.id;
+    chosen->input_ready = false; // it is about to be typed into
+    out.push_back(dispatch_task{v.id, v.agent, v.attempt, prompt_for(pt, v)});
+  }
+}
+
+void orchestrator::maybe_finish(decisions& out) {
+  if (!begun_ || finished_)
+    return;
+  std::vector<std::string> failed;
+  size_t passed = 0;
+  for (auto& [id, t] : tasks_) {
+    if (!settled(t.status))
+      return;
+    if (t.status == task_status::passed)
+      ++passed;
+    else
+      failed.push_back(id + " (" + t.reason + ")");
+  }
+  finished_ = true;
+  auto summary = std::to_string(passed) + "/" + std::to_string(tasks_.size())
+                 + " tasks passed";
+  if (!failed.empty())
+    summary += "; failed: " + join(failed, ", ");
+  out.push_back(finish_run{failed.empty(), summary});
+}
+
+std::string orchestrator::owner_of(const std::string& resource) const {
+  for (auto& a : plan_.agents)
+    for (auto& glob : a.owns)
+      if (globs_overlap(glob, resource))
+        return a.name;
+  return {};
+}
+
+} // namespace baton::engine

@@ -1,0 +1,131 @@
+// orchestrator: the hub-and-spoke and pipeline policy as a pure fold.
+//
+// It holds the state of every task and worker of a plan, and for each input
+// returns the decisions the reaction policy of DESIGN.md §4 calls for:
+//
+//   STATUS: DONE     -> run the task's gate; passed: settle it, unblock its
+//                       dependents (or the next pipeline stage); failed: send
+//                       the reasons back as guidance, up to the retry limit
+//   STATUS: ERROR    -> retry with the worker's suggested fix as guidance, up
+//                       to the limit, then fail the task
+//   STATUS: BLOCKED  -> route a named need to its owner, else hold
+//   NEED: X          -> type the request into the owner of X (ownership
+//                       globs); the owner's CONTRACT is routed back
+//   CONTRACT         -> deliver to every worker whose task depends on the
+//                       sender's, and to workers waiting on its NEEDs
+//   PROGRESS, BUILD  -> recorded on the task
+//   worker exits     -> the attempt fails; restart and dispatch again
+//
+// A task whose dependency failed never starts; in a pipeline, no stage
+// starts before every task of the previous stage passed its gate. When every
+// task is settled or can never start, the run finishes.
+//
+// Deterministic: no clock, no randomness; ties (which idle agent gets a task)
+// are broken by name. The same inputs always give the same decisions.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/orchestration/inputs.hpp"
+#include "engine/plan/plan.hpp"
+
+namespace baton::engine {
+
+enum class task_status : uint8_t {
+  /// Waiting for dependencies (or its pipeline stage).
+  waiting,
+  /// May start when a capable agent is free.
+  ready,
+  /// Typed into an agent; the agent is working on it.
+  dispatched,
+  /// The agent said DONE; the gate is running.
+  verifying,
+  /// Passed its gate.
+  passed,
+  /// Out of attempts, or a dependency failed.
+  failed,
+};
+
+std::string_view to_string(task_status s);
+
+struct task_view {
+  std::string id;
+  task_status status = task_status::waiting;
+  std::string agent;
+  uint32_t attempt = 0;
+  uint32_t max_attempts = 1;
+  /// Last PROGRESS as "X/Y", last BUILD, last protocol line.
+  std::string progress;
+  std::string build;
+  std::string last_line;
+  /// The verdict's reason once settled; the evidence of the last DONE.
+  std::string reason;
+  std::string evidence;
+};
+
+struct agent_view {
+  std::string name;
+  std::string state = "starting";
+  bool input_ready = false;
+  bool exited = false;
+  /// The task it works on; empty when free.
+  std::string task;
+};
+
+class orchestrator {
+public:
+  explicit orchestrator(plan p);
+
+  /// Applies `in` and returns what to do, in order.
+  std::vector<orchestrator_decision> on(const orchestrator_input& in);
+
+  const std::map<std::string, task_view>& tasks() const {
+    return tasks_;
+  }
+  const std::map<std::string, agent_view>& agents() const {
+    return agents_;
+  }
+  bool finished() const {
+    return finished_;
+  }
+
+private:
+  using decisions = std::vector<orchestrator_decision>;
+
+  void on_begun(decisions& out);
+  void on_observed(const agent_observed& in, decisions& out);
+  void on_protocol(const protocol_seen& in, decisions& out);
+  void on_gate(const gate_finished& in, decisions& out);
+  void on_exited(const agent_exited& in, decisions& out);
+
+  void on_done(task_view& t, const protocol_seen& in, decisions& out);
+  void on_error(task_view& t, const std::string& why, decisions& out);
+  void on_need(const protocol_seen& in, decisions& out);
+  void on_contract(const protocol_seen& in, decisions& out);
+
+  void settle(task_view& t, bool passed, std::string reason, decisions& out);
+  void retry(task_view& t, const std::string& guidance, decisions& out);
+  void promote(decisions& out);
+  void dispatch_ready(decisions& out);
+  void maybe_finish(decisions& out);
+  bool dependencies_passed(const plan_task& t) const;
+  bool dependency_failed(const plan_task& t, std::string& which) const;
+  std::string owner_of(const std::string& resource) const;
+  std::string prompt_for(const plan_task& t, const task_view& v) const;
+
+  plan plan_;
+  std::map<std::string, task_view> tasks_;
+  std::map<std::string, agent_view> agents_;
+  /// Contracts each agent has received, in order (title + body).
+  std::map<std::string, std::vector<std::string>> contracts_;
+  /// Open NEEDs: owner -> agents waiting on it.
+  std::map<std::string, std::vector<std::string>> waiting_on_;
+  /// Index of the pipeline stage that may run; unused for hub.
+  size_t stage_ = 0;
+  bool begun_ = false;
+  bool finished_ = false;
+};
+
+} // namespace baton::engine

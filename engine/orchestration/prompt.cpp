@@ -1,0 +1,68 @@
+// The dispatch prompt: what a worker is told when it is given a task.
+#include "engine/orchestration/orchestrator.hpp"
+
+namespace baton::engine {
+
+namespace {
+
+std::string list_or(const std::vector<std::string>& items,
+                    std::string_view none) {
+  if (items.empty())
+    return std::string{none};
+  std::string out;
+  for (auto& i : items) {
+    if (!out.empty())
+      out += ", ";
+    out += i;
+  }
+  return out;
+}
+
+constexpr std::string_view protocol_help
+  = "Report as you go, each on its own line:\n"
+    "  PROGRESS: <X>/<Y> -- <what just completed>\n"
+    "  BUILD: PASS   or   BUILD: FAIL -- <error summary>\n"
+    "  NEED: <path or resource> -- <what you need and why>\n"
+    "  CONTRACT: <title>, then the interface, then a blank line\n"
+    "End the task with exactly one of:\n"
+    "  STATUS: DONE -- <what you accomplished> + <evidence>\n"
+    "  STATUS: BLOCKED -- <exactly what you need to proceed>\n"
+    "  STATUS: ERROR -- <what failed>, <what you tried>, <suggested fix>\n";
+
+} // namespace
+
+std::string orchestrator::prompt_for(const plan_task& t,
+                                     const task_view& v) const {
+  auto* a = plan_.find_agent(v.agent);
+  std::string out = "Task " + t.id;
+  if (!t.title.empty())
+    out += ": " + t.title;
+  if (v.attempt > 1)
+    out += " (attempt " + std::to_string(v.attempt) + " of "
+           + std::to_string(v.max_attempts) + ")";
+  out += "\n\n" + (t.prompt.empty() ? t.title : t.prompt) + "\n\n";
+  if (a != nullptr) {
+    out += "Scope: you own " + list_or(a->owns, "nothing exclusively")
+           + "; you may read " + list_or(a->reads, "what you own") + ".\n";
+    out += "Change nothing outside what you own; for anything else, write a "
+           "NEED line.\n";
+  }
+  if (auto c = contracts_.find(v.agent);
+      c != contracts_.end() && !c->second.empty()) {
+    out += "\nContracts you have received:\n";
+    for (auto& text : c->second)
+      out += text + "\n";
+  }
+  if (!t.artifacts.empty()) {
+    out += "\nLeave behind:";
+    for (auto& art : t.artifacts)
+      out += " " + art.path + (art.format != "any" ? " (" + art.format + ")"
+                                                   : std::string{});
+    out += "\n";
+  }
+  out += "\n";
+  out += protocol_help;
+  return out;
+}
+
+} // namespace baton::engine

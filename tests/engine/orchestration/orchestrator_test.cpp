@@ -1,0 +1,298 @@
+#include "engine/orchestration/orchestrator.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "engine/plan/plan_parser.hpp"
+
+using namespace baton::engine;
+
+namespace {
+
+plan parse(std::string_view text) {
+  auto p = parse_plan(text, "t.toml");
+  REQUIRE(p.ok());
+  return *p;
+}
+
+constexpr std::string_view feature = R"(
+[policy]
+retries = 1
+[agents.backend]
+preset = "sim"
+owns = ["api/**"]
+[agents.frontend]
+preset = "sim"
+owns = ["web/**"]
+[agents.tester]
+preset = "sim"
+[[tasks]]
+id = "api"
+prompt = "build the api"
+agent = "backend"
+[[tasks]]
+id = "page"
+prompt = "build the page"
+agent = "frontend"
+[[tasks]]
+id = "verify"
+prompt = "test it"
+agent = "tester"
+after = ["api", "page"]
+)";
+
+template <class T>
+std::vector<T> only(const std::vector<orchestrator_decision>& ds) {
+  std::vector<T> out;
+  for (auto& d : ds)
+    if (auto* x = std::get_if<T>(&d))
+      out.push_back(*x);
+  return out;
+}
+
+agent_observed idle(std::string agent) {
+  return {std::move(agent), "idle", true};
+}
+
+protocol_seen line(std::string agent, protocol_kind kind,
+                   std::string text = {}, std::string evidence = {}) {
+  protocol_seen p;
+  p.agent = std::move(agent);
+  p.kind = kind;
+  p.text = std::move(text);
+  p.evidence = std::move(evidence);
+  return p;
+}
+
+/// Drives a task from dispatch to a passed gate.
+void pass(orchestrator& o, const std::string& agent, const std::string& task,
+          uint32_t attempt = 1) {
+  auto gate = only<run_gate>(
+    o.on(line(agent, protocol_kind::done, "did it", "3 passed")));
+  REQUIRE(gate.size() == 1);
+  CHECK(gate[0].task == task);
+  CHECK(gate[0].evidence == "3 passed");
+  o.on(gate_finished{task, attempt, true, {}});
+}
+
+} // namespace
+
+TEST_CASE("ready tasks are dispatched to their agents once they are idle",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(feature)};
+  CHECK(only<dispatch_task>(o.on(run_begun{})).empty()); // nobody idle yet
+  auto first = only<dispatch_task>(o.on(idle("backend")));
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].task == "api");
+  CHECK(first[0].attempt == 1);
+  CHECK(first[0].prompt.find("build the api") != std::string::npos);
+  CHECK(first[0].prompt.find("you own api/**") != std::string::npos);
+  CHECK(first[0].prompt.find("STATUS: DONE") != std::string::npos);
+  CHECK(only<dispatch_task>(o.on(idle("tester"))).empty()); // waits for deps
+  CHECK(o.tasks().at("verify").status == task_status::waiting);
+}
+
+TEST_CASE("DONE runs the gate; a passed gate unblocks dependents and ends "
+          "the run",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  o.on(idle("backend"));
+  o.on(idle("frontend"));
+  o.on(idle("tester"));
+  pass(o, "backend", "api");
+  CHECK(o.tasks().at("api").status == task_status::passed);
+  CHECK(o.tasks().at("verify").status == task_status::waiting);
+  auto ds = o.on(line("frontend", protocol_kind::done, "page", "ok"));
+  REQUIRE(only<run_gate>(ds).size() == 1);
+  auto next = o.on(gate_finished{"page", 1, true, {}});
+  auto dispatched = only<dispatch_task>(next);
+  REQUIRE(dispatched.size() == 1);
+  CHECK(dispatched[0].task == "verify");
+  CHECK(dispatched[0].agent == "tester");
+  o.on(line("tester", protocol_kind::done, "tested", "9 passed"));
+  auto end = only<finish_run>(o.on(gate_finished{"verify", 1, true, {}}));
+  REQUIRE(end.size() == 1);
+  CHECK(end[0].ok);
+  CHECK(end[0].summary == "3/3 tasks passed");
+  CHECK(o.finished());
+}
+
+TEST_CASE("a failed gate sends its reasons back and retries up to the limit",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  o.on(idle("backend"));
+  o.on(line("backend", protocol_kind::done, "api", "trust me"));
+  auto retry = only<tell_agent>(
+    o.on(gate_finished{"api", 1, false, {"api/openapi.json is missing"}}));
+  REQUIRE(retry.size() == 1);
+  CHECK(retry[0].agent == "backend");
+  CHECK(retry[0].text.find("Attempt 2 of 2") != std::string::npos);
+  CHECK(retry[0].text.find("api/openapi.json is missing") != std::string::npos);
+  CHECK(o.tasks().at("api").status == task_status::dispatched);
+  // A stale gate result of attempt 1 changes nothing.
+  CHECK(o.on(gate_finished{"api", 1, true, {}}).empty());
+  o.on(line("backend", protocol_kind::done, "api", "still no"));
+  auto out = o.on(gate_finished{"api", 2, false, {"still missing"}});
+  auto settled = only<task_settled>(out);
+  REQUIRE(settled.size() == 2); // api failed, and verify can never start
+  CHECK(settled[0].task == "api");
+  CHECK_FALSE(settled[0].passed);
+  CHECK(settled[1].task == "verify");
+  CHECK(settled[1].reason == "never started: dependency api failed");
+  CHECK(o.tasks().at("page").status == task_status::ready);
+}
+
+TEST_CASE("NEED goes to the owner and the owner's CONTRACT comes back",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  o.on(idle("backend"));
+  o.on(idle("frontend"));
+  auto need = line("frontend", protocol_kind::need, "the endpoint's shape");
+  need.resource = "api/openapi.json";
+  auto routed = only<tell_agent>(o.on(need));
+  REQUIRE(routed.size() == 1);
+  CHECK(routed[0].agent == "backend");
+  CHECK(routed[0].text.find("NEED from frontend: api/openapi.json")
+        != std::string::npos);
+  auto contract = line("backend", protocol_kind::contract, "GET /api/todos");
+  contract.body = "-> [{id, title, done}]";
+  auto delivered = only<tell_agent>(o.on(contract));
+  // The frontend asked for it; the tester's task depends on the api task.
+  REQUIRE(delivered.size() == 2);
+  CHECK(delivered[0].agent == "frontend");
+  CHECK(delivered[1].agent == "tester");
+  CHECK(delivered[0].text
+        == "CONTRACT from backend: GET /api/todos\n-> [{id, title, done}]");
+  // The NEED is answered: a second contract reaches only the dependents.
+  auto again = only<tell_agent>(o.on(contract));
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].agent == "tester");
+}
+
+TEST_CASE("a CONTRACT reaches the agents of dependent tasks",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(R"(
+[agents.a]
+preset = "sim"
+[agents.b]
+preset = "sim"
+[[tasks]]
+id = "one"
+prompt = "x"
+agent = "a"
+[[tasks]]
+id = "two"
+prompt = "y"
+agent = "b"
+after = ["one"]
+)")};
+  o.on(run_begun{});
+  o.on(idle("a"));
+  auto told = only<tell_agent>(
+    o.on(line("a", protocol_kind::contract, "schema")));
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].agent == "b");
+  o.on(idle("b"));
+  pass(o, "a", "one");
+  auto d = only<dispatch_task>(o.on(idle("b")));
+  // b was idle already: dispatched when "one" passed, with the contract.
+  auto& t = o.tasks().at("two");
+  CHECK(t.status == task_status::dispatched);
+  CHECK(d.empty());
+}
+
+TEST_CASE("an agent that exits mid-task is restarted and the task retried",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  o.on(idle("backend"));
+  auto out = o.on(agent_exited{"backend", 139});
+  auto restart = only<restart_agent>(out);
+  REQUIRE(restart.size() == 1);
+  CHECK(restart[0].why == "agent backend exited with status 139 during "
+                          "attempt 1");
+  auto again = only<dispatch_task>(o.on(idle("backend")));
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].attempt == 2);
+  CHECK(again[0].prompt.find("(attempt 2 of 2)") != std::string::npos);
+  auto last = o.on(agent_exited{"backend", 1});
+  CHECK(only<restart_agent>(last).empty());
+  auto settled = only<task_settled>(last);
+  REQUIRE_FALSE(settled.empty());
+  CHECK(settled[0].reason.find("no attempts left") != std::string::npos);
+}
+
+TEST_CASE("a pipeline stage starts only after the previous stage passed",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(R"(
+[run]
+pattern = "pipeline"
+[policy]
+retries = 0
+[agents.a]
+preset = "sim"
+[agents.b]
+preset = "sim"
+[[tasks]]
+id = "research"
+prompt = "r"
+agent = "a"
+[[tasks]]
+id = "plan"
+prompt = "p"
+agent = "b"
+[[tasks]]
+id = "build"
+prompt = "b"
+agent = "a"
+[[stages]]
+name = "research"
+tasks = ["research"]
+[[stages]]
+name = "plan"
+tasks = ["plan"]
+[[stages]]
+name = "build"
+tasks = ["build"]
+)")};
+  o.on(run_begun{});
+  o.on(idle("a"));
+  CHECK(only<dispatch_task>(o.on(idle("b"))).empty());
+  pass(o, "a", "research");
+  CHECK(o.tasks().at("plan").status == task_status::dispatched);
+  CHECK(o.tasks().at("build").status == task_status::waiting);
+  o.on(line("b", protocol_kind::done, "plan", "x"));
+  auto out = o.on(gate_finished{"plan", 1, false, {"plan.md is empty"}});
+  auto settled = only<task_settled>(out);
+  REQUIRE(settled.size() == 2);
+  CHECK(settled[1].task == "build");
+  CHECK(settled[1].reason == "never started: stage plan failed");
+  auto end = only<finish_run>(out);
+  REQUIRE(end.size() == 1);
+  CHECK_FALSE(end[0].ok);
+  CHECK(end[0].summary.find("1/3 tasks passed") == 0);
+}
+
+TEST_CASE("the same inputs always give the same decisions",
+          "[engine][orchestrator]") {
+  std::vector<orchestrator_input> inputs{
+    run_begun{}, idle("tester"), idle("frontend"), idle("backend"),
+    line("backend", protocol_kind::progress),
+    line("backend", protocol_kind::done, "a", "e"),
+    gate_finished{"api", 1, true, {}}, agent_exited{"frontend", 2},
+    idle("frontend")};
+  auto run = [&] {
+    orchestrator o{parse(feature)};
+    std::vector<orchestrator_decision> all;
+    for (auto& in : inputs) {
+      auto ds = o.on(in);
+      all.insert(all.end(), ds.begin(), ds.end());
+    }
+    return all;
+  };
+  auto first = run();
+  CHECK(first.size() >= 5);
+  CHECK(first == run());
+}
