@@ -651,6 +651,7 @@ function shutdown(sig) {
   });
   for (const r of openResponses) r.end();
   server.closeIdleConnections?.();
+  setTimeout(() => server.closeAllConnections?.(), 100).unref();
   setTimeout(() => {
     server.closeAllConnections?.();
     process.exit(0);
