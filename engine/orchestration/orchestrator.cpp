@@ -39,14 +39,13 @@ std::string_view to_string(task_status s) {
 
 orchestrator::orchestrator(plan p) : plan_(std::move(p)) {
   for (auto& t : plan_.tasks) {
-    task_view v;
+    auto& v = tasks_[t.id];
     v.id = t.id;
     v.agent = t.agent;
     v.max_attempts = 1 + t.retries.value_or(plan_.run.retries);
-    tasks_.emplace(t.id, std::move(v));
   }
   for (auto& a : plan_.agents)
-    agents_.emplace(a.name, agent_view{a.name});
+    agents_[a.name].name = a.name;
 }
 
 std::vector<orchestrator_decision>
