@@ -1,0 +1,435 @@
+#include "engine/terminal/screen.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <vterm.h>
+
+namespace baton::engine {
+
+namespace {
+
+constexpr uint32_t wide_continuation = static_cast<uint32_t>(-1);
+
+void append_utf8(std::string& out, uint32_t cp) {
+  if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+    cp = 0xFFFD;
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+void append_cell(std::string& out, const VTermScreenCell& cell) {
+  if (cell.chars[0] == wide_continuation)
+    return;
+  if (cell.chars[0] == 0) {
+    out.push_back(' ');
+    return;
+  }
+  for (int i = 0; i < VTERM_MAX_CHARS_PER_CELL && cell.chars[i] != 0; ++i)
+    append_utf8(out, cell.chars[i]);
+}
+
+void trim_right(std::string& s) {
+  auto end = s.find_last_not_of(' ');
+  s.erase(end == std::string::npos ? 0 : end + 1);
+}
+
+std::string render_cells(const VTermScreenCell* cells, int cols, bool trim) {
+  std::string out;
+  for (int c = 0; c < cols; ++c)
+    append_cell(out, cells[c]);
+  if (trim)
+    trim_right(out);
+  return out;
+}
+
+std::string hex_channel(uint8_t v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02x%02x", v, v);
+  return buf;
+}
+
+std::string rgb_spec(VTermColor col, const VTermState* state) {
+  vterm_state_convert_color_to_rgb(state, &col);
+  return "rgb:" + hex_channel(col.rgb.red) + "/" + hex_channel(col.rgb.green)
+         + "/" + hex_channel(col.rgb.blue);
+}
+
+bool empty_or_null(const char* s) {
+  return s == nullptr || s[0] == '\0';
+}
+
+} // namespace
+
+// -- libvterm callbacks -------------------------------------------------------
+
+struct screen::callbacks {
+  static screen& self(void* user) {
+    return *static_cast<screen*>(user);
+  }
+
+  static bool has_glyph(const screen& s, int row, int col) {
+    VTermScreenCell cell;
+    if (!vterm_screen_get_cell(s.vts_, VTermPos{row, col}, &cell))
+      return false;
+    return cell.chars[0] != 0;
+  }
+
+  static int damage(VTermRect r, void* user) {
+    auto& s = self(user);
+    s.dirty_ = true;
+    // A putglyph damages the one or two cells it wrote, which now hold it;
+    // an erase leaves its cells empty.
+    bool glyph = r.end_row == r.start_row + 1 && r.end_col - r.start_col <= 2
+                 && has_glyph(s, r.start_row, r.start_col);
+    if (glyph && r.start_col == 0 && s.wrap_candidate_ >= 0
+        && s.wrap_candidate_ == r.start_row - 1) {
+      s.wrapped_[s.wrap_candidate_] = true; // autowrap
+    } else if (!s.alt_ && !s.partial_.empty() && r.start_row == 0
+               && r.start_col == 0) {
+      // Row 0 was rewritten: it no longer continues the scrolled-off line.
+      s.finish_partial();
+    }
+    bool touches_end = r.end_col >= s.cols_;
+    if (touches_end) {
+      for (int row = std::max(r.start_row, 0);
+           row < r.end_row && row < static_cast<int>(s.wrapped_.size()); ++row)
+        s.wrapped_[row] = false;
+    }
+    if (glyph)
+      s.wrap_candidate_ = touches_end ? r.start_row : -1;
+    else if (touches_end && s.wrap_candidate_ >= r.start_row
+             && s.wrap_candidate_ < r.end_row)
+      s.wrap_candidate_ = -1;
+    return 1;
+  }
+
+  static int moverect(VTermRect dest, VTermRect src, void* user) {
+    auto& s = self(user);
+    s.dirty_ = true;
+    s.pushed_rows_ = 0;
+    int rows = static_cast<int>(s.wrapped_.size());
+    auto valid = [rows](int r) { return r >= 0 && r < rows; };
+    if (dest.start_col == 0 && dest.end_col >= s.cols_) {
+      // Whole rows move (a scroll): their wrap flags move with them.
+      auto old = s.wrapped_;
+      int delta = dest.start_row - src.start_row;
+      for (int r = src.start_row; r < src.end_row; ++r)
+        if (valid(r) && valid(r + delta))
+          s.wrapped_[r + delta] = old[r];
+      int& cand = s.wrap_candidate_;
+      if (cand >= src.start_row && cand < src.end_row)
+        cand += delta;
+      else if (cand >= dest.start_row && cand < dest.end_row)
+        cand = -1;
+      return 1;
+    }
+    // Cells move within rows (insert or delete characters): the ends of
+    // those rows changed.
+    if (dest.end_col >= s.cols_ || src.end_col >= s.cols_) {
+      for (int r = dest.start_row; r < dest.end_row; ++r)
+        if (valid(r))
+          s.wrapped_[r] = false;
+      if (s.wrap_candidate_ >= dest.start_row
+          && s.wrap_candidate_ < dest.end_row)
+        s.wrap_candidate_ = -1;
+    }
+    return 1;
+  }
+
+  static int movecursor(VTermPos pos, VTermPos, int, void* user) {
+    auto& s = self(user);
+    s.dirty_ = true;
+    // The cursor resting on the last column after a glyph there is the
+    // "pending wrap" position; anything else is an explicit move.
+    if (s.wrap_candidate_ >= 0
+        && !(pos.row == s.wrap_candidate_ && pos.col == s.cols_ - 1))
+      s.wrap_candidate_ = -1;
+    return 1;
+  }
+
+  static int settermprop(VTermProp prop, VTermValue* val, void* user) {
+    auto& s = self(user);
+    switch (prop) {
+      case VTERM_PROP_TITLE:
+        s.title_ = val->string != nullptr ? val->string : "";
+        s.dirty_ = true;
+        break;
+      case VTERM_PROP_ALTSCREEN:
+        // libvterm damages the alternate screen after this call when
+        // entering it and before it when leaving.
+        if (val->boolean != 0 && !s.alt_) {
+          s.saved_wrapped_ = s.wrapped_;
+          s.alt_ = true;
+        } else if (val->boolean == 0 && s.alt_) {
+          s.alt_ = false;
+          s.wrapped_ = s.saved_wrapped_;
+          s.wrapped_.resize(s.rows_, false);
+        }
+        s.wrap_candidate_ = -1;
+        s.dirty_ = true;
+        break;
+      default: break;
+    }
+    return 1;
+  }
+
+  static int resize(int rows, int cols, void* user) {
+    auto& s = self(user);
+    bool cols_changed = cols != s.cols_;
+    s.rows_ = static_cast<uint16_t>(rows);
+    s.cols_ = static_cast<uint16_t>(cols);
+    s.wrapped_.resize(rows, false);
+    s.saved_wrapped_.resize(rows, false);
+    if (cols_changed) {
+      std::fill(s.wrapped_.begin(), s.wrapped_.end(), false);
+      std::fill(s.saved_wrapped_.begin(), s.saved_wrapped_.end(), false);
+    }
+    s.wrap_candidate_ = -1;
+    s.dirty_ = true;
+    return 1;
+  }
+
+  static int sb_pushline(int cols, const VTermScreenCell* cells, void* user) {
+    auto& s = self(user);
+    int row = s.pushed_rows_++;
+    bool continues
+      = row < static_cast<int>(s.wrapped_.size()) && s.wrapped_[row];
+    s.push_scrollback(render_cells(cells, cols, !continues), continues);
+    s.dirty_ = true;
+    return 1;
+  }
+
+  static void output(const char* bytes, size_t len, void* user) {
+    self(user).reply(std::string_view{bytes, len});
+  }
+
+  static int csi(const char* leader, const long args[], int argc,
+                 const char* intermed, char command, void* user) {
+    auto& s = self(user);
+    if (!empty_or_null(intermed))
+      return 0;
+    if (leader != nullptr && std::string_view{leader} == ">"
+        && command == 'q') {
+      s.reply("\x1bP>|baton(libvterm 0.1.4)\x1b\\"); // XTVERSION
+      return 1;
+    }
+    if (empty_or_null(leader) && command == 't' && argc >= 1
+        && CSI_ARG(args[0]) == 18) {
+      s.reply("\x1b[8;" + std::to_string(s.rows_) + ";"
+              + std::to_string(s.cols_) + "t");
+      return 1;
+    }
+    return 0;
+  }
+
+  static int osc(const char* command, size_t len, void* user) {
+    auto& s = self(user);
+    std::string_view cmd{command, len};
+    if (cmd != "10;?" && cmd != "11;?" && cmd != "12;?")
+      return 0;
+    const VTermState* state = vterm_obtain_state(s.vt_.get());
+    VTermColor fg;
+    VTermColor bg;
+    vterm_state_get_default_colors(state, &fg, &bg);
+    auto which = cmd.substr(0, 2);
+    auto spec = rgb_spec(which == "11" ? bg : fg, state);
+    s.reply("\x1b]" + std::string{which} + ";" + spec + "\x1b\\");
+    return 1;
+  }
+};
+
+// -- screen ------------------------------------------------------------------
+
+void screen::vterm_deleter::operator()(VTerm* vt) const {
+  vterm_free(vt);
+}
+
+screen::screen(screen_options opts)
+  : opts_(opts), cols_(std::max<uint16_t>(opts.cols, 2)),
+    rows_(std::max<uint16_t>(opts.rows, 2)), raw_(opts.raw_window_bytes) {
+  static const VTermScreenCallbacks screen_cbs = {
+    .damage = &callbacks::damage,
+    .moverect = &callbacks::moverect,
+    .movecursor = &callbacks::movecursor,
+    .settermprop = &callbacks::settermprop,
+    .bell = nullptr,
+    .resize = &callbacks::resize,
+    .sb_pushline = &callbacks::sb_pushline,
+    .sb_popline = nullptr,
+  };
+  static const VTermParserCallbacks fallbacks = {
+    .text = nullptr,
+    .control = nullptr,
+    .escape = nullptr,
+    .csi = &callbacks::csi,
+    .osc = &callbacks::osc,
+    .dcs = nullptr,
+    .resize = nullptr,
+  };
+  wrapped_.assign(rows_, false);
+  saved_wrapped_.assign(rows_, false);
+  guard_.repeat_limit(cols_);
+  vt_.reset(vterm_new(rows_, cols_));
+  vterm_set_utf8(vt_.get(), 1);
+  vts_ = vterm_obtain_screen(vt_.get());
+  vterm_screen_set_callbacks(vts_, &screen_cbs, this);
+  vterm_screen_set_unrecognised_fallbacks(vts_, &fallbacks, this);
+  vterm_screen_set_damage_merge(vts_, VTERM_DAMAGE_CELL);
+  vterm_screen_enable_altscreen(vts_, 1);
+  vterm_output_set_callback(vt_.get(), &callbacks::output, this);
+  vterm_screen_reset(vts_, 1);
+  dirty_ = false;
+}
+
+screen::~screen() = default;
+
+void screen::feed(std::string_view bytes) {
+  raw_.append(bytes);
+  auto safe = guard_.push(bytes);
+  if (!safe.empty())
+    vterm_input_write(vt_.get(), safe.data(), safe.size());
+  if (dirty_) {
+    ++generation_;
+    dirty_ = false;
+  }
+}
+
+void screen::resize(uint16_t cols, uint16_t rows) {
+  cols = std::max<uint16_t>(cols, 2);
+  rows = std::max<uint16_t>(rows, 2);
+  if (cols == cols_ && rows == rows_)
+    return;
+  vterm_set_size(vt_.get(), rows, cols);
+  guard_.repeat_limit(cols);
+  cols_ = cols;
+  rows_ = rows;
+  ++generation_;
+  dirty_ = false;
+}
+
+std::string screen::render_row(int r, bool trim) const {
+  std::string out;
+  VTermScreenCell cell;
+  for (int c = 0; c < cols_; ++c)
+    if (vterm_screen_get_cell(vts_, VTermPos{r, c}, &cell))
+      append_cell(out, cell);
+  if (trim)
+    trim_right(out);
+  return out;
+}
+
+std::string screen::row_text(int r) const {
+  if (r < 0 || r >= rows_)
+    return {};
+  return render_row(r, true);
+}
+
+std::vector<std::string> screen::lines() const {
+  std::vector<std::string> out;
+  out.reserve(rows_);
+  for (int r = 0; r < rows_; ++r)
+    out.push_back(render_row(r, true));
+  return out;
+}
+
+bool screen::wrapped(int r) const {
+  return r >= 0 && r < static_cast<int>(wrapped_.size()) && wrapped_[r];
+}
+
+cursor_position screen::cursor() const {
+  VTermPos pos;
+  vterm_state_get_cursorpos(vterm_obtain_state(vt_.get()), &pos);
+  return {pos.row, pos.col};
+}
+
+line_history screen::history(uint64_t from) const {
+  line_history h;
+  h.final_end = sb_end_;
+  h.retained_begin = sb_end_ - scrollback_.size();
+  h.first = std::clamp(from, h.retained_begin, sb_end_);
+  for (auto i = h.first - h.retained_begin; i < scrollback_.size(); ++i)
+    h.lines.push_back(scrollback_[i]);
+  std::string cur = alt_ ? std::string{} : partial_;
+  for (int r = 0; r < rows_; ++r) {
+    bool continues = r + 1 < rows_ && wrapped(r);
+    cur += render_row(r, !continues);
+    if (!continues) {
+      h.lines.push_back(std::move(cur));
+      cur.clear();
+    }
+  }
+  return h;
+}
+
+void screen::mark_input() {
+  uint64_t index = sb_end_;
+  auto row = cursor().row;
+  for (int r = 0; r < row; ++r)
+    if (!wrapped(r))
+      ++index;
+  input_mark_ = index;
+}
+
+screen_view screen::view() const {
+  screen_view v;
+  v.cols = cols_;
+  v.rows = rows_;
+  v.lines = lines();
+  v.wrapped = wrapped_;
+  v.cursor = cursor();
+  v.alt_screen = alt_;
+  v.title = title_;
+  auto begin = sb_end_ - scrollback_.size();
+  auto from = std::max(input_mark_, begin);
+  if (sb_end_ - from > opts_.view_scrollback_lines)
+    from = sb_end_ - opts_.view_scrollback_lines;
+  for (auto i = from - begin; i < scrollback_.size(); ++i)
+    v.scrollback_since_input.push_back(scrollback_[i]);
+  v.generation = generation_;
+  return v;
+}
+
+std::string screen::take_replies() {
+  std::string out;
+  out.swap(outbox_);
+  return out;
+}
+
+void screen::push_scrollback(std::string text, bool continues) {
+  partial_ += text;
+  if (continues && partial_.size() < opts_.max_line_bytes)
+    return;
+  finish_partial();
+}
+
+void screen::finish_partial() {
+  scrollback_.push_back(std::move(partial_));
+  partial_.clear();
+  ++sb_end_;
+  while (scrollback_.size() > opts_.scrollback_lines)
+    scrollback_.pop_front();
+}
+
+void screen::reply(std::string_view bytes) {
+  if (outbox_.size() + bytes.size() > opts_.outbox_limit) {
+    replies_dropped_ += bytes.size();
+    return;
+  }
+  outbox_.append(bytes);
+}
+
+} // namespace baton::engine
