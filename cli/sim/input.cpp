@@ -31,6 +31,19 @@ size_t csi_length(std::string_view s) {
   return 0;
 }
 
+/// The length of the string sequence (DCS, OSC, SOS, PM, APC: a terminal's
+/// answer to a query) at the start of `s`, ended by BEL or ST; 0 while it is
+/// incomplete. One that runs past 4 KiB is dropped as far as it goes.
+size_t string_length(std::string_view s) {
+  for (size_t i = 2; i < s.size(); ++i) {
+    if (s[i] == '\a')
+      return i + 1;
+    if (s[i] == '\x1b' && i + 1 < s.size() && s[i + 1] == '\\')
+      return i + 2;
+  }
+  return s.size() > 4096 ? s.size() : 0;
+}
+
 std::string normalise_newlines(std::string_view text) {
   std::string out;
   out.reserve(text.size());
@@ -98,6 +111,8 @@ size_t input_decoder::step(std::vector<key_event>& out) {
     }
     if (s[1] == 'O')
       return s.size() < 3 ? 0 : 3;
+    if (std::string_view{"P]X^_"}.find(s[1]) != std::string_view::npos)
+      return string_length(s);
     out.push_back({kind::escape, {}});
     return 1;
   }

@@ -36,7 +36,8 @@ struct key_event {
 
 /// Splits a byte stream into key events. Sequences cut across feed() calls
 /// are completed by the next call, so the events do not depend on how the
-/// bytes were chunked. Other escape sequences (arrows, focus) are dropped.
+/// bytes were chunked. Other escape sequences (arrows, focus events) and
+/// string sequences (a terminal's DCS or OSC answers to queries) are dropped.
 class input_decoder {
 public:
   /// Appends the events completed by `bytes` to `out`.

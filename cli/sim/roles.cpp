@@ -9,8 +9,8 @@ role_texts generic() {
   r.name = "";
   r.intro = "I'll start by reading the code involved, then make the change "
             "step by step.";
-  r.steps = {"read the code involved", "made the change", "updated the callers",
-             "added tests", "cleaned up"};
+  r.steps = {"made the change", "updated the callers", "added tests",
+             "cleaned up", "documented the change"};
   r.files
     = {"src/main.cpp", "src/app.cpp", "src/app.hpp", "tests/app_test.cpp"};
   r.test_command = "make test";
@@ -53,10 +53,10 @@ role_texts backend() {
   r.test_result = "12 passed";
   r.done = "todo API added (GET, POST /api/todos)";
   r.contract_title = "todo API v1 (api/openapi.json)";
-  r.contract_body = {
-    R"(GET /api/todos -> 200 [{"id": int, "title": string, "done": bool}])",
-    R"(POST /api/todos {"title": string} -> 201 {"id": int, "title": )"
-    R"(string, "done": false})"};
+  r.contract_body
+    = {R"(GET /api/todos -> 200 [{"id": int, "title": string, "done": bool}])",
+       R"(POST /api/todos {"title": string} -> 201 {"id": int, "title": )"
+       R"(string, "done": false})"};
   r.artifacts = {{"api/openapi.json", std::string{openapi}}};
   return r;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <utility>
 
 #include "cli/sim/protocol.hpp"
 
@@ -15,8 +16,14 @@ using namespace std::chrono_literals;
 /// Nominal milliseconds per spinner frame (before --speed).
 constexpr uint64_t frame_millis = 100;
 
-constexpr std::array<std::string_view, 6> verbs
-  = {"Working", "Thinking", "Pondering", "Crafting", "Brewing", "Computing"};
+/// Spinner verbs and their past tense for the `✻ Worked for 3s` row.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 6> verbs
+  = {{{"Working", "Worked"},
+      {"Thinking", "Thought"},
+      {"Pondering", "Pondered"},
+      {"Crafting", "Crafted"},
+      {"Brewing", "Brewed"},
+      {"Computing", "Computed"}}};
 
 constexpr std::string_view idle_title = "sim: idle";
 constexpr std::string_view working_title = "sim: working…";
@@ -55,7 +62,9 @@ run_outcome runner::run() {
   std::string about = "\x1b[2m  scenario " + turns_.first_scenario()
                       + (opts_.role.empty() ? "" : " · role " + opts_.role)
                       + " · seed " + std::to_string(opts_.seed) + "\x1b[0m";
-  emit("\x1b[?2004h" + screen::title(idle_title));
+  // Bracketed paste on, the title, and a DA1 query as real CLIs send at
+  // start (an answer is dropped by the input decoder).
+  emit("\x1b[?2004h" + screen::title(idle_title) + "\x1b[c");
   emit(screen_.print({welcome, about}));
   while (!stopped()) {
     auto input = read_prompt();
@@ -67,7 +76,7 @@ run_outcome runner::run() {
     return {*crash_, true};
   if (closed_)
     return {1, false};
-  emit(screen_.erase() + "\x1b[?2004l\x1b[?25h\x1b[0m");
+  emit(screen_.erase() + "\x1b[?2004l\x1b[?25h\x1b[0m" + screen::title(""));
   return {exit_.value_or(0), false};
 }
 
@@ -183,7 +192,8 @@ void runner::print(const std::vector<std::string>& rows) {
 void runner::play(const turn& t) {
   frame_ = 0;
   turn_over_ = false;
-  verb_ = verbs[noise_.next() % verbs.size()];
+  verb_index_ = noise_.next() % verbs.size();
+  verb_ = verbs[verb_index_].first;
   enter_working();
   for (size_t i = 0; i < t.size(); ++i) {
     if (stopped() || interrupted_ || turn_over_)
@@ -193,10 +203,19 @@ void runner::play(const turn& t) {
     else
       play_step(t[i]);
   }
-  if (interrupted_ && !stopped()) {
+  if (stopped())
+    return;
+  if (interrupted_) {
     print({"\x1b[2m  ⎿  \x1b[0m\x1b[31mInterrupted by user\x1b[0m"});
     interrupted_ = false;
+    return;
   }
+  print_worked();
+}
+
+void runner::print_worked() {
+  print(screen_.note("✻ " + std::string{verbs[verb_index_].second} + " for "
+                     + std::to_string(frame_ / 10) + "s"));
 }
 
 size_t runner::play_protocol(const turn& t, size_t i) {
@@ -223,10 +242,14 @@ void runner::play_step(const step& s) {
     case step_kind::work: play_work(s.count, verb_); break;
     case step_kind::protocol: print(screen_.message(s.text)); break;
     case step_kind::wait:
+      // The turn ends here as far as the screen shows; the answer starts
+      // the next one.
+      print_worked();
       if (!read_prompt()) {
         exit_ = 0;
         return;
       }
+      frame_ = 0;
       enter_working();
       break;
     case step_kind::compact:

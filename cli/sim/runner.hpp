@@ -55,6 +55,7 @@ private:
   void play_noise(const step& s);
   void play_write(const step& s);
   void print(const std::vector<std::string>& rows);
+  void print_worked();
   std::string spinner() const;
   void enter_working();
 
@@ -67,6 +68,7 @@ private:
   std::deque<key_event> keys_;
   rng noise_;
   std::string verb_ = "Working";
+  size_t verb_index_ = 0;
   /// Spinner frames shown in this turn; 10 make a second of shown time.
   uint64_t frame_ = 0;
   bool eof_ = false;

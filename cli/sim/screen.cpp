@@ -18,7 +18,8 @@ constexpr std::string_view accent = "\x1b[38;5;174m";
 constexpr std::string_view grey = "\x1b[38;5;244m";
 constexpr std::string_view hide_cursor = "\x1b[?25l";
 constexpr std::string_view show_cursor = "\x1b[?25h";
-constexpr std::string_view footer = "  ? for shortcuts";
+constexpr std::string_view idle_footer = "  ? for shortcuts";
+constexpr std::string_view working_footer = "  ctrl+c to interrupt";
 
 constexpr std::array<std::string_view, 10> frames
   = {"⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"};
@@ -208,7 +209,8 @@ std::string screen::spinner(uint64_t frame, std::string_view verb,
                  "(" + std::to_string(seconds) + "s · ctrl+c to interrupt)");
 }
 
-std::vector<std::string> screen::box(std::string_view input) const {
+std::vector<std::string> screen::box(std::string_view input,
+                                     std::string_view footer) const {
   auto w = static_cast<size_t>(columns_);
   auto shown = tail_fit(input, w - 6);
   return {paint(grey, "╭" + repeat("─", w - 2) + "╮"),
@@ -244,10 +246,10 @@ std::vector<std::string> screen::permission_box() const {
 
 std::vector<std::string> screen::live_rows() const {
   switch (mode_) {
-    case mode::idle: return box(input_);
+    case mode::idle: return box(input_, idle_footer);
     case mode::working: {
       std::vector<std::string> rows{spinner_, ""};
-      for (auto& r : box(""))
+      for (auto& r : box("", working_footer))
         rows.push_back(std::move(r));
       return rows;
     }

@@ -17,7 +17,8 @@
 //   ╭────────────────────────────────────╮
 //   │ > typed text                       │     prompt box, full width
 //   ╰────────────────────────────────────╯
-//     ? for shortcuts                           footer
+//     ? for shortcuts                           footer (while working:
+//                                                `  ctrl+c to interrupt`)
 //
 // Rows are ended with CR LF (the terminal is in raw mode). Text in rows is
 // never split by escape sequences, so protocol lines are contiguous bytes.
@@ -92,7 +93,8 @@ public:
 
 private:
   std::vector<std::string> live_rows() const;
-  std::vector<std::string> box(std::string_view input) const;
+  std::vector<std::string> box(std::string_view input,
+                               std::string_view footer) const;
   std::vector<std::string> permission_box() const;
   std::string switch_to(mode m);
 

@@ -34,9 +34,11 @@ messages (`● text`, wrapped at width-2 with a 2-space indent), tool rows
 (`● Bash(make test)` / `  ⎿  23 passed`), protocol lines as messages (several
 in a row share one message), and at the bottom a spinner row rewritten in
 place (`⠋ Working… (3s · ctrl+c to interrupt)`) above the prompt box
-(`╭─╮ │ > │ ╰─╯`) and `  ? for shortcuts`. A permission prompt replaces the
-box with one ending in `Allow Bash(rm -rf build)? [y/n]`. Window title (OSC
-0): `sim: idle`, `sim: working…`, `sim: waiting for approval`.
+(`╭─╮ │ > │ ╰─╯`) and a footer: `  ? for shortcuts` when idle,
+`  ctrl+c to interrupt` while working. A turn ends with `✻ Worked for 3s`
+(the verb varies). A permission prompt replaces the box with one ending in
+`Allow Bash(rm -rf build)? [y/n]`. Window title (OSC 0): `sim: idle`,
+`sim: working…`, `sim: waiting for approval`; empty at exit.
 
 Keys: text, or a bracketed paste (ESC[200~ ... ESC[201~), then Enter (CR)
 submits. At a permission prompt y/1 allows, n/2/Esc denies (then STATUS:

@@ -1,6 +1,7 @@
 // fake_port: a sim::port for tests. Input is a list of chunks handed out one
-// per blocking read (reads with a deadline only advance virtual time), so
-// input never lands in the middle of a turn; output and written files are
+// per blocking read; reads with a deadline (the sim's delays) advance virtual
+// time and hand out the `during_work` chunks, one per read, so a test decides
+// exactly where in a turn typed input lands. Output and written files are
 // captured.
 #pragma once
 
@@ -27,6 +28,10 @@ public:
   sim::input_chunk read(std::optional<clock::time_point> until) override {
     sim::input_chunk chunk;
     if (until) {
+      if (next_timed_ < during_work.size()) {
+        chunk.bytes = during_work[next_timed_++];
+        return chunk;
+      }
       now_ = std::max(now_, *until);
       return chunk;
     }
@@ -51,6 +56,8 @@ public:
     return {};
   }
 
+  /// Input handed out by reads with a deadline, one chunk per read.
+  std::vector<std::string> during_work;
   /// Everything written, in order.
   std::string out;
   size_t writes = 0;
@@ -59,6 +66,7 @@ public:
 private:
   std::vector<std::string> inputs_;
   size_t next_ = 0;
+  size_t next_timed_ = 0;
   int columns_;
   clock::time_point now_{};
 };

@@ -27,7 +27,8 @@ TEST_CASE("a bracketed paste and Enter decode to a paste and an enter",
 
 TEST_CASE("the keys do not depend on how the bytes were split",
           "[sim][input]") {
-  std::string bytes = "h\xc3\xa9\x1b[A\x1b[200~p\x1b[20\x1b[201~\x7f\x03y\r";
+  std::string bytes = "h\xc3\xa9\x1b[A\x1bP>|vt(1)\x1b\\\x1b]11;rgb:0/0/0\a"
+                      "\x1b[200~p\x1b[20\x1b[201~\x7f\x03y\r";
   auto whole = decode(bytes);
   REQUIRE(whole.size() == 7);
   CHECK(whole[1] == key_event{kind::text, "\xc3\xa9"});

@@ -23,11 +23,12 @@ struct session {
 };
 
 session run(sim_options o, std::vector<std::string> inputs,
-            std::string_view script = "") {
-  o.speed = 0;
+            std::string_view script = "",
+            std::vector<std::string> during_work = {}) {
   auto turns = turn_source::make(o, script);
   REQUIRE(turns.ok());
   fake_port io{std::move(inputs), 80};
+  io.during_work = std::move(during_work);
   runner r{io, o, std::move(*turns)};
   session s;
   s.outcome = r.run();
@@ -86,6 +87,32 @@ TEST_CASE("a normal task ends with BUILD: PASS and STATUS: DONE, written "
   CHECK(s.out.find("\x1b]0;sim: working…\a") != std::string::npos);
   CHECK(s.out.rfind("\x1b]0;sim: idle\a") > s.out.find("STATUS: DONE"));
   CHECK(s.out.find("\x1b[?2004h") == 0);
+  CHECK(plain.rfind("✻ ") > plain.find("STATUS: DONE"));
+  CHECK(plain.find(" for ", plain.rfind("✻ ")) != std::string::npos);
+  CHECK(s.out.ends_with("\x1b]0;\a"));
+}
+
+TEST_CASE("Ctrl-C during work interrupts the turn; other keys wait for the "
+          "prompt",
+          "[sim][runner]") {
+  auto s = run(scenario("normal"), {prompt}, "",
+               {"", "", "second task\r", "", "\x03"});
+  auto plain = strip_escapes(s.out);
+  auto interrupted = plain.find("⎿  Interrupted by user");
+  REQUIRE(interrupted != std::string::npos);
+  CHECK(plain.find("STATUS: DONE") > interrupted);
+  CHECK(plain.find("> second task") > interrupted);
+  CHECK(count_of(plain, "STATUS: DONE") == 1);
+}
+
+TEST_CASE("a terminal's answers to queries are not typed text",
+          "[sim][runner]") {
+  auto s = run(
+    scenario("normal"),
+    {"\x1b[?62;22c\x1bP>|libvterm(0.1)\x1b\\\x1b]11;rgb:0/0/0\a", prompt});
+  auto plain = strip_escapes(s.out);
+  CHECK(plain.find("> Build the todo API") != std::string::npos);
+  CHECK(plain.find("libvterm") == std::string::npos);
 }
 
 TEST_CASE("spinner frames are counted, so shown seconds follow the steps",
@@ -198,7 +225,7 @@ TEST_CASE("roles write their files through the port", "[sim][runner]") {
 
 TEST_CASE("a script's write may not leave the working directory",
           "[sim][runner]") {
-  auto s = run(sim_options{}, {prompt},
+  auto s = run(scenario("normal"), {prompt},
                "write ../outside.txt\n| x\nwrite /abs.txt\n| y\n");
   CHECK(s.files.empty());
   CHECK(count_of(s.out, "the sim writes only relative paths") == 2);
@@ -206,7 +233,7 @@ TEST_CASE("a script's write may not leave the working directory",
 
 TEST_CASE("each input gets its turn and exit ends the program",
           "[sim][runner]") {
-  auto s = run(sim_options{}, {prompt, "second\r", "third\r"},
+  auto s = run(scenario("normal"), {prompt, "second\r", "third\r"},
                "say one\nturn\nsay two\nexit 4\nsay never\n");
   auto plain = strip_escapes(s.out);
   CHECK(plain.find("● one") != std::string::npos);

@@ -198,9 +198,10 @@ TEST_CASE("baton sim in a terminal: a stall is silent", "[sim][pty]") {
   REQUIRE(sim.wait_for("? for shortcuts"));
   sim.type(paste + "\r");
   REQUIRE(sim.wait_for("PROGRESS: 1/3"));
-  // The stall starts once the live region under PROGRESS is drawn.
+  // The stall starts once the live region under PROGRESS is drawn; its
+  // footer is the last thing written before it.
   auto progress = strip_escapes(sim.out).find("PROGRESS: 1/3");
-  REQUIRE(sim.wait_for("? for shortcuts", progress));
+  REQUIRE(sim.wait_for("\n  ctrl+c to interrupt", progress));
   CHECK(sim.bytes_within(1500ms) == 0);
   CHECK(sim.out.find("STATUS:") == std::string::npos);
 }
