@@ -24,7 +24,7 @@ constexpr std::array<scenario_info, 15> all = {{
   {"compact-blocked", "compaction, then STATUS: BLOCKED — context compacted; "
                       "waits for an answer, then finishes"},
   {"blocked", "NEED + STATUS: BLOCKED, waits for an answer typed in, then "
-              "finishes"},
+              "finishes (no NEED once a CONTRACT: line was typed in)"},
   {"contract", "publishes a CONTRACT (and writes the role's files) midway"},
   {"error", "a failing test run, then STATUS: ERROR"},
   {"tasks", "discovers work: TASK: lines for a swarm board, then DONE"},
@@ -218,7 +218,12 @@ void compact(builder& b, bool blocked) {
   b.finish();
 }
 
-void blocked(builder& b) {
+void blocked(builder& b, const scenario_context& ctx) {
+  if (ctx.have_contract) {
+    b.say("The contract I need has arrived; building against it.");
+    normal(b);
+    return;
+  }
   b.read_first();
   b.progress(1, std::min(1, b.steps() - 1));
   b.need_and_block();
@@ -314,7 +319,7 @@ bool add_scenario(std::string_view name, const scenario_context& ctx, rng& r,
   else if (name == "compact" || name == "compact-blocked")
     compact(b, name == "compact-blocked");
   else if (name == "blocked")
-    blocked(b);
+    blocked(b, ctx);
   else if (name == "contract")
     contract(b);
   else if (name == "error")
@@ -353,6 +358,18 @@ turn need_answer(std::string_view resource, const scenario_context& ctx,
   b.protocol(status_line(status_kind::done, "answered the NEED for " + res
                                               + " + contract published"));
   return out;
+}
+
+bool has_contract(std::string_view input) {
+  while (!input.empty()) {
+    auto nl = input.find('\n');
+    auto line = trim(input.substr(0, nl));
+    if (line.starts_with("CONTRACT: ")
+        && line.find('<') == std::string_view::npos)
+      return true;
+    input.remove_prefix(nl == std::string_view::npos ? input.size() : nl + 1);
+  }
+  return false;
 }
 
 std::string_view find_need(std::string_view input) {

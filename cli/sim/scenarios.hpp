@@ -21,6 +21,9 @@ struct scenario_context {
   uint64_t bytes = 0;
   /// Exit code of a crash. Default: 3.
   int crash_code = 3;
+  /// A CONTRACT was typed in already, so `blocked` needs nothing. Default:
+  /// false.
+  bool have_contract = false;
 };
 
 struct scenario_info {
@@ -42,6 +45,10 @@ bool add_scenario(std::string_view name, const scenario_context& ctx, rng& r,
 /// role's CONTRACT (or a stub one named after the resource), then DONE.
 turn need_answer(std::string_view resource, const scenario_context& ctx,
                  rng& r);
+
+/// Whether `input` carries a CONTRACT line (one starting `CONTRACT: ` whose
+/// title is not a `<placeholder>`).
+bool has_contract(std::string_view input);
 
 /// The NEED resource mentioned in `input` ("NEED: <resource> — ..."), or
 /// empty when the input carries no NEED line.

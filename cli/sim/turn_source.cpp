@@ -50,6 +50,8 @@ result<turn_source> turn_source::make(const sim_options& opts,
 
 turn turn_source::next(std::string_view input) {
   bool first = inputs_++ == 0;
+  if (has_contract(input))
+    ctx_.have_contract = true;
   if (auto text = directives_of(input); !text.empty())
     return from_directives(text);
   if (scripted_ < script_.turns.size())

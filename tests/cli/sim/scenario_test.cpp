@@ -245,3 +245,24 @@ TEST_CASE("a bad @sim line becomes a STATUS: ERROR, not a failure",
   REQUIRE(lines.size() == 1);
   CHECK(starts(lines[0], "STATUS: ERROR — bad @sim directive (line 1"));
 }
+
+TEST_CASE("a CONTRACT typed in beforehand spares the NEED", "[sim][turns]") {
+  CHECK(has_contract("Your task: the page.\n  CONTRACT: todo API v1\nGET x"));
+  CHECK_FALSE(has_contract("Report with CONTRACT: <title> and its body"));
+  CHECK_FALSE(has_contract("CONTRACT: <title>"));
+  sim_options o;
+  o.role = "frontend";
+  auto told = turn_source::make(o, "");
+  REQUIRE(told.ok());
+  auto lines = protocol_lines(told->next("Build the page.\nCONTRACT: todo "
+                                         "API v1\nGET /api/todos\n"));
+  CHECK(std::none_of(lines.begin(), lines.end(),
+                     [](auto& l) { return starts(l, "NEED: "); }));
+  CHECK(starts(lines.back(), "STATUS: DONE"));
+  auto untold = turn_source::make(o, "");
+  REQUIRE(untold.ok());
+  lines = protocol_lines(untold->next("Build the page. Report a contract "
+                                      "as\nCONTRACT: <title>\n"));
+  CHECK(std::any_of(lines.begin(), lines.end(),
+                    [](auto& l) { return starts(l, "NEED: "); }));
+}
