@@ -197,8 +197,8 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
     return; // nobody to ask: held for the operator
   out.push_back(tell_agent{
     owner,
-    "NEED from " + in.agent + ": " + in.resource + " -- " + in.text
-      + "\nWhen it is ready, publish it with a CONTRACT: line (title, then "
+    "NEED: " + in.resource + " -- " + in.text + " (asked by " + in.agent
+      + ")\nWhen it is ready, publish it with a CONTRACT: line (title, then "
         "the interface, then a blank line).",
     "need from " + in.agent});
   auto& waiting = waiting_on_[owner];

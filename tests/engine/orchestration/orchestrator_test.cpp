@@ -154,8 +154,10 @@ TEST_CASE("NEED goes to the owner and the owner's CONTRACT comes back",
   auto routed = only<tell_agent>(o.on(need));
   REQUIRE(routed.size() == 1);
   CHECK(routed[0].agent == "backend");
-  CHECK(routed[0].text.find("NEED from frontend: api/openapi.json")
-        != std::string::npos);
+  CHECK(routed[0].text.rfind("NEED: api/openapi.json -- the endpoint's shape "
+                             "(asked by frontend)\n",
+                             0)
+        == 0);
   auto contract = line("backend", protocol_kind::contract, "GET /api/todos");
   contract.body = "-> [{id, title, done}]";
   auto delivered = only<tell_agent>(o.on(contract));
