@@ -21,6 +21,8 @@ struct line_history {
   uint64_t final_end = 0;
   /// The oldest index the screen still retains; earlier lines are gone.
   uint64_t retained_begin = 0;
+  /// The terminal's width when the history was taken; 0 when unknown.
+  uint16_t cols = 0;
   std::vector<std::string> lines;
 
   /// One past the index of lines.back().

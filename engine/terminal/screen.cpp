@@ -358,6 +358,7 @@ cursor_position screen::cursor() const {
 
 line_history screen::history(uint64_t from) const {
   line_history h;
+  h.cols = cols_;
   h.final_end = sb_end_;
   h.retained_begin = sb_end_ - scrollback_.size();
   h.first = std::clamp(from, h.retained_begin, sb_end_);

@@ -1,0 +1,151 @@
+#include "engine/protocol/tracker.hpp"
+
+#include <algorithm>
+
+#include "engine/protocol/decoration.hpp"
+
+namespace baton::engine::protocol {
+
+namespace {
+
+uint64_t distance(uint64_t a, uint64_t b) {
+  return a > b ? a - b : b - a;
+}
+
+/// One is the other, or the start of it: a line that grew while streamed.
+bool same_or_grown(std::string_view a, std::string_view b) {
+  return a.starts_with(b) || b.starts_with(a);
+}
+
+/// Whether `m` says more than its keyword and value (`STATUS: DONE`).
+bool has_text(const message& m) {
+  switch (m.kind) {
+    case kind::status:
+    case kind::progress:
+    case kind::build: return !m.text.empty();
+    default: return true;
+  }
+}
+
+} // namespace
+
+tracker::tracker(tracker_options opts) : opts_(opts) {
+}
+
+void tracker::register_input(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start <= text.size()) {
+    auto nl = text.find('\n', start);
+    auto row
+      = text.substr(start, nl == std::string_view::npos ? std::string_view::npos
+                                                        : nl - start);
+    if (!row.empty() && row.back() == '\r')
+      row.remove_suffix(1);
+    if (auto m = parse_line(row))
+      lines.push_back(m->line);
+    if (nl == std::string_view::npos)
+      break;
+    start = nl + 1;
+  }
+  typed_.push_back(std::move(lines));
+  while (typed_.size() > opts_.inputs_kept)
+    typed_.pop_front();
+  ++epoch_;
+}
+
+bool tracker::is_echo(const message& m) const {
+  for (auto& input : typed_) {
+    for (auto& typed : input) {
+      if (typed == m.line)
+        return true;
+      if (has_text(m) && std::string_view{typed}.starts_with(m.line))
+        return true;
+    }
+  }
+  return false;
+}
+
+tracker::seen* tracker::match(const message& m, uint64_t index,
+                              uint64_t first) {
+  // A redraw in place, possibly of a line that grew.
+  for (auto& s : seen_)
+    if (!s.claimed && s.index == index && s.kind == m.kind
+        && same_or_grown(s.line, m.line))
+      return &s;
+  // The same text moved by a redraw: the nearest unclaimed one in view.
+  seen* best = nullptr;
+  for (auto& s : seen_) {
+    if (s.claimed || s.kind != m.kind || s.line != m.line || s.index < first
+        || distance(s.index, index) > opts_.max_drift)
+      continue;
+    if (best == nullptr
+        || distance(s.index, index) < distance(best->index, index))
+      best = &s;
+  }
+  return best;
+}
+
+void tracker::forget(uint64_t first) {
+  // Out of view for good, or gone from the screen since the last input.
+  std::erase_if(seen_, [&](const seen& s) {
+    return s.index < first || (!s.claimed && s.epoch < epoch_);
+  });
+}
+
+std::vector<occurrence> tracker::observe(const line_history& history,
+                                         bool settled) {
+  parse_options popts;
+  popts.width = history.cols;
+  auto found = parse(history.lines, popts);
+  for (auto& s : seen_)
+    s.claimed = false;
+  // Pointers into seen_ are held below while new entries are added.
+  seen_.reserve(seen_.size() + found.size());
+  // Redraws first, so that a moved line cannot take the place of one that
+  // is still where it was.
+  std::vector<seen*> owner(found.size(), nullptr);
+  for (size_t i = 0; i < found.size(); ++i) {
+    auto index = history.first + found[i].first_line;
+    for (auto& s : seen_) {
+      if (!s.claimed && s.index == index && s.kind == found[i].kind
+          && same_or_grown(s.line, found[i].line)) {
+        s.claimed = true;
+        owner[i] = &s;
+        break;
+      }
+    }
+  }
+  std::vector<occurrence> out;
+  auto next_scan = history.final_end;
+  for (size_t i = 0; i < found.size(); ++i) {
+    auto& m = found[i];
+    auto index = history.first + m.first_line;
+    auto end = index + m.line_count;
+    bool final = end <= history.final_end;
+    if (index < history.final_end && !final)
+      next_scan = std::min(next_scan, index);
+    if (is_echo(m))
+      continue;
+    auto* s = owner[i] != nullptr ? owner[i] : match(m, index, history.first);
+    if (s != nullptr) {
+      s->claimed = true;
+      s->index = index;
+      if (m.line.size() > s->line.size())
+        s->line = m.line;
+      continue;
+    }
+    if (!final && !settled)
+      continue;
+    seen_.push_back({index, m.kind, m.line, epoch_, true});
+    out.push_back({std::move(m), index, final});
+  }
+  for (auto& s : seen_)
+    if (s.claimed)
+      s.epoch = epoch_;
+  scan_from_ = std::max(scan_from_, next_scan);
+  forget(scan_from_);
+  return out;
+}
+
+} // namespace baton::engine::protocol

@@ -1,0 +1,115 @@
+// tracker: each protocol message an agent writes, reported once.
+//
+// A TUI redraws its screen many times a second; a protocol line stays on
+// screen while the spinner turns, moves when the layout changes, and
+// scrolls off eventually. The tracker is fed successive views of the
+// screen's logical line history (screen::history(tracker.scan_from())) and
+// reports each occurrence once:
+//
+//  - An occurrence is identified by its kind, its text and its index in the
+//    line history. Seeing the same text at the same index again is a
+//    redraw. The same text found within `max_drift` lines of where it was
+//    last seen, while its old place no longer shows it, is the same
+//    occurrence moved by a redraw. The same text at another index while the
+//    first is still there, or after it scrolled away, is a new occurrence:
+//    a worker that prints `STATUS: DONE` twice is reported twice.
+//  - Lines that have scrolled off (history.final_end) are final and are
+//    reported at once. Lines still on screen may be half-drawn (a streamed
+//    message, a line the CLI is still wrapping) and are reported only when
+//    the caller says the screen has settled (the detector left `working`,
+//    or the screen was quiet for the pack's quiet period). A line that
+//    grows at the same index after it was reported (the rest of a streamed
+//    line) is the same occurrence.
+//  - Text the engine typed into the agent is registered with
+//    register_input(); a protocol line equal to a typed line (or the start
+//    of one, cut by the CLI's wrapping or its input box) is the echo of the
+//    engine's own words, e.g. a dispatch prompt that explains the protocol,
+//    and is never reported. A bare `STATUS: DONE` with no text is only
+//    taken for an echo when a typed line is exactly that.
+//  - After an input, an occurrence that is no longer on screen is
+//    forgotten: the same line appearing again at the same place answers
+//    the new input and is reported.
+//
+// Pure and deterministic; value type.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/protocol/message.hpp"
+#include "engine/protocol/parser.hpp"
+#include "engine/terminal/line_history.hpp"
+
+namespace baton::engine::protocol {
+
+struct tracker_options {
+  /// How many lines a redraw may move an occurrence and it still count as
+  /// the same. Default: 30 (a screen's height).
+  uint64_t max_drift = 30;
+  /// Typed inputs remembered for echo filtering. Default: 32.
+  size_t inputs_kept = 32;
+};
+
+/// A protocol message and where it occurred.
+struct occurrence {
+  protocol::message message;
+  /// The history index of its first line.
+  uint64_t index = 0;
+  /// It was read from scrollback (true) or from the visible screen.
+  bool final = false;
+
+  friend bool operator==(const occurrence&, const occurrence&) = default;
+};
+
+class tracker {
+public:
+  explicit tracker(tracker_options opts = {});
+
+  /// The history index the next observe() needs lines from; pass it to
+  /// screen::history().
+  uint64_t scan_from() const noexcept {
+    return scan_from_;
+  }
+
+  /// Reads `history` and returns the occurrences not reported before, in
+  /// order. `settled`: the visible screen is finished for now, so its
+  /// protocol lines may be reported too.
+  std::vector<occurrence> observe(const line_history& history, bool settled);
+
+  /// Registers text the engine typed into the agent (its prompt, an
+  /// answer). Starts a new input epoch (see the file comment).
+  void register_input(std::string_view text);
+
+  /// Occurrences remembered for de-duplication (bounded by the lines in
+  /// view).
+  size_t remembered() const noexcept {
+    return seen_.size();
+  }
+
+private:
+  struct seen {
+    uint64_t index;
+    protocol::kind kind;
+    std::string line;
+    /// The input epoch in which it was last on screen.
+    uint64_t epoch;
+    bool claimed;
+  };
+
+  bool is_echo(const message& m) const;
+  seen* match(const message& m, uint64_t index, uint64_t first);
+  void forget(uint64_t first);
+
+  tracker_options opts_;
+  uint64_t scan_from_ = 0;
+  uint64_t epoch_ = 0;
+  std::vector<seen> seen_;
+  /// Protocol lines of recent inputs, normalised like message::line.
+  std::deque<std::vector<std::string>> typed_;
+};
+
+} // namespace baton::engine::protocol

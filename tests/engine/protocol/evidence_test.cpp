@@ -1,0 +1,69 @@
+#include "engine/protocol/evidence.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace baton::engine::protocol;
+
+TEST_CASE("test counts are read in the common forms",
+          "[engine][protocol][evidence]") {
+  auto a = extract_evidence("tests pass (23/23)");
+  CHECK(a.tests.passed == 23u);
+  CHECK(a.tests.total == 23u);
+  CHECK_FALSE(a.tests.failed);
+
+  auto b = extract_evidence("23 passed");
+  CHECK(b.tests.passed == 23u);
+  CHECK_FALSE(b.tests.total);
+
+  auto c = extract_evidence("5 passed, 0 failed");
+  CHECK(c.tests.passed == 5u);
+  CHECK(c.tests.failed == 0u);
+  CHECK(c.tests.total == 5u);
+
+  auto d = extract_evidence("ran 12 tests, 2 failures");
+  CHECK(d.tests.failed == 2u);
+  CHECK(d.tests.total == 12u);
+
+  auto e = extract_evidence("all 40 tests pass");
+  CHECK(e.tests.passed == 40u);
+  CHECK(e.tests.total == 40u);
+
+  auto f = extract_evidence("18/20 tests passing");
+  CHECK(f.tests.passed == 18u);
+  CHECK(f.tests.total == 20u);
+}
+
+TEST_CASE("text without counts has no test counts",
+          "[engine][protocol][evidence]") {
+  CHECK(extract_evidence("added the login form").tests.empty());
+  CHECK(extract_evidence("").empty());
+}
+
+TEST_CASE("file paths are found, URLs and fractions are not",
+          "[engine][protocol][evidence]") {
+  auto e = extract_evidence(
+    "wrote src/auth/login.cpp and README.md; see https://x.io/a/b, "
+    "(3/4) e.g. done. Also ./build/out and `api/openapi.json`, "
+    "src/auth/login.cpp:42");
+  REQUIRE(e.paths.size() == 4);
+  CHECK(e.paths[0] == "src/auth/login.cpp");
+  CHECK(e.paths[1] == "README.md");
+  CHECK(e.paths[2] == "./build/out");
+  CHECK(e.paths[3] == "api/openapi.json");
+}
+
+TEST_CASE("ports are found, times and file lines are not",
+          "[engine][protocol][evidence]") {
+  auto e = extract_evidence("serving on :8080 and http://localhost:3000/api, "
+                            "db at 127.0.0.1:5432, port 9000; at 12:30, "
+                            "see main.cpp:42");
+  REQUIRE(e.ports.size() == 4);
+  CHECK(e.ports[0] == 8080);
+  CHECK(e.ports[1] == 3000);
+  CHECK(e.ports[2] == 5432);
+  CHECK(e.ports[3] == 9000);
+}
+
+TEST_CASE("impossible ports are ignored", "[engine][protocol][evidence]") {
+  CHECK(extract_evidence("port 99999").ports.empty());
+}
