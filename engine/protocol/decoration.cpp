@@ -15,7 +15,12 @@ namespace {
 size_t decode(std::string_view s, size_t i, uint32_t& cp) {
   auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
   auto u = b(0);
-  size_t len = u < 0x80 ? 1 : u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 0;
+  size_t len = u < 0x80                 ? 1
+               : u >= 0xF5              ? 0
+               : u >= 0xF0              ? 4
+               : u >= 0xE0              ? 3
+               : u >= 0xC2 && u <= 0xDF ? 2
+                                        : 0;
   if (len == 0 || i + len > s.size()) {
     cp = 0xFFFD;
     return 1;
@@ -31,6 +36,11 @@ size_t decode(std::string_view s, size_t i, uint32_t& cp) {
       return 1;
     }
     cp = (cp << 6) | (b(k) & 0x3F);
+  }
+  bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+  if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+    cp = 0xFFFD;
+    return 1;
   }
   return len;
 }
@@ -110,6 +120,23 @@ piece list_or_number(std::string_view s, size_t i) {
     }
   }
   return {};
+}
+
+/// `text` with every byte that is not part of valid UTF-8 replaced by
+/// U+FFFD (the screen never yields such bytes; other callers may).
+std::string repaired(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  uint32_t cp = 0;
+  for (size_t i = 0; i < text.size();) {
+    auto len = decode(text, i, cp);
+    if (cp == 0xFFFD && len == 1)
+      out += "\xef\xbf\xbd";
+    else
+      out.append(text.substr(i, len));
+    i += len;
+  }
+  return out;
 }
 
 } // namespace
@@ -210,7 +237,7 @@ scanned_row scan_row(std::string_view row) {
   auto end = std::max(content_end(row, leading_pipe), i);
   out.content_col = col;
   out.width = columns(row.substr(0, end));
-  auto text = strip_emphasis(row.substr(i, end - i));
+  auto text = strip_emphasis(repaired(row.substr(i, end - i)));
   auto last = text.find_last_not_of(" \t");
   text.erase(last == std::string::npos ? 0 : last + 1);
   out.text = std::move(text);
@@ -237,7 +264,7 @@ std::string unboxed(std::string_view row) {
     break;
   }
   auto end = std::max(content_end(row, leading_pipe), i);
-  out.append(row.substr(i, end - i));
+  out.append(repaired(row.substr(i, end - i)));
   auto last = out.find_last_not_of(' ');
   out.erase(last == std::string::npos ? 0 : last + 1);
   return out;

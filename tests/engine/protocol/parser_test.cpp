@@ -235,3 +235,21 @@ TEST_CASE("consecutive protocol lines of one message are each parsed",
   CHECK(ms[3].evidence.tests.passed == 3u);
   CHECK(ms[3].first_line == 6);
 }
+
+TEST_CASE("garbage and huge lines never break the parser",
+          "[engine][protocol][parser]") {
+  std::vector<std::string> lines;
+  for (int round = 0; round < 64; ++round) {
+    std::string l;
+    for (int b = 0; b < 256; ++b)
+      l.push_back(static_cast<char>((b * 67 + round * 29) & 0xff));
+    lines.push_back(l);
+  }
+  lines.push_back("STATUS: DONE \xe2\x80\x94 " + std::string(1'000'000, 'x')
+                  + " + " + std::string(100'000, '\xff'));
+  lines.push_back("\xe2\x80");     // a cut UTF-8 character
+  lines.push_back("\xe2\x94\x82"); // a lone bar
+  auto ms = parse(lines);
+  REQUIRE(ms.size() == 1);
+  CHECK(ms[0].what.size() == 1'000'000);
+}

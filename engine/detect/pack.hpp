@@ -1,0 +1,125 @@
+// pack: the rules that map an agent CLI's screen to a state, as data.
+//
+// One pack per agent CLI (and per CLI version where it matters), written in
+// TOML, loaded at run time and overridable by users (DESIGN.md §3). The
+// engine never opens files: the caller reads the pack and hands its text to
+// parse_pack() with the name to use in error messages.
+//
+//   name = "sim"                         # required
+//   version = "1"                        # required (string or integer)
+//   description = "..."                  # optional
+//   cli = "baton sim"                    # optional: the program
+//   cli_versions = ">=0.1.0, <1.0.0"     # optional: versions it fits
+//   input_ready = ["idle", "done"]       # states that take input
+//                                        # (default ["idle"])
+//   submit = "\r"                        # the submit key (default "\r")
+//   bracketed_paste = true               # paste as ESC[200~..ESC[201~
+//                                        # (default true)
+//   compaction_marker = 'Conversation compacted'   # optional regex,
+//                                        # searched in scrollback_since_input
+//
+//   [[rule]]                             # ordered: the first match wins
+//   name = "permission prompt"           # required, unique
+//   state = "waiting_approval"           # one of detect::state's names
+//   region = "bottom:8"                  # default "screen" (region.hpp)
+//   pattern = 'Allow .+\? \[y/n\]'       # re2 syntax, unanchored
+//   quiet_ms = 0                         # logical ms the screen must be
+//                                        # unchanged first (default 0);
+//                                        # see detector.hpp
+//
+// Instead of `pattern`, a rule (or a sub-condition) may combine
+// sub-conditions: `all = [ {...}, ... ]`, `any = [ {...}, ... ]` or
+// `not = {...}`; each sub-condition is a table with `region` (default: the
+// enclosing one) and exactly one of pattern/all/any/not. Patterns see the
+// region's rows joined with "\n"; use (?m) to anchor ^ and $ per row and
+// (?i) to ignore case. `.` does not match a newline.
+//
+// Errors (ec::parse_error) name the pack and the line: "claude.toml:12:
+// rule 'idle': unknown state 'idel'". Unknown keys, unknown states and
+// regions, bad regular expressions, duplicate rule names and malformed
+// version ranges are all errors: a typo must not silently disable a rule.
+//
+// Value type (the compiled patterns are shared, immutable).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/delivery/input_delivery.hpp"
+#include "engine/detect/region.hpp"
+#include "engine/detect/state.hpp"
+#include "engine/result.hpp"
+
+namespace re2 {
+class RE2;
+} // namespace re2
+
+namespace baton::engine::detect {
+
+/// A pattern on a region, or a combination of sub-conditions.
+struct condition {
+  enum class op : uint8_t { match, all, any, none };
+
+  /// match: `pattern` on `where`; all/any: of `children`; none: `children`
+  /// has one entry, and the condition holds when it does not.
+  condition::op what = op::match;
+  region where;
+  std::string pattern;
+  std::shared_ptr<const re2::RE2> re;
+  std::vector<condition> children;
+};
+
+struct rule {
+  std::string name;
+  detect::state state = state::unknown;
+  condition when;
+  /// Logical microseconds the screen must be unchanged before it applies.
+  uint64_t quiet_us = 0;
+  /// The line of its [[rule]] header in the pack.
+  size_t line = 0;
+};
+
+/// One comparison of a version range, e.g. ">=" 1.2.0.
+struct version_bound {
+  enum class op : uint8_t { eq, lt, le, gt, ge };
+  version_bound::op cmp = op::eq;
+  std::vector<uint32_t> version;
+};
+
+struct pack {
+  std::string name;
+  std::string version;
+  std::string description;
+  std::string cli;
+  /// As written; empty when the pack fits every version.
+  std::string cli_versions;
+  std::vector<version_bound> cli_bounds;
+  std::vector<detect::state> input_ready;
+  std::string submit = "\r";
+  bool bracketed_paste = true;
+  /// Unset when the pack has no compaction marker.
+  std::shared_ptr<const re2::RE2> compaction_marker;
+  std::vector<rule> rules;
+  /// The name parse_pack() was given, for messages.
+  std::string source;
+
+  /// Whether `s` takes input.
+  bool accepts_input(detect::state s) const;
+
+  /// Whether the CLI version `v` (e.g. "2.0.14") is in cli_versions; true
+  /// when there is no range. Pre-release and build suffixes are ignored.
+  bool fits_cli_version(std::string_view v) const;
+
+  /// How input_delivery should type into this CLI.
+  input_style input() const;
+};
+
+/// Parses pack text. `source` names it in error messages (a file name, or
+/// "builtin:claude"). Returns the pack, or ec::parse_error with
+/// "<source>:<line>: <what>".
+result<pack> parse_pack(std::string_view toml_text, std::string_view source);
+
+} // namespace baton::engine::detect
