@@ -1,5 +1,7 @@
 #include "engine/protocol/tracker.hpp"
 
+#include <cctype>
+
 #include <algorithm>
 
 #include "engine/protocol/decoration.hpp"
@@ -32,6 +34,33 @@ bool has_text(const message& m) {
 tracker::tracker(tracker_options opts) : opts_(opts) {
 }
 
+namespace {
+
+/// Where a protocol keyword begins in `row` (case-insensitive), in order.
+std::vector<size_t> keyword_positions(std::string_view row) {
+  static constexpr std::string_view keywords[] = {
+    "status:", "progress:", "build:", "need:", "contract:", "task:"};
+  std::vector<size_t> out;
+  for (size_t i = 0; i < row.size(); ++i) {
+    if (i > 0 && std::isalnum(static_cast<unsigned char>(row[i - 1])))
+      continue;
+    for (auto k : keywords) {
+      if (row.size() - i < k.size())
+        continue;
+      bool same = true;
+      for (size_t j = 0; same && j < k.size(); ++j)
+        same = std::tolower(static_cast<unsigned char>(row[i + j])) == k[j];
+      if (same) {
+        out.push_back(i);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+} // namespace
+
 void tracker::register_input(std::string_view text) {
   std::vector<std::string> lines;
   size_t start = 0;
@@ -42,8 +71,12 @@ void tracker::register_input(std::string_view text) {
                                                         : nl - start);
     if (!row.empty() && row.back() == '\r')
       row.remove_suffix(1);
-    if (auto m = parse_line(row))
-      lines.push_back(m->line);
+    // A protocol line may start a typed row, or sit inside one (a prompt
+    // that explains the protocol mid-sentence): the CLI's wrapping can put
+    // either at the start of a screen row, so both are remembered.
+    for (auto at : keyword_positions(row))
+      if (auto m = parse_line(row.substr(at)))
+        lines.push_back(m->line);
     if (nl == std::string_view::npos)
       break;
     start = nl + 1;

@@ -1,0 +1,103 @@
+#include "engine/monitor/agent_monitor.hpp"
+
+namespace baton::engine {
+
+agent_monitor::agent_monitor(std::shared_ptr<const detect::pack> pack,
+                             screen_options opts)
+  : screen_(opts), detector_(std::move(pack)) {
+}
+
+std::vector<observation> agent_monitor::feed(std::string_view bytes,
+                                             uint64_t now) {
+  screen_.feed(bytes);
+  return evaluate(now);
+}
+
+std::vector<observation> agent_monitor::tick(uint64_t now) {
+  return evaluate(now);
+}
+
+namespace {
+
+/// What was typed, as text: bracketed-paste markers and control keys
+/// (Enter, Ctrl-C, ...) removed, so echoes are recognised however the text
+/// was delivered.
+std::string typed_text(std::string_view bytes) {
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes.substr(i, 6) == "\x1b[200~" || bytes.substr(i, 6) == "\x1b[201~") {
+      i += 5;
+      continue;
+    }
+    auto c = static_cast<unsigned char>(bytes[i]);
+    if (c == '\r' || c == '\n')
+      out += '\n';
+    else if (c >= 0x20 || c == '\t')
+      out += static_cast<char>(c);
+  }
+  return out;
+}
+
+} // namespace
+
+void agent_monitor::typed(std::string_view bytes) {
+  auto text = typed_text(bytes);
+  if (text.find_first_not_of("\n") != std::string::npos)
+    tracker_.register_input(text);
+  screen_.mark_input();
+}
+
+std::vector<observation> agent_monitor::exited(uint64_t now,
+                                               std::string description) {
+  // What was on screen is final now: report what is left, then the exit.
+  std::vector<observation> out;
+  for (auto& occ : tracker_.observe(screen_.history(tracker_.scan_from()),
+                                    true)) {
+    observation o;
+    o.what = observation::kind::protocol;
+    o.at = now;
+    o.message = std::move(occ);
+    out.push_back(std::move(o));
+  }
+  if (auto change = detector_.process_exited(now, std::move(description))) {
+    observation o;
+    o.what = observation::kind::state;
+    o.at = now;
+    o.change = std::move(*change);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+std::vector<observation> agent_monitor::evaluate(uint64_t now) {
+  std::vector<observation> out;
+  auto view = screen_.view();
+  if (auto change = detector_.evaluate(view, now)) {
+    observation o;
+    o.what = observation::kind::state;
+    o.at = now;
+    o.change = std::move(*change);
+    out.push_back(std::move(o));
+  }
+  if (auto marker = detector_.compaction(view)) {
+    observation o;
+    o.what = observation::kind::compaction;
+    o.at = now;
+    o.marker = std::move(*marker);
+    out.push_back(std::move(o));
+  }
+  // Lines still on screen count once the agent has stopped working on them.
+  auto s = detector_.state();
+  bool settled = s != detect::state::working && s != detect::state::starting;
+  for (auto& occ : tracker_.observe(screen_.history(tracker_.scan_from()),
+                                    settled)) {
+    observation o;
+    o.what = observation::kind::protocol;
+    o.at = now;
+    o.message = std::move(occ);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+} // namespace baton::engine

@@ -1,0 +1,97 @@
+// agent_monitor: everything Baton reads from one agent's terminal, in one
+// place — the screen model, the pack's detector, the protocol tracker — fed
+// with the agent's bytes and logical time, giving back what happened: state
+// changes with evidence, protocol messages (each once), compaction markers.
+//
+// This is the per-agent fold a worker actor (live), `baton detect` (over a
+// recording) and replay (over the log) all run, so they agree by
+// construction. Pure and deterministic: the same bytes, typed inputs and
+// times give the same observations.
+//
+// Resource type (owns a screen); not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/detect/detector.hpp"
+#include "engine/protocol/tracker.hpp"
+#include "engine/terminal/screen.hpp"
+
+namespace baton::engine {
+
+/// One thing worth recording about an agent.
+struct observation {
+  enum class kind : uint8_t {
+    /// The detected state changed (`change`).
+    state,
+    /// A protocol message appeared (`message`).
+    protocol,
+    /// The CLI's context-compaction marker appeared (`marker`).
+    compaction,
+  };
+  kind what = kind::state;
+  uint64_t at = 0;
+  detect::state_change change;
+  protocol::occurrence message;
+  detect::evidence marker;
+
+  friend bool operator==(const observation&, const observation&) = default;
+};
+
+class agent_monitor {
+public:
+  /// @pre pack != nullptr
+  agent_monitor(std::shared_ptr<const detect::pack> pack,
+                screen_options opts = {});
+
+  /// Bytes the agent wrote, arriving at logical time `now` (not decreasing).
+  std::vector<observation> feed(std::string_view bytes, uint64_t now);
+
+  /// Re-evaluates at `now` without new bytes: call it when next_deadline()
+  /// passes (a quiet period ends).
+  std::vector<observation> tick(uint64_t now);
+
+  /// The engine typed `text` into the agent: it is never taken for the
+  /// agent's own protocol lines, and scrollback "since input" restarts.
+  void typed(std::string_view text);
+
+  /// The agent's process ended.
+  std::vector<observation> exited(uint64_t now, std::string description);
+
+  /// When tick() must be called even if no bytes arrive; 0 when never.
+  uint64_t next_deadline() const noexcept {
+    return detector_.next_deadline();
+  }
+
+  /// Bytes the terminal answers to the agent's queries; write them back.
+  std::string take_replies() {
+    return screen_.take_replies();
+  }
+
+  detect::state state() const noexcept {
+    return detector_.state();
+  }
+  bool input_ready() const {
+    return detector_.input_ready();
+  }
+  const engine::screen& screen() const noexcept {
+    return screen_;
+  }
+  const detect::detector& detector() const noexcept {
+    return detector_;
+  }
+
+private:
+  std::vector<observation> evaluate(uint64_t now);
+
+  engine::screen screen_;
+  detect::detector detector_;
+  protocol::tracker tracker_;
+};
+
+} // namespace baton::engine
