@@ -165,7 +165,14 @@ std::optional<state_change> detector::evaluate(const screen_view& view,
   }
   if (waiting)
     return std::nullopt; // keep the state until the waiting rule settles
-  return change_to(matched_once_ ? state::unknown : state::starting, {}, now);
+  if (!matched_once_)
+    return change_to(state::starting, {}, now);
+  if (state_ != state::unknown && pack_->unknown_quiet_us > quiet) {
+    // Perhaps a frame caught mid-redraw: unknown only once it stays.
+    deadline_ = changed_at_ + pack_->unknown_quiet_us;
+    return std::nullopt;
+  }
+  return change_to(state::unknown, {}, now);
 }
 
 std::optional<state_change> detector::process_exited(uint64_t now,

@@ -4,7 +4,10 @@
 // together with the logical time, and gets a state change when the state
 // changes. Rules are tried in pack order; the first whose condition holds
 // decides. When no rule holds the state is `unknown` (or `starting` if no
-// rule has ever held): the detector does not guess.
+// rule has ever held): the detector does not guess. So that a frame caught
+// in the middle of a redraw is not taken for a state, `unknown` applies
+// only once the screen has stayed that way for the pack's
+// unknown_quiet_ms.
 //
 // Quiet periods: a rule with quiet_ms applies only once the screen has been
 // unchanged (same screen generation) for that long. A rule that holds but

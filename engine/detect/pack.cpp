@@ -282,11 +282,12 @@ result<void> read_strings(const reader& rd, const toml::table& t, pack& p) {
 }
 
 result<void> read_header(const reader& rd, const toml::table& t, pack& p) {
-  if (auto keys = rd.known_keys(
-        t,
-        {"name", "version", "description", "cli", "cli_versions", "input_ready",
-         "submit", "bracketed_paste", "compaction_marker", "rule"},
-        "");
+  if (auto keys
+      = rd.known_keys(t,
+                      {"name", "version", "description", "cli", "cli_versions",
+                       "input_ready", "submit", "bracketed_paste",
+                       "compaction_marker", "unknown_quiet_ms", "rule"},
+                      "");
       !keys)
     return keys;
   if (auto r = read_strings(rd, t, p); !r)
@@ -309,6 +310,13 @@ result<void> read_header(const reader& rd, const toml::table& t, pack& p) {
     if (!n->is_boolean() || !v)
       return rd.fail(n->source(), "bracketed_paste must be true or false");
     p.bracketed_paste = *v;
+  }
+  if (auto* n = t.get("unknown_quiet_ms")) {
+    auto ms = n->value<int64_t>();
+    if (!n->is_integer() || !ms || *ms < 0 || *ms > max_quiet_ms)
+      return rd.fail(n->source(), "unknown_quiet_ms must be an integer from 0 "
+                                  "to 3600000");
+    p.unknown_quiet_us = static_cast<uint64_t>(*ms) * 1000;
   }
   if (auto* n = t.get("compaction_marker")) {
     auto re = rd.regex(*n, "compaction_marker");

@@ -17,6 +17,11 @@
 //                                        # (default true)
 //   compaction_marker = 'Conversation compacted'   # optional regex,
 //                                        # searched in scrollback_since_input
+//   unknown_quiet_ms = 100               # logical ms the screen must be
+//                                        # unchanged, no rule holding,
+//                                        # before the state turns unknown
+//                                        # (default 100: a frame caught
+//                                        # mid-redraw is not a state)
 //
 //   [[rule]]                             # ordered: the first match wins
 //   name = "permission prompt"           # required, unique
@@ -100,6 +105,9 @@ struct pack {
   std::vector<detect::state> input_ready;
   std::string submit = "\r";
   bool bracketed_paste = true;
+  /// Logical microseconds with no rule holding and the screen unchanged
+  /// before the state becomes unknown. Default: 100 ms.
+  uint64_t unknown_quiet_us = 100'000;
   /// Unset when the pack has no compaction marker.
   std::shared_ptr<const re2::RE2> compaction_marker;
   std::vector<rule> rules;

@@ -81,7 +81,8 @@ public:
   std::vector<occurrence> observe(const line_history& history, bool settled);
 
   /// Registers text the engine typed into the agent (its prompt, an
-  /// answer). Starts a new input epoch (see the file comment).
+  /// answer): the text itself, without the bracketed-paste markers or the
+  /// submit key. Starts a new input epoch (see the file comment).
   void register_input(std::string_view text);
 
   /// Occurrences remembered for de-duplication (bounded by the lines in

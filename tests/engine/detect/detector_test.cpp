@@ -80,10 +80,25 @@ TEST_CASE("a screen no rule explains is unknown, not a guess",
           "[engine][detect][detector]") {
   detector d{make_pack(rules)};
   REQUIRE(d.evaluate(view({"⠋ Working…"}, 1), 0));
-  auto c = d.evaluate(view({"something else entirely"}, 2), 5);
+  auto other = view({"something else entirely"}, 2);
+  // Perhaps a frame in the middle of a redraw: wait and see.
+  CHECK_FALSE(d.evaluate(other, 5 * ms));
+  CHECK(d.state() == state::working);
+  CHECK(d.next_deadline() == 105 * ms);
+  auto c = d.evaluate(other, 105 * ms);
   REQUIRE(c);
   CHECK(c->to == state::unknown);
   CHECK(c->evidence.rule.empty());
+}
+
+TEST_CASE("a frame caught mid-redraw does not flap to unknown",
+          "[engine][detect][detector]") {
+  detector d{make_pack(rules)};
+  REQUIRE(d.evaluate(view({"⠋ Working…"}, 1), 0));
+  CHECK_FALSE(d.evaluate(view({""}, 2), 10 * ms)); // erased
+  CHECK_FALSE(d.evaluate(view({"⠙ Working…"}, 3), 11 * ms));
+  CHECK(d.state() == state::working);
+  CHECK(d.next_deadline() == 0);
 }
 
 TEST_CASE("an unchanged state is not reported again",

@@ -38,6 +38,7 @@ TEST_CASE("a minimal pack parses with defaults", "[engine][detect][pack]") {
   CHECK(p->bracketed_paste);
   CHECK(p->input_ready == std::vector<state>{state::idle});
   CHECK_FALSE(p->compaction_marker);
+  CHECK(p->unknown_quiet_us == 100'000);
   REQUIRE(p->rules.size() == 1);
   auto& r = p->rules[0];
   CHECK(r.name == "spin");
@@ -59,6 +60,7 @@ input_ready = ["idle", "done"]
 submit = "\n"
 bracketed_paste = false
 compaction_marker = '(?i)compacted'
+unknown_quiet_ms = 0
 
 [[rule]]
 name = "idle"
@@ -79,6 +81,7 @@ all = [
   CHECK(p->input().submit == "\n");
   CHECK_FALSE(p->input().bracketed_paste);
   CHECK(p->compaction_marker);
+  CHECK(p->unknown_quiet_us == 0);
   auto& w = p->rules[0].when;
   CHECK(p->rules[0].quiet_us == 250'000);
   CHECK(w.what == condition::op::all);
