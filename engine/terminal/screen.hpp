@@ -37,8 +37,11 @@
 //     (`ESC[14t`, `ESC[16t`): nothing true to say, or nothing to leak.
 //
 // Robustness: garbage, invalid UTF-8 (shown as U+FFFD) and escape-sequence
-// bombs never crash or hang; see sequence_guard for what is held or dropped
-// before libvterm sees it. The reply outbox is bounded.
+// bombs never crash or hang; see sequence_guard for what is held, capped
+// (REP at the screen width) or dropped before libvterm sees it. The reply
+// outbox is bounded. Cost: libvterm 0.1.4 moves every cell of the screen on
+// each scroll, so a flood of short lines costs about 5 us per line at
+// 120x30; long lines and in-place redraws are far cheaper per byte.
 //
 // Resource type (owns a libvterm instance): not copyable, not movable. Not
 // thread-safe; one owner feeds it.
