@@ -3,18 +3,30 @@
 namespace baton::engine {
 
 agent_monitor::agent_monitor(std::shared_ptr<const detect::pack> pack,
-                             screen_options opts)
-  : screen_(opts), detector_(std::move(pack)) {
+                             screen_options opts, uint64_t coalesce_us)
+  : coalesce_us_(coalesce_us), screen_(opts), detector_(std::move(pack)) {
 }
 
 std::vector<observation> agent_monitor::feed(std::string_view bytes,
                                              uint64_t now) {
   screen_.feed(bytes);
-  return evaluate(now);
+  if (coalesce_us_ == 0 || !evaluated_once_
+      || now >= evaluated_at_ + coalesce_us_)
+    return evaluate(now);
+  pending_ = true; // evaluated recently: this waits for the window to close
+  return {};
 }
 
 std::vector<observation> agent_monitor::tick(uint64_t now) {
   return evaluate(now);
+}
+
+uint64_t agent_monitor::next_deadline() const noexcept {
+  auto quiet = detector_.next_deadline();
+  if (!pending_)
+    return quiet;
+  auto window = evaluated_at_ + coalesce_us_;
+  return quiet == 0 ? window : std::min(quiet, window);
 }
 
 namespace {
@@ -50,7 +62,7 @@ void agent_monitor::typed(std::string_view bytes) {
 std::vector<observation> agent_monitor::exited(uint64_t now,
                                                std::string description) {
   // What was on screen is final now: report what is left, then the exit.
-  std::vector<observation> out;
+  auto out = pending_ ? evaluate(now) : std::vector<observation>{};
   for (auto& occ : tracker_.observe(screen_.history(tracker_.scan_from()),
                                     true)) {
     observation o;
@@ -70,6 +82,9 @@ std::vector<observation> agent_monitor::exited(uint64_t now,
 }
 
 std::vector<observation> agent_monitor::evaluate(uint64_t now) {
+  pending_ = false;
+  evaluated_once_ = true;
+  evaluated_at_ = now;
   std::vector<observation> out;
   auto view = screen_.view();
   if (auto change = detector_.evaluate(view, now)) {

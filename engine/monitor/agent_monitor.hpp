@@ -45,11 +45,21 @@ struct observation {
 
 class agent_monitor {
 public:
+  /// The default coalescing window: 2 ms of logical time.
+  static constexpr uint64_t default_coalesce_us = 2000;
+
+  /// Bytes arriving within `coalesce_us` logical microseconds of the last
+  /// evaluation are rendered at once but evaluated together when the window
+  /// closes (next_deadline()): a flood of output costs one detector pass per
+  /// window, not one per chunk, and nothing waits longer than the window.
+  /// 0 evaluates on every feed.
   /// @pre pack != nullptr
   agent_monitor(std::shared_ptr<const detect::pack> pack,
-                screen_options opts = {});
+                screen_options opts = {},
+                uint64_t coalesce_us = default_coalesce_us);
 
   /// Bytes the agent wrote, arriving at logical time `now` (not decreasing).
+  /// Evaluated now, or when the coalescing window closes (next_deadline()).
   std::vector<observation> feed(std::string_view bytes, uint64_t now);
 
   /// Re-evaluates at `now` without new bytes: call it when next_deadline()
@@ -63,10 +73,9 @@ public:
   /// The agent's process ended.
   std::vector<observation> exited(uint64_t now, std::string description);
 
-  /// When tick() must be called even if no bytes arrive; 0 when never.
-  uint64_t next_deadline() const noexcept {
-    return detector_.next_deadline();
-  }
+  /// When tick() must be called even if no bytes arrive (a quiet period
+  /// ends, or a coalescing window closes); 0 when never.
+  uint64_t next_deadline() const noexcept;
 
   /// Bytes the terminal answers to the agent's queries; write them back.
   std::string take_replies() {
@@ -89,9 +98,14 @@ public:
 private:
   std::vector<observation> evaluate(uint64_t now);
 
+  uint64_t coalesce_us_;
   engine::screen screen_;
   detect::detector detector_;
   protocol::tracker tracker_;
+  /// Bytes fed since the last evaluation, and when that was.
+  bool pending_ = false;
+  bool evaluated_once_ = false;
+  uint64_t evaluated_at_ = 0;
 };
 
 } // namespace baton::engine

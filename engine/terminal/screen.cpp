@@ -91,6 +91,7 @@ struct screen::callbacks {
   static int damage(VTermRect r, void* user) {
     auto& s = self(user);
     s.dirty_ = true;
+    s.stale(r.start_row, r.end_row);
     // A putglyph damages the one or two cells it wrote, which now hold it;
     // an erase leaves its cells empty.
     bool glyph = r.end_row == r.start_row + 1 && r.end_col - r.start_col <= 2
@@ -120,6 +121,7 @@ struct screen::callbacks {
   static int moverect(VTermRect dest, VTermRect src, void* user) {
     auto& s = self(user);
     s.dirty_ = true;
+    s.stale(dest.start_row, dest.end_row);
     s.pushed_rows_ = 0;
     int rows = static_cast<int>(s.wrapped_.size());
     auto valid = [rows](int r) { return r >= 0 && r < rows; };
@@ -181,6 +183,7 @@ struct screen::callbacks {
         }
         s.wrap_candidate_ = -1;
         s.dirty_ = true;
+        s.stale(0, s.rows_);
         break;
       default: break;
     }
@@ -194,6 +197,7 @@ struct screen::callbacks {
     s.cols_ = static_cast<uint16_t>(cols);
     s.wrapped_.resize(rows, false);
     s.saved_wrapped_.resize(rows, false);
+    s.stale(0, rows);
     if (cols_changed) {
       std::fill(s.wrapped_.begin(), s.wrapped_.end(), false);
       std::fill(s.saved_wrapped_.begin(), s.saved_wrapped_.end(), false);
@@ -317,16 +321,40 @@ void screen::resize(uint16_t cols, uint16_t rows) {
   guard_.repeat_limit(cols);
   cols_ = cols;
   rows_ = rows;
+  stale(0, rows_);
   ++generation_;
   dirty_ = false;
 }
 
+void screen::stale(int from, int to) {
+  if (static_cast<int>(row_cache_.size()) != rows_) {
+    row_cache_.assign(rows_, std::string{});
+    row_fresh_.assign(rows_, false);
+    return;
+  }
+  for (int r = std::max(from, 0); r < to && r < rows_; ++r)
+    row_fresh_[r] = false;
+}
+
+// Rows are rendered from libvterm's cells only when something changed them
+// since the last rendering (damage, moverect, resize and screen switches
+// mark them stale): a view of a screen where one line changed costs one row,
+// not all of them.
 std::string screen::render_row(int r, bool trim) const {
-  std::string out;
-  VTermScreenCell cell;
-  for (int c = 0; c < cols_; ++c)
-    if (vterm_screen_get_cell(vts_, VTermPos{r, c}, &cell))
-      append_cell(out, cell);
+  if (static_cast<int>(row_cache_.size()) != rows_) {
+    row_cache_.assign(rows_, std::string{});
+    row_fresh_.assign(rows_, false);
+  }
+  if (!row_fresh_[r]) {
+    auto& out = row_cache_[r];
+    out.clear();
+    VTermScreenCell cell;
+    for (int c = 0; c < cols_; ++c)
+      if (vterm_screen_get_cell(vts_, VTermPos{r, c}, &cell))
+        append_cell(out, cell);
+    row_fresh_[r] = true;
+  }
+  std::string out = row_cache_[r];
   if (trim)
     trim_right(out);
   return out;

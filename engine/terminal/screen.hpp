@@ -186,6 +186,8 @@ private:
   };
 
   std::string render_row(int r, bool trim) const;
+  /// Marks rows [from, to) as changed since they were last rendered.
+  void stale(int from, int to);
   void push_scrollback(std::string text, bool continues);
   void finish_partial();
   void reply(std::string_view bytes);
@@ -209,6 +211,9 @@ private:
   // -- soft-wrap inference ----------------------------------------------------
   /// wrapped_[r]: row r continues on row r + 1.
   std::vector<bool> wrapped_;
+  /// Each row's text as last rendered, and whether it is still current.
+  mutable std::vector<std::string> row_cache_;
+  mutable std::vector<bool> row_fresh_;
   /// The primary screen's flags while the alternate screen is shown.
   std::vector<bool> saved_wrapped_;
   /// The row whose last column just received a glyph with no cursor

@@ -87,3 +87,26 @@ TEST_CASE("claude pack over a recorded Claude Code session",
     UNSCOPED_INFO("line " << l);
   CHECK(!r.lines.empty());
 }
+
+TEST_CASE("output within the coalescing window is evaluated when it closes",
+          "[engine][monitor]") {
+  agent_monitor m{builtin("generic"), {80, 24}, 2000};
+  m.feed("starting\r\n", 1000);
+  // Within 2 ms of the last evaluation: rendered, not yet evaluated.
+  CHECK(m.feed("STATUS: DONE -- built it + 3 passed\r\n", 1500).empty());
+  CHECK(m.next_deadline() == 3000);
+  std::vector<std::string> lines;
+  for (auto& o : m.tick(3000))
+    if (o.what == observation::kind::protocol)
+      lines.push_back(o.message.message.line);
+  for (auto& o : m.exited(4000, "exit status 0"))
+    if (o.what == observation::kind::protocol)
+      lines.push_back(o.message.message.line);
+  CHECK(lines
+        == std::vector<std::string>{"STATUS: DONE -- built it + 3 passed"});
+  // Without a window every feed is evaluated at once.
+  agent_monitor eager{builtin("generic"), {80, 24}, 0};
+  eager.feed("a\r\n", 1);
+  eager.feed("b\r\n", 2);
+  CHECK(eager.next_deadline() == 0);
+}
