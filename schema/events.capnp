@@ -28,6 +28,14 @@ struct Event {
     # An agent process ended.
     timerFired @7 :TimerFired;
     # A timer an actor had set reached its deadline (logical time is in the envelope).
+    stateChanged @8 :StateChanged;
+    # The detector read a new state off an agent's screen.
+    protocolMessage @9 :ProtocolMessage;
+    # A protocol line an agent wrote (STATUS, PROGRESS, BUILD, NEED, ...).
+    compactionSeen @10 :CompactionSeen;
+    # The agent CLI's context-compaction marker appeared.
+    inputFinished @11 :InputFinished;
+    # A typed input was confirmed delivered, or given up on.
   }
 }
 
@@ -85,4 +93,62 @@ struct ProcessExited {
 struct TimerFired {
   timerId @0 :UInt64;
   # The id the actor gave the timer when it set it.
+}
+
+struct StateChanged {
+  from @0 :Text;
+  # The state before: starting, working, idle, waiting_approval, done,
+  # blocked, error, exited or unknown.
+  to @1 :Text;
+  # The state now.
+  rule @2 :Text;
+  # The pack rule that decided it ("" when nothing matched).
+  region @3 :Text;
+  # The screen region the rule read.
+  evidence @4 :Text;
+  # The text the rule matched.
+}
+
+struct ProtocolMessage {
+  line @0 :Text;
+  # The line as read, decoration removed: "STATUS: DONE — x + y".
+  kind @1 :Text;
+  # status, progress, build, need, contract or task.
+  status @2 :Text;
+  # For STATUS: done, blocked or error.
+  text @3 :Text;
+  # STATUS: the text; PROGRESS: what completed; BUILD: the summary; NEED: the
+  # reason; CONTRACT and TASK: the title.
+  evidence @4 :Text;
+  # STATUS DONE: the part after " + ".
+  resource @5 :Text;
+  # NEED: the path or resource.
+  body @6 :List(Text);
+  # CONTRACT: the interface text, a line per entry.
+  done @7 :UInt32;
+  # PROGRESS: X.
+  total @8 :UInt32;
+  # PROGRESS: Y.
+  passed @9 :Bool;
+  # BUILD: PASS (true) or FAIL (false).
+  historyIndex @10 :UInt64;
+  # Where it appeared in the agent's line history.
+}
+
+struct CompactionSeen {
+  rule @0 :Text;
+  # The pack's marker rule.
+  evidence @1 :Text;
+  # The marker text as seen.
+}
+
+struct InputFinished {
+  deliveryId @0 :UInt64;
+  # The input-delivery operation (see PtyInput.deliveryId).
+  delivered @1 :Bool;
+  # True when the agent was seen to take it.
+  attempts @2 :UInt32;
+  # How many writes it took.
+  reason @3 :Text;
+  # Why it counts as delivered or failed, e.g. "confirmed: idle -> working".
 }

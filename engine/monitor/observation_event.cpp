@@ -1,0 +1,74 @@
+#include "engine/monitor/observation_event.hpp"
+
+#include <capnp/message.h>
+
+#include "schema/events.capnp.h"
+
+namespace baton::engine {
+
+namespace {
+
+void fill(schema::StateChanged::Builder b, const detect::state_change& c) {
+  auto from = detect::to_string(c.from);
+  auto to = detect::to_string(c.to);
+  b.setFrom({from.data(), from.size()});
+  b.setTo({to.data(), to.size()});
+  b.setRule(c.evidence.rule);
+  b.setRegion(c.evidence.region);
+  b.setEvidence(c.evidence.matched);
+}
+
+void fill(schema::ProtocolMessage::Builder b, const protocol::occurrence& o) {
+  auto& m = o.message;
+  auto kind = protocol::to_string(m.kind);
+  b.setLine(m.line);
+  b.setKind({kind.data(), kind.size()});
+  if (m.kind == protocol::kind::status) {
+    auto status = protocol::to_string(m.status);
+    b.setStatus({status.data(), status.size()});
+  }
+  b.setText(m.text);
+  b.setEvidence(m.evidence_text);
+  b.setResource(m.resource);
+  auto body = b.initBody(static_cast<unsigned>(m.body.size()));
+  for (size_t i = 0; i < m.body.size(); ++i)
+    body.set(static_cast<unsigned>(i), m.body[i]);
+  b.setDone(m.done);
+  b.setTotal(m.total);
+  b.setPassed(m.passed);
+  b.setHistoryIndex(o.index);
+}
+
+} // namespace
+
+frame to_event(const observation& o) {
+  capnp::MallocMessageBuilder builder;
+  auto event = builder.initRoot<schema::Event>();
+  switch (o.what) {
+    case observation::kind::state:
+      fill(event.initStateChanged(), o.change);
+      break;
+    case observation::kind::protocol:
+      fill(event.initProtocolMessage(), o.message);
+      break;
+    case observation::kind::compaction: {
+      auto c = event.initCompactionSeen();
+      c.setRule(o.marker.rule);
+      c.setEvidence(o.marker.matched);
+      break;
+    }
+  }
+  return frame::from(builder);
+}
+
+frame to_event(const delivery_action& a) {
+  capnp::MallocMessageBuilder builder;
+  auto done = builder.initRoot<schema::Event>().initInputFinished();
+  done.setDeliveryId(a.delivery_id);
+  done.setDelivered(a.delivered);
+  done.setAttempts(a.attempt);
+  done.setReason(a.reason);
+  return frame::from(builder);
+}
+
+} // namespace baton::engine
