@@ -1,0 +1,183 @@
+#include "actors/terminal/session_core.hpp"
+
+#include <algorithm>
+#include <utility>
+
+namespace baton::actors::terminal {
+
+namespace {
+
+using engine::detect::state;
+
+session_event event_of(engine::observation o) {
+  session_event e;
+  switch (o.what) {
+    case engine::observation::kind::state:
+      e.what = session_event::kind::state;
+      break;
+    case engine::observation::kind::protocol:
+      e.what = session_event::kind::protocol;
+      break;
+    case engine::observation::kind::compaction:
+      e.what = session_event::kind::compaction;
+      break;
+  }
+  e.at = o.at;
+  e.observation = std::move(o);
+  return e;
+}
+
+/// Answers are single keys: no paste markers, no submit key.
+engine::input_style answer_style(uint64_t confirm_within) {
+  engine::input_style s;
+  s.bracketed_paste = false;
+  s.submit.clear();
+  s.clear_line.clear();
+  s.confirm_within = confirm_within;
+  return s;
+}
+
+uint64_t earliest(uint64_t a, uint64_t b) {
+  if (a == 0)
+    return b;
+  if (b == 0)
+    return a;
+  return std::min(a, b);
+}
+
+} // namespace
+
+session_core::session_core(std::shared_ptr<const engine::detect::pack> pack,
+                           session_core_options opts)
+  : opts_(opts),
+    monitor_(pack, opts.screen, opts.coalesce_us),
+    prompts_(pack->input()),
+    answers_(answer_style(opts.answer_confirm_within)) {
+}
+
+void session_core::output(std::string_view bytes, uint64_t now,
+                          session_effects& out) {
+  if (finished_)
+    return;
+  auto obs = monitor_.feed(bytes, now);
+  auto replies = monitor_.take_replies();
+  if (opts_.answer_queries && !replies.empty())
+    out.writes.push_back({session_write::source::reply, std::move(replies)});
+  bool changed = std::any_of(obs.begin(), obs.end(), [](const auto& o) {
+    return o.what == engine::observation::kind::state;
+  });
+  report(std::move(obs), out);
+  if (changed)
+    deliver(now, out);
+}
+
+void session_core::tick(uint64_t now, session_effects& out) {
+  if (finished_)
+    return;
+  auto due = monitor_.next_deadline();
+  if (due != 0 && now >= due)
+    report(monitor_.tick(now), out);
+  deliver(now, out);
+}
+
+void session_core::exited(const pty::exit_status& status, uint64_t now,
+                          session_effects& out) {
+  if (finished_)
+    return;
+  report(monitor_.exited(now, status.to_string()), out);
+  finished_ = true;
+  for (auto* queue : {&prompts_, &answers_})
+    for (auto& a : queue->observe(false, "exited", true, now)) {
+      session_event e;
+      e.what = session_event::kind::delivery;
+      e.at = now;
+      e.delivery = std::move(a);
+      out.events.push_back(std::move(e));
+    }
+  session_event e;
+  e.what = session_event::kind::exited;
+  e.at = now;
+  e.status = status;
+  out.events.push_back(std::move(e));
+}
+
+uint64_t session_core::prompt(std::string text, uint64_t now,
+                              session_effects& out) {
+  auto id = next_id_++;
+  prompts_.enqueue(id, std::move(text));
+  if (!finished_)
+    deliver(now, out);
+  return id;
+}
+
+uint64_t session_core::answer(std::string keys, uint64_t now,
+                              session_effects& out) {
+  auto id = next_id_++;
+  answers_.enqueue(id, std::move(keys));
+  if (!finished_)
+    deliver(now, out);
+  return id;
+}
+
+void session_core::user_input(std::string_view keys, session_effects& out) {
+  if (finished_ || keys.empty())
+    return;
+  out.writes.push_back({session_write::source::user, std::string{keys}});
+  for (char c : keys) {
+    if (c == '\r' || c == '\n') {
+      if (!user_line_.empty())
+        monitor_.typed(user_line_);
+      user_line_.clear();
+    } else if (user_line_.size() < 4096) {
+      user_line_ += c;
+    }
+  }
+}
+
+uint64_t session_core::next_deadline() const {
+  if (finished_)
+    return 0;
+  return earliest(monitor_.next_deadline(),
+                  earliest(prompts_.next_deadline(),
+                           answers_.next_deadline()));
+}
+
+std::string session_core::screen_text() const {
+  std::string out;
+  auto view = monitor_.screen().view();
+  out += "title: " + view.title + "\n";
+  for (auto& line : view.lines)
+    out += line + "\n";
+  return out;
+}
+
+void session_core::report(std::vector<engine::observation> obs,
+                          session_effects& out) {
+  for (auto& o : obs)
+    out.events.push_back(event_of(std::move(o)));
+}
+
+void session_core::deliver(uint64_t now, session_effects& out) {
+  run(prompts_, monitor_.input_ready(), now, out);
+  run(answers_, monitor_.state() == state::waiting_approval, now, out);
+}
+
+void session_core::run(engine::input_delivery& queue, bool ready,
+                       uint64_t now, session_effects& out) {
+  auto name = engine::detect::to_string(monitor_.state());
+  for (auto& a : queue.observe(ready, name, false, now)) {
+    if (a.what == engine::delivery_action::kind::write) {
+      monitor_.typed(a.bytes);
+      out.writes.push_back({session_write::source::delivery,
+                            std::move(a.bytes)});
+      continue;
+    }
+    session_event e;
+    e.what = session_event::kind::delivery;
+    e.at = now;
+    e.delivery = std::move(a);
+    out.events.push_back(std::move(e));
+  }
+}
+
+} // namespace baton::actors::terminal
