@@ -74,6 +74,11 @@ void session_core::output(std::string_view bytes, uint64_t now,
 void session_core::tick(uint64_t now, session_effects& out) {
   if (finished_)
     return;
+  if (submit_due_ != 0 && now >= submit_due_) {
+    submit_due_ = 0;
+    out.writes.push_back({session_write::source::delivery,
+                          std::exchange(submit_, {})});
+  }
   auto due = monitor_.next_deadline();
   if (due != 0 && now >= due)
     report(monitor_.tick(now), out);
@@ -137,7 +142,7 @@ void session_core::user_input(std::string_view keys, session_effects& out) {
 uint64_t session_core::next_deadline() const {
   if (finished_)
     return 0;
-  return earliest(monitor_.next_deadline(),
+  return earliest(earliest(monitor_.next_deadline(), submit_due_),
                   earliest(prompts_.next_deadline(),
                            answers_.next_deadline()));
 }
@@ -158,7 +163,14 @@ void session_core::report(std::vector<engine::observation> obs,
 }
 
 void session_core::deliver(uint64_t now, session_effects& out) {
-  run(prompts_, monitor_.input_ready(), now, out);
+  if (monitor_.state() != state::unknown) {
+    run(prompts_, monitor_.input_ready(), now, out);
+  } else {
+    // An unexplained screen confirms nothing; a passed deadline retries.
+    auto due = prompts_.next_deadline();
+    if (due != 0 && now >= due)
+      run(prompts_, true, now, out);
+  }
   run(answers_, monitor_.state() == state::waiting_approval, now, out);
 }
 
@@ -168,8 +180,7 @@ void session_core::run(engine::input_delivery& queue, bool ready,
   for (auto& a : queue.observe(ready, name, false, now)) {
     if (a.what == engine::delivery_action::kind::write) {
       monitor_.typed(a.bytes);
-      out.writes.push_back({session_write::source::delivery,
-                            std::move(a.bytes)});
+      write_delivery(std::move(a.bytes), now, out);
       continue;
     }
     session_event e;
@@ -178,6 +189,22 @@ void session_core::run(engine::input_delivery& queue, bool ready,
     e.delivery = std::move(a);
     out.events.push_back(std::move(e));
   }
+}
+
+void session_core::write_delivery(std::string bytes, uint64_t now,
+                                  session_effects& out) {
+  // A paste followed by the submit key: the key goes later (see header).
+  auto& submit = monitor_.detector().pack().submit;
+  bool pasted = bytes.find("\x1b[201~") != std::string::npos;
+  if (pasted && opts_.submit_delay_us > 0 && !submit.empty()
+      && bytes.size() > submit.size()
+      && bytes.compare(bytes.size() - submit.size(), submit.size(), submit)
+           == 0) {
+    bytes.resize(bytes.size() - submit.size());
+    submit_ = submit;
+    submit_due_ = now + opts_.submit_delay_us;
+  }
+  out.writes.push_back({session_write::source::delivery, std::move(bytes)});
 }
 
 } // namespace baton::actors::terminal

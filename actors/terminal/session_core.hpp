@@ -10,6 +10,12 @@
 //    as they are (no paste, no submit key) only while the agent is in
 //    waiting_approval, confirmed when it leaves waiting_approval.
 //
+// A prompt's submit key is written submit_delay_us after its paste. While
+// the state is `unknown` (a screen no rule explains, such as an input box
+// holding text a CLI did not submit) nothing is confirmed: only the
+// delivery's deadline moves it on (to a retry, which sends the submit key
+// again).
+//
 // Every call takes the logical time `now` (microseconds, not decreasing) and
 // appends what the caller must do or learn to a session_effects: bytes to
 // write to the agent's terminal (deliveries, terminal query replies, the
@@ -67,6 +73,11 @@ struct session_core_options {
   /// Logical microseconds within which an answer must take the agent out of
   /// waiting_approval. Default: 10 s.
   uint64_t answer_confirm_within = 10'000'000;
+  /// Logical microseconds between a pasted prompt and its submit key. Some
+  /// CLIs take a submit key that arrives in the same burst as the paste for
+  /// part of it (Gemini CLI leaves the text in its input box). Default:
+  /// 250 ms.
+  uint64_t submit_delay_us = 250'000;
 };
 
 class session_core {
@@ -128,6 +139,7 @@ private:
   void deliver(uint64_t now, session_effects& out);
   void run(engine::input_delivery& queue, bool ready, uint64_t now,
            session_effects& out);
+  void write_delivery(std::string bytes, uint64_t now, session_effects& out);
 
   session_core_options opts_;
   engine::agent_monitor monitor_;
@@ -137,6 +149,9 @@ private:
   bool finished_ = false;
   /// Keys a person typed since the last submitted line.
   std::string user_line_;
+  /// A submit key waiting for submit_due_ (0: none).
+  std::string submit_;
+  uint64_t submit_due_ = 0;
 };
 
 } // namespace baton::actors::terminal
