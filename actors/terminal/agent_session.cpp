@@ -42,9 +42,11 @@ agent_session::make(pty::reactor& r, session_options opts) {
   std::unique_ptr<agent_session> s{new agent_session(r, std::move(opts))};
   auto* self = s.get();
   pty::sink out;
-  out.on_output = [self](pty::agent_id, std::string bytes) {
+  out.on_output = [self](pty::agent_id id, std::string bytes) {
     command c;
     c.what = command::kind::output;
+    c.id = id; // id_ may not be set yet: the sink can run before spawn()
+               // returns
     c.bytes = std::move(bytes);
     self->enqueue(std::move(c));
   };
@@ -199,7 +201,7 @@ void agent_session::handle(command& c, session_effects& fx, uint64_t now) {
   switch (c.what) {
     case command::kind::output:
       core_.output(c.bytes, now, fx);
-      reactor_.consumed(id_, c.bytes.size());
+      reactor_.consumed(c.id, c.bytes.size());
       break;
     case command::kind::exited: core_.exited(c.status, now, fx); break;
     case command::kind::prompt:

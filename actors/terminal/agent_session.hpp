@@ -122,6 +122,7 @@ private:
     command::kind what = kind::output;
     std::string bytes;
     pty::exit_status status;
+    /// output: the agent (the sink's id); prompt/answer: the delivery id.
     uint64_t id = 0;
   };
 
