@@ -17,10 +17,11 @@ function(baton_add_library name)
   baton_set_warnings(${name})
 endfunction()
 
-# baton_add_test(<file.cpp> LIBS <libs...>): one Catch2 executable per test
-# file, named after its path below tests/.
+# baton_add_test(<file.cpp> LIBS <libs...> [PROPERTIES <ctest props...>]): one
+# Catch2 executable per test file, named after its path below tests/; the
+# properties apply to every test case discovered in it.
 function(baton_add_test file)
-  cmake_parse_arguments(ARG "" "" "LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "LIBS;PROPERTIES" ${ARGN})
   # tests/engine/terminal/screen_test.cpp -> engine_terminal_screen_test
   file(RELATIVE_PATH rel ${PROJECT_SOURCE_DIR}/tests
        ${CMAKE_CURRENT_SOURCE_DIR}/${file})
@@ -32,7 +33,8 @@ function(baton_add_test file)
   catch_discover_tests(${target}
     TEST_PREFIX "${target}: "
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
-    PROPERTIES ENVIRONMENT "BATON_BINARY_DIR=${PROJECT_BINARY_DIR}")
+    PROPERTIES ENVIRONMENT "BATON_BINARY_DIR=${PROJECT_BINARY_DIR}"
+               ${ARG_PROPERTIES})
 endfunction()
 
 # baton_add_benchmark(<file.cpp> LIBS <libs...>)
