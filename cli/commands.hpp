@@ -13,5 +13,6 @@ void add_check_command(CLI::App& app, int& exit_code);
 void add_init_command(CLI::App& app, int& exit_code);
 void add_sim_command(CLI::App& app, int& exit_code);
 void add_watch_command(CLI::App& app, int& exit_code);
+void add_detect_command(CLI::App& app, int& exit_code);
 
 } // namespace baton::cli
