@@ -101,10 +101,13 @@ private:
         return;
       auto n = held_;
       auto id = id_;
+      // Count the bytes as handed back before the reactor learns of it: it
+      // may deliver more the moment consumed() returns, and those must not
+      // be added to bytes it no longer counts.
+      held_ -= n;
       lock.unlock();
       r_.consumed(id, n); // the bytes are processed (dropped) here
       lock.lock();
-      held_ -= n;
     }
   }
 
