@@ -112,8 +112,7 @@ private:
         auto to = std::string{engine::detect::to_string(c.to)};
         if (json_)
           std::cout << "{\"t\":" << seconds_json(o.at)
-                    << ",\"state\":" << engine::json_string(to)
-                    << ",\"from\":"
+                    << ",\"state\":" << engine::json_string(to) << ",\"from\":"
                     << engine::json_string(engine::detect::to_string(c.from))
                     << ",\"rule\":" << engine::json_string(c.evidence.rule)
                     << ",\"region\":" << engine::json_string(c.evidence.region)
@@ -178,7 +177,7 @@ uint64_t micros(double seconds) {
 }
 
 /// Runs the monitor's pending deadlines up to and including `until`.
-template <class Sink>
+template<class Sink>
 void settle(engine::agent_monitor& m, uint64_t until, Sink&& sink) {
   while (m.next_deadline() != 0 && m.next_deadline() <= until)
     sink(m.tick(m.next_deadline()));
@@ -189,8 +188,8 @@ void explain(const engine::agent_monitor& m, uint64_t at) {
   auto view = m.screen().view();
   std::cout << "screen at " << seconds_text(at) << " (" << view.cols << "x"
             << view.rows << (view.alt_screen ? ", alternate screen" : "")
-            << "), cursor " << view.cursor.row + 1 << ":"
-            << view.cursor.col + 1 << "\n";
+            << "), cursor " << view.cursor.row + 1 << ":" << view.cursor.col + 1
+            << "\n";
   std::cout << "title " << engine::json_string(view.title) << "\n";
   for (size_t r = 0; r < view.lines.size(); ++r) {
     auto num = std::to_string(r + 1);
@@ -297,17 +296,18 @@ void add_detect_command(CLI::App& app, int& exit_code) {
   auto* pack = cmd->add_option("--pack", args->pack,
                                "A built-in detector pack (generic, sim, "
                                "claude, codex, gemini, aider)");
-  auto* file = cmd->add_option("--pack-file", args->pack_file,
-                               "A detector pack file")
-                 ->excludes(pack);
+  auto* file
+    = cmd->add_option("--pack-file", args->pack_file, "A detector pack file")
+        ->excludes(pack);
   pack->excludes(file);
   cmd->add_flag("--json", args->json, "One JSON object per line");
   cmd->add_option("--explain", args->explain,
                   "Show the screen and every rule's verdict at T seconds");
   cmd->add_option("--chunk", args->chunk,
                   "Raw files: feed this many bytes at a time (all at t=0)");
-  cmd->add_option("recording", args->recording,
-                  "An asciinema v2 .cast, or a file of raw output bytes")
+  cmd
+    ->add_option("recording", args->recording,
+                 "An asciinema v2 .cast, or a file of raw output bytes")
     ->required();
   cmd->callback([args, &exit_code] {
     if (args->pack.empty() && args->pack_file.empty()) {

@@ -69,8 +69,7 @@ TEST_CASE("baton detect prints a recording's states and protocol lines",
   CHECK(has_line(r.out, "   5.948s  state waiting_approval"));
 }
 
-TEST_CASE("baton detect --json writes one object per line",
-          "[cli][detect]") {
+TEST_CASE("baton detect --json writes one object per line", "[cli][detect]") {
   auto r = baton::test::run_baton("detect --pack codex --json "
                                   "tests/agents/recordings/codex-compact.cast");
   INFO(r.out);
@@ -114,8 +113,7 @@ TEST_CASE("baton detect --explain shows the screen and every verdict",
   CHECK_FALSE(has_line(r.out, "protocol "));
 }
 
-TEST_CASE("baton detect reads raw bytes and a pack file",
-          "[cli][detect]") {
+TEST_CASE("baton detect reads raw bytes and a pack file", "[cli][detect]") {
   baton::test::temp_dir dir;
   write(dir / "out.bin",
         "make all\r\nSTATUS: DONE -- built it + 3 passed\r\n$ ");

@@ -15,8 +15,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -107,8 +107,8 @@ std::vector<std::string> turn_texts(const std::string& json) {
 /// markdown inline code loses its backticks, blanks collapse.
 std::vector<std::string> expected_lines(const std::string& scenario) {
   std::vector<std::string> out;
-  for (auto& text : turn_texts(read("tests/agents/scenarios/" + scenario
-                                    + ".json"))) {
+  for (auto& text :
+       turn_texts(read("tests/agents/scenarios/" + scenario + ".json"))) {
     std::istringstream in{text};
     for (std::string line; std::getline(in, line);) {
       bool protocol = false;
@@ -328,8 +328,7 @@ TEST_CASE("every real-CLI recording has a pack test",
     for (auto scenario : {"normal", "blocked", "compact"})
       known.insert(std::string{cli} + "-" + scenario + ".cast");
   std::set<std::string> found;
-  for (auto& e :
-       std::filesystem::directory_iterator{"tests/agents/recordings"})
+  for (auto& e : std::filesystem::directory_iterator{"tests/agents/recordings"})
     if (e.path().extension() == ".cast")
       found.insert(e.path().filename().string());
   CHECK(found == known);
