@@ -123,7 +123,11 @@ void agent_session::type(std::string keys) {
 }
 
 result<void> agent_session::resize(pty::term_size size) {
-  return reactor_.resize(id_, size);
+  if (auto ok = reactor_.resize(id_, size); !ok)
+    return ok;
+  std::lock_guard<std::mutex> guard{core_mutex_};
+  core_.resize(size.cols, size.rows);
+  return {};
 }
 
 result<void> agent_session::stop(std::chrono::milliseconds grace) {

@@ -95,8 +95,8 @@ public:
   /// Passes a person's keys through at once (not acknowledged).
   void type(std::string keys);
 
-  /// Resizes the agent's terminal (the program gets SIGWINCH). The screen
-  /// model keeps its size: engine::agent_monitor cannot resize yet.
+  /// Resizes the agent's terminal (the program gets SIGWINCH) and Baton's
+  /// screen model of it.
   result<void> resize(pty::term_size size);
 
   /// Asks the agent to stop: SIGTERM to its group, SIGKILL after `grace`.

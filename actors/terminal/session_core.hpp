@@ -127,6 +127,11 @@ public:
     return monitor_.state();
   }
 
+  /// The terminal changed size: the screen model follows.
+  void resize(uint16_t cols, uint16_t rows) {
+    monitor_.resize(cols, rows);
+  }
+
   const engine::agent_monitor& monitor() const noexcept {
     return monitor_;
   }

@@ -70,6 +70,12 @@ public:
   /// agent's own protocol lines, and scrollback "since input" restarts.
   void typed(std::string_view text);
 
+  /// The agent's terminal changed size: the screen follows, as the
+  /// program's own terminal does.
+  void resize(uint16_t cols, uint16_t rows) {
+    screen_.resize(cols, rows);
+  }
+
   /// The agent's process ended.
   std::vector<observation> exited(uint64_t now, std::string description);
 

@@ -110,3 +110,13 @@ TEST_CASE("output within the coalescing window is evaluated when it closes",
   eager.feed("b\r\n", 2);
   CHECK(eager.next_deadline() == 0);
 }
+
+TEST_CASE("the monitor's screen follows a resize", "[engine][monitor]") {
+  agent_monitor m{builtin("generic"), {80, 24}, 0};
+  m.feed("hello\r\n", 1);
+  m.resize(100, 40);
+  auto view = m.screen().view();
+  CHECK(view.cols == 100);
+  CHECK(view.rows == 40);
+  CHECK(view.lines.size() == 40);
+}
