@@ -1,3 +1,5 @@
+#include <sys/syscall.h>
+#include <poll.h>
 // baton watch with its input from a pipe (not a terminal): the program's
 // states and protocol lines go to --log, --record writes a cast, and the
 // program's exit code is baton's.
@@ -80,16 +82,19 @@ public:
 
   /// The exit code, waiting up to `timeout`; -1 on a timeout or a signal.
   int wait(std::chrono::milliseconds timeout) {
-    auto until = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < until) {
-      int status;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped_ = true;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(10ms); // polling a child, not a delay
+    // A pidfd becomes readable when the child exits: wait on it with the
+    // deadline instead of polling waitpid.
+    int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+    if (fd >= 0) {
+      pollfd p{fd, POLLIN, 0};
+      ::poll(&p, 1, static_cast<int>(timeout.count()));
+      ::close(fd);
     }
-    return -1;
+    int status;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_)
+      return -1;
+    reaped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
 private:

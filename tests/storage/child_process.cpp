@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -138,14 +139,17 @@ std::optional<int> child_process::try_wait() {
 }
 
 std::optional<int> child_process::wait_for(std::chrono::milliseconds timeout) {
-  // Waiting for a child has no timed form; poll its state until the deadline.
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!try_wait()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return std::nullopt;
-    std::this_thread::sleep_for(std::chrono::milliseconds{1});
+  if (try_wait())
+    return status_;
+  // A pidfd becomes readable when the child exits: wait on it with the
+  // deadline instead of polling waitpid.
+  int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
+  if (fd >= 0) {
+    pollfd p{fd, POLLIN, 0};
+    ::poll(&p, 1, static_cast<int>(timeout.count()));
+    ::close(fd);
   }
-  return status_;
+  return try_wait();
 }
 
 std::string describe_wait_status(int status) {
