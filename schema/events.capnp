@@ -36,6 +36,26 @@ struct Event {
     # The agent CLI's context-compaction marker appeared.
     inputFinished @11 :InputFinished;
     # A typed input was confirmed delivered, or given up on.
+    taskDispatched @12 :TaskDispatched;
+    # Decision: type a task's dispatch prompt into an agent.
+    gateRequested @13 :GateRequested;
+    # Decision: verify a task's attempt (artifacts, commands, evidence).
+    agentTold @14 :AgentTold;
+    # Decision: type a message into an agent (guidance, a NEED, a CONTRACT).
+    agentRestarted @15 :AgentRestarted;
+    # Decision: start an agent's process again.
+    taskSettled @16 :TaskSettled;
+    # Decision: a task reached its verdict.
+    gateFinished @17 :GateFinished;
+    # Input: the verification of a task's attempt finished.
+    workerReported @18 :WorkerReported;
+    # Input: what a worker reported to the orchestrator.
+    scopeViolation @19 :ScopeViolation;
+    # Decision: a worker changed a file outside its scope.
+    promptRequested @20 :PromptRequested;
+    # Input (worker): text the orchestrator asked to type into the agent.
+    stopRequested @21 :StopRequested;
+    # Input: the operator (or the orchestrator) asked the run or an agent to stop.
   }
 }
 
@@ -51,6 +71,9 @@ struct RunStarted {
   # The orchestration pattern: hub, pipeline, supervisor, swarm or mesh.
   resumed @2 :Bool;
   # True when this start continues an earlier run from its log.
+  planText @3 :Text;
+  # The plan file's text as the run read it, so the run can be re-derived
+  # without the file.
 }
 
 struct RunFinished {
@@ -107,6 +130,8 @@ struct StateChanged {
   # The screen region the rule read.
   evidence @4 :Text;
   # The text the rule matched.
+  inputReady @5 :Bool;
+  # The pack says the new state takes input.
 }
 
 struct ProtocolMessage {
@@ -151,4 +176,91 @@ struct InputFinished {
   # How many writes it took.
   reason @3 :Text;
   # Why it counts as delivered or failed, e.g. "confirmed: idle -> working".
+}
+
+struct TaskDispatched {
+  task @0 :Text;
+  agent @1 :Text;
+  attempt @2 :UInt32;
+  # From 1.
+  prompt @3 :Text;
+  # The prompt as typed.
+}
+
+struct GateRequested {
+  task @0 :Text;
+  attempt @1 :UInt32;
+  agent @2 :Text;
+  evidence @3 :Text;
+  # The evidence the worker gave with its DONE.
+}
+
+struct AgentTold {
+  agent @0 :Text;
+  text @1 :Text;
+  # What is typed.
+  why @2 :Text;
+  # Why, for people: "retry of task api", "need from frontend", ...
+}
+
+struct AgentRestarted {
+  agent @0 :Text;
+  why @1 :Text;
+}
+
+struct TaskSettled {
+  task @0 :Text;
+  passed @1 :Bool;
+  reason @2 :Text;
+  # Why it passed ("gate passed: <evidence>") or failed.
+}
+
+struct GateFinished {
+  task @0 :Text;
+  attempt @1 :UInt32;
+  passed @2 :Bool;
+  reasons @3 :List(Text);
+  # Why it failed, one entry per problem; empty when it passed.
+  changed @4 :List(Text);
+  # Files the worker changed during the attempt, relative to its directory.
+}
+
+struct WorkerReported {
+  agent @0 :Text;
+  # The worker that reported.
+  union {
+    state @1 :StateChanged;
+    # Its detected state changed.
+    protocol @2 :ProtocolMessage;
+    # It wrote a protocol line.
+    exited @3 :ProcessExited;
+    # Its process ended.
+    started @4 :ProcessStarted;
+    # Its process was (re)started.
+  }
+}
+
+struct ScopeViolation {
+  agent @0 :Text;
+  # Who changed the file.
+  task @1 :Text;
+  # During which task.
+  path @2 :Text;
+  # The file, relative to the agent's directory.
+  owner @3 :Text;
+  # The agent that owns it ("" when nobody does).
+}
+
+struct PromptRequested {
+  text @0 :Text;
+  # What to type (a bracketed paste, then the pack's submit key).
+  why @1 :Text;
+  # dispatch of task X, retry, need, contract, ...
+}
+
+struct StopRequested {
+  reason @0 :Text;
+  # "interrupted", "run finished", ...
+  immediate @1 :Bool;
+  # True: kill at once; false: ask, then kill after a grace period.
 }

@@ -67,3 +67,27 @@ struct Failure {
   message @1 :Text;
   # What failed, naming the stream and sequence.
 }
+
+struct WorkerCommand {
+  # What the orchestrator (or a lead) asks a worker actor to do.
+  union {
+    prompt @0 :Events.PromptRequested;
+    # Type this into the agent as an acknowledged prompt.
+    restart @1 :Events.AgentRestarted;
+    # Start the agent's process again (it exited).
+    stop @2 :Events.StopRequested;
+    # Stop the agent's process.
+  }
+}
+
+struct WorkerReport {
+  # What a worker actor tells its supervisor, after recording it.
+  report @0 :Events.WorkerReported;
+  logicalTime @1 :UInt64;
+  # When the worker recorded it.
+}
+
+struct GateReport {
+  # A gate runner's outcome, sent to the orchestrator, which records it.
+  finished @0 :Events.GateFinished;
+}

@@ -39,8 +39,8 @@ std::optional<std::string> format_problem(const plan_artifact& a,
   } else if (a.format == "regex") {
     RE2 re{a.pattern, RE2::Quiet};
     if (!re.ok())
-      return "cannot be checked: the plan's pattern is invalid ("
-             + re.error() + ")";
+      return "cannot be checked: the plan's pattern is invalid (" + re.error()
+             + ")";
     if (!RE2::FullMatch(content, re))
       return "does not match the pattern " + a.pattern;
   }

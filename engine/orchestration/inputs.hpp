@@ -15,6 +15,12 @@ namespace baton::engine {
 
 /// The run begins (or resumes): dispatch what is ready.
 struct run_begun {
+  /// The plan file, its text and pattern, as recorded (the orchestrator
+  /// itself was built from the parsed plan).
+  std::string plan;
+  std::string plan_text;
+  std::string pattern;
+  bool resumed = false;
   friend bool operator==(const run_begun&, const run_begun&) = default;
 };
 
@@ -70,6 +76,9 @@ struct gate_finished {
   bool passed = false;
   /// Why it failed, one reason per line (empty when it passed).
   std::vector<std::string> reasons;
+  /// Files the worker changed during the attempt (relative to its
+  /// directory), checked against the ownership table.
+  std::vector<std::string> changed;
   friend bool operator==(const gate_finished&, const gate_finished&) = default;
 };
 
@@ -80,9 +89,17 @@ struct agent_exited {
   friend bool operator==(const agent_exited&, const agent_exited&) = default;
 };
 
-using orchestrator_input = std::variant<run_begun, agent_observed,
-                                        protocol_seen, gate_finished,
-                                        agent_exited>;
+/// The operator asked the run to stop: every task not settled fails.
+struct stop_requested {
+  std::string reason;
+  bool immediate = false;
+  friend bool operator==(const stop_requested&, const stop_requested&)
+    = default;
+};
+
+using orchestrator_input
+  = std::variant<run_begun, agent_observed, protocol_seen, gate_finished,
+                 agent_exited, stop_requested>;
 
 // -- decisions ---------------------------------------------------------------
 
@@ -137,8 +154,20 @@ struct finish_run {
   friend bool operator==(const finish_run&, const finish_run&) = default;
 };
 
-using orchestrator_decision = std::variant<dispatch_task, run_gate, tell_agent,
-                                           restart_agent, task_settled,
-                                           finish_run>;
+/// A worker changed a file outside its scope (reported; the owner is told
+/// with a NEED).
+struct report_violation {
+  std::string agent;
+  std::string task;
+  std::string path;
+  /// The owner, or empty when nobody owns it.
+  std::string owner;
+  friend bool operator==(const report_violation&, const report_violation&)
+    = default;
+};
+
+using orchestrator_decision
+  = std::variant<dispatch_task, run_gate, tell_agent, restart_agent,
+                 task_settled, finish_run, report_violation>;
 
 } // namespace baton::engine

@@ -64,8 +64,10 @@ orchestrator::on(const orchestrator_input& in) {
         on_protocol(x, out);
       else if constexpr (std::is_same_v<T, gate_finished>)
         on_gate(x, out);
-      else
+      else if constexpr (std::is_same_v<T, agent_exited>)
         on_exited(x, out);
+      else
+        on_stop(x, out);
     },
     in);
   return out;
@@ -135,6 +137,7 @@ void orchestrator::on_gate(const gate_finished& in, decisions& out) {
       || i->second.attempt != in.attempt)
     return; // stale: an older attempt's gate
   auto& t = i->second;
+  check_scope(t, in.changed, out);
   if (in.passed) {
     settle(t, true, "gate passed: " + t.evidence, out);
   } else {
@@ -172,10 +175,56 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
   maybe_finish(out);
 }
 
+void orchestrator::on_stop(const stop_requested& in, decisions& out) {
+  if (!begun_)
+    begun_ = true;
+  for (auto& [id, t] : tasks_)
+    if (!settled(t.status))
+      settle(t, false, "stopped before it finished (" + in.reason + ")", out);
+  maybe_finish(out);
+}
+
+void orchestrator::check_scope(const task_view& t,
+                               const std::vector<std::string>& changed,
+                               decisions& out) {
+  auto* a = plan_.find_agent(t.agent);
+  if (a == nullptr)
+    return;
+  for (auto& path : changed) {
+    bool mine = std::any_of(a->owns.begin(), a->owns.end(),
+                            [&](auto& g) { return globs_overlap(g, path); });
+    if (mine)
+      continue;
+    auto owner = owner_of(path);
+    // With no ownership declared anywhere for the path, and none for the
+    // agent, any file is in scope.
+    if (owner.empty() && a->owns.empty())
+      continue;
+    out.push_back(report_violation{t.agent, t.id, path, owner});
+    if (!owner.empty())
+      out.push_back(tell_agent{
+        owner,
+        "NEED: " + path + " -- " + t.agent + " changed it during task " + t.id
+          + ", but you own it. Review the change and keep or redo it; "
+            "publish the result with a CONTRACT: line.",
+        "scope violation by " + t.agent});
+  }
+}
+
 // -- protocol reactions ------------------------------------------------------
 
 void orchestrator::on_done(task_view& t, const protocol_seen& in,
                            decisions& out) {
+  if (in.evidence.empty()) {
+    retry(t,
+          "your STATUS: DONE carried no evidence; end the line with "
+          "\" + <evidence>\" (test counts, a command's result)",
+          out);
+    promote(out);
+    dispatch_ready(out);
+    maybe_finish(out);
+    return;
+  }
   t.status = task_status::verifying;
   t.evidence = in.evidence;
   out.push_back(run_gate{t.id, t.attempt, t.agent, in.evidence});
@@ -183,8 +232,10 @@ void orchestrator::on_done(task_view& t, const protocol_seen& in,
 
 void orchestrator::on_error(task_view& t, const std::string& why,
                             decisions& out) {
-  retry(t, "you reported an error (" + why + "); try again, following "
-           "your suggested fix",
+  retry(t,
+        "you reported an error (" + why
+          + "); try again, following "
+            "your suggested fix",
         out);
   promote(out);
   dispatch_ready(out);
@@ -287,7 +338,8 @@ void orchestrator::promote(decisions& out) {
   bool stage_failed = false;
   if (pipeline && stage_ < plan_.stages.size())
     for (auto& id : plan_.stages[stage_].tasks)
-      stage_failed = stage_failed || tasks_.at(id).status == task_status::failed;
+      stage_failed
+        = stage_failed || tasks_.at(id).status == task_status::failed;
   for (bool changed = true; changed;) {
     changed = false;
     for (auto& pt : plan_.tasks) {
@@ -296,8 +348,7 @@ void orchestrator::promote(decisions& out) {
         continue;
       std::string which;
       if (dependency_failed(pt, which)) {
-        settle(v, false, "never started: dependency " + which + " failed",
-               out);
+        settle(v, false, "never started: dependency " + which + " failed", out);
         changed = true;
         continue;
       }
@@ -343,8 +394,7 @@ void orchestrator::dispatch_ready(decisions& out) {
       auto* pa = plan_.find_agent(name);
       bool capable = std::all_of(
         pt.requires_caps.begin(), pt.requires_caps.end(), [pa](auto& c) {
-          return std::find(pa->capabilities.begin(), pa->capabilities.end(),
-                           c)
+          return std::find(pa->capabilities.begin(), pa->capabilities.end(), c)
                  != pa->capabilities.end();
         });
       if (capable) {

@@ -99,6 +99,9 @@ private:
   void on_protocol(const protocol_seen& in, decisions& out);
   void on_gate(const gate_finished& in, decisions& out);
   void on_exited(const agent_exited& in, decisions& out);
+  void on_stop(const stop_requested& in, decisions& out);
+  void check_scope(const task_view& t, const std::vector<std::string>& changed,
+                   decisions& out);
 
   void on_done(task_view& t, const protocol_seen& in, decisions& out);
   void on_error(task_view& t, const std::string& why, decisions& out);

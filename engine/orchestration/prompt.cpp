@@ -56,8 +56,8 @@ std::string orchestrator::prompt_for(const plan_task& t,
   if (!t.artifacts.empty()) {
     out += "\nLeave behind:";
     for (auto& art : t.artifacts)
-      out += " " + art.path + (art.format != "any" ? " (" + art.format + ")"
-                                                   : std::string{});
+      out += " " + art.path
+             + (art.format != "any" ? " (" + art.format + ")" : std::string{});
     out += "\n";
   }
   out += "\n";

@@ -40,7 +40,7 @@ agent = "tester"
 after = ["api", "page"]
 )";
 
-template <class T>
+template<class T>
 std::vector<T> only(const std::vector<orchestrator_decision>& ds) {
   std::vector<T> out;
   for (auto& d : ds)
@@ -53,8 +53,8 @@ agent_observed idle(std::string agent) {
   return {std::move(agent), "idle", true};
 }
 
-protocol_seen line(std::string agent, protocol_kind kind,
-                   std::string text = {}, std::string evidence = {}) {
+protocol_seen line(std::string agent, protocol_kind kind, std::string text = {},
+                   std::string evidence = {}) {
   protocol_seen p;
   p.agent = std::move(agent);
   p.kind = kind;
@@ -71,7 +71,7 @@ void pass(orchestrator& o, const std::string& agent, const std::string& task,
   REQUIRE(gate.size() == 1);
   CHECK(gate[0].task == task);
   CHECK(gate[0].evidence == "3 passed");
-  o.on(gate_finished{task, attempt, true, {}});
+  o.on(gate_finished{task, attempt, true, {}, {}});
 }
 
 } // namespace
@@ -104,13 +104,13 @@ TEST_CASE("DONE runs the gate; a passed gate unblocks dependents and ends "
   CHECK(o.tasks().at("verify").status == task_status::waiting);
   auto ds = o.on(line("frontend", protocol_kind::done, "page", "ok"));
   REQUIRE(only<run_gate>(ds).size() == 1);
-  auto next = o.on(gate_finished{"page", 1, true, {}});
+  auto next = o.on(gate_finished{"page", 1, true, {}, {}});
   auto dispatched = only<dispatch_task>(next);
   REQUIRE(dispatched.size() == 1);
   CHECK(dispatched[0].task == "verify");
   CHECK(dispatched[0].agent == "tester");
   o.on(line("tester", protocol_kind::done, "tested", "9 passed"));
-  auto end = only<finish_run>(o.on(gate_finished{"verify", 1, true, {}}));
+  auto end = only<finish_run>(o.on(gate_finished{"verify", 1, true, {}, {}}));
   REQUIRE(end.size() == 1);
   CHECK(end[0].ok);
   CHECK(end[0].summary == "3/3 tasks passed");
@@ -124,16 +124,16 @@ TEST_CASE("a failed gate sends its reasons back and retries up to the limit",
   o.on(idle("backend"));
   o.on(line("backend", protocol_kind::done, "api", "trust me"));
   auto retry = only<tell_agent>(
-    o.on(gate_finished{"api", 1, false, {"api/openapi.json is missing"}}));
+    o.on(gate_finished{"api", 1, false, {"api/openapi.json is missing"}, {}}));
   REQUIRE(retry.size() == 1);
   CHECK(retry[0].agent == "backend");
   CHECK(retry[0].text.find("Attempt 2 of 2") != std::string::npos);
   CHECK(retry[0].text.find("api/openapi.json is missing") != std::string::npos);
   CHECK(o.tasks().at("api").status == task_status::dispatched);
   // A stale gate result of attempt 1 changes nothing.
-  CHECK(o.on(gate_finished{"api", 1, true, {}}).empty());
+  CHECK(o.on(gate_finished{"api", 1, true, {}, {}}).empty());
   o.on(line("backend", protocol_kind::done, "api", "still no"));
-  auto out = o.on(gate_finished{"api", 2, false, {"still missing"}});
+  auto out = o.on(gate_finished{"api", 2, false, {"still missing"}, {}});
   auto settled = only<task_settled>(out);
   REQUIRE(settled.size() == 2); // api failed, and verify can never start
   CHECK(settled[0].task == "api");
@@ -192,8 +192,8 @@ after = ["one"]
 )")};
   o.on(run_begun{});
   o.on(idle("a"));
-  auto told = only<tell_agent>(
-    o.on(line("a", protocol_kind::contract, "schema")));
+  auto told
+    = only<tell_agent>(o.on(line("a", protocol_kind::contract, "schema")));
   REQUIRE(told.size() == 1);
   CHECK(told[0].agent == "b");
   o.on(idle("b"));
@@ -213,8 +213,9 @@ TEST_CASE("an agent that exits mid-task is restarted and the task retried",
   auto out = o.on(agent_exited{"backend", 139});
   auto restart = only<restart_agent>(out);
   REQUIRE(restart.size() == 1);
-  CHECK(restart[0].why == "agent backend exited with status 139 during "
-                          "attempt 1");
+  CHECK(restart[0].why
+        == "agent backend exited with status 139 during "
+           "attempt 1");
   auto again = only<dispatch_task>(o.on(idle("backend")));
   REQUIRE(again.size() == 1);
   CHECK(again[0].attempt == 2);
@@ -266,7 +267,7 @@ tasks = ["build"]
   CHECK(o.tasks().at("plan").status == task_status::dispatched);
   CHECK(o.tasks().at("build").status == task_status::waiting);
   o.on(line("b", protocol_kind::done, "plan", "x"));
-  auto out = o.on(gate_finished{"plan", 1, false, {"plan.md is empty"}});
+  auto out = o.on(gate_finished{"plan", 1, false, {"plan.md is empty"}, {}});
   auto settled = only<task_settled>(out);
   REQUIRE(settled.size() == 2);
   CHECK(settled[1].task == "build");
@@ -280,10 +281,14 @@ tasks = ["build"]
 TEST_CASE("the same inputs always give the same decisions",
           "[engine][orchestrator]") {
   std::vector<orchestrator_input> inputs{
-    run_begun{}, idle("tester"), idle("frontend"), idle("backend"),
+    run_begun{},
+    idle("tester"),
+    idle("frontend"),
+    idle("backend"),
     line("backend", protocol_kind::progress),
     line("backend", protocol_kind::done, "a", "e"),
-    gate_finished{"api", 1, true, {}}, agent_exited{"frontend", 2},
+    gate_finished{"api", 1, true, {}, {}},
+    agent_exited{"frontend", 2},
     idle("frontend")};
   auto run = [&] {
     orchestrator o{parse(feature)};

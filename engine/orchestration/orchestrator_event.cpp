@@ -1,0 +1,292 @@
+#include "engine/orchestration/orchestrator_event.hpp"
+
+#include <capnp/message.h>
+
+namespace baton::engine {
+
+namespace {
+
+kj::StringPtr text(const std::string& s) {
+  return {s.c_str(), s.size()};
+}
+
+std::string str(capnp::Text::Reader t) {
+  return {t.cStr(), t.size()};
+}
+
+void set_list(capnp::List<capnp::Text>::Builder b,
+              const std::vector<std::string>& items) {
+  for (size_t i = 0; i < items.size(); ++i)
+    b.set(static_cast<unsigned>(i), text(items[i]));
+}
+
+std::vector<std::string> get_list(capnp::List<capnp::Text>::Reader r) {
+  std::vector<std::string> out;
+  out.reserve(r.size());
+  for (auto t : r)
+    out.push_back(str(t));
+  return out;
+}
+
+template<class F>
+frame build(F&& fill) {
+  capnp::MallocMessageBuilder builder;
+  fill(builder.initRoot<schema::Event>());
+  return frame::from(builder);
+}
+
+std::optional<protocol_kind> kind_of(schema::ProtocolMessage::Reader m) {
+  auto kind = str(m.getKind());
+  if (kind == "status") {
+    auto status = str(m.getStatus());
+    if (status == "done")
+      return protocol_kind::done;
+    if (status == "blocked")
+      return protocol_kind::blocked;
+    if (status == "error")
+      return protocol_kind::error;
+    return std::nullopt;
+  }
+  if (kind == "progress")
+    return protocol_kind::progress;
+  if (kind == "build")
+    return m.getPassed() ? protocol_kind::build_pass
+                         : protocol_kind::build_fail;
+  if (kind == "need")
+    return protocol_kind::need;
+  if (kind == "contract")
+    return protocol_kind::contract;
+  return std::nullopt;
+}
+
+} // namespace
+
+frame to_event(const orchestrator_input& in) {
+  return build([&](schema::Event::Builder e) {
+    std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, run_begun>) {
+          auto b = e.initRunStarted();
+          b.setPlan(text(x.plan));
+          b.setPlanText(text(x.plan_text));
+          b.setPattern(text(x.pattern));
+          b.setResumed(x.resumed);
+        } else if constexpr (std::is_same_v<T, agent_observed>) {
+          auto b = e.initWorkerReported();
+          b.setAgent(text(x.agent));
+          auto s = b.initState();
+          s.setTo(text(x.state));
+          s.setInputReady(x.input_ready);
+        } else if constexpr (std::is_same_v<T, protocol_seen>) {
+          auto b = e.initWorkerReported();
+          b.setAgent(text(x.agent));
+          auto m = b.initProtocol();
+          m.setLine(text(x.line));
+          m.setText(text(x.text));
+          m.setEvidence(text(x.evidence));
+          m.setResource(text(x.resource));
+          m.setDone(x.done);
+          m.setTotal(x.total);
+          switch (x.kind) {
+            case protocol_kind::done:
+            case protocol_kind::blocked:
+            case protocol_kind::error:
+              m.setKind("status");
+              m.setStatus(x.kind == protocol_kind::done      ? "done"
+                          : x.kind == protocol_kind::blocked ? "blocked"
+                                                             : "error");
+              break;
+            case protocol_kind::progress: m.setKind("progress"); break;
+            case protocol_kind::build_pass:
+            case protocol_kind::build_fail:
+              m.setKind("build");
+              m.setPassed(x.kind == protocol_kind::build_pass);
+              break;
+            case protocol_kind::need: m.setKind("need"); break;
+            case protocol_kind::contract: {
+              m.setKind("contract");
+              std::vector<std::string> lines;
+              size_t from = 0;
+              while (from <= x.body.size() && !x.body.empty()) {
+                auto nl = x.body.find('\n', from);
+                if (nl == std::string::npos)
+                  nl = x.body.size();
+                lines.push_back(x.body.substr(from, nl - from));
+                from = nl + 1;
+              }
+              set_list(m.initBody(static_cast<unsigned>(lines.size())), lines);
+              break;
+            }
+          }
+        } else if constexpr (std::is_same_v<T, gate_finished>) {
+          auto b = e.initGateFinished();
+          b.setTask(text(x.task));
+          b.setAttempt(x.attempt);
+          b.setPassed(x.passed);
+          set_list(b.initReasons(static_cast<unsigned>(x.reasons.size())),
+                   x.reasons);
+          set_list(b.initChanged(static_cast<unsigned>(x.changed.size())),
+                   x.changed);
+        } else if constexpr (std::is_same_v<T, agent_exited>) {
+          auto b = e.initWorkerReported();
+          b.setAgent(text(x.agent));
+          b.initExited().setExitCode(x.exit_code);
+        } else {
+          auto b = e.initStopRequested();
+          b.setReason(text(x.reason));
+          b.setImmediate(x.immediate);
+        }
+      },
+      in);
+  });
+}
+
+frame to_event(const orchestrator_decision& d) {
+  return build([&](schema::Event::Builder e) {
+    std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, dispatch_task>) {
+          auto b = e.initTaskDispatched();
+          b.setTask(text(x.task));
+          b.setAgent(text(x.agent));
+          b.setAttempt(x.attempt);
+          b.setPrompt(text(x.prompt));
+        } else if constexpr (std::is_same_v<T, run_gate>) {
+          auto b = e.initGateRequested();
+          b.setTask(text(x.task));
+          b.setAttempt(x.attempt);
+          b.setAgent(text(x.agent));
+          b.setEvidence(text(x.evidence));
+        } else if constexpr (std::is_same_v<T, tell_agent>) {
+          auto b = e.initAgentTold();
+          b.setAgent(text(x.agent));
+          b.setText(text(x.text));
+          b.setWhy(text(x.why));
+        } else if constexpr (std::is_same_v<T, restart_agent>) {
+          auto b = e.initAgentRestarted();
+          b.setAgent(text(x.agent));
+          b.setWhy(text(x.why));
+        } else if constexpr (std::is_same_v<T, task_settled>) {
+          auto b = e.initTaskSettled();
+          b.setTask(text(x.task));
+          b.setPassed(x.passed);
+          b.setReason(text(x.reason));
+        } else if constexpr (std::is_same_v<T, finish_run>) {
+          auto b = e.initRunFinished();
+          b.setOk(x.ok);
+          b.setSummary(text(x.summary));
+        } else {
+          auto b = e.initScopeViolation();
+          b.setAgent(text(x.agent));
+          b.setTask(text(x.task));
+          b.setPath(text(x.path));
+          b.setOwner(text(x.owner));
+        }
+      },
+      d);
+  });
+}
+
+std::optional<orchestrator_input>
+input_from_report(schema::WorkerReported::Reader r) {
+  auto agent = str(r.getAgent());
+  switch (r.which()) {
+    case schema::WorkerReported::STATE: {
+      auto s = r.getState();
+      return agent_observed{agent, str(s.getTo()), s.getInputReady()};
+    }
+    case schema::WorkerReported::PROTOCOL: {
+      auto m = r.getProtocol();
+      auto kind = kind_of(m);
+      if (!kind)
+        return std::nullopt;
+      protocol_seen p;
+      p.agent = agent;
+      p.kind = *kind;
+      p.line = str(m.getLine());
+      p.text = str(m.getText());
+      p.evidence = str(m.getEvidence());
+      p.resource = str(m.getResource());
+      for (auto line : m.getBody()) {
+        if (!p.body.empty())
+          p.body += '\n';
+        p.body += str(line);
+      }
+      p.done = m.getDone();
+      p.total = m.getTotal();
+      return p;
+    }
+    case schema::WorkerReported::EXITED: {
+      auto x = r.getExited();
+      // A signal shows as 128 + its number, as a shell would say it.
+      int code = x.getSignal() != 0 ? 128 + x.getSignal() : x.getExitCode();
+      return agent_exited{agent, code};
+    }
+    case schema::WorkerReported::STARTED: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
+  switch (e.which()) {
+    case schema::Event::RUN_STARTED: {
+      auto r = e.getRunStarted();
+      return run_begun{str(r.getPlan()), str(r.getPlanText()),
+                       str(r.getPattern()), r.getResumed()};
+    }
+    case schema::Event::WORKER_REPORTED:
+      return input_from_report(e.getWorkerReported());
+    case schema::Event::GATE_FINISHED: {
+      auto g = e.getGateFinished();
+      return gate_finished{str(g.getTask()), g.getAttempt(), g.getPassed(),
+                           get_list(g.getReasons()), get_list(g.getChanged())};
+    }
+    case schema::Event::STOP_REQUESTED: {
+      auto s = e.getStopRequested();
+      return stop_requested{str(s.getReason()), s.getImmediate()};
+    }
+    default: return std::nullopt;
+  }
+}
+
+std::optional<orchestrator_decision>
+decision_from_event(schema::Event::Reader e) {
+  switch (e.which()) {
+    case schema::Event::TASK_DISPATCHED: {
+      auto b = e.getTaskDispatched();
+      return dispatch_task{str(b.getTask()), str(b.getAgent()), b.getAttempt(),
+                           str(b.getPrompt())};
+    }
+    case schema::Event::GATE_REQUESTED: {
+      auto b = e.getGateRequested();
+      return run_gate{str(b.getTask()), b.getAttempt(), str(b.getAgent()),
+                      str(b.getEvidence())};
+    }
+    case schema::Event::AGENT_TOLD: {
+      auto b = e.getAgentTold();
+      return tell_agent{str(b.getAgent()), str(b.getText()), str(b.getWhy())};
+    }
+    case schema::Event::AGENT_RESTARTED: {
+      auto b = e.getAgentRestarted();
+      return restart_agent{str(b.getAgent()), str(b.getWhy())};
+    }
+    case schema::Event::TASK_SETTLED: {
+      auto b = e.getTaskSettled();
+      return task_settled{str(b.getTask()), b.getPassed(), str(b.getReason())};
+    }
+    case schema::Event::RUN_FINISHED: {
+      auto b = e.getRunFinished();
+      return finish_run{b.getOk(), str(b.getSummary())};
+    }
+    case schema::Event::SCOPE_VIOLATION: {
+      auto b = e.getScopeViolation();
+      return report_violation{str(b.getAgent()), str(b.getTask()),
+                              str(b.getPath()), str(b.getOwner())};
+    }
+    default: return std::nullopt;
+  }
+}
+
+} // namespace baton::engine
