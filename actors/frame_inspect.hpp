@@ -9,7 +9,7 @@
 
 namespace baton {
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, frame& x) {
   return f(caf::meta::type_name("baton.frame"), x.raw_words());
 }

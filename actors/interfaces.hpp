@@ -1,8 +1,12 @@
 // Every typed actor interface of Baton, with a comment per message. Messages
-// carry frames: Cap'n Proto messages from schema/messages.capnp.
+// between actors carry frames: Cap'n Proto messages from
+// schema/messages.capnp (actors/messages.hpp builds and reads them). The
+// few internal messages an actor sends itself (output read from its agent's
+// terminal, timers) carry plain values.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
@@ -19,5 +23,31 @@ using log_actor = caf::typed_actor<
   caf::replies_to<atom::append, frame>::with<frame>,
   // Internal: the writer thread finished the request with this ticket.
   caf::reacts_to<atom::appended, uint64_t, frame>>;
+
+/// A worker: one agent in a terminal, its screen, detector and protocol
+/// tracker, and its acknowledged input.
+using worker_actor = caf::typed_actor<
+  // (start): spawn the agent's process (sent once by whoever spawned the
+  // worker, after it knows its supervisor).
+  caf::reacts_to<atom::start>,
+  // (command, WorkerCommand frame): type a prompt, restart, stop.
+  caf::reacts_to<atom::command, frame>,
+  // Internal: bytes the agent wrote, from the terminal's reader thread.
+  caf::reacts_to<atom::output, std::string>,
+  // Internal: the agent's process ended (exit code or -1, signal or 0).
+  caf::reacts_to<atom::exited, int32_t, int32_t>,
+  // Internal: the session's deadline (logical µs) may have passed.
+  caf::reacts_to<atom::tick, uint64_t>>;
+
+/// The orchestrator of a run: the engine's hub-and-spoke / pipeline policy.
+using orchestrator_actor = caf::typed_actor<
+  // (start): record the run's start and dispatch what is ready.
+  caf::reacts_to<atom::start>,
+  // (report, WorkerReport frame): what a worker recorded and tells it.
+  caf::reacts_to<atom::report, frame>,
+  // (gate, GateReport frame): a gate runner's outcome.
+  caf::reacts_to<atom::gate, frame>,
+  // (stop, immediate): the operator asked the run to stop.
+  caf::reacts_to<atom::stop, bool>>;
 
 } // namespace baton::actors

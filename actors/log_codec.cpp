@@ -31,13 +31,14 @@ event_id get_id(capnp::Data::Reader data) {
 
 frame encode_append_request(std::string_view stream,
                             storage::expected_version expected,
-                            std::span<const storage::new_event> events) {
+                            std::span<const storage::new_event> events,
+                            bool relaxed) {
   capnp::MallocMessageBuilder builder;
   auto req = builder.initRoot<schema::AppendRequest>();
   req.setStream({stream.data(), stream.size()});
-  req.setExpectedVersion(expected.is_any()
-                           ? -1
-                           : static_cast<int64_t>(expected.version()));
+  req.setExpectedVersion(
+    expected.is_any() ? -1 : static_cast<int64_t>(expected.version()));
+  req.setRelaxed(relaxed);
   auto list = req.initEvents(static_cast<unsigned>(events.size()));
   for (size_t i = 0; i < events.size(); ++i) {
     auto& e = events[i];
@@ -61,9 +62,10 @@ result<storage::append_request> decode_append_request(const frame& f) {
     storage::append_request out;
     out.stream = req.getStream().cStr();
     auto v = req.getExpectedVersion();
-    out.expected = v < 0 ? storage::expected_version::any()
-                         : storage::expected_version::exact(
-                           static_cast<uint64_t>(v));
+    out.expected
+      = v < 0 ? storage::expected_version::any()
+              : storage::expected_version::exact(static_cast<uint64_t>(v));
+    out.relaxed = req.getRelaxed();
     for (auto e : req.getEvents()) {
       storage::new_event ev;
       ev.id = get_id(e.getId());

@@ -14,7 +14,8 @@ namespace baton::actors {
 /// An AppendRequest frame for `events` on `stream`.
 frame encode_append_request(std::string_view stream,
                             storage::expected_version expected,
-                            std::span<const storage::new_event> events);
+                            std::span<const storage::new_event> events,
+                            bool relaxed = false);
 
 /// Decodes an AppendRequest frame.
 /// Errors: ec::invalid_argument when the frame is not a valid AppendRequest.

@@ -9,9 +9,17 @@
 
 CAF_BEGIN_TYPE_ID_BLOCK(baton, caf::first_custom_type_id)
 
-  CAF_ADD_TYPE_ID(baton, (baton::frame))
+CAF_ADD_TYPE_ID(baton, (baton::frame))
 
-  CAF_ADD_ATOM(baton, baton::atom, append, "append")
-  CAF_ADD_ATOM(baton, baton::atom, appended, "appended")
+CAF_ADD_ATOM(baton, baton::atom, append, "append")
+CAF_ADD_ATOM(baton, baton::atom, appended, "appended")
+CAF_ADD_ATOM(baton, baton::atom, command, "command")
+CAF_ADD_ATOM(baton, baton::atom, report, "report")
+CAF_ADD_ATOM(baton, baton::atom, gate, "gate")
+CAF_ADD_ATOM(baton, baton::atom, output, "output")
+CAF_ADD_ATOM(baton, baton::atom, exited, "exited")
+CAF_ADD_ATOM(baton, baton::atom, tick, "tick")
+CAF_ADD_ATOM(baton, baton::atom, stop, "stop")
+CAF_ADD_ATOM(baton, baton::atom, start, "start")
 
 CAF_END_TYPE_ID_BLOCK(baton)

@@ -140,7 +140,7 @@ struct ProtocolMessage {
   kind @1 :Text;
   # status, progress, build, need, contract or task.
   status @2 :Text;
-  # For STATUS: done, blocked or error.
+  # For STATUS: DONE, BLOCKED or ERROR.
   text @3 :Text;
   # STATUS: the text; PROGRESS: what completed; BUILD: the summary; NEED: the
   # reason; CONTRACT and TASK: the title.

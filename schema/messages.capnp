@@ -35,6 +35,9 @@ struct AppendRequest {
   # (0: the stream must not exist yet).
   events @2 :List(NewEvent);
   # The events, in order.
+  relaxed @3 :Bool;
+  # Acknowledge once written to the operating system, whatever the log's
+  # durability mode (raw PTY output); see storage::append_request::relaxed.
 }
 
 struct AppendReply {

@@ -63,6 +63,12 @@ struct append_request {
   std::string stream;
   expected_version expected = expected_version::any();
   std::vector<new_event> events;
+  /// Acknowledge once written to the operating system (durability::async)
+  /// whatever the log's mode: for bulky inputs that are cheap to lose in a
+  /// power cut (raw PTY output). A relaxed append committed in one group with
+  /// a strict one is synced with it; a later synced append makes every
+  /// earlier one durable too, so what survives is still a prefix.
+  bool relaxed = false;
 };
 
 /// Visitor for reads. Return false to stop early. The event (and readers taken

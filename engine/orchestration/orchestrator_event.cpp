@@ -39,11 +39,11 @@ std::optional<protocol_kind> kind_of(schema::ProtocolMessage::Reader m) {
   auto kind = str(m.getKind());
   if (kind == "status") {
     auto status = str(m.getStatus());
-    if (status == "done")
+    if (status == "DONE")
       return protocol_kind::done;
-    if (status == "blocked")
+    if (status == "BLOCKED")
       return protocol_kind::blocked;
-    if (status == "error")
+    if (status == "ERROR")
       return protocol_kind::error;
     return std::nullopt;
   }
@@ -93,9 +93,9 @@ frame to_event(const orchestrator_input& in) {
             case protocol_kind::blocked:
             case protocol_kind::error:
               m.setKind("status");
-              m.setStatus(x.kind == protocol_kind::done      ? "done"
-                          : x.kind == protocol_kind::blocked ? "blocked"
-                                                             : "error");
+              m.setStatus(x.kind == protocol_kind::done      ? "DONE"
+                          : x.kind == protocol_kind::blocked ? "BLOCKED"
+                                                             : "ERROR");
               break;
             case protocol_kind::progress: m.setKind("progress"); break;
             case protocol_kind::build_pass:

@@ -101,10 +101,11 @@ private:
   void lead(std::unique_lock<std::mutex>& lock);
   void commit_group(std::vector<writer*>& group);
   std::optional<stream_state> find_stream(std::string_view name) const;
-  rocksdb::WriteOptions write_options() const;
+  rocksdb::WriteOptions write_options(bool relaxed = false) const;
   void put_stream_meta(rocksdb::WriteBatch& batch, std::string_view name,
                        const stream_state& st);
-  result<void> write(rocksdb::WriteBatch& batch, const std::string& what);
+  result<void> write(rocksdb::WriteBatch& batch, const std::string& what,
+                     bool relaxed = false);
   void publish(const std::map<std::string, stream_state, std::less<>>& touched,
                uint64_t last_position);
 

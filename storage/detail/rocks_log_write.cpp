@@ -26,9 +26,9 @@ rocks_log::find_stream(std::string_view name) const {
   return i->second;
 }
 
-rocksdb::WriteOptions rocks_log::write_options() const {
+rocksdb::WriteOptions rocks_log::write_options(bool relaxed) const {
   rocksdb::WriteOptions wo;
-  wo.sync = opts_.mode != durability::async;
+  wo.sync = opts_.mode != durability::async && !relaxed;
   return wo;
 }
 
@@ -43,8 +43,8 @@ void rocks_log::put_stream_meta(rocksdb::WriteBatch& batch,
 }
 
 result<void> rocks_log::write(rocksdb::WriteBatch& batch,
-                                    const std::string& what) {
-  auto st = db_->Write(write_options(), &batch);
+                              const std::string& what, bool relaxed) {
+  auto st = db_->Write(write_options(relaxed), &batch);
   if (st.ok())
     return {};
   failed_ = true;
@@ -245,7 +245,9 @@ void rocks_log::commit_group(std::vector<writer*>& group) {
   }
   if (b.batch.Count() == 0)
     return;
-  if (auto ok = write(b.batch, "append failed"); !ok) {
+  bool relaxed = std::all_of(group.begin(), group.end(),
+                             [](const writer* w) { return w->relaxed; });
+  if (auto ok = write(b.batch, "append failed", relaxed); !ok) {
     for (auto* w : group)
       if (w->out->ok())
         w->out = ok.err();
@@ -322,6 +324,7 @@ rocks_log::append_many(std::span<const append_request> requests) {
     out.emplace_back(append_result{});
     slot.push_back(mine.size());
     mine.emplace_back(r.stream, r.expected, r.events, batch);
+    mine.back().relaxed = r.relaxed;
   }
   if (!mine.empty())
     run(mine);

@@ -31,6 +31,8 @@ struct writer {
   std::span<const new_event> events;
   /// Appends of one append_many() call share a batch number.
   uint64_t batch;
+  /// durability::async for this append (append_request::relaxed).
+  bool relaxed = false;
   std::optional<result<append_result>> out;
   bool done = false;
   std::condition_variable cv;

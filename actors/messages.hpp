@@ -1,0 +1,68 @@
+// The messages actors send each other (schema/messages.capnp), built from and
+// read into C++ values. Each decoder checks the frame and says what is wrong
+// with a bad one instead of throwing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "engine/frame.hpp"
+#include "engine/orchestration/inputs.hpp"
+#include "engine/result.hpp"
+
+namespace baton::actors {
+
+/// Type `text` into the agent as an acknowledged prompt.
+struct prompt_command {
+  std::string text;
+  std::string why;
+  friend bool operator==(const prompt_command&, const prompt_command&)
+    = default;
+};
+
+/// Start the agent's process again.
+struct restart_command {
+  std::string why;
+  friend bool operator==(const restart_command&, const restart_command&)
+    = default;
+};
+
+/// Stop the agent's process: ask, then kill after a grace period, or at once.
+struct stop_command {
+  std::string reason;
+  bool immediate = false;
+  friend bool operator==(const stop_command&, const stop_command&) = default;
+};
+
+using worker_command
+  = std::variant<prompt_command, restart_command, stop_command>;
+
+/// A WorkerCommand frame.
+frame encode_worker_command(const worker_command& c);
+
+/// Errors: ec::invalid_argument for a frame that is not a WorkerCommand.
+result<worker_command> decode_worker_command(const frame& f);
+
+/// A worker's report as the orchestrator receives it: `event` is a
+/// schema::Event frame whose root is workerReported — the bytes the
+/// orchestrator records — and `logical_time` when the worker recorded it.
+struct worker_report {
+  frame event;
+  uint64_t logical_time = 0;
+  friend bool operator==(const worker_report&, const worker_report&) = default;
+};
+
+/// A WorkerReport frame. @pre r.event's root is an Event with workerReported.
+frame encode_worker_report(const worker_report& r);
+
+/// Errors: ec::invalid_argument for a frame that is not a WorkerReport.
+result<worker_report> decode_worker_report(const frame& f);
+
+/// A GateReport frame.
+frame encode_gate_report(const engine::gate_finished& g);
+
+/// Errors: ec::invalid_argument for a frame that is not a GateReport.
+result<engine::gate_finished> decode_gate_report(const frame& f);
+
+} // namespace baton::actors

@@ -1,0 +1,194 @@
+#include "actors/orchestrator_actor.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/blocking_actor.hpp>
+#include <caf/send.hpp>
+
+#include "actors/gate/gate_runner.hpp"
+#include "actors/log_codec.hpp"
+#include "actors/messages.hpp"
+#include "engine/orchestration/orchestrator_event.hpp"
+#include "schema/events.capnp.h"
+
+namespace baton::actors {
+
+namespace {
+
+using self_ptr = orchestrator_actor::stateful_pointer<orchestrator_state>;
+using entry = detail::journal::entry;
+
+void tell(self_ptr self, const std::string& agent, worker_command c) {
+  auto& workers = self->state.cfg.workers;
+  if (auto w = workers.find(agent); w != workers.end())
+    self->send(w->second, atom::command_v, encode_worker_command(c));
+}
+
+void stop_workers(self_ptr self, const std::string& reason, bool immediate) {
+  for (auto& [name, w] : self->state.cfg.workers)
+    self->send(w, atom::command_v,
+               encode_worker_command(stop_command{reason, immediate}));
+}
+
+void start_gate(self_ptr self, const engine::run_gate& d) {
+  auto& st = self->state;
+  auto* task = st.cfg.plan.find_task(d.task);
+  if (task == nullptr)
+    return;
+  gate_request req;
+  req.task = d.task;
+  req.attempt = d.attempt;
+  req.workdir = st.cfg.workdirs[d.agent];
+  req.artifacts = task->artifacts;
+  req.verify = task->verify;
+  req.timeout = st.cfg.gate_timeout;
+  auto baseline = st.baselines[d.agent];
+  auto me = caf::actor_cast<orchestrator_actor>(self);
+  // Blocking work (files, commands) on its own thread; the outcome comes
+  // back as a message and is recorded like any input.
+  self->home_system().spawn([req = std::move(req),
+                             baseline = std::move(baseline),
+                             me](caf::blocking_actor*) {
+    auto g = run_gate(req);
+    g.changed = changed_files(baseline, scan_files(req.workdir));
+    caf::anon_send(me, atom::gate_v, encode_gate_report(g));
+  });
+}
+
+void finish(self_ptr self, bool immediate) {
+  auto& st = self->state;
+  st.finished = true;
+  stop_workers(self, "run finished", immediate);
+  st.journal->record({}, false, [self] { self->quit(); });
+}
+
+void execute(self_ptr self, const engine::orchestrator_decision& d,
+             bool immediate) {
+  auto& st = self->state;
+  std::visit(
+    [&](const auto& x) {
+      using T = std::decay_t<decltype(x)>;
+      if constexpr (std::is_same_v<T, engine::dispatch_task>) {
+        st.baselines[x.agent] = scan_files(st.cfg.workdirs[x.agent]);
+        tell(self, x.agent,
+             prompt_command{x.prompt, "dispatch of task " + x.task
+                                        + ", attempt "
+                                        + std::to_string(x.attempt)});
+      } else if constexpr (std::is_same_v<T, engine::run_gate>) {
+        start_gate(self, x);
+      } else if constexpr (std::is_same_v<T, engine::tell_agent>) {
+        tell(self, x.agent, prompt_command{x.text, x.why});
+      } else if constexpr (std::is_same_v<T, engine::restart_agent>) {
+        tell(self, x.agent, restart_command{x.why});
+      } else if constexpr (std::is_same_v<T, engine::finish_run>) {
+        finish(self, immediate);
+      }
+      // task_settled, report_violation: the record is the whole effect.
+    },
+    d);
+}
+
+/// Record `input` (its event `recorded`), apply it, record the decisions,
+/// carry them out.
+void step(self_ptr self, frame recorded,
+          std::optional<engine::orchestrator_input> input, uint64_t now) {
+  auto& st = self->state;
+  if (st.finished)
+    return;
+  st.journal->record(
+    {{std::move(recorded), now}}, false, [self, input = std::move(input), now] {
+      auto& st = self->state;
+      if (!input || st.finished)
+        return;
+      auto decisions = st.engine->on(*input);
+      if (decisions.empty())
+        return;
+      std::vector<entry> entries;
+      for (auto& d : decisions)
+        entries.push_back({engine::to_event(d), now});
+      bool immediate = false;
+      if (auto* s = std::get_if<engine::stop_requested>(&*input))
+        immediate = s->immediate;
+      st.journal->record(std::move(entries), false,
+                         [self, decisions = std::move(decisions), immediate] {
+                           for (auto& d : decisions)
+                             execute(self, d, immediate);
+                         });
+    });
+}
+
+void on_input(self_ptr self, const engine::orchestrator_input& in) {
+  step(self, engine::to_event(in), in, self->state.cfg.clock());
+}
+
+} // namespace
+
+orchestrator_actor::behavior_type orchestrator_actor_impl(
+  orchestrator_actor::stateful_pointer<orchestrator_state> self,
+  std::shared_ptr<orchestrator_config> cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(*cfg);
+  st.engine = std::make_unique<engine::orchestrator>(st.cfg.plan);
+  auto log = st.cfg.log;
+  st.journal = std::make_unique<detail::journal>(
+    "orchestrator", st.cfg.id_high,
+    [self, log](frame request, detail::journal::done_fn done) {
+      self->request(log, caf::infinite, atom::append_v, std::move(request))
+        .then([done](frame& reply) { done(decode_append_reply(reply)); },
+              [done](caf::error& err) {
+                done(error{ec::io_error,
+                           "the log actor did not answer: " + to_string(err)});
+              });
+    });
+  st.journal->on_failure([self](const error& e) {
+    std::fprintf(stderr, "baton: the orchestrator stops: cannot record: %s\n",
+                 e.message().c_str());
+    self->state.finished = true;
+    stop_workers(self, "the log failed", true);
+    self->quit(caf::sec::runtime_error);
+  });
+  return {
+    [self](atom::start) {
+      auto& st = self->state;
+      if (st.started)
+        return;
+      st.started = true;
+      on_input(self, engine::run_begun{
+                       st.cfg.plan_path, st.cfg.plan_text,
+                       std::string{engine::to_string(st.cfg.plan.run.pattern)},
+                       false});
+    },
+    [self](atom::report, frame& f) {
+      auto r = decode_worker_report(f);
+      if (!r) {
+        std::fprintf(stderr, "baton: orchestrator: %s\n",
+                     r.err().message().c_str());
+        return;
+      }
+      capnp::FlatArrayMessageReader reader{r->event.words(),
+                                           frame_reader_options()};
+      auto in = engine::input_from_event(reader.getRoot<schema::Event>());
+      step(self, std::move(r->event), std::move(in), self->state.cfg.clock());
+    },
+    [self](atom::gate, frame& f) {
+      auto g = decode_gate_report(f);
+      if (!g) {
+        std::fprintf(stderr, "baton: orchestrator: %s\n",
+                     g.err().message().c_str());
+        return;
+      }
+      on_input(self, *g);
+    },
+    [self](atom::stop, bool immediate) {
+      auto& st = self->state;
+      if (st.finished) {
+        if (immediate)
+          stop_workers(self, "stopped at once", true);
+        return;
+      }
+      on_input(
+        self, engine::stop_requested{"interrupted by the operator", immediate});
+    },
+  };
+}
+
+} // namespace baton::actors

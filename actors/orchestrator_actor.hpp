@@ -1,0 +1,73 @@
+// The orchestrator actor: the engine's orchestrator (hub-and-spoke and
+// pipeline, engine/orchestration) wrapped in record, then apply, then act.
+//
+//   (start)          ─▶ record runStarted      ─▶ engine.on(run_begun)
+//   worker report    ─▶ record workerReported  ─▶ engine.on(observed | seen |
+//                                                   exited)
+//   gate outcome     ─▶ record gateFinished    ─▶ engine.on(gate_finished)
+//   operator stop    ─▶ record stopRequested   ─▶ engine.on(stop_requested)
+//   each decision    ─▶ record it (taskDispatched, gateRequested, agentTold,
+//                       agentRestarted, taskSettled, scopeViolation,
+//                       runFinished) ─▶ carry it out: a prompt to a worker, a
+//                       gate on its own thread, a restart, the end of the run
+//
+// Its stream is "orchestrator"; everything in it is strict (the run's
+// durability). Gates (artifact contracts, verification commands, the
+// before/after scan of the worker's directory) run on a detached thread and
+// come back as a message. When the run finishes, it stops every worker and
+// quits; the workers quit once their agents have exited.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/detail/journal.hpp"
+#include "actors/gate/file_scan.hpp"
+#include "actors/interfaces.hpp"
+#include "actors/worker_actor.hpp"
+#include "engine/orchestration/orchestrator.hpp"
+#include "engine/plan/plan.hpp"
+
+namespace baton::actors {
+
+struct orchestrator_config {
+  engine::plan plan;
+  /// The plan file and its text, recorded in runStarted.
+  std::string plan_path;
+  std::string plan_text;
+  /// The log actor. Required.
+  log_actor log;
+  /// The run's logical clock. Required.
+  logical_clock clock;
+  /// High half of the orchestrator's event ids.
+  uint64_t id_high = 0;
+  /// The workers, by agent name. Every agent of the plan needs one.
+  std::map<std::string, worker_actor> workers;
+  /// Each agent's working directory (absolute): gates run there.
+  std::map<std::string, std::string> workdirs;
+  /// Per verification command. Default: 10 minutes.
+  std::chrono::milliseconds gate_timeout{10 * 60 * 1000};
+};
+
+struct orchestrator_state {
+  static inline const char* name = "baton.orchestrator";
+  orchestrator_config cfg;
+  std::unique_ptr<engine::orchestrator> engine;
+  std::unique_ptr<detail::journal> journal;
+  /// Each agent's files when its current attempt was dispatched.
+  std::map<std::string, file_snapshot> baselines;
+  bool started = false;
+  bool finished = false;
+};
+
+orchestrator_actor::behavior_type orchestrator_actor_impl(
+  orchestrator_actor::stateful_pointer<orchestrator_state> self,
+  std::shared_ptr<orchestrator_config> cfg);
+
+} // namespace baton::actors

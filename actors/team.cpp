@@ -1,0 +1,143 @@
+#include "actors/team.hpp"
+
+#include <random>
+
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+
+#include "actors/log_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/orchestrator_actor.hpp"
+
+namespace baton::actors {
+
+namespace {
+
+uint64_t random_high() {
+  std::random_device rd;
+  return (uint64_t{rd()} << 32) ^ rd();
+}
+
+template<class Handle>
+void on_quit(const Handle& h, std::mutex& mu, std::condition_variable& cv,
+             std::function<void()> f) {
+  auto ptr = caf::actor_cast<caf::strong_actor_ptr>(h);
+  ptr->get()->attach_functor([&mu, &cv, f = std::move(f)] {
+    {
+      std::lock_guard lock{mu};
+      f();
+    }
+    cv.notify_all();
+  });
+}
+
+} // namespace
+
+result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
+                                          storage::event_log& log,
+                                          team_options opts) {
+  if (!opts.clock)
+    return error{ec::invalid_argument, "a team needs a clock"};
+  std::map<std::string, team_agent*> by_name;
+  for (auto& a : opts.agents) {
+    if (!a.terminal || !a.pack)
+      return error{ec::invalid_argument,
+                   "agent " + a.name + " needs a terminal and a pack"};
+    if (opts.plan.find_agent(a.name) == nullptr)
+      return error{ec::invalid_argument,
+                   "agent " + a.name + " is not in the plan"};
+    by_name[a.name] = &a;
+  }
+  for (auto& a : opts.plan.agents)
+    if (!by_name.contains(a.name))
+      return error{ec::invalid_argument,
+                   "agent " + a.name + " of the plan has no terminal"};
+
+  std::unique_ptr<team> t{new team};
+  t->alive_ = std::make_shared<size_t>(0);
+  t->log_alive_ = std::make_shared<bool>(true);
+  t->log_ = sys.spawn(log_actor_impl, &log);
+  on_quit(t->log_, t->mu_, t->cv_, [flag = t->log_alive_] { *flag = false; });
+
+  // The orchestrator is spawned after the workers (it needs their handles);
+  // workers report to it through this slot, filled before anyone starts.
+  auto slot = std::make_shared<orchestrator_actor>();
+  auto ocfg = std::make_shared<orchestrator_config>();
+  for (auto& a : opts.agents) {
+    auto wcfg = std::make_shared<worker_config>();
+    wcfg->name = a.name;
+    wcfg->terminal = std::move(a.terminal);
+    wcfg->pack = a.pack;
+    wcfg->core = a.core;
+    wcfg->log = t->log_;
+    wcfg->clock = opts.clock;
+    wcfg->id_high = random_high();
+    wcfg->stop_grace = opts.stop_grace;
+    wcfg->report = [slot](frame f) {
+      caf::anon_send(*slot, atom::report_v, std::move(f));
+    };
+    auto w = sys.spawn(worker_actor_impl, wcfg);
+    t->workers_.push_back(w);
+    ocfg->workers[a.name] = w;
+    ocfg->workdirs[a.name] = a.workdir;
+  }
+  ocfg->plan = std::move(opts.plan);
+  ocfg->plan_path = std::move(opts.plan_path);
+  ocfg->plan_text = std::move(opts.plan_text);
+  ocfg->log = t->log_;
+  ocfg->clock = opts.clock;
+  ocfg->id_high = random_high();
+  ocfg->gate_timeout = opts.gate_timeout;
+  t->orchestrator_ = sys.spawn(orchestrator_actor_impl, ocfg);
+  *slot = t->orchestrator_;
+
+  {
+    std::lock_guard lock{t->mu_};
+    *t->alive_ = t->workers_.size() + 1;
+  }
+  auto count_down = [alive = t->alive_] { --*alive; };
+  on_quit(t->orchestrator_, t->mu_, t->cv_, count_down);
+  for (auto& w : t->workers_)
+    on_quit(w, t->mu_, t->cv_, count_down);
+
+  for (auto& w : t->workers_)
+    caf::anon_send(w, atom::start_v);
+  caf::anon_send(t->orchestrator_, atom::start_v);
+  return t;
+}
+
+team::~team() {
+  if (!done()) {
+    stop(true);
+    if (!wait(std::chrono::seconds{10})) {
+      caf::anon_send_exit(orchestrator_, caf::exit_reason::kill);
+      for (auto& w : workers_)
+        caf::anon_send_exit(w, caf::exit_reason::kill);
+      wait(std::chrono::seconds{10});
+    }
+  }
+  caf::anon_send_exit(log_, caf::exit_reason::user_shutdown);
+  std::unique_lock lock{mu_};
+  cv_.wait_for(lock, std::chrono::seconds{30}, [this] { return !*log_alive_; });
+}
+
+void team::stop(bool immediate) {
+  caf::anon_send(orchestrator_, atom::stop_v, immediate);
+  if (immediate)
+    for (auto& w : workers_)
+      caf::anon_send(
+        w, atom::command_v,
+        encode_worker_command(stop_command{"stopped at once", true}));
+}
+
+bool team::wait(std::chrono::milliseconds timeout) {
+  std::unique_lock lock{mu_};
+  return cv_.wait_for(lock, timeout, [this] { return *alive_ == 0; });
+}
+
+bool team::done() const {
+  std::lock_guard lock{mu_};
+  return *alive_ == 0;
+}
+
+} // namespace baton::actors

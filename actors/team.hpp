@@ -1,0 +1,99 @@
+// team: a run's actors, put together — the headless entry point for programs
+// that embed Baton (the `baton run` command is one of them).
+//
+// start() spawns the log actor over an open event log, one worker actor per
+// agent (each with the terminal the caller made for it: a PTY or an
+// in-process stand-in) and the orchestrator, then starts them. The run then
+// goes on by itself; the caller watches the log (event_log::wait_beyond) and
+// may ask it to stop. wait() returns once the orchestrator and every worker
+// have quit (their agents exited, their events durable); the destructor
+// stops what still runs and shuts the log actor down.
+//
+// Thread-safe: stop() and wait() may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+
+#include "actors/agent_terminal.hpp"
+#include "actors/interfaces.hpp"
+#include "actors/worker_actor.hpp"
+#include "engine/detect/pack.hpp"
+#include "engine/plan/plan.hpp"
+#include "engine/result.hpp"
+#include "storage/event_log.hpp"
+
+namespace baton::actors {
+
+/// One agent of the team, resolved by the caller.
+struct team_agent {
+  std::string name;
+  /// Where it runs. Required.
+  std::unique_ptr<agent_terminal> terminal;
+  /// Its detector pack. Required.
+  std::shared_ptr<const engine::detect::pack> pack;
+  /// Its working directory (absolute): gates run there.
+  std::string workdir;
+  /// Monitor and delivery options.
+  terminal::session_core_options core;
+};
+
+struct team_options {
+  engine::plan plan;
+  std::string plan_path;
+  std::string plan_text;
+  /// One per agent of the plan.
+  std::vector<team_agent> agents;
+  /// The run's logical clock. Required.
+  logical_clock clock;
+  /// Grace between SIGTERM and SIGKILL when agents are stopped.
+  std::chrono::milliseconds stop_grace{2000};
+  /// Per verification command.
+  std::chrono::milliseconds gate_timeout{10 * 60 * 1000};
+};
+
+class team {
+public:
+  /// Errors: ec::invalid_argument when an agent of the plan has no worker
+  /// (or the other way round), or a terminal, pack or clock is missing.
+  static result<std::unique_ptr<team>>
+  start(caf::actor_system& sys, storage::event_log& log, team_options opts);
+
+  team(const team&) = delete;
+  team& operator=(const team&) = delete;
+  ~team();
+
+  /// Asks the run to stop: unsettled tasks fail, agents are stopped (at
+  /// once when `immediate`). Does nothing once the run has finished, except
+  /// that `immediate` still kills agents being stopped gracefully.
+  void stop(bool immediate);
+
+  /// Waits up to `timeout` for every actor of the run to quit.
+  bool wait(std::chrono::milliseconds timeout);
+
+  /// True once every actor of the run has quit.
+  bool done() const;
+
+private:
+  team() = default;
+
+  void track(const caf::actor_addr& a);
+
+  log_actor log_;
+  orchestrator_actor orchestrator_;
+  std::vector<worker_actor> workers_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  /// Run actors (orchestrator and workers) still alive.
+  std::shared_ptr<size_t> alive_;
+  std::shared_ptr<bool> log_alive_;
+};
+
+} // namespace baton::actors

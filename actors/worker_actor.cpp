@@ -1,0 +1,339 @@
+#include "actors/worker_actor.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/send.hpp>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
+#include "actors/log_codec.hpp"
+#include "actors/messages.hpp"
+#include "engine/monitor/observation_event.hpp"
+#include "schema/events.capnp.h"
+
+namespace baton::actors {
+
+namespace {
+
+using self_ptr = worker_actor::stateful_pointer<worker_state>;
+using entry = detail::journal::entry;
+
+kj::StringPtr text(const std::string& s) {
+  return {s.c_str(), s.size()};
+}
+
+template<class F>
+frame event(F&& fill) {
+  capnp::MallocMessageBuilder builder;
+  fill(builder.initRoot<schema::Event>());
+  return frame::from(builder);
+}
+
+frame output_event(const std::string& bytes) {
+  return event([&](schema::Event::Builder e) {
+    e.initPtyOutput().setBytes(
+      {reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()});
+  });
+}
+
+frame input_event(const std::string& bytes, uint64_t delivery) {
+  return event([&](schema::Event::Builder e) {
+    auto b = e.initPtyInput();
+    b.setBytes({reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()});
+    b.setDeliveryId(delivery);
+  });
+}
+
+frame started_event(const terminal_started& s) {
+  return event([&](schema::Event::Builder e) {
+    auto b = e.initProcessStarted();
+    auto argv = b.initArgv(static_cast<unsigned>(s.argv.size()));
+    for (size_t i = 0; i < s.argv.size(); ++i)
+      argv.set(static_cast<unsigned>(i), text(s.argv[i]));
+    b.setPid(s.pid);
+    b.setColumns(s.columns);
+    b.setRows(s.rows);
+  });
+}
+
+frame exited_event(const pty::exit_status& st) {
+  return event([&](schema::Event::Builder e) {
+    auto b = e.initProcessExited();
+    b.setExitCode(st.code);
+    b.setSignal(st.signal);
+  });
+}
+
+/// A workerReported event for the supervisor, built from the event the
+/// worker recorded in its own stream (`recorded`), or nullopt when the
+/// supervisor does not hear of it.
+std::optional<frame> report_of(const std::string& agent,
+                               const terminal::session_event& ev,
+                               const frame& recorded,
+                               const engine::detect::pack& pack) {
+  using kind = terminal::session_event::kind;
+  if (ev.what == kind::delivery || ev.what == kind::compaction)
+    return std::nullopt;
+  capnp::FlatArrayMessageReader in{recorded.words(), frame_reader_options()};
+  auto src = in.getRoot<schema::Event>();
+  return event([&](schema::Event::Builder e) {
+    auto r = e.initWorkerReported();
+    r.setAgent(text(agent));
+    switch (ev.what) {
+      case kind::state:
+        r.setState(src.getStateChanged());
+        r.getState().setInputReady(
+          pack.accepts_input(ev.observation.change.to));
+        break;
+      case kind::protocol: r.setProtocol(src.getProtocolMessage()); break;
+      case kind::exited: r.setExited(src.getProcessExited()); break;
+      default: break;
+    }
+  });
+}
+
+void send_report(self_ptr self, frame reported, uint64_t now) {
+  self->state.cfg.report(encode_worker_report({std::move(reported), now}));
+}
+
+void arm(self_ptr self, uint64_t now) {
+  auto& st = self->state;
+  if (!st.core)
+    return;
+  auto d = st.core->next_deadline();
+  if (d == 0 || d == st.armed)
+    return;
+  st.armed = d;
+  auto delay = std::chrono::microseconds{d > now ? d - now : 0};
+  self->delayed_send(self, delay, atom::tick_v, d);
+}
+
+/// Records what the core derived and the writes it asked for, then performs
+/// the writes and tells the supervisor.
+void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
+  auto& st = self->state;
+  arm(self, now);
+  if (fx.events.empty() && fx.writes.empty())
+    return;
+  std::vector<entry> entries;
+  std::vector<frame> reports;
+  for (auto& ev : fx.events) {
+    using kind = terminal::session_event::kind;
+    std::optional<frame> recorded;
+    switch (ev.what) {
+      case kind::state:
+      case kind::protocol:
+      case kind::compaction: recorded = engine::to_event(ev.observation); break;
+      case kind::delivery: recorded = engine::to_event(ev.delivery); break;
+      case kind::exited: recorded = exited_event(ev.status); break;
+    }
+    if (auto r = report_of(st.cfg.name, ev, *recorded, *st.cfg.pack))
+      reports.push_back(std::move(*r));
+    // The exit itself was recorded as the input that caused it.
+    if (ev.what != kind::exited)
+      entries.push_back({std::move(*recorded), now});
+  }
+  for (auto& w : fx.writes)
+    entries.push_back({input_event(w.bytes, 0), now});
+  st.journal->record(
+    std::move(entries), false,
+    [self, writes = std::move(fx.writes), reports = std::move(reports), now] {
+      auto& st = self->state;
+      for (auto& w : writes)
+        if (st.running)
+          static_cast<void>(st.cfg.terminal->write(w.bytes));
+      for (auto& r : reports)
+        send_report(self, r, now);
+    });
+}
+
+void start_agent(self_ptr self) {
+  auto& st = self->state;
+  st.core = std::make_unique<terminal::session_core>(st.cfg.pack, st.cfg.core);
+  st.armed = 0;
+  ++st.starts;
+  terminal_callbacks cb;
+  auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
+  cb.on_output = [weak](std::string bytes) {
+    if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
+      caf::anon_send(caf::actor_cast<worker_actor>(strong), atom::output_v,
+                     std::move(bytes));
+  };
+  cb.on_exit = [weak](pty::exit_status s) {
+    if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(weak))
+      caf::anon_send(caf::actor_cast<worker_actor>(strong), atom::exited_v,
+                     static_cast<int32_t>(s.code),
+                     static_cast<int32_t>(s.signal));
+  };
+  auto now = st.cfg.clock();
+  auto started = st.cfg.terminal->start(std::move(cb));
+  if (!started) {
+    // The outcome of the spawn is an input like any other: the agent is
+    // recorded as exited (127, as a shell says "not found").
+    pty::exit_status failed{127, 0};
+    std::vector<entry> entries;
+    entries.push_back({event([&](schema::Event::Builder e) {
+                         e.initNote().setText("cannot start agent "
+                                              + st.cfg.name + ": "
+                                              + started.err().message());
+                       }),
+                       now});
+    entries.push_back({exited_event(failed), now});
+    st.journal->record(std::move(entries), false, [self, failed, now] {
+      terminal::session_effects fx;
+      self->state.core->exited(failed, now, fx);
+      act(self, std::move(fx), now);
+    });
+    return;
+  }
+  st.running = true;
+  auto recorded = started_event(*started);
+  st.journal->record({{recorded, now}}, false, [self, recorded, now] {
+    auto report = event([&](schema::Event::Builder e) {
+      capnp::FlatArrayMessageReader in{recorded.words(),
+                                       frame_reader_options()};
+      auto r = e.initWorkerReported();
+      r.setAgent(text(self->state.cfg.name));
+      r.setStarted(in.getRoot<schema::Event>().getProcessStarted());
+    });
+    send_report(self, std::move(report), now);
+  });
+}
+
+void on_command(self_ptr self, const worker_command& c) {
+  auto& st = self->state;
+  auto now = st.cfg.clock();
+  if (auto* p = std::get_if<prompt_command>(&c)) {
+    auto recorded = event([&](schema::Event::Builder e) {
+      auto b = e.initPromptRequested();
+      b.setText(text(p->text));
+      b.setWhy(text(p->why));
+    });
+    st.journal->record({{recorded, now}}, false, [self, text = p->text, now] {
+      auto& st = self->state;
+      terminal::session_effects fx;
+      if (st.core && !st.core->finished())
+        st.core->prompt(text, now, fx);
+      act(self, std::move(fx), now);
+    });
+  } else if (auto* r = std::get_if<restart_command>(&c)) {
+    auto recorded = event([&](schema::Event::Builder e) {
+      auto b = e.initAgentRestarted();
+      b.setAgent(text(st.cfg.name));
+      b.setWhy(text(r->why));
+    });
+    st.journal->record({{recorded, now}}, false, [self] {
+      if (!self->state.running && !self->state.stopping)
+        start_agent(self);
+    });
+  } else if (auto* s = std::get_if<stop_command>(&c)) {
+    auto recorded = event([&](schema::Event::Builder e) {
+      auto b = e.initStopRequested();
+      b.setReason(text(s->reason));
+      b.setImmediate(s->immediate);
+    });
+    st.journal->record({{recorded, now}}, false,
+                       [self, immediate = s->immediate] {
+                         auto& st = self->state;
+                         st.stopping = true;
+                         if (!st.running) {
+                           self->quit();
+                           return;
+                         }
+                         auto grace = immediate ? std::chrono::milliseconds{0}
+                                                : st.cfg.stop_grace;
+                         static_cast<void>(st.cfg.terminal->stop(grace));
+                       });
+  }
+}
+
+} // namespace
+
+worker_actor::behavior_type
+worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
+                  std::shared_ptr<worker_config> cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(*cfg);
+  auto log = st.cfg.log;
+  st.journal = std::make_unique<detail::journal>(
+    "worker/" + st.cfg.name, st.cfg.id_high,
+    [self, log](frame request, detail::journal::done_fn done) {
+      self->request(log, caf::infinite, atom::append_v, std::move(request))
+        .then([done](frame& reply) { done(decode_append_reply(reply)); },
+              [done](caf::error& err) {
+                done(error{ec::io_error,
+                           "the log actor did not answer: " + to_string(err)});
+              });
+    });
+  st.journal->on_failure([self](const error& e) {
+    auto& st = self->state;
+    std::fprintf(stderr, "baton: worker %s stops: cannot record: %s\n",
+                 st.cfg.name.c_str(), e.message().c_str());
+    if (st.running)
+      static_cast<void>(st.cfg.terminal->stop(std::chrono::milliseconds{0}));
+    self->quit(caf::sec::runtime_error);
+  });
+  return {
+    [self](atom::start) {
+      if (self->state.starts == 0)
+        start_agent(self);
+    },
+    [self](atom::command, frame& f) {
+      auto c = decode_worker_command(f);
+      if (!c) {
+        std::fprintf(stderr, "baton: worker %s: %s\n",
+                     self->state.cfg.name.c_str(), c.err().message().c_str());
+        return;
+      }
+      on_command(self, *c);
+    },
+    [self](atom::output, std::string& bytes) {
+      auto now = self->state.cfg.clock();
+      auto n = bytes.size();
+      self->state.journal->record({{output_event(bytes), now}}, true,
+                                  [self, bytes = std::move(bytes), n, now] {
+                                    auto& st = self->state;
+                                    terminal::session_effects fx;
+                                    st.core->output(bytes, now, fx);
+                                    st.cfg.terminal->consumed(n);
+                                    act(self, std::move(fx), now);
+                                  });
+    },
+    [self](atom::exited, int32_t code, int32_t signal) {
+      auto now = self->state.cfg.clock();
+      pty::exit_status status{code, signal};
+      self->state.journal->record(
+        {{exited_event(status), now}}, false, [self, status, now] {
+          auto& st = self->state;
+          st.running = false;
+          terminal::session_effects fx;
+          st.core->exited(status, now, fx);
+          act(self, std::move(fx), now);
+          if (st.stopping) // after what exit derived is recorded
+            st.journal->record({}, false, [self] { self->quit(); });
+        });
+    },
+    [self](atom::tick, uint64_t deadline) {
+      auto& st = self->state;
+      if (deadline != st.armed || !st.core)
+        return; // superseded by a later arming
+      st.armed = 0;
+      auto now = st.cfg.clock();
+      if (st.core->next_deadline() == 0)
+        return;
+      if (now < st.core->next_deadline()) {
+        arm(self, now);
+        return;
+      }
+      auto recorded = event([&](schema::Event::Builder e) {
+        e.initTimerFired().setTimerId(deadline);
+      });
+      st.journal->record({{recorded, now}}, true, [self, now] {
+        terminal::session_effects fx;
+        self->state.core->tick(now, fx);
+        act(self, std::move(fx), now);
+      });
+    },
+  };
+}
+
+} // namespace baton::actors

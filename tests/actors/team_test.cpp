@@ -1,0 +1,246 @@
+// A run's actors end to end on in-process stand-in agents: the log actor,
+// one worker actor per agent and the orchestrator, with the real event log.
+// Each case asserts on what the log holds afterwards.
+#include "actors/team.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+
+#include "actors/standin_terminal.hpp"
+#include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/plan/plan_parser.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace baton;
+
+namespace {
+
+engine::plan parse(const std::string& text) {
+  auto p = engine::parse_plan(text, "test.toml");
+  REQUIRE(p.ok());
+  return *p;
+}
+
+const std::string two_agents = R"(
+[run]
+name = "t"
+[policy]
+retries = 2
+[agents.a]
+command = ["standin"]
+[agents.b]
+command = ["standin"]
+[[tasks]]
+id = "one"
+prompt = "do one"
+agent = "a"
+[[tasks]]
+id = "two"
+prompt = "do two"
+agent = "b"
+[[tasks]]
+id = "three"
+prompt = "do three"
+agent = "a"
+after = ["one", "two"]
+)";
+
+struct fixture {
+  test::temp_dir dir;
+  std::unique_ptr<storage::event_log> log;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::atomic<uint64_t> ticks{0};
+
+  fixture() {
+    auto opened = storage::event_log::open(dir / "log");
+    REQUIRE(opened.ok());
+    log = std::move(*opened);
+    cfg.add_message_types<caf::id_block::baton>();
+    cfg.set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+
+  /// Runs `plan` with a stand-in per agent answering with `respond`, until
+  /// every actor quits.
+  void run(const std::string& plan_text,
+           std::function<std::vector<std::string>(const std::string& agent,
+                                                  std::string_view prompt)>
+             respond) {
+    actors::team_options opts;
+    opts.plan = parse(plan_text);
+    opts.plan_path = "test.toml";
+    opts.plan_text = plan_text;
+    // A logical clock that only moves forward, one µs per reading.
+    opts.clock = [this] { return ++ticks; };
+    opts.stop_grace = std::chrono::milliseconds{100};
+    for (auto& a : opts.plan.agents) {
+      actors::team_agent t;
+      t.name = a.name;
+      t.pack = actors::standin_pack();
+      t.workdir = dir / a.name;
+      t.core.coalesce_us = 0;
+      t.core.submit_delay_us = 0;
+      t.terminal = actors::make_standin_terminal(
+        [respond, name = a.name](std::string_view prompt) {
+          return respond(name, prompt);
+        });
+      opts.agents.push_back(std::move(t));
+    }
+    auto team = actors::team::start(*sys, *log, std::move(opts));
+    REQUIRE(team.ok());
+    bool done = (*team)->wait(std::chrono::seconds{30});
+    if (!done)
+      dump();
+    REQUIRE(done);
+  }
+
+  /// What the log holds, for a failure's message.
+  void dump() {
+    auto all = log->read_all();
+    REQUIRE(all.ok());
+    for (auto& e : *all) {
+      std::string line{e.stream()};
+      line += " " + std::to_string(e.sequence()) + " kind "
+              + std::to_string(static_cast<int>(e.event().which()));
+      if (e.event().isWorkerReported()
+          && e.event().getWorkerReported().isState())
+        line += std::string{" state "}
+                + e.event().getWorkerReported().getState().getTo().cStr();
+      if (e.event().isProtocolMessage())
+        line += std::string{" protocol "}
+                + e.event().getProtocolMessage().getLine().cStr();
+      if (e.event().isStateChanged())
+        line
+          += std::string{" -> "} + e.event().getStateChanged().getTo().cStr();
+      UNSCOPED_INFO(line);
+    }
+  }
+
+  /// The decisions (and inputs) the orchestrator recorded.
+  std::vector<engine::orchestrator_decision> decisions() {
+    std::vector<engine::orchestrator_decision> out;
+    auto events = log->read("orchestrator");
+    REQUIRE(events.ok());
+    for (auto& e : *events)
+      if (auto d = engine::decision_from_event(e.event()))
+        out.push_back(*d);
+    return out;
+  }
+
+  template<class T>
+  std::vector<T> only() {
+    std::vector<T> out;
+    for (auto& d : decisions())
+      if (auto* x = std::get_if<T>(&d))
+        out.push_back(*x);
+    return out;
+  }
+};
+
+std::vector<std::string> done(std::string_view what) {
+  return {"PROGRESS: 1/1 — " + std::string{what},
+          "STATUS: DONE — " + std::string{what} + " + 3 passed"};
+}
+
+} // namespace
+
+TEST_CASE("a hub run dispatches, verifies and finishes with every event in "
+          "the log",
+          "[actors][team]") {
+  fixture fx;
+  fx.run(two_agents, [](auto&, std::string_view prompt) {
+    return done(prompt.find("do one") != std::string_view::npos   ? "one"
+                : prompt.find("do two") != std::string_view::npos ? "two"
+                                                                  : "three");
+  });
+  auto settled = fx.only<engine::task_settled>();
+  REQUIRE(settled.size() == 3);
+  for (auto& s : settled)
+    CHECK(s.passed);
+  // Dependencies first: three settles last.
+  CHECK(settled.back().task == "three");
+  auto finished = fx.only<engine::finish_run>();
+  REQUIRE(finished.size() == 1);
+  CHECK(finished[0].ok);
+  CHECK(finished[0].summary == "3/3 tasks passed");
+  // Each dispatch went to the named agent, once.
+  auto dispatched = fx.only<engine::dispatch_task>();
+  REQUIRE(dispatched.size() == 3);
+  for (auto& d : dispatched)
+    CHECK(d.agent == (d.task == "two" ? "b" : "a"));
+
+  // The worker's stream: inputs before what they caused.
+  auto a = fx.log->read("worker/a");
+  REQUIRE(a.ok());
+  std::vector<std::string> kinds;
+  for (auto& e : *a)
+    switch (e.event().which()) {
+      case schema::Event::PROCESS_STARTED: kinds.push_back("started"); break;
+      case schema::Event::PROMPT_REQUESTED: kinds.push_back("prompt"); break;
+      case schema::Event::PTY_INPUT: kinds.push_back("input"); break;
+      case schema::Event::PROTOCOL_MESSAGE: kinds.push_back("protocol"); break;
+      case schema::Event::STOP_REQUESTED: kinds.push_back("stop"); break;
+      case schema::Event::PROCESS_EXITED: kinds.push_back("exited"); break;
+      default: break;
+    }
+  REQUIRE(kinds.size() >= 6);
+  CHECK(kinds.front() == "started");
+  auto first_prompt = std::find(kinds.begin(), kinds.end(), "prompt");
+  auto first_input = std::find(kinds.begin(), kinds.end(), "input");
+  CHECK(first_prompt < first_input);
+  CHECK(std::count(kinds.begin(), kinds.end(), "prompt") == 2);
+  CHECK(kinds.back() == "exited");
+}
+
+TEST_CASE("an ERROR is retried with its text as guidance; out of attempts "
+          "the task fails and its dependents never start",
+          "[actors][team]") {
+  fixture fx;
+  std::atomic<int> tries{0};
+  fx.run(two_agents, [&](auto& agent, std::string_view) {
+    if (agent == "a") {
+      ++tries;
+      return std::vector<std::string>{
+        "STATUS: ERROR — build broke, tried twice, fix the include path"};
+    }
+    return done("two");
+  });
+  CHECK(tries == 3); // 1 + retries
+  auto told = fx.only<engine::tell_agent>();
+  REQUIRE(told.size() == 2);
+  CHECK(told[0].why == "retry of task one");
+  CHECK(told[0].text.find("fix the include path") != std::string::npos);
+  std::map<std::string, engine::task_settled> by_task;
+  for (auto& s : fx.only<engine::task_settled>())
+    by_task[s.task] = s;
+  CHECK_FALSE(by_task.at("one").passed);
+  CHECK(by_task.at("two").passed);
+  CHECK_FALSE(by_task.at("three").passed);
+  CHECK(by_task.at("three").reason == "never started: dependency one failed");
+  auto finished = fx.only<engine::finish_run>();
+  REQUIRE(finished.size() == 1);
+  CHECK_FALSE(finished[0].ok);
+}
+
+TEST_CASE("a DONE without evidence is sent back, not verified",
+          "[actors][team]") {
+  fixture fx;
+  std::atomic<int> tries{0};
+  fx.run(two_agents, [&](auto& agent, std::string_view) {
+    if (agent == "b" && ++tries == 1)
+      return std::vector<std::string>{"STATUS: DONE — did two"};
+    return done(agent);
+  });
+  auto told = fx.only<engine::tell_agent>();
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].agent == "b");
+  CHECK(told[0].text.find("no evidence") != std::string::npos);
+  for (auto& s : fx.only<engine::task_settled>())
+    CHECK(s.passed);
+}
