@@ -50,4 +50,19 @@ log_actor_impl(log_actor::stateful_pointer<log_state> self,
   };
 }
 
+log_actor::behavior_type
+inline_log_actor_impl(log_actor::stateful_pointer<log_state>,
+                      storage::event_log* log) {
+  return {
+    [log](atom::append, frame& request) -> caf::result<frame> {
+      auto decoded = decode_append_request(request);
+      if (!decoded)
+        return encode_append_reply(decoded.err());
+      auto results = log->append_many({&*decoded, 1});
+      return encode_append_reply(results.front());
+    },
+    [](atom::appended, uint64_t, frame&) {},
+  };
+}
+
 } // namespace baton::actors

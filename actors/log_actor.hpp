@@ -34,4 +34,11 @@ log_actor::behavior_type
 log_actor_impl(log_actor::stateful_pointer<log_state> self,
                storage::event_log* log);
 
+/// The same, appending on the actor's own thread (blocking it for each
+/// commit, with no batching across requests): for tests under CAF's
+/// deterministic scheduler, where no other thread may send messages.
+log_actor::behavior_type
+inline_log_actor_impl(log_actor::stateful_pointer<log_state> self,
+                      storage::event_log* log);
+
 } // namespace baton::actors

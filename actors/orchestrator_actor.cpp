@@ -43,6 +43,12 @@ void start_gate(self_ptr self, const engine::run_gate& d) {
   req.timeout = st.cfg.gate_timeout;
   auto baseline = st.baselines[d.agent];
   auto me = caf::actor_cast<orchestrator_actor>(self);
+  if (st.cfg.inline_gates) {
+    auto g = run_gate(req);
+    g.changed = changed_files(baseline, scan_files(req.workdir));
+    self->send(me, atom::gate_v, encode_gate_report(g));
+    return;
+  }
   // Blocking work (files, commands) on its own thread; the outcome comes
   // back as a message and is recorded like any input.
   self->home_system().spawn([req = std::move(req),

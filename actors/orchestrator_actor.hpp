@@ -53,6 +53,11 @@ struct orchestrator_config {
   std::map<std::string, std::string> workdirs;
   /// Per verification command. Default: 10 minutes.
   std::chrono::milliseconds gate_timeout{10 * 60 * 1000};
+  /// Run gates on the orchestrator's own thread (blocking it while their
+  /// commands run) instead of a thread of their own: for tests under CAF's
+  /// deterministic scheduler. The outcome still arrives as a message.
+  /// Default: false.
+  bool inline_gates = false;
 };
 
 struct orchestrator_state {

@@ -56,7 +56,8 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   std::unique_ptr<team> t{new team};
   t->alive_ = std::make_shared<size_t>(0);
   t->log_alive_ = std::make_shared<bool>(true);
-  t->log_ = sys.spawn(log_actor_impl, &log);
+  t->log_ = opts.deterministic ? sys.spawn(inline_log_actor_impl, &log)
+                               : sys.spawn(log_actor_impl, &log);
   on_quit(t->log_, t->mu_, t->cv_, [flag = t->log_alive_] { *flag = false; });
 
   // The orchestrator is spawned after the workers (it needs their handles);
@@ -88,6 +89,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   ocfg->clock = opts.clock;
   ocfg->id_high = random_high();
   ocfg->gate_timeout = opts.gate_timeout;
+  ocfg->inline_gates = opts.deterministic;
   t->orchestrator_ = sys.spawn(orchestrator_actor_impl, ocfg);
   *slot = t->orchestrator_;
 

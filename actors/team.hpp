@@ -57,6 +57,10 @@ struct team_options {
   std::chrono::milliseconds stop_grace{2000};
   /// Per verification command.
   std::chrono::milliseconds gate_timeout{10 * 60 * 1000};
+  /// Append and run gates on the actors' own threads, so that nothing but
+  /// the scheduler delivers messages: for CAF's deterministic scheduler
+  /// with stand-in terminals. Default: false.
+  bool deterministic = false;
 };
 
 class team {
@@ -80,6 +84,11 @@ public:
 
   /// True once every actor of the run has quit.
   bool done() const;
+
+  /// The run's log actor (it quits when the team is destroyed).
+  const log_actor& log() const noexcept {
+    return log_;
+  }
 
 private:
   team() = default;

@@ -1,7 +1,5 @@
 // A frame crosses CAF (serialisation and a typed actor under the
 // deterministic scheduler) and arrives byte for byte as sent.
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/binary_deserializer.hpp>
@@ -10,6 +8,8 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 
 #include <catch2/catch.hpp>
 
@@ -29,8 +29,8 @@ std::string text_of(const baton::frame& f) {
   return reader.getRoot<baton::schema::Event>().getNote().getText().cStr();
 }
 
-using echo_actor = caf::typed_actor<caf::replies_to<baton::frame>::with<
-  baton::frame>>;
+using echo_actor
+  = caf::typed_actor<caf::replies_to<baton::frame>::with<baton::frame>>;
 
 echo_actor::behavior_type echo() {
   return {[](baton::frame& f) { return f; }};

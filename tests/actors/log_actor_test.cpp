@@ -43,8 +43,8 @@ struct fixture {
   }
 
   /// Sends one request and waits for its reply.
-  result<storage::append_result>
-  append(caf::scoped_actor& self, const frame& request) {
+  result<storage::append_result> append(caf::scoped_actor& self,
+                                        const frame& request) {
     std::optional<result<storage::append_result>> out;
     self->request(writer, caf::infinite, atom::append_v, request)
       .receive([&](frame& reply) { out = actors::decode_append_reply(reply); },
@@ -73,9 +73,8 @@ TEST_CASE("the log actor stores a request and replies with its positions",
           "[actors][log_actor]") {
   fixture fx;
   caf::scoped_actor self{*fx.sys};
-  auto r = fx.append(self, request("worker/a",
-                                   storage::expected_version::no_stream(), 1,
-                                   1, 3));
+  auto r = fx.append(
+    self, request("worker/a", storage::expected_version::no_stream(), 1, 1, 3));
   REQUIRE(r.ok());
   CHECK(r->first_sequence == 1);
   CHECK(r->last_position == 3);
@@ -89,9 +88,8 @@ TEST_CASE("the log actor passes rejections back as values",
           "[actors][log_actor]") {
   fixture fx;
   caf::scoped_actor self{*fx.sys};
-  auto wrong = fx.append(self, request("worker/a",
-                                       storage::expected_version::exact(4), 1,
-                                       1, 1));
+  auto wrong = fx.append(
+    self, request("worker/a", storage::expected_version::exact(4), 1, 1, 1));
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.err().code() == ec::wrong_expected_version);
   frame garbage = note_frame_not_a_request();
@@ -113,9 +111,9 @@ TEST_CASE("many actors appending at once get gap-free positions",
       caf::scoped_actor self{*fx.sys};
       auto stream = "worker/" + std::to_string(t);
       for (int i = 0; i < per_sender; ++i) {
-        auto r = fx.append(self, request(stream,
-                                         storage::expected_version::exact(i),
-                                         t + 1, i + 1, 1));
+        auto r
+          = fx.append(self, request(stream, storage::expected_version::exact(i),
+                                    t + 1, i + 1, 1));
         if (!r.ok() || r->first_sequence != static_cast<uint64_t>(i + 1))
           ++failures;
       }

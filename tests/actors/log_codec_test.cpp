@@ -57,7 +57,8 @@ TEST_CASE("a frame that is not a log message is rejected, not trusted",
           "[actors][log_codec]") {
   auto r = actors::decode_append_request(frame{});
   CHECK_FALSE(r.ok());
-  auto junk = frame::from_bytes(std::as_bytes(std::span{"0123456789abcdef", 16}));
+  auto junk
+    = frame::from_bytes(std::as_bytes(std::span{"0123456789abcdef", 16}));
   REQUIRE(junk.ok());
   auto bad = actors::decode_append_request(*junk);
   REQUIRE_FALSE(bad.ok());

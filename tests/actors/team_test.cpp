@@ -5,11 +5,14 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <chrono>
+#include <random>
 
 #include "actors/standin_terminal.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
@@ -243,4 +246,89 @@ TEST_CASE("a DONE without evidence is sent back, not verified",
   CHECK(told[0].text.find("no evidence") != std::string::npos);
   for (auto& s : fx.only<engine::task_settled>())
     CHECK(s.passed);
+}
+
+TEST_CASE("under CAF's deterministic scheduler, any interleaving of the "
+          "actors gives the same verdicts and the same decisions per task",
+          "[actors][team][deterministic]") {
+  std::vector<std::vector<std::string>> runs;
+  for (unsigned seed : {1u, 2u, 3u, 4u, 5u}) {
+    test::temp_dir dir;
+    auto opened = storage::event_log::open(dir / "log");
+    REQUIRE(opened.ok());
+    auto log = std::move(*opened);
+    caf::actor_system_config cfg;
+    cfg.add_message_types<caf::id_block::baton>();
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    caf::actor_system sys{cfg};
+    auto& sched
+      = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+
+    actors::team_options opts;
+    opts.plan = parse(two_agents);
+    opts.plan_text = two_agents;
+    uint64_t now = 0;
+    opts.clock = [&now] { return ++now; };
+    opts.deterministic = true;
+    for (auto& a : opts.plan.agents) {
+      actors::team_agent t;
+      t.name = a.name;
+      t.pack = actors::standin_pack();
+      t.workdir = dir / a.name;
+      t.core.coalesce_us = 0;
+      t.core.submit_delay_us = 0;
+      t.terminal = actors::make_standin_terminal(
+        [name = a.name](std::string_view prompt) {
+          auto task = prompt.substr(5, prompt.find_first_of(" \n", 5) - 5);
+          return done(std::string{name} + " did " + std::string{task});
+        });
+      opts.agents.push_back(std::move(t));
+    }
+    auto team = actors::team::start(sys, *log, std::move(opts));
+    REQUIRE(team.ok());
+    // Run the actors' jobs in an order the seed picks: any ready actor
+    // may go next.
+    std::mt19937 rng{seed};
+    size_t steps = 0;
+    while (!(*team)->done() && steps < 100'000) {
+      if (sched.jobs.size() > 1)
+        std::swap(sched.jobs.front(), sched.jobs[rng() % sched.jobs.size()]);
+      if (!sched.try_run_once())
+        break;
+      ++steps;
+    }
+    REQUIRE((*team)->done());
+    caf::anon_send_exit((*team)->log(), caf::exit_reason::user_shutdown);
+    sched.run();
+    team->reset();
+
+    // Per task, in order: what was decided about it.
+    std::map<std::string, std::vector<std::string>> per_task;
+    std::vector<std::string> verdicts;
+    auto events = log->read("orchestrator");
+    REQUIRE(events.ok());
+    for (auto& e : *events) {
+      auto d = engine::decision_from_event(e.event());
+      if (!d)
+        continue;
+      if (auto* x = std::get_if<engine::dispatch_task>(&*d))
+        per_task[x->task].push_back("dispatch " + x->agent + " "
+                                    + std::to_string(x->attempt));
+      if (auto* x = std::get_if<engine::run_gate>(&*d))
+        per_task[x->task].push_back("gate " + x->evidence);
+      if (auto* x = std::get_if<engine::task_settled>(&*d))
+        per_task[x->task].push_back(std::string{"settled "}
+                                    + (x->passed ? "passed" : "failed"));
+      if (auto* x = std::get_if<engine::finish_run>(&*d))
+        verdicts.push_back(x->summary);
+    }
+    for (auto& [task, ds] : per_task)
+      for (auto& d : ds)
+        verdicts.push_back(task + ": " + d);
+    runs.push_back(verdicts);
+  }
+  REQUIRE(runs.front().size() == 10); // 3 tasks x 3 decisions + the finish
+  CHECK(runs.front().front() == "3/3 tasks passed");
+  for (auto& r : runs)
+    CHECK(r == runs.front());
 }
