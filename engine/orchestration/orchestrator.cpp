@@ -38,12 +38,28 @@ std::string_view to_string(task_status s) {
 }
 
 orchestrator::orchestrator(plan p) : plan_(std::move(p)) {
-  for (auto& t : plan_.tasks) {
+  views_.reserve(plan_.tasks.size());
+  for (size_t i = 0; i < plan_.tasks.size(); ++i) {
+    auto& t = plan_.tasks[i];
     auto& v = tasks_[t.id];
     v.id = t.id;
     v.agent = t.agent;
     v.max_attempts = 1 + t.retries.value_or(plan_.run.retries);
+    index_[t.id] = i;
+    views_.push_back(&v);
   }
+  dependents_.resize(plan_.tasks.size());
+  for (size_t i = 0; i < plan_.tasks.size(); ++i)
+    for (auto& d : plan_.tasks[i].after)
+      if (auto j = index_.find(d); j != index_.end())
+        dependents_[j->second].push_back(i);
+  stage_of_.assign(plan_.tasks.size(), SIZE_MAX);
+  for (size_t s = 0; s < plan_.stages.size(); ++s)
+    for (auto& id : plan_.stages[s].tasks)
+      if (auto j = index_.find(id); j != index_.end())
+        stage_of_[j->second] = s;
+  passed_in_stage_.assign(plan_.stages.size(), 0);
+  failed_in_stage_.assign(plan_.stages.size(), 0);
   for (auto& a : plan_.agents)
     agents_[a.name].name = a.name;
 }
@@ -76,7 +92,13 @@ orchestrator::on(const orchestrator_input& in) {
 // -- inputs ------------------------------------------------------------------
 
 void orchestrator::on_begun(decisions& out) {
+  if (begun_)
+    return; // a resumed run's second start changes nothing here
   begun_ = true;
+  for (size_t i = 0; i < plan_.tasks.size(); ++i)
+    worklist_.insert(i);
+  for (auto& [name, a] : agents_)
+    dirty_.insert(name);
   promote(out);
   dispatch_ready(out);
   maybe_finish(out);
@@ -90,6 +112,7 @@ void orchestrator::on_observed(const agent_observed& in, decisions& out) {
   a->second.input_ready = in.input_ready;
   if (in.state != "exited")
     a->second.exited = false;
+  dirty_.insert(in.agent);
   if (begun_)
     dispatch_ready(out);
 }
@@ -164,7 +187,7 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
                + std::to_string(t.attempt);
     a->second.task.clear();
     if (t.attempt < t.max_attempts) {
-      t.status = task_status::ready;
+      make_ready(index_.at(t.id));
       out.push_back(restart_agent{in.agent, why});
     } else {
       settle(t, false, why + "; no attempts left", out);
@@ -261,11 +284,9 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
   std::set<std::string> to;
   auto sender = agents_.find(in.agent);
   if (sender != agents_.end() && !sender->second.task.empty())
-    for (auto& pt : plan_.tasks)
-      if (std::find(pt.after.begin(), pt.after.end(), sender->second.task)
-          != pt.after.end())
-        if (auto& v = tasks_.at(pt.id); !v.agent.empty())
-          to.insert(v.agent);
+    for (auto i : dependents_[index_.at(sender->second.task)])
+      if (auto& v = *views_[i]; !v.agent.empty())
+        to.insert(v.agent);
   for (auto& w : waiting_on_[in.agent])
     to.insert(w);
   waiting_on_.erase(in.agent);
@@ -281,11 +302,20 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
 
 void orchestrator::settle(task_view& t, bool passed, std::string reason,
                           decisions& out) {
+  auto i = index_.at(t.id);
+  unready(i);
   t.status = passed ? task_status::passed : task_status::failed;
   t.reason = std::move(reason);
-  for (auto& [name, a] : agents_)
-    if (a.task == t.id)
-      a.task.clear();
+  ++settled_;
+  if (auto a = agents_.find(t.agent);
+      a != agents_.end() && a->second.task == t.id) {
+    a->second.task.clear();
+    dirty_.insert(a->first);
+  }
+  for (auto d : dependents_[i])
+    worklist_.insert(d);
+  if (stage_of_[i] != SIZE_MAX)
+    ++(passed ? passed_in_stage_ : failed_in_stage_)[stage_of_[i]];
   out.push_back(task_settled{t.id, passed, t.reason});
 }
 
@@ -322,88 +352,121 @@ bool orchestrator::dependency_failed(const plan_task& t,
   return false;
 }
 
-void orchestrator::promote(decisions& out) {
-  bool pipeline = plan_.run.pattern == plan_pattern::pipeline;
-  // Advance the pipeline past every stage whose tasks all passed; a failed
-  // task stops it there.
-  while (pipeline && stage_ < plan_.stages.size()) {
-    auto& ids = plan_.stages[stage_].tasks;
-    bool all_passed = std::all_of(ids.begin(), ids.end(), [this](auto& id) {
-      return tasks_.at(id).status == task_status::passed;
-    });
-    if (!all_passed)
-      break;
-    ++stage_;
-  }
-  bool stage_failed = false;
-  if (pipeline && stage_ < plan_.stages.size())
-    for (auto& id : plan_.stages[stage_].tasks)
-      stage_failed
-        = stage_failed || tasks_.at(id).status == task_status::failed;
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (auto& pt : plan_.tasks) {
-      auto& v = tasks_.at(pt.id);
-      if (v.status != task_status::waiting)
-        continue;
-      std::string which;
-      if (dependency_failed(pt, which)) {
-        settle(v, false, "never started: dependency " + which + " failed", out);
-        changed = true;
-        continue;
-      }
-      if (pipeline) {
-        size_t mine = 0;
-        while (mine < plan_.stages.size()
-               && std::find(plan_.stages[mine].tasks.begin(),
-                            plan_.stages[mine].tasks.end(), pt.id)
-                    == plan_.stages[mine].tasks.end())
-          ++mine;
-        if (stage_failed && mine > stage_) {
-          settle(v, false,
-                 "never started: stage " + plan_.stages[stage_].name
-                   + " failed",
-                 out);
-          changed = true;
-          continue;
-        }
-        if (mine != stage_)
-          continue;
-      }
-      if (dependencies_passed(pt)) {
-        v.status = task_status::ready;
-        changed = true;
-      }
-    }
+void orchestrator::make_ready(size_t i) {
+  auto& v = *views_[i];
+  v.status = task_status::ready;
+  if (v.agent.empty()) {
+    ready_any_.insert(i);
+  } else {
+    ready_for_[v.agent].insert(i);
+    dirty_.insert(v.agent);
   }
 }
 
+void orchestrator::unready(size_t i) {
+  auto& v = *views_[i];
+  if (v.status != task_status::ready)
+    return;
+  if (v.agent.empty()) {
+    ready_any_.erase(i);
+  } else if (auto r = ready_for_.find(v.agent); r != ready_for_.end()) {
+    r->second.erase(i);
+    if (r->second.empty())
+      ready_for_.erase(r);
+  }
+}
+
+void orchestrator::promote(decisions& out) {
+  bool pipeline = plan_.run.pattern == plan_pattern::pipeline;
+  // Advance the pipeline past every stage whose tasks all passed, opening
+  // the next; a failed task stops it there, and no later stage starts.
+  while (pipeline && stage_ < plan_.stages.size()
+         && passed_in_stage_[stage_] == plan_.stages[stage_].tasks.size()) {
+    ++stage_;
+    if (stage_ < plan_.stages.size())
+      for (auto& id : plan_.stages[stage_].tasks)
+        worklist_.insert(index_.at(id));
+  }
+  bool stage_failed
+    = pipeline && stage_ < plan_.stages.size() && failed_in_stage_[stage_] > 0;
+  if (stage_failed && !later_stages_closed_) {
+    later_stages_closed_ = true;
+    for (size_t s = stage_ + 1; s < plan_.stages.size(); ++s)
+      for (auto& id : plan_.stages[s].tasks)
+        worklist_.insert(index_.at(id));
+  }
+  // In plan order; settling a task adds its dependents.
+  while (!worklist_.empty()) {
+    auto i = *worklist_.begin();
+    worklist_.erase(worklist_.begin());
+    auto& pt = plan_.tasks[i];
+    auto& v = *views_[i];
+    if (v.status != task_status::waiting)
+      continue;
+    std::string which;
+    if (dependency_failed(pt, which)) {
+      settle(v, false, "never started: dependency " + which + " failed", out);
+      continue;
+    }
+    if (pipeline) {
+      auto mine = stage_of_[i];
+      if (stage_failed && mine != SIZE_MAX && mine > stage_) {
+        settle(v, false,
+               "never started: stage " + plan_.stages[stage_].name + " failed",
+               out);
+        continue;
+      }
+      if (mine != stage_)
+        continue;
+    }
+    if (dependencies_passed(pt))
+      make_ready(i);
+  }
+}
+
+bool orchestrator::can_take(const agent_view& a, const plan_task& pt) const {
+  if (a.exited || !a.input_ready || !a.task.empty())
+    return false;
+  auto* pa = plan_.find_agent(a.name);
+  return pa != nullptr
+         && std::all_of(pt.requires_caps.begin(), pt.requires_caps.end(),
+                        [pa](auto& c) {
+                          return std::find(pa->capabilities.begin(),
+                                           pa->capabilities.end(), c)
+                                 != pa->capabilities.end();
+                        });
+}
+
 void orchestrator::dispatch_ready(decisions& out) {
-  for (auto& pt : plan_.tasks) {
-    auto& v = tasks_.at(pt.id);
+  // Candidates, in plan order: every task any capable agent may take, and
+  // the first ready task of each agent that may have become free.
+  std::set<size_t> candidates(ready_any_.begin(), ready_any_.end());
+  for (auto& name : dirty_)
+    if (auto r = ready_for_.find(name);
+        r != ready_for_.end() && !r->second.empty())
+      candidates.insert(*r->second.begin());
+  dirty_.clear();
+  for (auto i : candidates) {
+    auto& pt = plan_.tasks[i];
+    auto& v = *views_[i];
     if (v.status != task_status::ready)
       continue;
     agent_view* chosen = nullptr;
-    for (auto& [name, a] : agents_) {
-      if (a.exited || !a.input_ready || !a.task.empty())
-        continue;
-      if (!pt.agent.empty() && name != pt.agent)
-        continue;
-      if (pt.agent.empty() && !v.agent.empty() && name != v.agent)
-        continue; // a retry stays with its agent
-      auto* pa = plan_.find_agent(name);
-      bool capable = std::all_of(
-        pt.requires_caps.begin(), pt.requires_caps.end(), [pa](auto& c) {
-          return std::find(pa->capabilities.begin(), pa->capabilities.end(), c)
-                 != pa->capabilities.end();
-        });
-      if (capable) {
-        chosen = &a;
-        break;
-      }
+    if (!v.agent.empty()) {
+      // The plan names the agent, or a retry stays with it.
+      if (auto a = agents_.find(v.agent);
+          a != agents_.end() && can_take(a->second, pt))
+        chosen = &a->second;
+    } else {
+      for (auto& [name, a] : agents_)
+        if (can_take(a, pt)) {
+          chosen = &a;
+          break;
+        }
     }
     if (chosen == nullptr)
       continue;
+    unready(i);
     v.agent = chosen->name;
     v.status = task_status::dispatched;
     if (v.attempt == 0 || v.attempt < v.max_attempts)
@@ -415,13 +478,11 @@ void orchestrator::dispatch_ready(decisions& out) {
 }
 
 void orchestrator::maybe_finish(decisions& out) {
-  if (!begun_ || finished_)
+  if (!begun_ || finished_ || settled_ < tasks_.size())
     return;
   std::vector<std::string> failed;
   size_t passed = 0;
   for (auto& [id, t] : tasks_) {
-    if (!settled(t.status))
-      return;
     if (t.status == task_status::passed)
       ++passed;
     else

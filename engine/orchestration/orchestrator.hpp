@@ -25,6 +25,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,9 @@ private:
   void settle(task_view& t, bool passed, std::string reason, decisions& out);
   void retry(task_view& t, const std::string& guidance, decisions& out);
   void promote(decisions& out);
+  void make_ready(size_t i);
+  void unready(size_t i);
+  bool can_take(const agent_view& a, const plan_task& pt) const;
   void dispatch_ready(decisions& out);
   void maybe_finish(decisions& out);
   bool dependencies_passed(const plan_task& t) const;
@@ -127,6 +131,28 @@ private:
   std::map<std::string, std::vector<std::string>> waiting_on_;
   /// Index of the pipeline stage that may run; unused for hub.
   size_t stage_ = 0;
+
+  // Indexes that keep each input's cost independent of the plan's size.
+  /// Plan index of each task, and its view (nodes of tasks_).
+  std::map<std::string, size_t> index_;
+  std::vector<task_view*> views_;
+  /// Tasks that depend on each task; each task's pipeline stage (SIZE_MAX:
+  /// none) and per stage the tasks passed and failed.
+  std::vector<std::vector<size_t>> dependents_;
+  std::vector<size_t> stage_of_;
+  std::vector<size_t> passed_in_stage_;
+  std::vector<size_t> failed_in_stage_;
+  bool later_stages_closed_ = false;
+  /// Waiting tasks that may be able to move (a dependency settled, a stage
+  /// opened), in plan order.
+  std::set<size_t> worklist_;
+  /// Ready tasks bound to an agent, by agent; ready tasks any capable agent
+  /// may take.
+  std::map<std::string, std::set<size_t>> ready_for_;
+  std::set<size_t> ready_any_;
+  /// Agents that may have become free since the last dispatch.
+  std::set<std::string> dirty_;
+  size_t settled_ = 0;
   bool begun_ = false;
   bool finished_ = false;
 };
