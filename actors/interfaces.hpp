@@ -48,6 +48,8 @@ using orchestrator_actor = caf::typed_actor<
   // (gate, GateReport frame): a gate runner's outcome.
   caf::reacts_to<atom::gate, frame>,
   // (stop, immediate): the operator asked the run to stop.
-  caf::reacts_to<atom::stop, bool>>;
+  caf::reacts_to<atom::stop, bool>,
+  // Internal: a task's time limit (logical µs) may have passed.
+  caf::reacts_to<atom::tick, uint64_t>>;
 
 } // namespace baton::actors

@@ -93,6 +93,16 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
     d);
 }
 
+void arm(self_ptr self, uint64_t now) {
+  auto& st = self->state;
+  auto d = st.engine->next_deadline();
+  if (d == 0 || d == st.armed)
+    return;
+  st.armed = d;
+  self->delayed_send(self, std::chrono::microseconds{d > now ? d - now : 0},
+                     atom::tick_v, d);
+}
+
 /// Record `input` (its event `recorded`), apply it, record the decisions,
 /// carry them out.
 void step(self_ptr self, frame recorded,
@@ -105,7 +115,8 @@ void step(self_ptr self, frame recorded,
       auto& st = self->state;
       if (!input || st.finished)
         return;
-      auto decisions = st.engine->on(*input);
+      auto decisions = st.engine->on(*input, now);
+      arm(self, now);
       if (decisions.empty())
         return;
       std::vector<entry> entries;
@@ -183,6 +194,18 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
         return;
       }
       on_input(self, *g);
+    },
+    [self](atom::tick, uint64_t deadline) {
+      auto& st = self->state;
+      if (deadline != st.armed)
+        return; // superseded
+      st.armed = 0;
+      auto now = st.cfg.clock();
+      if (now < deadline) {
+        arm(self, now);
+        return;
+      }
+      on_input(self, engine::time_passed{});
     },
     [self](atom::stop, bool immediate) {
       auto& st = self->state;

@@ -69,6 +69,8 @@ struct orchestrator_state {
   std::map<std::string, file_snapshot> baselines;
   bool started = false;
   bool finished = false;
+  /// The deadline a tick is armed for (0: none).
+  uint64_t armed = 0;
 };
 
 orchestrator_actor::behavior_type orchestrator_actor_impl(

@@ -97,9 +97,15 @@ struct stop_requested {
     = default;
 };
 
+/// A timer the orchestrator asked for (next_deadline()) fired; the time is
+/// the input's logical time.
+struct time_passed {
+  friend bool operator==(const time_passed&, const time_passed&) = default;
+};
+
 using orchestrator_input
   = std::variant<run_begun, agent_observed, protocol_seen, gate_finished,
-                 agent_exited, stop_requested>;
+                 agent_exited, stop_requested, time_passed>;
 
 // -- decisions ---------------------------------------------------------------
 

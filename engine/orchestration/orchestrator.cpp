@@ -65,10 +65,11 @@ orchestrator::orchestrator(plan p) : plan_(std::move(p)) {
 }
 
 std::vector<orchestrator_decision>
-orchestrator::on(const orchestrator_input& in) {
+orchestrator::on(const orchestrator_input& in, uint64_t now_us) {
   decisions out;
   if (finished_)
     return out;
+  now_ = now_us;
   std::visit(
     [this, &out](const auto& x) {
       using T = std::decay_t<decltype(x)>;
@@ -82,8 +83,10 @@ orchestrator::on(const orchestrator_input& in) {
         on_gate(x, out);
       else if constexpr (std::is_same_v<T, agent_exited>)
         on_exited(x, out);
-      else
+      else if constexpr (std::is_same_v<T, stop_requested>)
         on_stop(x, out);
+      else
+        on_time(out);
     },
     in);
   return out;
@@ -207,6 +210,33 @@ void orchestrator::on_stop(const stop_requested& in, decisions& out) {
   maybe_finish(out);
 }
 
+void orchestrator::arm_deadline(task_view& t) {
+  if (plan_.run.task_timeout_s == 0)
+    return;
+  t.deadline_us = now_ + plan_.run.task_timeout_s * 1'000'000;
+  deadlines_.emplace(t.deadline_us, index_.at(t.id));
+}
+
+void orchestrator::on_time(decisions& out) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now_) {
+    auto [deadline, i] = *deadlines_.begin();
+    deadlines_.erase(deadlines_.begin());
+    auto& t = *views_[i];
+    if (t.status != task_status::dispatched || t.deadline_us != deadline)
+      continue; // reported in time, or a later attempt
+    t.deadline_us = 0;
+    retry(t,
+          "no STATUS line within the task's time limit of "
+            + std::to_string(plan_.run.task_timeout_s)
+            + " s; report where you are, or STATUS: BLOCKED with what you "
+              "need",
+          out);
+  }
+  promote(out);
+  dispatch_ready(out);
+  maybe_finish(out);
+}
+
 void orchestrator::check_scope(const task_view& t,
                                const std::vector<std::string>& changed,
                                decisions& out) {
@@ -326,6 +356,7 @@ void orchestrator::retry(task_view& t, const std::string& guidance,
     return;
   }
   ++t.attempt;
+  arm_deadline(t);
   out.push_back(tell_agent{t.agent,
                            "Attempt " + std::to_string(t.attempt) + " of "
                              + std::to_string(t.max_attempts) + " for task "
@@ -473,6 +504,7 @@ void orchestrator::dispatch_ready(decisions& out) {
       ++v.attempt;
     chosen->task = v.id;
     chosen->input_ready = false; // it is about to be typed into
+    arm_deadline(v);
     out.push_back(dispatch_task{v.id, v.agent, v.attempt, prompt_for(pt, v)});
   }
 }

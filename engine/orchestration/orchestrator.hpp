@@ -64,6 +64,8 @@ struct task_view {
   /// The verdict's reason once settled; the evidence of the last DONE.
   std::string reason;
   std::string evidence;
+  /// Logical µs by which the current attempt must report (0: no limit).
+  uint64_t deadline_us = 0;
 };
 
 struct agent_view {
@@ -79,8 +81,17 @@ class orchestrator {
 public:
   explicit orchestrator(plan p);
 
-  /// Applies `in` and returns what to do, in order.
-  std::vector<orchestrator_decision> on(const orchestrator_input& in);
+  /// Applies `in`, which arrived at logical time `now_us` (the recorded
+  /// event's), and returns what to do, in order.
+  std::vector<orchestrator_decision> on(const orchestrator_input& in,
+                                        uint64_t now_us = 0);
+
+  /// When a time_passed input is due (a dispatched task's time limit), in
+  /// logical µs; 0 when none. May be early (a limit since met): the input
+  /// then changes nothing.
+  uint64_t next_deadline() const {
+    return deadlines_.empty() ? 0 : deadlines_.begin()->first;
+  }
 
   const std::map<std::string, task_view>& tasks() const {
     return tasks_;
@@ -101,6 +112,8 @@ private:
   void on_gate(const gate_finished& in, decisions& out);
   void on_exited(const agent_exited& in, decisions& out);
   void on_stop(const stop_requested& in, decisions& out);
+  void on_time(decisions& out);
+  void arm_deadline(task_view& t);
   void check_scope(const task_view& t, const std::vector<std::string>& changed,
                    decisions& out);
 
@@ -153,6 +166,10 @@ private:
   /// Agents that may have become free since the last dispatch.
   std::set<std::string> dirty_;
   size_t settled_ = 0;
+  /// The current input's logical time.
+  uint64_t now_ = 0;
+  /// (deadline, task index) of dispatched attempts with a time limit.
+  std::set<std::pair<uint64_t, size_t>> deadlines_;
   bool begun_ = false;
   bool finished_ = false;
 };

@@ -132,10 +132,12 @@ frame to_event(const orchestrator_input& in) {
           auto b = e.initWorkerReported();
           b.setAgent(text(x.agent));
           b.initExited().setExitCode(x.exit_code);
-        } else {
+        } else if constexpr (std::is_same_v<T, stop_requested>) {
           auto b = e.initStopRequested();
           b.setReason(text(x.reason));
           b.setImmediate(x.immediate);
+        } else {
+          e.initTimerFired();
         }
       },
       in);
@@ -243,6 +245,7 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
       return gate_finished{str(g.getTask()), g.getAttempt(), g.getPassed(),
                            get_list(g.getReasons()), get_list(g.getChanged())};
     }
+    case schema::Event::TIMER_FIRED: return time_passed{};
     case schema::Event::STOP_REQUESTED: {
       auto s = e.getStopRequested();
       return stop_requested{str(s.getReason()), s.getImmediate()};

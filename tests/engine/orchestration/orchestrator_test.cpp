@@ -303,3 +303,43 @@ TEST_CASE("the same inputs always give the same decisions",
   CHECK(first.size() >= 5);
   CHECK(first == run());
 }
+
+TEST_CASE("a dispatched task that never reports is retried at its time "
+          "limit, then fails",
+          "[engine][orchestrator]") {
+  auto p = parse(std::string{feature} + "\n");
+  p.run.task_timeout_s = 60;
+  orchestrator o{p};
+  o.on(run_begun{}, 1'000);
+  auto d = only<dispatch_task>(o.on(idle("backend"), 2'000));
+  REQUIRE(d.size() == 1);
+  CHECK(o.next_deadline() == 2'000 + 60'000'000);
+  // Early: nothing happens.
+  CHECK(o.on(time_passed{}, 30'000'000).empty());
+  // At the limit: the attempt fails, the agent is told why.
+  auto told = only<tell_agent>(o.on(time_passed{}, 60'002'000));
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].agent == "backend");
+  CHECK(told[0].text.find("time limit of 60 s") != std::string::npos);
+  CHECK(o.tasks().at("api").attempt == 2);
+  // The second attempt has its own limit; past it, no attempts are left.
+  CHECK(o.next_deadline() == 60'002'000 + 60'000'000);
+  auto out = o.on(time_passed{}, 120'002'000);
+  auto settled = only<task_settled>(out);
+  REQUIRE(settled.size() == 2); // api, then verify which depends on it
+  CHECK(settled[0].task == "api");
+  CHECK_FALSE(settled[0].passed);
+  CHECK(settled[0].reason.find("no attempts left") != std::string::npos);
+}
+
+TEST_CASE("a task that reports in time is not touched by its old deadline",
+          "[engine][orchestrator]") {
+  auto p = parse(feature);
+  p.run.task_timeout_s = 60;
+  orchestrator o{p};
+  o.on(run_begun{}, 0);
+  o.on(idle("backend"), 0);
+  o.on(line("backend", protocol_kind::done, "did it", "3 passed"), 5'000'000);
+  CHECK(o.on(time_passed{}, 61'000'000).empty());
+  CHECK(o.tasks().at("api").status == task_status::verifying);
+}
