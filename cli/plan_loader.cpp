@@ -59,6 +59,8 @@ result<loaded_plan> load_plan(const std::string& path) {
     if (agent.preset == "sim")
       continue;
     auto program = agent_program(agent);
+    if (agent.preset == "sim")
+      continue; // this very executable
     if (!program.empty() && find_executable(program).empty())
       out.problems.push_back(path + ":" + std::to_string(agent.where.line)
                              + ":" + std::to_string(agent.where.column)

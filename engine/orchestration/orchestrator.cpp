@@ -113,6 +113,8 @@ void orchestrator::on_observed(const agent_observed& in, decisions& out) {
     return;
   a->second.state = in.state;
   a->second.input_ready = in.input_ready;
+  if (!in.input_ready && in.state != "starting" && in.state != "unknown")
+    a->second.awaiting_start = false;
   if (in.state != "exited")
     a->second.exited = false;
   dirty_.insert(in.agent);
@@ -129,13 +131,14 @@ void orchestrator::on_protocol(const protocol_seen& in, decisions& out) {
     t = &i->second;
   if (t != nullptr)
     t->last_line = in.line;
+  bool stale = a->second.awaiting_start;
   switch (in.kind) {
     case protocol_kind::done:
-      if (t != nullptr && t->status == task_status::dispatched)
+      if (t != nullptr && t->status == task_status::dispatched && !stale)
         on_done(*t, in, out);
       break;
     case protocol_kind::error:
-      if (t != nullptr && t->status == task_status::dispatched)
+      if (t != nullptr && t->status == task_status::dispatched && !stale)
         on_error(*t, in.text, out);
       break;
     case protocol_kind::blocked:
@@ -257,7 +260,7 @@ void orchestrator::check_scope(const task_view& t,
     if (!owner.empty())
       out.push_back(tell_agent{
         owner,
-        "NEED: " + path + " -- " + t.agent + " changed it during task " + t.id
+        t.agent + " changed " + path + " during task " + t.id
           + ", but you own it. Review the change and keep or redo it; "
             "publish the result with a CONTRACT: line.",
         "scope violation by " + t.agent});
@@ -299,10 +302,12 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
   auto owner = owner_of(in.resource);
   if (owner.empty() || owner == in.agent)
     return; // nobody to ask: held for the operator
+  // Not starting with "NEED:": the owner's screen echoes what is typed, and
+  // that echo must not read as the owner's own NEED.
   out.push_back(tell_agent{
     owner,
-    "NEED: " + in.resource + " -- " + in.text + " (asked by " + in.agent
-      + ")\nWhen it is ready, publish it with a CONTRACT: line (title, then "
+    in.agent + " needs " + in.resource + ": " + in.text
+      + "\nWhen it is ready, publish it with a CONTRACT: line (title, then "
         "the interface, then a blank line).",
     "need from " + in.agent});
   auto& waiting = waiting_on_[owner];
@@ -324,7 +329,10 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
   auto text = "CONTRACT from " + in.agent + ": " + in.text + "\n" + in.body;
   for (auto& r : to) {
     contracts_[r].push_back(text);
-    out.push_back(tell_agent{r, text, "contract from " + in.agent});
+    // An agent at work is told now; one without a task finds the contract
+    // in its next dispatch prompt rather than taking it for a task.
+    if (auto a = agents_.find(r); a != agents_.end() && !a->second.task.empty())
+      out.push_back(tell_agent{r, text, "contract from " + in.agent});
   }
 }
 
@@ -504,6 +512,7 @@ void orchestrator::dispatch_ready(decisions& out) {
       ++v.attempt;
     chosen->task = v.id;
     chosen->input_ready = false; // it is about to be typed into
+    chosen->awaiting_start = true;
     arm_deadline(v);
     out.push_back(dispatch_task{v.id, v.agent, v.attempt, prompt_for(pt, v)});
   }

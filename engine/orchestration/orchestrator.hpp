@@ -75,6 +75,9 @@ struct agent_view {
   bool exited = false;
   /// The task it works on; empty when free.
   std::string task;
+  /// Dispatched, and not yet seen to start: its STATUS lines until then are
+  /// from before the task (typed-ahead output, an earlier prompt's answer).
+  bool awaiting_start = false;
 };
 
 class orchestrator {

@@ -53,6 +53,12 @@ agent_observed idle(std::string agent) {
   return {std::move(agent), "idle", true};
 }
 
+/// The agent took its prompt up: its STATUS lines from now on are the
+/// task's.
+agent_observed working(std::string agent) {
+  return {std::move(agent), "working", false};
+}
+
 protocol_seen line(std::string agent, protocol_kind kind, std::string text = {},
                    std::string evidence = {}) {
   protocol_seen p;
@@ -66,6 +72,7 @@ protocol_seen line(std::string agent, protocol_kind kind, std::string text = {},
 /// Drives a task from dispatch to a passed gate.
 void pass(orchestrator& o, const std::string& agent, const std::string& task,
           uint32_t attempt = 1) {
+  o.on(working(agent));
   auto gate = only<run_gate>(
     o.on(line(agent, protocol_kind::done, "did it", "3 passed")));
   REQUIRE(gate.size() == 1);
@@ -102,6 +109,7 @@ TEST_CASE("DONE runs the gate; a passed gate unblocks dependents and ends "
   pass(o, "backend", "api");
   CHECK(o.tasks().at("api").status == task_status::passed);
   CHECK(o.tasks().at("verify").status == task_status::waiting);
+  o.on(working("frontend"));
   auto ds = o.on(line("frontend", protocol_kind::done, "page", "ok"));
   REQUIRE(only<run_gate>(ds).size() == 1);
   auto next = o.on(gate_finished{"page", 1, true, {}, {}});
@@ -109,6 +117,7 @@ TEST_CASE("DONE runs the gate; a passed gate unblocks dependents and ends "
   REQUIRE(dispatched.size() == 1);
   CHECK(dispatched[0].task == "verify");
   CHECK(dispatched[0].agent == "tester");
+  o.on(working("tester"));
   o.on(line("tester", protocol_kind::done, "tested", "9 passed"));
   auto end = only<finish_run>(o.on(gate_finished{"verify", 1, true, {}, {}}));
   REQUIRE(end.size() == 1);
@@ -122,6 +131,7 @@ TEST_CASE("a failed gate sends its reasons back and retries up to the limit",
   orchestrator o{parse(feature)};
   o.on(run_begun{});
   o.on(idle("backend"));
+  o.on(working("backend"));
   o.on(line("backend", protocol_kind::done, "api", "trust me"));
   auto retry = only<tell_agent>(
     o.on(gate_finished{"api", 1, false, {"api/openapi.json is missing"}, {}}));
@@ -154,23 +164,49 @@ TEST_CASE("NEED goes to the owner and the owner's CONTRACT comes back",
   auto routed = only<tell_agent>(o.on(need));
   REQUIRE(routed.size() == 1);
   CHECK(routed[0].agent == "backend");
-  CHECK(routed[0].text.rfind("NEED: api/openapi.json -- the endpoint's shape "
-                             "(asked by frontend)\n",
+  // Not a line of its own that starts with "NEED:": the owner's echo of
+  // it must not read as the owner's NEED.
+  CHECK(routed[0].text.rfind("frontend needs api/openapi.json: the endpoint's "
+                             "shape\n",
                              0)
         == 0);
   auto contract = line("backend", protocol_kind::contract, "GET /api/todos");
   contract.body = "-> [{id, title, done}]";
   auto delivered = only<tell_agent>(o.on(contract));
-  // The frontend asked for it; the tester's task depends on the api task.
-  REQUIRE(delivered.size() == 2);
+  // The frontend asked for it and is at work: told now. The tester's task
+  // depends on the api task but has not started: it is not typed into; the
+  // contract waits for its dispatch prompt.
+  REQUIRE(delivered.size() == 1);
   CHECK(delivered[0].agent == "frontend");
-  CHECK(delivered[1].agent == "tester");
   CHECK(delivered[0].text
         == "CONTRACT from backend: GET /api/todos\n-> [{id, title, done}]");
   // The NEED is answered: a second contract reaches only the dependents.
-  auto again = only<tell_agent>(o.on(contract));
-  REQUIRE(again.size() == 1);
-  CHECK(again[0].agent == "tester");
+  CHECK(only<tell_agent>(o.on(contract)).empty());
+  pass(o, "backend", "api");
+  o.on(idle("frontend"));
+  pass(o, "frontend", "page");
+  auto d = only<dispatch_task>(o.on(idle("tester")));
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].prompt.find("Contracts you have received:\nCONTRACT from "
+                         "backend: GET /api/todos")
+        != std::string::npos);
+}
+
+TEST_CASE("a STATUS line from before a dispatch was taken up is not the "
+          "task's",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  REQUIRE(only<dispatch_task>(o.on(idle("backend"))).size() == 1);
+  // Output of an earlier prompt, arriving after the dispatch.
+  CHECK(only<run_gate>(
+          o.on(line("backend", protocol_kind::done, "old", "1 passed")))
+          .empty());
+  o.on(working("backend"));
+  CHECK(only<run_gate>(
+          o.on(line("backend", protocol_kind::done, "new", "2 passed")))
+          .size()
+        == 1);
 }
 
 TEST_CASE("a CONTRACT reaches the agents of dependent tasks",
@@ -192,10 +228,9 @@ after = ["one"]
 )")};
   o.on(run_begun{});
   o.on(idle("a"));
-  auto told
-    = only<tell_agent>(o.on(line("a", protocol_kind::contract, "schema")));
-  REQUIRE(told.size() == 1);
-  CHECK(told[0].agent == "b");
+  // b has no task yet: the contract is held for its dispatch prompt.
+  CHECK(only<tell_agent>(o.on(line("a", protocol_kind::contract, "schema")))
+          .empty());
   o.on(idle("b"));
   pass(o, "a", "one");
   auto d = only<dispatch_task>(o.on(idle("b")));
@@ -203,6 +238,7 @@ after = ["one"]
   auto& t = o.tasks().at("two");
   CHECK(t.status == task_status::dispatched);
   CHECK(d.empty());
+  CHECK(o.agents().at("b").task == "two");
 }
 
 TEST_CASE("an agent that exits mid-task is restarted and the task retried",
@@ -266,6 +302,7 @@ tasks = ["build"]
   pass(o, "a", "research");
   CHECK(o.tasks().at("plan").status == task_status::dispatched);
   CHECK(o.tasks().at("build").status == task_status::waiting);
+  o.on(working("b"));
   o.on(line("b", protocol_kind::done, "plan", "x"));
   auto out = o.on(gate_finished{"plan", 1, false, {"plan.md is empty"}, {}});
   auto settled = only<task_settled>(out);
@@ -285,6 +322,7 @@ TEST_CASE("the same inputs always give the same decisions",
     idle("tester"),
     idle("frontend"),
     idle("backend"),
+    working("backend"),
     line("backend", protocol_kind::progress),
     line("backend", protocol_kind::done, "a", "e"),
     gate_finished{"api", 1, true, {}, {}},
@@ -339,6 +377,7 @@ TEST_CASE("a task that reports in time is not touched by its old deadline",
   orchestrator o{p};
   o.on(run_begun{}, 0);
   o.on(idle("backend"), 0);
+  o.on(working("backend"), 1'000'000);
   o.on(line("backend", protocol_kind::done, "did it", "3 passed"), 5'000'000);
   CHECK(o.on(time_passed{}, 61'000'000).empty());
   CHECK(o.tasks().at("api").status == task_status::verifying);

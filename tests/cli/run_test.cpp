@@ -1,0 +1,284 @@
+// `baton run` end to end: the examples and failure cases run on real PTYs
+// with `baton sim` agents, and each case asserts on the run's event log —
+// what was decided, in what order, and why — not on the screen.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "engine/orchestration/orchestrator_event.hpp"
+#include "storage/event_log.hpp"
+#include "tests/cli/run_baton.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace baton;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// ctest runs the tests in the source tree.
+std::string source_dir() {
+  return fs::current_path().string();
+}
+
+/// A decision or input of the orchestrator's stream, in order.
+struct step {
+  uint64_t position = 0;
+  std::optional<engine::orchestrator_decision> decision;
+  std::optional<engine::orchestrator_input> input;
+};
+
+std::vector<step> orchestrator_steps(const std::string& db) {
+  storage::options opts;
+  opts.read_only = true;
+  auto log = storage::event_log::open(db, opts);
+  REQUIRE(log.ok());
+  auto events = (*log)->read("orchestrator");
+  REQUIRE(events.ok());
+  std::vector<step> out;
+  for (auto& e : *events)
+    out.push_back({e.position(), engine::decision_from_event(e.event()),
+                   engine::input_from_event(e.event())});
+  return out;
+}
+
+template<class T>
+std::vector<T> decisions(const std::vector<step>& steps) {
+  std::vector<T> out;
+  for (auto& s : steps)
+    if (s.decision)
+      if (auto* x = std::get_if<T>(&*s.decision))
+        out.push_back(*x);
+  return out;
+}
+
+template<class T>
+std::vector<T> inputs(const std::vector<step>& steps) {
+  std::vector<T> out;
+  for (auto& s : steps)
+    if (s.input)
+      if (auto* x = std::get_if<T>(&*s.input))
+        out.push_back(*x);
+  return out;
+}
+
+std::map<std::string, engine::task_settled>
+verdicts(const std::vector<step>& steps) {
+  std::map<std::string, engine::task_settled> out;
+  for (auto& s : decisions<engine::task_settled>(steps))
+    out[s.task] = s;
+  return out;
+}
+
+void write(const fs::path& p, const std::string& text) {
+  std::ofstream{p} << text;
+}
+
+} // namespace
+
+TEST_CASE("the feature example: every task verified, the NEED reaches its "
+          "owner and the CONTRACT the dependents",
+          "[cli][run][e2e]") {
+  test::temp_dir dir;
+  auto db = dir / "log";
+  auto r = test::run_baton("run " + source_dir() + "/examples/feature.toml"
+                           + " --db " + db + " --workspace " + dir / "work");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  auto steps = orchestrator_steps(db);
+  auto v = verdicts(steps);
+  REQUIRE(v.size() == 3);
+  for (auto& [task, s] : v) {
+    INFO(task << ": " << s.reason);
+    CHECK(s.passed);
+    CHECK(s.reason.starts_with("gate passed: "));
+  }
+  // The frontend's NEED for api/openapi.json went to its owner, the backend.
+  auto told = decisions<engine::tell_agent>(steps);
+  auto need = std::find_if(told.begin(), told.end(), [](auto& t) {
+    return t.agent == "backend" && t.why == "need from frontend";
+  });
+  REQUIRE(need != told.end());
+  CHECK(need->text.find("api/openapi.json") != std::string::npos);
+  // The backend's CONTRACT reached the frontend (who asked, typed in while
+  // it worked) and the tester (whose task depends on the backend's, in its
+  // dispatch prompt).
+  std::set<std::string> contract_to;
+  for (auto& t : told)
+    if (t.why == "contract from backend")
+      contract_to.insert(t.agent);
+  CHECK(contract_to == std::set<std::string>{"frontend"});
+  auto dispatched = decisions<engine::dispatch_task>(steps);
+  auto verify = std::find_if(dispatched.begin(), dispatched.end(),
+                             [](auto& d) { return d.task == "verify"; });
+  REQUIRE(verify != dispatched.end());
+  CHECK(verify->prompt.find("Contracts you have received:\nCONTRACT from "
+                            "backend: todo API v1")
+        != std::string::npos);
+  // The gate read the backend's artifact where the backend wrote it.
+  CHECK(fs::exists(dir / "work/backend/api/openapi.json"));
+  auto finished = decisions<engine::finish_run>(steps);
+  REQUIRE(finished.size() == 1);
+  CHECK(finished[0].ok);
+  // The report names every task.
+  for (auto& task : {"api", "page", "verify"})
+    CHECK(r.out.find(task) != std::string::npos);
+}
+
+TEST_CASE("the pipeline example: a failed gate re-runs the stage with its "
+          "reasons, and no later stage starts before the gate passed",
+          "[cli][run][e2e]") {
+  test::temp_dir dir;
+  auto db = dir / "log";
+  auto r = test::run_baton("run " + source_dir() + "/examples/pipeline.toml"
+                           + " --db " + db + " --workspace " + dir / "work");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  auto steps = orchestrator_steps(db);
+  for (auto& [task, s] : verdicts(steps)) {
+    INFO(task << ": " << s.reason);
+    CHECK(s.passed);
+  }
+  // A gate failed, and its reasons were typed back to the worker.
+  auto gates = inputs<engine::gate_finished>(steps);
+  auto failed = std::find_if(gates.begin(), gates.end(),
+                             [](auto& g) { return !g.passed; });
+  REQUIRE(failed != gates.end());
+  REQUIRE_FALSE(failed->reasons.empty());
+  auto told = decisions<engine::tell_agent>(steps);
+  auto retry = std::find_if(told.begin(), told.end(), [&](auto& t) {
+    return t.why == "retry of task " + failed->task;
+  });
+  REQUIRE(retry != told.end());
+  CHECK(retry->text.find(failed->reasons.front()) != std::string::npos);
+  // Every dispatch of a stage comes after the previous stage's tasks passed.
+  std::vector<std::string> order{"research", "plan", "build", "verify"};
+  std::map<std::string, uint64_t> passed_at;
+  for (auto& s : steps)
+    if (s.decision)
+      if (auto* x = std::get_if<engine::task_settled>(&*s.decision);
+          x && x->passed)
+        passed_at[x->task] = s.position;
+  for (auto& s : steps)
+    if (s.decision)
+      if (auto* x = std::get_if<engine::dispatch_task>(&*s.decision)) {
+        auto stage = std::find(order.begin(), order.end(), x->task);
+        REQUIRE(stage != order.end());
+        for (auto before = order.begin(); before != stage; ++before) {
+          INFO(x->task << " dispatched before " << *before << " passed");
+          REQUIRE(passed_at.contains(*before));
+          CHECK(passed_at[*before] < s.position);
+        }
+      }
+}
+
+TEST_CASE("an agent that crashes mid-task is restarted and the task retried",
+          "[cli][run][e2e]") {
+  test::temp_dir dir;
+  // The agent crashes on its first life only (a marker file remembers).
+  write(dir / "plan.toml",
+        R"(
+[run]
+name = "crash"
+workspace = "work"
+[policy]
+retries = 2
+[agents.crasher]
+command = ["/bin/sh", "-c", "if [ -e crashed ]; then exec )"
+          + test::baton_path() + R"( sim --seed 1; else touch crashed; exec )"
+          + test::baton_path()
+          + R"( sim --seed 1 --scenario crash --crash-code 3; fi"]
+pack = "sim"
+[[tasks]]
+id = "fix"
+prompt = "fix the parser"
+agent = "crasher"
+)");
+  auto r = test::run_baton("run " + dir / "plan.toml" + " --db " + dir / "log");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  auto steps = orchestrator_steps(dir / "log");
+  auto restarts = decisions<engine::restart_agent>(steps);
+  REQUIRE(restarts.size() == 1);
+  CHECK(restarts[0].why.find("exited with status 3 during attempt 1")
+        != std::string::npos);
+  auto dispatched = decisions<engine::dispatch_task>(steps);
+  REQUIRE(dispatched.size() == 2);
+  CHECK(dispatched[1].attempt == 2);
+  CHECK(verdicts(steps).at("fix").passed);
+}
+
+TEST_CASE("an agent that never answers fails its task at the time limit",
+          "[cli][run][e2e]") {
+  test::temp_dir dir;
+  write(dir / "plan.toml", R"(
+[run]
+name = "silent"
+workspace = "work"
+[policy]
+retries = 0
+task_timeout = "2s"
+[agents.silent]
+preset = "sim"
+args = ["--scenario", "stall", "--stall-seconds", "3600"]
+[[tasks]]
+id = "wait"
+prompt = "do something"
+agent = "silent"
+)");
+  auto r = test::run_baton("run " + dir / "plan.toml" + " --db " + dir / "log");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  auto v = verdicts(orchestrator_steps(dir / "log"));
+  REQUIRE(v.contains("wait"));
+  CHECK_FALSE(v.at("wait").passed);
+  CHECK(v.at("wait").reason.find("time limit of 2 s") != std::string::npos);
+}
+
+TEST_CASE("a plan whose agent's program is missing starts nothing and says "
+          "which",
+          "[cli][run]") {
+  test::temp_dir dir;
+  write(dir / "plan.toml", R"(
+[agents.ghost]
+command = ["/nonexistent/agent-cli", "--flag"]
+[[tasks]]
+id = "t"
+prompt = "p"
+agent = "ghost"
+)");
+  auto r = test::run_baton("run " + dir / "plan.toml" + " --db " + dir / "log");
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find("plan.toml:2:1: agent ghost: executable "
+                   "\"/nonexistent/agent-cli\" not found")
+        != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "log"));
+}
+
+TEST_CASE("a log directory that already holds a run is not overwritten",
+          "[cli][run]") {
+  test::temp_dir dir;
+  write(dir / "plan.toml", R"(
+[agents.a]
+preset = "sim"
+[[tasks]]
+id = "t"
+prompt = "p"
+agent = "a"
+)");
+  auto first = test::run_baton("run " + dir / "plan.toml" + " --db "
+                               + dir / "log" + " --workspace " + dir / "w");
+  INFO(first.out);
+  REQUIRE(first.exit_code == 0);
+  auto second = test::run_baton("run " + dir / "plan.toml" + " --db "
+                                + dir / "log" + " --workspace " + dir / "w");
+  CHECK(second.exit_code == 2);
+  CHECK(second.out.find("already holds a run") != std::string::npos);
+  auto third
+    = test::run_baton("run " + dir / "plan.toml" + " --db " + dir / "log"
+                      + " --workspace " + dir / "w" + " --replace");
+  INFO(third.out);
+  CHECK(third.exit_code == 0);
+}
