@@ -3,6 +3,13 @@
 // what was decided, in what order, and why — not on the screen.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <thread>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -281,4 +288,150 @@ agent = "a"
                       + " --workspace " + dir / "w" + " --replace");
   INFO(third.out);
   CHECK(third.exit_code == 0);
+}
+
+namespace {
+
+/// Starts `baton <argv...>` with its output in `out`; returns its pid.
+pid_t spawn_baton(const std::vector<std::string>& args,
+                  const std::string& out) {
+  std::vector<std::string> argv{test::baton_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargv;
+  for (auto& a : argv)
+    cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  pid_t pid = 0;
+  REQUIRE(posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ)
+          == 0);
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+/// Waits up to `timeout` for `pred` over the orchestrator's stream (read
+/// while the run writes it).
+bool wait_for_log(const std::string& db, std::chrono::seconds timeout,
+                  const std::function<bool(const std::vector<step>&)>& pred) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  storage::options opts;
+  opts.read_only = true;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (auto log = storage::event_log::open(db, opts); log.ok()) {
+      auto events = (*log)->read("orchestrator");
+      if (events.ok()) {
+        std::vector<step> steps;
+        for (auto& e : *events)
+          steps.push_back({e.position(), engine::decision_from_event(e.event()),
+                           engine::input_from_event(e.event())});
+        if (pred(steps))
+          return true;
+      }
+      // Wait for the writer's next append rather than spinning.
+      (*log)->wait_beyond((*log)->last_position(),
+                          std::chrono::milliseconds{50});
+    } else {
+      std::this_thread::yield();
+    }
+  }
+  return false;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace
+
+TEST_CASE("Ctrl-C stops the run: agents stopped, unfinished tasks failed, "
+          "the log complete, exit 130",
+          "[cli][run][e2e]") {
+  test::temp_dir dir;
+  write(dir / "plan.toml", R"(
+[run]
+workspace = "work"
+[agents.slow]
+preset = "sim"
+args = ["--scenario", "stall", "--stall-seconds", "3600"]
+[[tasks]]
+id = "forever"
+prompt = "take your time"
+agent = "slow"
+)");
+  auto pid = spawn_baton({"run", dir / "plan.toml", "--db", dir / "log"},
+                         dir / "out.txt");
+  bool dispatched
+    = wait_for_log(dir / "log", std::chrono::seconds{30}, [](auto& steps) {
+        return !decisions<engine::dispatch_task>(steps).empty();
+      });
+  if (!dispatched)
+    ::kill(pid, SIGKILL);
+  REQUIRE(dispatched);
+  REQUIRE(::kill(pid, SIGINT) == 0);
+  CHECK(wait_exit(pid) == 130);
+  auto steps = orchestrator_steps(dir / "log");
+  auto stops = inputs<engine::stop_requested>(steps);
+  REQUIRE(stops.size() == 1);
+  CHECK_FALSE(stops[0].immediate);
+  auto v = verdicts(steps);
+  CHECK_FALSE(v.at("forever").passed);
+  CHECK(v.at("forever").reason.find("stopped before it finished")
+        != std::string::npos);
+  auto finished = decisions<engine::finish_run>(steps);
+  REQUIRE(finished.size() == 1);
+  CHECK_FALSE(finished[0].ok);
+  // The agent's exit was recorded before baton exited.
+  storage::options opts;
+  opts.read_only = true;
+  auto log = storage::event_log::open(dir / "log", opts);
+  REQUIRE(log.ok());
+  auto worker = (*log)->read("worker/slow");
+  REQUIRE(worker.ok());
+  REQUIRE_FALSE(worker->empty());
+  CHECK(std::any_of(worker->begin(), worker->end(),
+                    [](auto& e) { return e.event().isProcessExited(); }));
+}
+
+TEST_CASE("a write outside the worker's scope is reported and its owner "
+          "told",
+          "[cli][run][e2e]") {
+  test::temp_dir dir;
+  // Two agents share one directory; the frontend sim writes web/todos.html,
+  // which the plan gives to the designer.
+  write(dir / "plan.toml", R"(
+[run]
+workspace = "work"
+[agents.frontend]
+preset = "sim"
+args = ["--role", "frontend", "--scenario", "normal"]
+workdir = "shared"
+owns = ["src/**"]
+[agents.designer]
+preset = "sim"
+workdir = "shared"
+owns = ["web/**"]
+[[tasks]]
+id = "page"
+prompt = "build the page"
+agent = "frontend"
+)");
+  auto r = test::run_baton("run " + dir / "plan.toml" + " --db " + dir / "log");
+  INFO(r.out);
+  auto steps = orchestrator_steps(dir / "log");
+  auto violations = decisions<engine::report_violation>(steps);
+  REQUIRE(violations.size() == 1);
+  CHECK(violations[0].agent == "frontend");
+  CHECK(violations[0].task == "page");
+  CHECK(violations[0].path == "web/todos.html");
+  CHECK(violations[0].owner == "designer");
+  auto told = decisions<engine::tell_agent>(steps);
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].agent == "designer");
+  CHECK(told[0].why == "scope violation by frontend");
 }
