@@ -33,6 +33,11 @@ void on_quit(const Handle& h, std::mutex& mu, std::condition_variable& cv,
 
 } // namespace
 
+void configure_actor_system(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::baton>();
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+}
+
 result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
                                           storage::event_log& log,
                                           team_options opts) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 
 #include "actors/agent_terminal.hpp"
 #include "actors/interfaces.hpp"
@@ -62,6 +63,12 @@ struct team_options {
   /// with stand-in terminals. Default: false.
   bool deterministic = false;
 };
+
+/// Configures an actor system for a run: Baton's message types, and CAF's
+/// `sharing` scheduler — its workers block on one queue when idle, where
+/// the default work-stealing workers poll in short sleeps (measured: most
+/// of Baton's CPU time with a few dozen quiet agents).
+void configure_actor_system(caf::actor_system_config& cfg);
 
 class team {
 public:

@@ -1,7 +1,9 @@
 #include "actors/worker_actor.hpp"
 
+#include <algorithm>
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
+
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
@@ -116,6 +118,13 @@ void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
     return;
   std::vector<entry> entries;
   std::vector<frame> reports;
+  // Lines on screen are reported once the detector says the agent stopped
+  // working on them, in the same step as that state change: tell the
+  // supervisor the lines first, so that one who hands out work on `idle`
+  // has heard everything the agent wrote before it went idle.
+  std::stable_partition(fx.events.begin(), fx.events.end(), [](auto& ev) {
+    return ev.what != terminal::session_event::kind::state;
+  });
   for (auto& ev : fx.events) {
     using kind = terminal::session_event::kind;
     std::optional<frame> recorded;

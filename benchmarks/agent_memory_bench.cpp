@@ -72,8 +72,8 @@ void settle(actors::pty::reactor& r, std::vector<actors::pty::agent_id>& ids) {
 }
 
 double per_agent_kib(size_t before, size_t after, int n) {
-  return (static_cast<double>(after) - static_cast<double>(before))
-         / 1024.0 / n;
+  return (static_cast<double>(after) - static_cast<double>(before)) / 1024.0
+         / n;
 }
 
 double reactor_only(int n) {
@@ -143,10 +143,8 @@ int main(int argc, char** argv) {
   std::printf("memory per idle agent, %d agents at 120x30 (goal <= 256 KiB "
               "beyond the screen)\n",
               n);
-  std::printf("  %-44s %8.1f KiB/agent\n",
-              "PTY reactor only (baseline)", base);
-  std::printf("  %-44s %8.1f KiB/agent\n", "agent sessions (RSS delta)",
-              with);
+  std::printf("  %-44s %8.1f KiB/agent\n", "PTY reactor only (baseline)", base);
+  std::printf("  %-44s %8.1f KiB/agent\n", "agent sessions (RSS delta)", with);
   std::printf("  %-44s %8.1f KiB/agent (estimated: 3600 cells x 36 B)\n",
               "  of which the screen's own cells", screen_kib);
   std::printf("  %-44s %8.1f KiB/agent\n", "  beyond the screen",

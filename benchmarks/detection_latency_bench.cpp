@@ -58,8 +58,7 @@ int run_agent(int lines, int period_us, unsigned seed) {
     if (::write(1, buf, static_cast<size_t>(n)) < 0)
       return 1;
     ::usleep(static_cast<useconds_t>(jitter(rng)));
-    n = std::snprintf(buf, sizeof buf,
-                      "STATUS: DONE — step %d + t=%lld\r\n", i,
+    n = std::snprintf(buf, sizeof buf, "STATUS: DONE — step %d + t=%lld\r\n", i,
                       static_cast<long long>(monotonic_ns()));
     if (::write(1, buf, static_cast<size_t>(n)) < 0)
       return 1;
@@ -149,11 +148,11 @@ void run(const std::string& self, int agents, int lines, int period_us) {
       using kind = actors::terminal::session_event::kind;
       if (e.what == kind::state
           && e.observation.change.to == engine::detect::state::done)
-        add(s.state, s.mutex,
-            stamp_in(e.observation.change.evidence.matched), now);
+        add(s.state, s.mutex, stamp_in(e.observation.change.evidence.matched),
+            now);
       if (e.what == kind::protocol)
-        add(s.protocol, s.mutex,
-            stamp_in(e.observation.message.message.line), now);
+        add(s.protocol, s.mutex, stamp_in(e.observation.message.message.line),
+            now);
     };
     auto session = actors::terminal::agent_session::make(**reactor, opts);
     if (!session) {

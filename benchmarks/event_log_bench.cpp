@@ -7,8 +7,8 @@
 //   append async, 1 appender       vs raw WriteBatch puts, no sync   >= 0.5x
 //   append sync, 1 appender        vs raw sync'd puts                >= 0.8x
 //   append group, 16 appenders     vs raw sync'd puts, 1 writer      >= 3x
-//   read a 100 000-event stream in a 1 M and a 5 M event log         within 20 %
-//   read_all decode rate           vs raw iteration over all values  >= 0.3x
+//   read a 100 000-event stream in a 1 M and a 5 M event log         within 20
+//   % read_all decode rate           vs raw iteration over all values  >= 0.3x
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -154,25 +154,26 @@ double baton_appends(const std::string& dir, storage::durability mode,
 
 void row(const char* what, double baton, const char* base_what, double base,
          const char* goal) {
-  std::printf("%-34s %12.0f ev/s | %-28s %12.0f ev/s | ratio %5.2fx  (goal %s)\n",
-              what, baton, base_what, base, baton / base, goal);
+  std::printf(
+    "%-34s %12.0f ev/s | %-28s %12.0f ev/s | ratio %5.2fx  (goal %s)\n", what,
+    baton, base_what, base, baton / base, goal);
 }
 
 void appends(const config& cfg, size_t value_size) {
   auto n_async = cfg.scale(200000);
   auto n_sync = cfg.scale(3000);
   auto raw_async = raw_puts(cfg.dir + "/raw-async", n_async, value_size, false);
-  auto b_async = baton_appends(cfg.dir + "/b-async",
-                               storage::durability::async, 1, n_async);
+  auto b_async = baton_appends(cfg.dir + "/b-async", storage::durability::async,
+                               1, n_async);
   row("append async, 1 appender", b_async, "raw puts, no sync", raw_async,
       ">= 0.5x");
   auto raw_sync = raw_puts(cfg.dir + "/raw-sync", n_sync, value_size, true);
-  auto b_sync = baton_appends(cfg.dir + "/b-sync", storage::durability::sync,
-                              1, n_sync);
+  auto b_sync
+    = baton_appends(cfg.dir + "/b-sync", storage::durability::sync, 1, n_sync);
   row("append sync, 1 appender", b_sync, "raw sync'd puts", raw_sync,
       ">= 0.8x");
-  auto b_group = baton_appends(cfg.dir + "/b-group",
-                               storage::durability::group, 16, n_sync);
+  auto b_group = baton_appends(cfg.dir + "/b-group", storage::durability::group,
+                               16, n_sync);
   row("append group, 16 appenders", b_group, "raw sync'd puts, 1 writer",
       raw_sync, ">= 3x");
 }
@@ -297,7 +298,8 @@ int main(int argc, char** argv) {
     else if (a == "--dir" && i + 1 < argc)
       cfg.dir = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--quick] [--appends] [--dir DIR]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--quick] [--appends] [--dir DIR]\n",
+                   argv[0]);
       return 2;
     }
   }

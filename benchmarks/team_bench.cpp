@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
   size_t rss_during = 0;
   {
     caf::actor_system_config cfg;
-    cfg.add_message_types<caf::id_block::baton>();
+    actors::configure_actor_system(cfg);
     caf::actor_system sys{cfg};
     auto origin = clk::now();
     actors::team_options opts;

@@ -23,8 +23,8 @@
 
 #include "actors/pty/pty_process.hpp"
 #include "actors/pty/reactor.hpp"
-#include "engine/recording/cast.hpp"
 #include "engine/monitor/agent_monitor.hpp"
+#include "engine/recording/cast.hpp"
 #include "packs/builtin_packs.hpp"
 
 namespace fs = std::filesystem;
@@ -185,7 +185,8 @@ int main(int argc, char** argv) {
               mb);
   std::printf("%-40s %8.1f MB/s | %-22s %8.1f MB/s | ratio %5.2fx  (goal "
               ">= 0.4x)\n",
-              "reactor -> screen -> detector -> parser", b / 1e6, "raw PTY read", r / 1e6, b / r);
+              "reactor -> screen -> detector -> parser", b / 1e6,
+              "raw PTY read", r / 1e6, b / r);
   fs::remove(path);
   return 0;
 }

@@ -289,7 +289,7 @@ int run_plan(const run_args& args) {
   }
 
   caf::actor_system_config cfg;
-  cfg.add_message_types<caf::id_block::baton>();
+  actors::configure_actor_system(cfg);
   // Quiet CAF's own console output; Baton reports problems itself.
   cfg.set("logger.console", caf::atom("none"));
   caf::actor_system sys{cfg};

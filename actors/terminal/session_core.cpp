@@ -49,8 +49,7 @@ uint64_t earliest(uint64_t a, uint64_t b) {
 
 session_core::session_core(std::shared_ptr<const engine::detect::pack> pack,
                            session_core_options opts)
-  : opts_(opts),
-    monitor_(pack, opts.screen, opts.coalesce_us),
+  : opts_(opts), monitor_(pack, opts.screen, opts.coalesce_us),
     prompts_(pack->input()),
     answers_(answer_style(opts.answer_confirm_within)) {
 }
@@ -76,8 +75,8 @@ void session_core::tick(uint64_t now, session_effects& out) {
     return;
   if (submit_due_ != 0 && now >= submit_due_) {
     submit_due_ = 0;
-    out.writes.push_back({session_write::source::delivery,
-                          std::exchange(submit_, {})});
+    out.writes.push_back(
+      {session_write::source::delivery, std::exchange(submit_, {})});
   }
   auto due = monitor_.next_deadline();
   if (due != 0 && now >= due)
@@ -143,8 +142,7 @@ uint64_t session_core::next_deadline() const {
   if (finished_)
     return 0;
   return earliest(earliest(monitor_.next_deadline(), submit_due_),
-                  earliest(prompts_.next_deadline(),
-                           answers_.next_deadline()));
+                  earliest(prompts_.next_deadline(), answers_.next_deadline()));
 }
 
 std::string session_core::screen_text() const {
@@ -158,8 +156,21 @@ std::string session_core::screen_text() const {
 
 void session_core::report(std::vector<engine::observation> obs,
                           session_effects& out) {
-  for (auto& o : obs)
+  for (auto& o : obs) {
+    // A line the agent wrote after a prompt was typed answers it (lines
+    // from before were reported when the agent settled before the typing).
+    std::vector<engine::delivery_action> answered;
+    if (o.what == engine::observation::kind::protocol)
+      answered = prompts_.answered(o.message.message.line);
     out.events.push_back(event_of(std::move(o)));
+    for (auto& a : answered) {
+      session_event e;
+      e.what = session_event::kind::delivery;
+      e.at = out.events.back().at;
+      e.delivery = std::move(a);
+      out.events.push_back(std::move(e));
+    }
+  }
 }
 
 void session_core::deliver(uint64_t now, session_effects& out) {
@@ -174,8 +185,8 @@ void session_core::deliver(uint64_t now, session_effects& out) {
   run(answers_, monitor_.state() == state::waiting_approval, now, out);
 }
 
-void session_core::run(engine::input_delivery& queue, bool ready,
-                       uint64_t now, session_effects& out) {
+void session_core::run(engine::input_delivery& queue, bool ready, uint64_t now,
+                       session_effects& out) {
   auto name = engine::detect::to_string(monitor_.state());
   for (auto& a : queue.observe(ready, name, false, now)) {
     if (a.what == engine::delivery_action::kind::write) {

@@ -97,6 +97,16 @@ std::vector<delivery_action> input_delivery::observe(bool input_ready,
   return out;
 }
 
+std::vector<delivery_action>
+input_delivery::answered(std::string_view evidence) {
+  std::vector<delivery_action> out;
+  if (!queue_.empty() && attempts_ > 0)
+    finish(out, true,
+           "confirmed: the agent answered (" + std::string{evidence}
+             + ") after attempt " + std::to_string(attempts_));
+  return out;
+}
+
 uint64_t input_delivery::next_deadline() const {
   if (queue_.empty() || attempts_ == 0)
     return 0;

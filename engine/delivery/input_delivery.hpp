@@ -74,6 +74,13 @@ public:
   std::vector<delivery_action> observe(bool input_ready, std::string_view state,
                                        bool exited, uint64_t now);
 
+  /// The agent answered the input in flight (a protocol line appeared after
+  /// it was written): it is delivered, even when its state was never seen
+  /// to leave input-ready (an agent faster than the detector's quiet
+  /// period). Returns the `finished` action, or nothing when no input is in
+  /// flight.
+  std::vector<delivery_action> answered(std::string_view evidence);
+
   /// The logical time by which observe() must be called again even if
   /// nothing changes (a confirmation deadline); 0 when there is none.
   uint64_t next_deadline() const;

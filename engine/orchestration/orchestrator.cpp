@@ -113,8 +113,7 @@ void orchestrator::on_observed(const agent_observed& in, decisions& out) {
     return;
   a->second.state = in.state;
   a->second.input_ready = in.input_ready;
-  if (!in.input_ready && in.state != "starting" && in.state != "unknown")
-    a->second.awaiting_start = false;
+  a->second.reported_ready = in.input_ready;
   if (in.state != "exited")
     a->second.exited = false;
   dirty_.insert(in.agent);
@@ -131,14 +130,13 @@ void orchestrator::on_protocol(const protocol_seen& in, decisions& out) {
     t = &i->second;
   if (t != nullptr)
     t->last_line = in.line;
-  bool stale = a->second.awaiting_start;
   switch (in.kind) {
     case protocol_kind::done:
-      if (t != nullptr && t->status == task_status::dispatched && !stale)
+      if (t != nullptr && t->status == task_status::dispatched)
         on_done(*t, in, out);
       break;
     case protocol_kind::error:
-      if (t != nullptr && t->status == task_status::dispatched && !stale)
+      if (t != nullptr && t->status == task_status::dispatched)
         on_error(*t, in.text, out);
       break;
     case protocol_kind::blocked:
@@ -348,6 +346,7 @@ void orchestrator::settle(task_view& t, bool passed, std::string reason,
   if (auto a = agents_.find(t.agent);
       a != agents_.end() && a->second.task == t.id) {
     a->second.task.clear();
+    a->second.input_ready = a->second.reported_ready && !a->second.exited;
     dirty_.insert(a->first);
   }
   for (auto d : dependents_[i])
@@ -512,7 +511,6 @@ void orchestrator::dispatch_ready(decisions& out) {
       ++v.attempt;
     chosen->task = v.id;
     chosen->input_ready = false; // it is about to be typed into
-    chosen->awaiting_start = true;
     arm_deadline(v);
     out.push_back(dispatch_task{v.id, v.agent, v.attempt, prompt_for(pt, v)});
   }

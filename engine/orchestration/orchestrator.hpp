@@ -72,12 +72,13 @@ struct agent_view {
   std::string name;
   std::string state = "starting";
   bool input_ready = false;
+  /// What the agent's last state report said, before a dispatch marked it
+  /// busy: an agent faster than its detector may finish a task without a
+  /// state change, and is then free again with its task settled.
+  bool reported_ready = false;
   bool exited = false;
   /// The task it works on; empty when free.
   std::string task;
-  /// Dispatched, and not yet seen to start: its STATUS lines until then are
-  /// from before the task (typed-ahead output, an earlier prompt's answer).
-  bool awaiting_start = false;
 };
 
 class orchestrator {

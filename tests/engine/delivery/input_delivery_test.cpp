@@ -66,8 +66,9 @@ TEST_CASE("an unconfirmed delivery is retried, first with the submit key "
   auto done = d.observe(true, "idle", false, 6 * s);
   REQUIRE(done.size() == 1);
   CHECK_FALSE(done[0].delivered);
-  CHECK(done[0].reason == "not confirmed: still idle 2.0s after each of 3 "
-                          "attempts");
+  CHECK(done[0].reason
+        == "not confirmed: still idle 2.0s after each of 3 "
+           "attempts");
 }
 
 TEST_CASE("deliveries go out one at a time, in order", "[engine][delivery]") {
@@ -112,8 +113,7 @@ TEST_CASE("without bracketed paste the text is typed as is",
   CHECK(acts[0].bytes == "hello\n");
 }
 
-TEST_CASE("the same observations give the same actions",
-          "[engine][delivery]") {
+TEST_CASE("the same observations give the same actions", "[engine][delivery]") {
   auto run = [] {
     input_delivery d{fast()};
     d.enqueue(1, "x");
@@ -135,4 +135,23 @@ TEST_CASE("the same observations give the same actions",
   auto first = run();
   CHECK(first.size() == 5); // x, x retried, x confirmed, y, y confirmed
   CHECK(first == run());
+}
+
+TEST_CASE("an answer from the agent confirms the input in flight, even with "
+          "no state change seen",
+          "[engine][delivery]") {
+  input_delivery d{fast()};
+  d.enqueue(1, "x");
+  // Nothing in flight yet: an answer confirms nothing.
+  CHECK(d.answered("STATUS: DONE — x + 1 passed").empty());
+  REQUIRE(d.observe(true, "idle", false, 0).size() == 1); // written
+  auto acts = d.answered("STATUS: DONE — x + 1 passed");
+  REQUIRE(acts.size() == 1);
+  CHECK(acts[0].what == delivery_action::kind::finished);
+  CHECK(acts[0].delivered);
+  CHECK(acts[0].reason.find("the agent answered (STATUS: DONE") == 0
+        || acts[0].reason.find("confirmed: the agent answered") == 0);
+  // No retry follows: the queue is empty.
+  CHECK(d.next_deadline() == 0);
+  CHECK(d.observe(true, "idle", false, 100 * s).empty());
 }

@@ -192,23 +192,6 @@ TEST_CASE("NEED goes to the owner and the owner's CONTRACT comes back",
         != std::string::npos);
 }
 
-TEST_CASE("a STATUS line from before a dispatch was taken up is not the "
-          "task's",
-          "[engine][orchestrator]") {
-  orchestrator o{parse(feature)};
-  o.on(run_begun{});
-  REQUIRE(only<dispatch_task>(o.on(idle("backend"))).size() == 1);
-  // Output of an earlier prompt, arriving after the dispatch.
-  CHECK(only<run_gate>(
-          o.on(line("backend", protocol_kind::done, "old", "1 passed")))
-          .empty());
-  o.on(working("backend"));
-  CHECK(only<run_gate>(
-          o.on(line("backend", protocol_kind::done, "new", "2 passed")))
-          .size()
-        == 1);
-}
-
 TEST_CASE("a CONTRACT reaches the agents of dependent tasks",
           "[engine][orchestrator]") {
   orchestrator o{parse(R"(
