@@ -298,7 +298,10 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
     [self](atom::output, std::string& bytes) {
       auto now = self->state.cfg.clock();
       auto n = bytes.size();
-      self->state.journal->record({{output_event(bytes), now}}, true,
+      // Built before the continuation takes the bytes: the order in which
+      // a call's arguments are evaluated is unspecified.
+      auto recorded = output_event(bytes);
+      self->state.journal->record({{std::move(recorded), now}}, true,
                                   [self, bytes = std::move(bytes), n, now] {
                                     auto& st = self->state;
                                     terminal::session_effects fx;

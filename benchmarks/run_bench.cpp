@@ -21,8 +21,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -77,6 +79,11 @@ struct run_outcome {
   double cpu = 0;
   std::vector<double> round_trips_ms;
   size_t passed = 0;
+  /// Per task, from the log: dispatch decision -> prompt typed; typed ->
+  /// the DONE bytes read; those bytes -> the DONE line reported (the pack's
+  /// quiet period before a visible line counts); reported -> the gate
+  /// decision.
+  std::vector<double> to_typed_ms, agent_ms, settle_ms, to_decision_ms;
 };
 
 run_outcome run_team(const engine::plan& plan, const fs::path& dir,
@@ -148,6 +155,58 @@ run_outcome run_team(const engine::plan& plan, const fs::path& dir,
       if (ev.isTaskSettled() && ev.getTaskSettled().getPassed())
         ++out.passed;
     }
+  if (plan.agents.size() == 1 && events) {
+    // Walk the worker's stream alongside: typed, DONE bytes, DONE line.
+    std::vector<uint64_t> dispatch, gate;
+    for (auto& e : *events) {
+      if (e.event().isTaskDispatched())
+        dispatch.push_back(e.logical_time());
+      if (e.event().isGateRequested())
+        gate.push_back(e.logical_time());
+    }
+    auto worker = (*log)->read("worker/" + plan.agents[0].name);
+    std::vector<uint64_t> typed, bytes, line;
+    bool waiting_typed = false, waiting_bytes = false;
+    std::string since_typed;
+    if (worker)
+      for (auto& e : *worker) {
+        auto ev = e.event();
+        if (ev.isPromptRequested())
+          waiting_typed = true;
+        if (ev.isPtyInput() && waiting_typed) {
+          typed.push_back(e.logical_time());
+          since_typed.clear();
+          waiting_typed = false;
+          waiting_bytes = true;
+        }
+        if (ev.isPtyOutput() && waiting_bytes) {
+          // Chunks may split the line: look at what arrived since typing.
+          auto b = ev.getPtyOutput().getBytes();
+          since_typed.append(reinterpret_cast<const char*>(b.begin()),
+                             b.size());
+          // The sim writes an em dash; the echoed prompt says "--".
+          if (since_typed.find("STATUS: DONE —") != std::string::npos) {
+            bytes.push_back(e.logical_time());
+            waiting_bytes = false;
+          }
+        }
+        if (ev.isProtocolMessage()
+            && std::string_view{ev.getProtocolMessage().getStatus().cStr()}
+                 == "DONE")
+          line.push_back(e.logical_time());
+      }
+    auto n = std::min(
+      {dispatch.size(), gate.size(), typed.size(), bytes.size(), line.size()});
+    auto ms = [](uint64_t a, uint64_t b) {
+      return b >= a ? static_cast<double>(b - a) / 1000.0 : 0.0;
+    };
+    for (size_t i = 0; i < n; ++i) {
+      out.to_typed_ms.push_back(ms(dispatch[i], typed[i]));
+      out.agent_ms.push_back(ms(typed[i], bytes[i]));
+      out.settle_ms.push_back(ms(bytes[i], line[i]));
+      out.to_decision_ms.push_back(ms(line[i], gate[i]));
+    }
+  }
   return out;
 }
 
@@ -294,6 +353,17 @@ int main(int argc, char** argv) {
   std::printf("  overhead  p50 %.2f ms per round trip\n",
               percentile(baton_rt.round_trips_ms, 0.5)
                 - percentile(raw_rt.round_trips_ms, 0.5));
+  std::printf("  where (p50): dispatch decided -> prompt typed %.2f ms; "
+              "typed -> DONE bytes read %.2f ms;\n"
+              "               DONE bytes -> line reported %.2f ms (until "
+              "the screen settles); reported -> gate decided %.2f ms\n",
+              percentile(baton_rt.to_typed_ms, 0.5),
+              percentile(baton_rt.agent_ms, 0.5),
+              percentile(baton_rt.settle_ms, 0.5),
+              percentile(baton_rt.to_decision_ms, 0.5));
+  std::printf("  engine's own share (typed + decided): p50 %.2f ms\n",
+              percentile(baton_rt.to_typed_ms, 0.5)
+                + percentile(baton_rt.to_decision_ms, 0.5));
 
   // 2. CPU share, N agents at normal speed, one task each.
   std::vector<std::string> normal{"--seed", "7"};
@@ -308,6 +378,7 @@ int main(int argc, char** argv) {
               "%zu of %zu passed (goal <= 25 %%)\n",
               100.0 * baton_cpu.cpu / baton_cpu.wall, baton_cpu.cpu,
               baton_cpu.wall, baton_cpu.passed, agents);
-  fs::remove_all(dir);
+  if (!std::getenv("BENCH_DEBUG"))
+    fs::remove_all(dir);
   return baton_rt.passed == tasks && baton_cpu.passed == agents ? 0 : 1;
 }

@@ -192,6 +192,15 @@ TEST_CASE("a hub run dispatches, verifies and finishes with every event in "
       case schema::Event::PROCESS_EXITED: kinds.push_back("exited"); break;
       default: break;
     }
+  // The raw output is kept byte for byte: the agent's answer is in it.
+  std::string output;
+  for (auto& e : *a)
+    if (e.event().isPtyOutput()) {
+      auto bytes = e.event().getPtyOutput().getBytes();
+      output.append(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+    }
+  CHECK(output.find("STATUS: DONE — one + 3 passed") != std::string::npos);
+  CHECK(output.find("STATUS: DONE — three + 3 passed") != std::string::npos);
   REQUIRE(kinds.size() >= 6);
   CHECK(kinds.front() == "started");
   auto first_prompt = std::find(kinds.begin(), kinds.end(), "prompt");
