@@ -11,7 +11,7 @@ namespace baton::sim {
 
 namespace {
 
-constexpr std::array<scenario_info, 15> all = {{
+constexpr std::array<scenario_info, 16> all = {{
   {"normal", "reads, edits, PROGRESS per step, runs the tests, BUILD: PASS, "
              "STATUS: DONE"},
   {"slow", "the normal task with about eight times the work per step"},
@@ -30,6 +30,9 @@ constexpr std::array<scenario_info, 15> all = {{
   {"tasks", "discovers work: TASK: lines for a swarm board, then DONE"},
   {"crash", "exits with --crash-code midway, in the middle of a line"},
   {"stall", "no output at all for --stall-seconds, then finishes"},
+  {"incomplete", "the normal task, but the role's files are left as drafts "
+                 "(a gate finds them incomplete); the next input, normal, "
+                 "writes them in full"},
   {"garbage", "binary garbage (--bytes, 64 KiB), then finishes"},
   {"longline", "one line of --bytes (10 MiB) with no newline, then finishes"},
   {"flood", "--bytes (64 MiB) of lines as fast as possible, then finishes"},
@@ -94,6 +97,15 @@ public:
            {"Updated " + file(i) + " with " + adds + " additions and " + removes
             + " removals"});
       protocol(progress_line(i, steps(), step_text(i)));
+    }
+  }
+
+  /// The role's files as placeholders: what a hurried agent leaves behind.
+  void write_drafts() {
+    artifacts_written_ = true;
+    for (auto& a : role_.artifacts) {
+      think();
+      out_.push_back({step_kind::write_file, a.path, {"(draft)\n"}});
     }
   }
 
@@ -163,6 +175,13 @@ private:
 void normal(builder& b) {
   b.read_first();
   b.progress(1, b.steps());
+  b.finish();
+}
+
+void incomplete(builder& b) {
+  b.read_first();
+  b.progress(1, b.steps());
+  b.write_drafts();
   b.finish();
 }
 
@@ -330,6 +349,8 @@ bool add_scenario(std::string_view name, const scenario_context& ctx, rng& r,
     crash(b, ctx);
   else if (name == "stall")
     stall(b, ctx);
+  else if (name == "incomplete")
+    incomplete(b);
   else if (name == "garbage")
     noisy(b, step_kind::garbage, b.bytes_or(64 << 10));
   else if (name == "longline")
