@@ -28,11 +28,8 @@
 #include "cli/commands.hpp"
 #include "cli/event_format.hpp"
 #include "cli/plan_loader.hpp"
-#if __has_include("cli/run_table.hpp")
 #include "cli/run_table.hpp"
 #include "engine/orchestration/run_view.hpp"
-#define BATON_HAVE_VIEW 1
-#endif
 #include "storage/event_log.hpp"
 
 namespace fs = std::filesystem;
@@ -118,43 +115,6 @@ make_agents(const engine::plan& plan, const fs::path& workspace,
   return out;
 }
 
-#ifndef BATON_HAVE_VIEW
-// TEMPORARY until the run view lands.
-class run_display {
-public:
-  explicit run_display(const run_args& args) : json_(args.json) {
-  }
-  uint64_t show(const storage::event_log& log, uint64_t next) {
-    auto n = log.read_all(next, UINT64_MAX, [&](storage::recorded_event&& ev) {
-      std::cout << (json_ ? format_json(ev) : format_text(ev)) << '\n';
-      if (ev.event().isRunFinished()) {
-        finished_ = true;
-        ok_ = ev.event().getRunFinished().getOk();
-      }
-      return true;
-    });
-    std::cout.flush();
-    return n ? next + *n : next;
-  }
-  void note(const std::string& text) {
-    std::cout << text << '\n';
-  }
-  void report() {
-  }
-  struct view_t {
-    bool finished;
-    bool ok;
-  };
-  view_t view() const {
-    return {finished_, ok_};
-  }
-
-private:
-  bool json_;
-  bool finished_ = false;
-  bool ok_ = false;
-};
-#else
 /// Shows the run from its log: feeds each new event to the view and the
 /// screen. Returns the next position to read.
 class run_display {
@@ -217,7 +177,6 @@ private:
   live_table live_;
   engine::run_view view_;
 };
-#endif
 
 int run_plan(const run_args& args) {
   auto loaded = load_plan(args.plan);

@@ -132,6 +132,22 @@ TEST_CASE("the feature example: every task verified, the NEED reaches its "
   // The report names every task.
   for (auto& task : {"api", "page", "verify"})
     CHECK(r.out.find(task) != std::string::npos);
+  CHECK(r.out.find("Result: every task passed its gates (3/3 tasks passed)")
+        != std::string::npos);
+
+  // baton status shows the same from the log, as a table and as JSON.
+  auto status = test::run_baton("status " + db);
+  INFO(status.out);
+  CHECK(status.exit_code == 0);
+  CHECK(status.out.find("backend developer") != std::string::npos);
+  CHECK(status.out.find("tasks 3/3 passed") != std::string::npos);
+  CHECK(status.out.find("evidence: 12 passed") != std::string::npos);
+  auto json = test::run_baton("status --json " + db);
+  CHECK(json.exit_code == 0);
+  CHECK(json.out.find("\"finished\":true,\"ok\":true") != std::string::npos);
+  CHECK(json.out.find("\"id\":\"verify\"") != std::string::npos);
+  auto none = test::run_baton("status " + dir / "nothing-here");
+  CHECK(none.exit_code == 2);
 }
 
 TEST_CASE("the pipeline example: a failed gate re-runs the stage with its "

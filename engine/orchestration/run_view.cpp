@@ -1,0 +1,248 @@
+#include "engine/orchestration/run_view.hpp"
+
+#include <cstdio>
+
+#include "engine/plan/plan_parser.hpp"
+
+namespace baton::engine {
+
+namespace {
+
+std::string str(capnp::Text::Reader t) {
+  return {t.cStr(), t.size()};
+}
+
+std::string seconds(uint64_t us) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%7.1fs", static_cast<double>(us) / 1e6);
+  return buf;
+}
+
+std::string padded(std::string s, size_t width) {
+  if (s.size() < width)
+    s.append(width - s.size(), ' ');
+  return s;
+}
+
+} // namespace
+
+run_view_agent& run_view::agent(std::string_view name) {
+  if (auto i = agent_index_.find(name); i != agent_index_.end())
+    return agents_[i->second];
+  agent_index_.emplace(std::string{name}, agents_.size());
+  agents_.push_back({});
+  agents_.back().name = std::string{name};
+  return agents_.back();
+}
+
+run_view_task& run_view::task(std::string_view id) {
+  if (auto i = task_index_.find(id); i != task_index_.end())
+    return tasks_[i->second];
+  task_index_.emplace(std::string{id}, tasks_.size());
+  tasks_.push_back({});
+  tasks_.back().id = std::string{id};
+  return tasks_.back();
+}
+
+size_t run_view::tasks_passed() const {
+  size_t n = 0;
+  for (auto& t : tasks_)
+    n += t.status == "passed";
+  return n;
+}
+
+size_t run_view::tasks_failed() const {
+  size_t n = 0;
+  for (auto& t : tasks_)
+    n += t.status == "failed";
+  return n;
+}
+
+bool run_view::apply(std::string_view stream, uint64_t logical_time,
+                     schema::Event::Reader e) {
+  if (stream != "orchestrator")
+    return false;
+  now_ = std::max(now_, logical_time);
+  switch (e.which()) {
+    case schema::Event::RUN_STARTED: {
+      auto r = e.getRunStarted();
+      started = true;
+      plan = str(r.getPlan());
+      pattern = str(r.getPattern());
+      // The plan's text names the team and the tasks, in order.
+      if (auto p = parse_plan(str(r.getPlanText()), plan); p.ok()) {
+        name = p->run.name;
+        for (auto& a : p->agents)
+          agent(a.name).role = a.role;
+        for (auto& t : p->tasks) {
+          auto& v = task(t.id);
+          v.title = t.title;
+          v.agent = t.agent;
+        }
+      }
+      return true;
+    }
+    case schema::Event::WORKER_REPORTED: {
+      auto r = e.getWorkerReported();
+      auto& a = agent(str(r.getAgent()));
+      switch (r.which()) {
+        case schema::WorkerReported::STATE:
+          a.state = str(r.getState().getTo());
+          a.since_us = logical_time;
+          a.exited = a.state == "exited";
+          return true;
+        case schema::WorkerReported::PROTOCOL: {
+          auto m = r.getProtocol();
+          a.last_line = str(m.getLine());
+          if (str(m.getKind()) == "progress")
+            a.progress = std::to_string(m.getDone()) + "/"
+                         + std::to_string(m.getTotal());
+          return true;
+        }
+        case schema::WorkerReported::EXITED:
+          a.exited = true;
+          a.state = "exited";
+          a.since_us = logical_time;
+          return true;
+        case schema::WorkerReported::STARTED: a.exited = false; return false;
+      }
+      return false;
+    }
+    case schema::Event::TASK_DISPATCHED: {
+      auto d = e.getTaskDispatched();
+      auto& t = task(str(d.getTask()));
+      t.agent = str(d.getAgent());
+      t.attempts = d.getAttempt();
+      t.status = "dispatched";
+      auto& a = agent(t.agent);
+      a.task = t.id;
+      a.progress.clear();
+      return true;
+    }
+    case schema::Event::GATE_REQUESTED: {
+      auto g = e.getGateRequested();
+      auto& t = task(str(g.getTask()));
+      t.status = "verifying";
+      t.evidence = str(g.getEvidence());
+      return true;
+    }
+    case schema::Event::GATE_FINISHED: {
+      auto g = e.getGateFinished();
+      auto& t = task(str(g.getTask()));
+      if (!g.getPassed() && t.status == "verifying") {
+        t.status = "dispatched";
+        if (g.getReasons().size() > 0)
+          t.reason = "gate failed: " + str(g.getReasons()[0]);
+      }
+      return true;
+    }
+    case schema::Event::AGENT_TOLD: {
+      auto w = str(e.getAgentTold().getWhy());
+      if (w.rfind("retry of task ", 0) == 0)
+        ++task(w.substr(14)).attempts;
+      return false;
+    }
+    case schema::Event::AGENT_RESTARTED:
+      ++agent(str(e.getAgentRestarted().getAgent())).restarts;
+      return true;
+    case schema::Event::TASK_SETTLED: {
+      auto s = e.getTaskSettled();
+      auto& t = task(str(s.getTask()));
+      t.status = s.getPassed() ? "passed" : "failed";
+      t.reason = str(s.getReason());
+      for (auto& a : agents_)
+        if (a.task == t.id)
+          a.task.clear();
+      return true;
+    }
+    case schema::Event::SCOPE_VIOLATION: {
+      auto v = e.getScopeViolation();
+      auto text = str(v.getAgent()) + " changed " + str(v.getPath())
+                  + " during task " + str(v.getTask());
+      if (v.getOwner().size() > 0)
+        text += " (owned by " + str(v.getOwner()) + ")";
+      violations_.push_back(text);
+      return true;
+    }
+    case schema::Event::RUN_FINISHED: {
+      auto f = e.getRunFinished();
+      finished = true;
+      ok = f.getOk();
+      summary = str(f.getSummary());
+      return true;
+    }
+    default: return false;
+  }
+}
+
+std::string describe_change(std::string_view stream, uint64_t logical_time,
+                            schema::Event::Reader e) {
+  if (stream != "orchestrator")
+    return {};
+  auto at = seconds(logical_time) + " ";
+  switch (e.which()) {
+    case schema::Event::RUN_STARTED:
+      return at + "run started: " + str(e.getRunStarted().getPlan()) + " ("
+             + str(e.getRunStarted().getPattern()) + ")";
+    case schema::Event::WORKER_REPORTED: {
+      auto r = e.getWorkerReported();
+      auto who = padded(str(r.getAgent()), 12) + " ";
+      switch (r.which()) {
+        case schema::WorkerReported::STATE:
+          return at + who + str(r.getState().getTo());
+        case schema::WorkerReported::PROTOCOL:
+          return at + who + str(r.getProtocol().getLine());
+        case schema::WorkerReported::EXITED:
+          return at + who + "exited ("
+                 + (r.getExited().getSignal() != 0
+                      ? "signal " + std::to_string(r.getExited().getSignal())
+                      : "status " + std::to_string(r.getExited().getExitCode()))
+                 + ")";
+        case schema::WorkerReported::STARTED: return at + who + "started";
+      }
+      return {};
+    }
+    case schema::Event::TASK_DISPATCHED: {
+      auto d = e.getTaskDispatched();
+      return at + "task " + str(d.getTask()) + " -> " + str(d.getAgent())
+             + " (attempt " + std::to_string(d.getAttempt()) + ")";
+    }
+    case schema::Event::GATE_REQUESTED:
+      return at + "task " + str(e.getGateRequested().getTask())
+             + " verifying: " + str(e.getGateRequested().getEvidence());
+    case schema::Event::GATE_FINISHED: {
+      auto g = e.getGateFinished();
+      if (g.getPassed())
+        return {};
+      std::string why;
+      for (auto r : g.getReasons())
+        why += (why.empty() ? "" : "; ") + str(r);
+      return at + "task " + str(g.getTask()) + " gate failed: " + why;
+    }
+    case schema::Event::AGENT_TOLD: {
+      auto t = e.getAgentTold();
+      return at + "told " + str(t.getAgent()) + ": " + str(t.getWhy());
+    }
+    case schema::Event::AGENT_RESTARTED:
+      return at + "restart " + str(e.getAgentRestarted().getAgent()) + ": "
+             + str(e.getAgentRestarted().getWhy());
+    case schema::Event::TASK_SETTLED: {
+      auto s = e.getTaskSettled();
+      return at + "task " + str(s.getTask())
+             + (s.getPassed() ? " passed — " : " FAILED — ")
+             + str(s.getReason());
+    }
+    case schema::Event::SCOPE_VIOLATION: {
+      auto v = e.getScopeViolation();
+      return at + "scope violation: " + str(v.getAgent()) + " changed "
+             + str(v.getPath());
+    }
+    case schema::Event::STOP_REQUESTED:
+      return at + "stop requested: " + str(e.getStopRequested().getReason());
+    case schema::Event::RUN_FINISHED:
+      return at + "run finished: " + str(e.getRunFinished().getSummary());
+    default: return {};
+  }
+}
+
+} // namespace baton::engine

@@ -1,0 +1,103 @@
+// run_view: what a person (or a tool) sees of a run — one row per agent and
+// per task, the run's verdict — folded from the orchestrator's stream. Both
+// `baton run` (live, as events are recorded) and `baton status` (from a
+// finished or running run's log) use it, so they show the same thing.
+//
+// Pure: it reads only the events it is given, with their logical times.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "schema/events.capnp.h"
+
+namespace baton::engine {
+
+struct run_view_agent {
+  std::string name;
+  std::string role;
+  std::string state = "starting";
+  /// The task it works on ("" when free).
+  std::string task;
+  /// Its task's last PROGRESS, "2/5" ("" when none).
+  std::string progress;
+  /// The last protocol line it wrote.
+  std::string last_line;
+  /// Logical µs at which its state began.
+  uint64_t since_us = 0;
+  uint32_t restarts = 0;
+  bool exited = false;
+};
+
+struct run_view_task {
+  std::string id;
+  std::string title;
+  std::string agent;
+  /// waiting, dispatched, verifying, passed or failed.
+  std::string status = "waiting";
+  uint32_t attempts = 0;
+  /// The evidence of its last DONE; why it passed or failed.
+  std::string evidence;
+  std::string reason;
+};
+
+class run_view {
+public:
+  /// Applies one event of `stream` recorded at `logical_time`; events of
+  /// streams other than "orchestrator" are ignored. Returns true when
+  /// anything shown changed.
+  bool apply(std::string_view stream, uint64_t logical_time,
+             schema::Event::Reader e);
+
+  /// In plan order (agents first seen later are appended).
+  const std::vector<run_view_agent>& agents() const {
+    return agents_;
+  }
+  const std::vector<run_view_task>& tasks() const {
+    return tasks_;
+  }
+  /// "agent changed path during task T (owned by X)".
+  const std::vector<std::string>& violations() const {
+    return violations_;
+  }
+
+  size_t tasks_passed() const;
+  size_t tasks_failed() const;
+
+  /// The latest logical time seen.
+  uint64_t now_us() const {
+    return now_;
+  }
+
+  std::string name;
+  std::string pattern;
+  std::string plan;
+  bool started = false;
+  bool finished = false;
+  bool ok = false;
+  std::string summary;
+
+private:
+  run_view_agent& agent(std::string_view name);
+  run_view_task& task(std::string_view id);
+
+  std::vector<run_view_agent> agents_;
+  std::vector<run_view_task> tasks_;
+  std::vector<std::string> violations_;
+  std::map<std::string, size_t, std::less<>> agent_index_;
+  std::map<std::string, size_t, std::less<>> task_index_;
+  uint64_t now_ = 0;
+};
+
+/// One line about an event worth a line of its own in a log of changes (a
+/// terminal that is not a terminal, `baton status --follow` in a pipe), or
+/// "" for events that are not: "  12.3s backend    working", "  14.0s
+/// backend    PROGRESS: 2/4 — wired the list", "  20.1s task api passed —
+/// gate passed: 12 passed".
+std::string describe_change(std::string_view stream, uint64_t logical_time,
+                            schema::Event::Reader e);
+
+} // namespace baton::engine
