@@ -77,6 +77,13 @@ make_agents(const engine::plan& plan, const fs::path& workspace,
     else if (!a.preset.empty())
       spawn.argv = {a.preset};
     spawn.argv.insert(spawn.argv.end(), a.command.begin(), a.command.end());
+    // Tool scoping through the CLI's own flag where it has one.
+    if (!a.tools.empty() && a.preset == "claude") {
+      std::string list;
+      for (auto& t : a.tools)
+        list += (list.empty() ? "" : ",") + t;
+      spawn.argv.insert(spawn.argv.end(), {"--allowedTools", list});
+    }
     auto dir = (workspace / (a.workdir.empty() ? a.name : a.workdir))
                  .lexically_normal();
     std::error_code ec;
