@@ -359,6 +359,8 @@ void orchestrator::settle(task_view& t, bool passed, std::string reason,
 void orchestrator::retry(task_view& t, const std::string& guidance,
                          decisions& out) {
   if (t.attempt >= t.max_attempts) {
+    if (reassign(t, guidance, out))
+      return;
     settle(t, false, guidance + "; no attempts left", out);
     return;
   }
@@ -370,6 +372,49 @@ void orchestrator::retry(task_view& t, const std::string& guidance,
                              + t.id + ": " + guidance
                              + ". Fix it, then report STATUS again.",
                            "retry of task " + t.id});
+}
+
+bool orchestrator::reassign(task_view& t, const std::string& guidance,
+                            decisions& out) {
+  auto i = index_.at(t.id);
+  auto& pt = plan_.tasks[i];
+  if (!pt.agent.empty())
+    return false; // the plan names its agent
+  t.tried.push_back(t.agent);
+  bool other
+    = std::any_of(plan_.agents.begin(), plan_.agents.end(), [&](auto& a) {
+        return capable(a, pt)
+               && std::find(t.tried.begin(), t.tried.end(), a.name)
+                    == t.tried.end();
+      });
+  if (!other)
+    return false;
+  // Out of attempts with this agent: another capable one starts afresh.
+  auto from = t.agent;
+  if (auto a = agents_.find(from);
+      a != agents_.end() && a->second.task == t.id) {
+    a->second.task.clear();
+    a->second.input_ready = a->second.reported_ready && !a->second.exited;
+    dirty_.insert(from);
+  }
+  out.push_back(tell_agent{from,
+                           "Task " + t.id + " goes to another agent after "
+                             + std::to_string(t.attempt) + " attempts ("
+                             + guidance + "). Stop working on it.",
+                           "reassign of task " + t.id});
+  t.agent.clear();
+  t.attempt = 0;
+  t.status = task_status::waiting;
+  make_ready(i);
+  return true;
+}
+
+bool orchestrator::capable(const plan_agent& a, const plan_task& pt) const {
+  return std::all_of(
+    pt.requires_caps.begin(), pt.requires_caps.end(), [&](auto& c) {
+      return std::find(a.capabilities.begin(), a.capabilities.end(), c)
+             != a.capabilities.end();
+    });
 }
 
 bool orchestrator::dependencies_passed(const plan_task& t) const {
@@ -497,7 +542,9 @@ void orchestrator::dispatch_ready(decisions& out) {
         chosen = &a->second;
     } else {
       for (auto& [name, a] : agents_)
-        if (can_take(a, pt)) {
+        if (can_take(a, pt)
+            && std::find(v.tried.begin(), v.tried.end(), name)
+                 == v.tried.end()) {
           chosen = &a;
           break;
         }

@@ -66,6 +66,9 @@ struct task_view {
   std::string evidence;
   /// Logical µs by which the current attempt must report (0: no limit).
   uint64_t deadline_us = 0;
+  /// Agents that used up their attempts on it (a task routed by
+  /// capabilities goes to another capable agent before it fails).
+  std::vector<std::string> tried;
 };
 
 struct agent_view {
@@ -132,6 +135,8 @@ private:
   void make_ready(size_t i);
   void unready(size_t i);
   bool can_take(const agent_view& a, const plan_task& pt) const;
+  bool capable(const plan_agent& a, const plan_task& pt) const;
+  bool reassign(task_view& t, const std::string& guidance, decisions& out);
   void dispatch_ready(decisions& out);
   void maybe_finish(decisions& out);
   bool dependencies_passed(const plan_task& t) const;

@@ -365,3 +365,49 @@ TEST_CASE("a task that reports in time is not touched by its old deadline",
   CHECK(o.on(time_passed{}, 61'000'000).empty());
   CHECK(o.tasks().at("api").status == task_status::verifying);
 }
+
+TEST_CASE("a task routed by capabilities goes to another capable agent once "
+          "its attempts are used up, then fails",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(R"(
+[policy]
+retries = 1
+[agents.a]
+preset = "sim"
+capabilities = ["api"]
+[agents.b]
+preset = "sim"
+capabilities = ["api"]
+[agents.c]
+preset = "sim"
+[[tasks]]
+id = "t"
+prompt = "p"
+requires = ["api"]
+)")};
+  o.on(run_begun{});
+  o.on(idle("c"));
+  auto first = only<dispatch_task>(o.on(idle("a")));
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].agent == "a");
+  o.on(idle("b"));
+  o.on(working("a"));
+  o.on(line("a", protocol_kind::error, "broke"));
+  auto out = o.on(line("a", protocol_kind::error, "broke again"));
+  // a is told to stop; b (capable, idle, not tried) gets attempt 1 afresh.
+  auto told = only<tell_agent>(out);
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].agent == "a");
+  CHECK(told[0].why == "reassign of task t");
+  auto second = only<dispatch_task>(out);
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].agent == "b");
+  CHECK(second[0].attempt == 1);
+  o.on(working("b"));
+  o.on(line("b", protocol_kind::error, "no"));
+  auto last = o.on(line("b", protocol_kind::error, "no again"));
+  auto settled = only<task_settled>(last);
+  REQUIRE(settled.size() == 1);
+  CHECK_FALSE(settled[0].passed);
+  CHECK(only<dispatch_task>(last).empty()); // c is not capable
+}
