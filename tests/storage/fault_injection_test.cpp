@@ -363,3 +363,40 @@ TEST_CASE("an append on a dead disk reports io_error and writes nothing",
   auto recovered = check_prefix(path, 1);
   CHECK(recovered[0] == 10);
 }
+
+TEST_CASE("a relaxed append is not synced on its own; the next strict one "
+          "syncs it too",
+          "[storage][fault_injection]") {
+  temp_dir dir;
+  auto path = dir / "log";
+  auto fs = std::make_shared<fault_fs>();
+  auto env = make_env(fs);
+  auto relaxed = [](storage::event_log& log, uint64_t k) {
+    storage::append_request r;
+    r.stream = "worker/a";
+    r.relaxed = true;
+    r.events.push_back(
+      note_event(event_id::from_parts(9, k), "output " + std::to_string(k), k));
+    auto out = log.append_many({&r, 1});
+    REQUIRE(out.front().ok());
+  };
+  {
+    storage::options opts;
+    opts.mode = durability::sync;
+    opts.env = env.get();
+    auto log = open_log(path, opts);
+    relaxed(*log, 1);
+    CHECK(fs->unsynced_bytes() > 0); // written, not fsync'd
+    append_ok(*log, "worker/a",
+              {note_event(event_id::from_parts(9, 2), "decision", 2)});
+    CHECK(fs->unsynced_bytes() == 0); // the strict append synced both
+    relaxed(*log, 3);
+    CHECK(fs->unsynced_bytes() > 0);
+    fs->deactivate();
+  }
+  drop(*fs); // power loss: the last relaxed event is gone, nothing before it
+  auto log = open_log(path);
+  auto events = log->read("worker/a");
+  REQUIRE(events.ok());
+  CHECK(events->size() == 2);
+}
