@@ -31,9 +31,10 @@ void stop_workers(self_ptr self, const std::string& reason, bool immediate) {
 
 void start_gate(self_ptr self, const engine::run_gate& d) {
   auto& st = self->state;
-  auto* task = st.cfg.plan.find_task(d.task);
-  if (task == nullptr)
+  auto found = st.tasks.find(d.task);
+  if (found == st.tasks.end())
     return;
+  auto* task = found->second;
   gate_request req;
   req.task = d.task;
   req.attempt = d.attempt;
@@ -145,6 +146,8 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   auto& st = self->state;
   st.cfg = std::move(*cfg);
   st.engine = std::make_unique<engine::orchestrator>(st.cfg.plan);
+  for (auto& t : st.cfg.plan.tasks)
+    st.tasks[t.id] = &t;
   auto log = st.cfg.log;
   st.journal = std::make_unique<detail::journal>(
     "orchestrator", st.cfg.id_high,

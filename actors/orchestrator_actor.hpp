@@ -65,6 +65,8 @@ struct orchestrator_state {
   orchestrator_config cfg;
   std::unique_ptr<engine::orchestrator> engine;
   std::unique_ptr<detail::journal> journal;
+  /// The plan's tasks by id.
+  std::map<std::string, const engine::plan_task*> tasks;
   /// Each agent's files when its current attempt was dispatched.
   std::map<std::string, file_snapshot> baselines;
   bool started = false;

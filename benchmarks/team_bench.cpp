@@ -158,7 +158,9 @@ int main(int argc, char** argv) {
       t.core.screen.cols = 80;
       t.core.screen.rows = 24;
       t.terminal = actors::make_standin_terminal([](std::string_view prompt) {
-        auto id = prompt.substr(3);
+        // The dispatch prompt starts "Task <id>\n"; retries are answered
+        // the same way.
+        auto id = prompt.substr(0, prompt.find('\n'));
         return std::vector<std::string>{"PROGRESS: 1/1 — " + std::string{id},
                                         "STATUS: DONE — " + std::string{id}
                                           + " + 1 passed"};
@@ -178,6 +180,7 @@ int main(int argc, char** argv) {
       rss_during = std::max(rss_during, rss_bytes());
     }
     secs = std::chrono::duration<double>(clk::now() - start).count();
+    rss_during = std::max(rss_during, rss_bytes());
   }
   auto events = (*log)->last_position();
   auto settled = (*log)->read("orchestrator");
@@ -187,7 +190,10 @@ int main(int argc, char** argv) {
       if (e.event().isTaskSettled() && e.event().getTaskSettled().getPassed())
         ++passed;
   log->reset();
-  std::filesystem::remove_all(dir);
+  if (!std::getenv("BATON_BENCH_KEEP"))
+    std::filesystem::remove_all(dir);
+  else
+    std::printf("  log kept in %s\n", dir.c_str());
 
   double rate = static_cast<double>(passed) / secs;
   std::printf("team_bench: %zu stand-in workers, %zu tasks each, durability "

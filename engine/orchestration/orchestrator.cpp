@@ -60,8 +60,15 @@ orchestrator::orchestrator(plan p) : plan_(std::move(p)) {
         stage_of_[j->second] = s;
   passed_in_stage_.assign(plan_.stages.size(), 0);
   failed_in_stage_.assign(plan_.stages.size(), 0);
-  for (auto& a : plan_.agents)
+  for (auto& a : plan_.agents) {
     agents_[a.name].name = a.name;
+    plan_agents_[a.name] = &a;
+  }
+}
+
+const plan_agent* orchestrator::plan_agent_of(std::string_view name) const {
+  auto i = plan_agents_.find(name);
+  return i == plan_agents_.end() ? nullptr : i->second;
 }
 
 std::vector<orchestrator_decision>
@@ -241,7 +248,7 @@ void orchestrator::on_time(decisions& out) {
 void orchestrator::check_scope(const task_view& t,
                                const std::vector<std::string>& changed,
                                decisions& out) {
-  auto* a = plan_.find_agent(t.agent);
+  auto* a = plan_agent_of(t.agent);
   if (a == nullptr)
     return;
   for (auto& path : changed) {
@@ -510,7 +517,7 @@ void orchestrator::promote(decisions& out) {
 bool orchestrator::can_take(const agent_view& a, const plan_task& pt) const {
   if (a.exited || !a.input_ready || !a.task.empty())
     return false;
-  auto* pa = plan_.find_agent(a.name);
+  auto* pa = plan_agent_of(a.name);
   return pa != nullptr
          && std::all_of(pt.requires_caps.begin(), pt.requires_caps.end(),
                         [pa](auto& c) {

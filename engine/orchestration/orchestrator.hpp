@@ -142,6 +142,7 @@ private:
   bool dependencies_passed(const plan_task& t) const;
   bool dependency_failed(const plan_task& t, std::string& which) const;
   std::string owner_of(const std::string& resource) const;
+  const plan_agent* plan_agent_of(std::string_view name) const;
   std::string prompt_for(const plan_task& t, const task_view& v) const;
 
   plan plan_;
@@ -158,6 +159,8 @@ private:
   /// Plan index of each task, and its view (nodes of tasks_).
   std::map<std::string, size_t> index_;
   std::vector<task_view*> views_;
+  /// The plan's agents by name.
+  std::map<std::string, const plan_agent*, std::less<>> plan_agents_;
   /// Tasks that depend on each task; each task's pipeline stage (SIZE_MAX:
   /// none) and per stage the tasks passed and failed.
   std::vector<std::vector<size_t>> dependents_;

@@ -33,7 +33,7 @@ constexpr std::string_view protocol_help
 
 std::string orchestrator::prompt_for(const plan_task& t,
                                      const task_view& v) const {
-  auto* a = plan_.find_agent(v.agent);
+  auto* a = plan_agent_of(v.agent);
   std::string out = "Task " + t.id;
   if (!t.title.empty())
     out += ": " + t.title;
