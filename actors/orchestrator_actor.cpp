@@ -1,5 +1,7 @@
 #include "actors/orchestrator_actor.hpp"
 
+#include <algorithm>
+
 #include <caf/actor_cast.hpp>
 #include <caf/blocking_actor.hpp>
 #include <caf/send.hpp>
@@ -46,17 +48,19 @@ void start_gate(self_ptr self, const engine::run_gate& d) {
   auto me = caf::actor_cast<orchestrator_actor>(self);
   if (st.cfg.inline_gates) {
     auto g = run_gate(req);
-    g.changed = changed_files(baseline, scan_files(req.workdir));
+    if (st.check_scope)
+      g.changed = changed_files(baseline, scan_files(req.workdir));
     self->send(me, atom::gate_v, encode_gate_report(g));
     return;
   }
   // Blocking work (files, commands) on its own thread; the outcome comes
   // back as a message and is recorded like any input.
-  self->home_system().spawn([req = std::move(req),
+  self->home_system().spawn([req = std::move(req), scan = st.check_scope,
                              baseline = std::move(baseline),
                              me](caf::blocking_actor*) {
     auto g = run_gate(req);
-    g.changed = changed_files(baseline, scan_files(req.workdir));
+    if (scan)
+      g.changed = changed_files(baseline, scan_files(req.workdir));
     caf::anon_send(me, atom::gate_v, encode_gate_report(g));
   });
 }
@@ -75,7 +79,8 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
     [&](const auto& x) {
       using T = std::decay_t<decltype(x)>;
       if constexpr (std::is_same_v<T, engine::dispatch_task>) {
-        st.baselines[x.agent] = scan_files(st.cfg.workdirs[x.agent]);
+        if (st.check_scope)
+          st.baselines[x.agent] = scan_files(st.cfg.workdirs[x.agent]);
         tell(self, x.agent,
              prompt_command{x.prompt, "dispatch of task " + x.task
                                         + ", attempt "
@@ -148,6 +153,10 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   st.engine = std::make_unique<engine::orchestrator>(st.cfg.plan);
   for (auto& t : st.cfg.plan.tasks)
     st.tasks[t.id] = &t;
+  // Without an ownership table there is nothing to check a change against.
+  st.check_scope
+    = std::any_of(st.cfg.plan.agents.begin(), st.cfg.plan.agents.end(),
+                  [](auto& a) { return !a.owns.empty(); });
   auto log = st.cfg.log;
   st.journal = std::make_unique<detail::journal>(
     "orchestrator", st.cfg.id_high,

@@ -65,6 +65,8 @@ struct orchestrator_state {
   orchestrator_config cfg;
   std::unique_ptr<engine::orchestrator> engine;
   std::unique_ptr<detail::journal> journal;
+  /// Some agent owns paths: scan workers' directories around attempts.
+  bool check_scope = false;
   /// The plan's tasks by id.
   std::map<std::string, const engine::plan_task*> tasks;
   /// Each agent's files when its current attempt was dispatched.
