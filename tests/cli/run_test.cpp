@@ -14,8 +14,10 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/text/json.hpp"
 #include "storage/event_log.hpp"
 #include "tests/cli/run_baton.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -450,4 +452,40 @@ agent = "frontend"
   REQUIRE(told.size() == 1);
   CHECK(told[0].agent == "designer");
   CHECK(told[0].why == "scope violation by frontend");
+}
+
+TEST_CASE("--json prints every recorded event as one JSON object with its "
+          "logical and wall-clock time",
+          "[cli][run][e2e]") {
+  test::temp_dir dir;
+  write(dir / "plan.toml", R"(
+[agents.a]
+preset = "sim"
+[[tasks]]
+id = "t"
+prompt = "p"
+agent = "a"
+)");
+  auto r = test::run_baton("run --json " + dir / "plan.toml" + " --db "
+                           + dir / "log" + " --workspace " + dir / "w");
+  REQUIRE(r.exit_code == 0);
+  std::istringstream lines{r.out};
+  std::string line;
+  size_t n = 0;
+  bool finished = false;
+  while (std::getline(lines, line)) {
+    INFO(line);
+    auto json = engine::text::parse_json(line);
+    REQUIRE(json.ok());
+    CHECK(line.find("\"logicalTime\":") != std::string::npos);
+    CHECK(line.find("\"wallTime\":") != std::string::npos);
+    finished = finished || line.find("\"runFinished\"") != std::string::npos;
+    ++n;
+  }
+  storage::options opts;
+  opts.read_only = true;
+  auto log = storage::event_log::open(dir / "log", opts);
+  REQUIRE(log.ok());
+  CHECK(n == (*log)->last_position());
+  CHECK(finished);
 }
