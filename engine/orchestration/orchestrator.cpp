@@ -109,6 +109,9 @@ void orchestrator::on_begun(decisions& out) {
     worklist_.insert(i);
   for (auto& [name, a] : agents_)
     dirty_.insert(name);
+  // Agents that never take input must not hold their tasks for ever.
+  if (plan_.run.task_timeout_s > 0)
+    deadlines_.emplace(now_ + plan_.run.task_timeout_s * 1'000'000, SIZE_MAX);
   promote(out);
   dispatch_ready(out);
   maybe_finish(out);
@@ -121,6 +124,10 @@ void orchestrator::on_observed(const agent_observed& in, decisions& out) {
   a->second.state = in.state;
   a->second.input_ready = in.input_ready;
   a->second.reported_ready = in.input_ready;
+  if (in.input_ready) {
+    a->second.ever_ready = true;
+    a->second.unavailable = false;
+  }
   if (in.state != "exited")
     a->second.exited = false;
   dirty_.insert(in.agent);
@@ -229,6 +236,10 @@ void orchestrator::on_time(decisions& out) {
   while (!deadlines_.empty() && deadlines_.begin()->first <= now_) {
     auto [deadline, i] = *deadlines_.begin();
     deadlines_.erase(deadlines_.begin());
+    if (i == SIZE_MAX) {
+      start_deadline_passed(out);
+      continue;
+    }
     auto& t = *views_[i];
     if (t.status != task_status::dispatched || t.deadline_us != deadline)
       continue; // reported in time, or a later attempt
@@ -243,6 +254,26 @@ void orchestrator::on_time(decisions& out) {
   promote(out);
   dispatch_ready(out);
   maybe_finish(out);
+}
+
+std::string orchestrator::never_ready(const agent_view& a) const {
+  return "never started: agent " + a.name
+         + " did not become ready to take input within "
+         + std::to_string(plan_.run.task_timeout_s)
+         + " s of the run's start (its state: " + a.state + ")";
+}
+
+void orchestrator::start_deadline_passed(decisions& out) {
+  for (auto& [name, a] : agents_) {
+    if (a.ever_ready || a.exited)
+      continue;
+    a.unavailable = true;
+    if (auto r = ready_for_.find(name); r != ready_for_.end()) {
+      auto waiting = r->second; // settle() changes the set
+      for (auto i : waiting)
+        settle(*views_[i], false, never_ready(a), out);
+    }
+  }
 }
 
 void orchestrator::check_scope(const task_view& t,
@@ -509,8 +540,14 @@ void orchestrator::promote(decisions& out) {
       if (mine != stage_)
         continue;
     }
-    if (dependencies_passed(pt))
+    if (dependencies_passed(pt)) {
+      if (auto a = agents_.find(v.agent);
+          a != agents_.end() && a->second.unavailable) {
+        settle(v, false, never_ready(a->second), out);
+        continue;
+      }
       make_ready(i);
+    }
   }
 }
 

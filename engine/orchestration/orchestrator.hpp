@@ -79,6 +79,11 @@ struct agent_view {
   /// busy: an agent faster than its detector may finish a task without a
   /// state change, and is then free again with its task settled.
   bool reported_ready = false;
+  /// It has taken input at least once.
+  bool ever_ready = false;
+  /// It never became ready within the task time limit of the run's start:
+  /// its tasks fail instead of waiting for ever.
+  bool unavailable = false;
   bool exited = false;
   /// The task it works on; empty when free.
   std::string task;
@@ -120,6 +125,8 @@ private:
   void on_exited(const agent_exited& in, decisions& out);
   void on_stop(const stop_requested& in, decisions& out);
   void on_time(decisions& out);
+  void start_deadline_passed(decisions& out);
+  std::string never_ready(const agent_view& a) const;
   void arm_deadline(task_view& t);
   void check_scope(const task_view& t, const std::vector<std::string>& changed,
                    decisions& out);

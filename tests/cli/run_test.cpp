@@ -489,3 +489,29 @@ agent = "a"
   CHECK(n == (*log)->last_position());
   CHECK(finished);
 }
+
+TEST_CASE("an agent that never becomes ready fails its task at the time "
+          "limit instead of holding the run",
+          "[cli][run][e2e]") {
+  test::temp_dir dir;
+  write(dir / "plan.toml", R"(
+[run]
+workspace = "work"
+[policy]
+task_timeout = "2s"
+[agents.mute]
+command = ["/bin/sh", "-c", "exec sleep 3600"]
+[[tasks]]
+id = "t"
+prompt = "p"
+agent = "mute"
+)");
+  auto r = test::run_baton("run " + dir / "plan.toml" + " --db " + dir / "log");
+  INFO(r.out);
+  CHECK(r.exit_code == 1);
+  auto v = verdicts(orchestrator_steps(dir / "log"));
+  REQUIRE(v.contains("t"));
+  CHECK(v.at("t").reason.find("agent mute did not become ready to take input "
+                              "within 2 s")
+        != std::string::npos);
+}

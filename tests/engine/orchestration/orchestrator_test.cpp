@@ -334,7 +334,8 @@ TEST_CASE("a dispatched task that never reports is retried at its time "
   o.on(run_begun{}, 1'000);
   auto d = only<dispatch_task>(o.on(idle("backend"), 2'000));
   REQUIRE(d.size() == 1);
-  CHECK(o.next_deadline() == 2'000 + 60'000'000);
+  // First due: the run's start deadline (agents that never became ready).
+  CHECK(o.next_deadline() == 1'000 + 60'000'000);
   // Early: nothing happens.
   CHECK(o.on(time_passed{}, 30'000'000).empty());
   // At the limit: the attempt fails, the agent is told why.
@@ -347,7 +348,9 @@ TEST_CASE("a dispatched task that never reports is retried at its time "
   CHECK(o.next_deadline() == 60'002'000 + 60'000'000);
   auto out = o.on(time_passed{}, 120'002'000);
   auto settled = only<task_settled>(out);
-  REQUIRE(settled.size() == 2); // api, then verify which depends on it
+  // verify settled at the start deadline already (its agent, the tester,
+  // never became ready, and page's neither).
+  REQUIRE(settled.size() == 1);
   CHECK(settled[0].task == "api");
   CHECK_FALSE(settled[0].passed);
   CHECK(settled[0].reason.find("no attempts left") != std::string::npos);
@@ -362,7 +365,13 @@ TEST_CASE("a task that reports in time is not touched by its old deadline",
   o.on(idle("backend"), 0);
   o.on(working("backend"), 1'000'000);
   o.on(line("backend", protocol_kind::done, "did it", "3 passed"), 5'000'000);
-  CHECK(o.on(time_passed{}, 61'000'000).empty());
+  // The start deadline settles the tasks of agents that never became ready
+  // (frontend, tester); nothing touches api, which reported in time.
+  auto out = o.on(time_passed{}, 61'000'000);
+  for (auto& t : only<tell_agent>(out))
+    CHECK(t.agent != "backend");
+  for (auto& t : only<task_settled>(out))
+    CHECK(t.task != "api");
   CHECK(o.tasks().at("api").status == task_status::verifying);
 }
 
@@ -410,4 +419,25 @@ requires = ["api"]
   REQUIRE(settled.size() == 1);
   CHECK_FALSE(settled[0].passed);
   CHECK(only<dispatch_task>(last).empty()); // c is not capable
+}
+
+TEST_CASE("an agent that never becomes ready fails its tasks at the time "
+          "limit instead of holding the run for ever",
+          "[engine][orchestrator]") {
+  auto p = parse(feature);
+  p.run.task_timeout_s = 30;
+  orchestrator o{p};
+  o.on(run_begun{}, 0);
+  CHECK(o.next_deadline() == 30'000'000);
+  o.on(idle("frontend"), 1'000'000); // backend and tester never do
+  o.on(agent_observed{"backend", "unknown", false}, 2'000'000);
+  auto out = o.on(time_passed{}, 30'000'000);
+  auto settled = only<task_settled>(out);
+  REQUIRE(settled.size() == 2);
+  CHECK(settled[0].task == "api");
+  CHECK(settled[0].reason
+        == "never started: agent backend did not become ready to take input "
+           "within 30 s of the run's start (its state: unknown)");
+  CHECK(settled[1].task == "verify"); // depends on api
+  CHECK(o.tasks().at("page").status == task_status::dispatched);
 }
