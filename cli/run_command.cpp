@@ -9,6 +9,7 @@
 // Ctrl-C stops the agents at once. Exit code: 0 when every task passed its
 // gates, 1 when one did not, 2 for a plan or usage problem, 130 when
 // interrupted.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -129,6 +130,10 @@ public:
   explicit run_display(const run_args& args)
     : json_(args.json), tty_(::isatty(STDOUT_FILENO) == 1) {
     style_.colour = tty_;
+    // Rows wider than the terminal would wrap and break the redraw.
+    winsize ws{};
+    if (tty_ && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+      style_.width = ws.ws_col;
   }
 
   uint64_t show(const storage::event_log& log, uint64_t next) {

@@ -6,6 +6,7 @@
 // change otherwise); --json prints the view as one JSON object. Exit code:
 // 0 when the run finished with every task passed or is still running, 1
 // when it finished with a task failed, 2 when DIR holds no run.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -107,6 +108,9 @@ int run_status(const status_args& args) {
   bool tty = ::isatty(STDOUT_FILENO) == 1;
   table_style style;
   style.colour = tty && !args.json;
+  winsize ws{};
+  if (tty && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    style.width = ws.ws_col;
   engine::run_view view;
   bool lines = args.follow && !tty && !args.json;
   auto next = fold(**log, 1, view, lines);
