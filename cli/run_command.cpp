@@ -136,7 +136,9 @@ public:
       style_.width = ws.ws_col;
   }
 
-  uint64_t show(const storage::event_log& log, uint64_t next) {
+  /// `now`: the run's logical time, so that times in state move on a
+  /// terminal between events (redrawn at most once a second for that).
+  uint64_t show(const storage::event_log& log, uint64_t next, uint64_t now) {
     bool changed = false;
     auto n = log.read_all(next, UINT64_MAX, [&](storage::recorded_event&& ev) {
       if (json_)
@@ -153,8 +155,11 @@ public:
     });
     if (!n)
       return next;
-    if (!json_ && tty_ && changed)
+    if (!json_ && tty_ && (changed || now >= drawn_at_ + 1'000'000)) {
+      style_.now_us = now;
+      drawn_at_ = now;
       std::cout << live_.redraw(render_table(view_, style_));
+    }
     std::cout.flush();
     return next + *n;
   }
@@ -188,6 +193,7 @@ private:
   table_style style_;
   live_table live_;
   engine::run_view view_;
+  uint64_t drawn_at_ = 0;
 };
 
 int run_plan(const run_args& args) {
@@ -271,13 +277,15 @@ int run_plan(const run_args& args) {
   topts.plan_path = args.plan;
   topts.plan_text = read_file(args.plan);
   topts.agents = std::move(*agents);
-  topts.clock = [origin] {
+  // The run's logical clock: microseconds since it began (from 1).
+  auto clock = [origin] {
     return static_cast<uint64_t>(
              std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::steady_clock::now() - origin)
                .count())
            + 1;
   };
+  topts.clock = clock;
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
   auto team = actors::team::start(sys, **log, std::move(topts));
@@ -303,13 +311,13 @@ int run_plan(const run_args& args) {
       (*team)->stop(n > 1);
     }
     bool done = (*team)->done();
-    next = display.show(**log, next);
+    next = display.show(**log, next, clock());
     if (done && next > (*log)->last_position())
       break;
     (*log)->wait_beyond(next - 1, std::chrono::milliseconds{100});
   }
   team->reset();
-  next = display.show(**log, next);
+  next = display.show(**log, next, clock());
   display.report();
   if (seen_interrupts > 0)
     return 130;

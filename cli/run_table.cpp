@@ -82,6 +82,7 @@ std::string render_table(const engine::run_view& v, const table_style& s) {
     role_w = std::max(role_w, std::min<size_t>(columns_of(a.role), 20));
     task_w = std::max(task_w, std::min<size_t>(columns_of(a.task), 16));
   }
+  auto now = std::max(s.now_us, v.now_us());
   size_t fixed = name_w + role_w + state_w + task_w + prog_w + time_w + 6;
   size_t line_w = s.width > fixed + 10 ? s.width - fixed : 10;
   std::string out;
@@ -100,8 +101,7 @@ std::string render_table(const engine::run_view& v, const table_style& s) {
                  + (a.restarts > 0 ? " (" + std::to_string(a.restarts) + "x)"
                                    : std::string{});
     row(a.name, a.role, state, state_colour(a.state), a.task, a.progress,
-        a.last_line,
-        duration(v.now_us() >= a.since_us ? v.now_us() - a.since_us : 0));
+        a.last_line, duration(now >= a.since_us ? now - a.since_us : 0));
   }
   auto passed = v.tasks_passed();
   auto failed = v.tasks_failed();
@@ -110,7 +110,7 @@ std::string render_table(const engine::run_view& v, const table_style& s) {
   if (failed > 0)
     footer += " · "
               + paint(std::to_string(failed) + " failed", "\x1b[31m", s.colour);
-  footer += " · " + duration(v.now_us());
+  footer += " · " + duration(now);
   if (v.finished)
     footer += v.ok
                 ? " · run finished: " + paint("ok", "\x1b[32m", s.colour)

@@ -14,6 +14,8 @@ struct table_style {
   bool colour = false;
   /// Columns available; long cells are cut to fit.
   unsigned width = 120;
+  /// The run's logical time now, for times in state; 0: the view's latest.
+  uint64_t now_us = 0;
 };
 
 /// A header, one row per agent — name, role, state, task, PROGRESS, the
