@@ -288,6 +288,9 @@ int run_plan(const run_args& args) {
   topts.clock = clock;
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);
+  // A closed pipe (`baton run ... | head`) must not kill Baton and leave its
+  // agents running: the run goes on, its log is complete.
+  std::signal(SIGPIPE, SIG_IGN);
   auto team = actors::team::start(sys, **log, std::move(topts));
   if (!team) {
     std::cerr << "baton run: " << team.err().message() << '\n';
