@@ -178,6 +178,29 @@ TEST_CASE("the pipeline example: a failed gate re-runs the stage with its "
   });
   REQUIRE(retry != told.end());
   CHECK(retry->text.find(failed->reasons.front()) != std::string::npos);
+  // Replaying the log re-derives every decision byte for byte; a changed
+  // rule (fewer retries) is caught at the first decision it changes.
+  auto replay = test::run_baton("replay " + db);
+  INFO(replay.out);
+  CHECK(replay.exit_code == 0);
+  CHECK(replay.out.find(": identical") != std::string::npos);
+  {
+    std::ifstream in{source_dir() + "/examples/pipeline.toml"};
+    std::stringstream text;
+    text << in.rdbuf();
+    auto changed = text.str();
+    auto at = changed.find("retries = 2");
+    REQUIRE(at != std::string::npos);
+    changed.replace(at, 11, "retries = 1");
+    write(dir / "changed.toml", changed);
+  }
+  auto diverged
+    = test::run_baton("replay " + db + " --plan " + dir / "changed.toml");
+  INFO(diverged.out);
+  CHECK(diverged.exit_code == 1);
+  CHECK(diverged.out.find("divergence at orchestrator@") != std::string::npos);
+  CHECK(diverged.out.find("Attempt 2 of 2") != std::string::npos);
+  CHECK(diverged.out.find("Attempt 2 of 3") != std::string::npos);
   // Every dispatch of a stage comes after the previous stage's tasks passed.
   std::vector<std::string> order{"research", "plan", "build", "verify"};
   std::map<std::string, uint64_t> passed_at;

@@ -1,0 +1,54 @@
+// Replaying the orchestrator's stream: the engine's orchestrator is rebuilt
+// from the plan the run recorded (runStarted's plan text), fed every
+// recorded input with its recorded logical time, and each decision it makes
+// is compared, byte for byte (canonical Cap'n Proto), with the decision the
+// run recorded. No agent is spawned and nothing is executed.
+//
+// Inputs and decisions interleave in the stream (an input may be recorded
+// while the decisions of the one before are on their way to the log), but
+// decisions are recorded in the order they were made: the decisions in the
+// stream, in order, must be exactly those the inputs produce, in order. The
+// first that is not is the divergence.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "engine/result.hpp"
+#include "storage/event_log.hpp"
+
+namespace baton::replay {
+
+struct divergence {
+  std::string stream;
+  /// The sequence of the recorded decision that differs (or of the last
+  /// event, when a decision the replay made was never recorded).
+  uint64_t sequence = 0;
+  /// What the replay decided, and what the run recorded (as text).
+  std::string expected;
+  std::string found;
+};
+
+struct replay_report {
+  uint64_t inputs = 0;
+  uint64_t decisions = 0;
+  /// Empty when the replay made exactly the recorded decisions.
+  std::optional<divergence> first_divergence;
+};
+
+struct replay_options {
+  /// Replay up to and including this sequence. Default: all.
+  uint64_t until = UINT64_MAX;
+  /// Replace the recorded plan text (to see what a changed plan or rule
+  /// would have decided). Default: empty, the recorded one.
+  std::string plan_text;
+};
+
+/// Errors: ec::not_found when the log has no orchestrator stream,
+/// ec::invalid_argument when its first event is not runStarted or the
+/// recorded plan does not parse; read errors as event_log::read says them.
+result<replay_report> replay_orchestrator(const storage::event_log& log,
+                                          const replay_options& opts = {});
+
+} // namespace baton::replay
