@@ -477,8 +477,8 @@ agent = "frontend"
   CHECK(told[0].why == "scope violation by frontend");
 }
 
-TEST_CASE("--json prints every recorded event as one JSON object with its "
-          "logical and wall-clock time",
+TEST_CASE("run --json prints every recorded event as one JSON object with "
+          "its logical and wall-clock time",
           "[cli][run][e2e]") {
   test::temp_dir dir;
   write(dir / "plan.toml", R"(
