@@ -148,6 +148,13 @@ TEST_CASE("the feature example: every task verified, the NEED reaches its "
   CHECK(json.exit_code == 0);
   CHECK(json.out.find("\"finished\":true,\"ok\":true") != std::string::npos);
   CHECK(json.out.find("\"id\":\"verify\"") != std::string::npos);
+  // The backend's checkpoint, folded from its own stream.
+  auto checkpoint = test::run_baton("checkpoint " + db + " backend");
+  INFO(checkpoint.out);
+  CHECK(checkpoint.exit_code == 0);
+  CHECK(checkpoint.out.find("Task api, attempt 1") != std::string::npos);
+  CHECK(checkpoint.out.find("PROGRESS: 3/3") != std::string::npos);
+  CHECK(checkpoint.out.find("Build: BUILD: PASS") != std::string::npos);
   auto none = test::run_baton("status " + dir / "nothing-here");
   CHECK(none.exit_code == 2);
 }

@@ -1,0 +1,108 @@
+#include "engine/checkpoint/checkpoint.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+namespace baton::engine {
+
+namespace {
+
+std::string str(capnp::Text::Reader t) {
+  return {t.cStr(), t.size()};
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+} // namespace
+
+void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
+  s_.sequence = sequence;
+  if (e.isPromptRequested()) {
+    auto p = e.getPromptRequested();
+    auto why = str(p.getWhy());
+    auto text = str(p.getText());
+    if (why.rfind("dispatch of task ", 0) == 0) {
+      // "dispatch of task <id>, attempt <n>": a new task (or attempt).
+      auto rest = why.substr(17);
+      auto comma = rest.find(", attempt ");
+      s_.task = rest.substr(0, comma);
+      s_.attempt = 1;
+      if (comma != std::string::npos) {
+        auto digits = rest.substr(comma + 10);
+        std::from_chars(digits.data(), digits.data() + digits.size(),
+                        s_.attempt);
+      }
+      s_.task_title = first_line(text);
+      s_.completed.clear();
+      s_.build.clear();
+      s_.next_step = "start the task";
+    } else if (why.rfind("contract from ", 0) == 0) {
+      s_.contracts.push_back(first_line(text));
+      // A contract answers the NEEDs raised for what it covers.
+      s_.open_needs.clear();
+    } else if (why.rfind("retry of task ", 0) == 0) {
+      s_.next_step = first_line(text);
+    } else {
+      s_.next_step = "answer: " + first_line(text);
+    }
+    return;
+  }
+  if (!e.isProtocolMessage())
+    return;
+  auto m = e.getProtocolMessage();
+  auto kind = str(m.getKind());
+  auto line = str(m.getLine());
+  if (kind == "progress") {
+    s_.completed.push_back(line);
+    if (m.getDone() < m.getTotal())
+      s_.next_step = "step " + std::to_string(m.getDone() + 1) + " of "
+                     + std::to_string(m.getTotal());
+  } else if (kind == "build") {
+    s_.build = line;
+  } else if (kind == "need") {
+    auto need = str(m.getResource()) + " — " + str(m.getText());
+    if (std::find(s_.open_needs.begin(), s_.open_needs.end(), need)
+        == s_.open_needs.end())
+      s_.open_needs.push_back(need);
+  } else if (kind == "status") {
+    s_.completed.push_back(line);
+    auto status = str(m.getStatus());
+    s_.next_step = status == "DONE"    ? "wait for the task's verification"
+                   : status == "ERROR" ? "wait for guidance on the error"
+                                       : "wait for what blocks the task";
+  }
+}
+
+std::string checkpoint_fold::render(const std::string& agent) const {
+  auto& s = s_;
+  std::string out = "Checkpoint of " + agent + " (its stream up to sequence "
+                    + std::to_string(s.sequence) + ")\n";
+  if (s.task.empty())
+    return out + "No task was dispatched to it yet.\n";
+  out += "Task " + s.task + ", attempt " + std::to_string(s.attempt) + ": "
+         + s.task_title + "\n";
+  out += "Completed:\n";
+  if (s.completed.empty())
+    out += "  (nothing reported yet)\n";
+  for (auto& c : s.completed)
+    out += "  - " + c + "\n";
+  out += "Next step: " + s.next_step + "\n";
+  out += "Build: "
+         + (s.build.empty() ? std::string{"(no BUILD line yet)"} : s.build)
+         + "\n";
+  if (!s.open_needs.empty()) {
+    out += "Open NEEDs:\n";
+    for (auto& n : s.open_needs)
+      out += "  - " + n + "\n";
+  }
+  if (!s.contracts.empty()) {
+    out += "Contracts received:\n";
+    for (auto& c : s.contracts)
+      out += "  - " + c + "\n";
+  }
+  return out;
+}
+
+} // namespace baton::engine

@@ -1,0 +1,51 @@
+// checkpoint: the re-orientation summary of a worker, folded from its own
+// stream — what a worker whose model compacted its context is told, and
+// what `baton checkpoint` prints. Pure, so it is the same live and in
+// replay; it reads only the worker's stream.
+//
+// From the stream: the task (the last dispatch prompt and its attempt), the
+// steps completed since (PROGRESS and STATUS lines), the next step (the
+// PROGRESS still to do, a retry's guidance, or waiting for verification),
+// the build status (the last BUILD line), NEEDs it raised that no CONTRACT
+// answered, and the contracts it received.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "schema/events.capnp.h"
+
+namespace baton::engine {
+
+struct checkpoint_summary {
+  std::string task;
+  uint32_t attempt = 0;
+  /// The task's dispatch prompt, first line (its title).
+  std::string task_title;
+  std::vector<std::string> completed;
+  std::string next_step;
+  std::string build;
+  std::vector<std::string> open_needs;
+  std::vector<std::string> contracts;
+  /// The last sequence folded.
+  uint64_t sequence = 0;
+};
+
+class checkpoint_fold {
+public:
+  /// Applies event `sequence` of the worker's stream.
+  void apply(uint64_t sequence, schema::Event::Reader e);
+
+  const checkpoint_summary& summary() const {
+    return s_;
+  }
+
+  /// The summary as the text typed into the agent / printed.
+  std::string render(const std::string& agent) const;
+
+private:
+  checkpoint_summary s_;
+};
+
+} // namespace baton::engine
