@@ -99,18 +99,118 @@ role_texts tester() {
   return r;
 }
 
-role_texts stage(std::string name, std::string intro, std::string done,
-                 std::string path, std::string content) {
+// -- the pipeline: research -> plan -> build -> verify ------------------------
+
+/// A pipeline stage's role: reads the previous stage's artifact (`input`),
+/// then edits its own (`output`) once per step, and checks it with `check`.
+role_texts stage(std::string name, const std::string& input,
+                 const std::string& output, std::string check) {
   auto r = generic();
   r.name = std::move(name);
   r.contract_title.clear();
-  r.intro = std::move(intro);
-  r.done = std::move(done);
-  r.steps = {"gathered the inputs", "wrote " + path, "checked " + path};
-  r.files = {path};
-  r.test_command = "test -s " + path;
-  r.test_result = "1 passed";
-  r.artifacts = {{std::move(path), std::move(content)}};
+  r.files = {input, output, output, output};
+  r.test_command = std::move(check);
+  return r;
+}
+
+role_texts researcher() {
+  auto r = stage("researcher", "README.md", "research/notes.md",
+                 "grep -c '^- ' research/notes.md");
+  r.intro = "I'll read the five sources on the todo app and write the "
+            "findings to research/notes.md.";
+  r.steps = {"summarised the five sources", "compared the options",
+             "wrote the findings to research/notes.md"};
+  r.test_result = "5";
+  r.done = "findings written to research/notes.md";
+  r.evidence = "5 sources summarised";
+  r.artifacts = {{"research/notes.md",
+                  "# Findings\n\n"
+                  "- REST fits the todo list: GET and POST /api/todos\n"
+                  "- GraphQL adds a schema layer the list does not need\n"
+                  "- SQLite is enough storage at this size\n"
+                  "- The page renders from one GET and appends on POST\n"
+                  "- API round trips and one page test cover the behaviour\n"
+                  "\nRecommendation: a REST API over SQLite, and a plain "
+                  "page.\n"}};
+  r.drafts = {{"research/notes.md", "# Findings\n\n(to be written)\n"}};
+  return r;
+}
+
+role_texts planner() {
+  auto r = stage("planner", "research/notes.md", "plan/steps.toml",
+                 "grep -c '^\\[\\[steps\\]\\]' plan/steps.toml");
+  r.intro = "I'll turn research/notes.md into the build steps in "
+            "plan/steps.toml.";
+  r.steps = {"read research/notes.md", "split the work into 4 steps",
+             "wrote plan/steps.toml"};
+  r.test_result = "4";
+  r.done = "plan written to plan/steps.toml";
+  r.evidence = "4 steps planned";
+  r.artifacts
+    = {{"plan/steps.toml", "# The build, from research/notes.md.\n"
+                           "source = \"research/notes.md\"\n\n"
+                           "[[steps]]\nid = \"store\"\n"
+                           "title = \"a SQLite todo store\"\n\n"
+                           "[[steps]]\nid = \"api\"\n"
+                           "title = \"GET and POST /api/todos\"\n"
+                           "after = [\"store\"]\n\n"
+                           "[[steps]]\nid = \"page\"\n"
+                           "title = \"the todo page\"\nafter = [\"api\"]\n\n"
+                           "[[steps]]\nid = \"tests\"\n"
+                           "title = \"API and page tests\"\n"
+                           "after = [\"api\", \"page\"]\n"}};
+  r.drafts = {{"plan/steps.toml", "# The steps are still to be planned.\n"
+                                  "source = \"research/notes.md\"\n"}};
+  return r;
+}
+
+role_texts builder() {
+  auto r = stage("builder", "plan/steps.toml", "build/app.json", "make test");
+  r.default_scenario = "incomplete";
+  r.files
+    = {"plan/steps.toml", "build/store.py", "build/api.py", "build/app.json"};
+  r.intro = "I'll build the steps in plan/steps.toml and record the result "
+            "in build/app.json.";
+  r.steps = {"built the todo store", "built the API and the page",
+             "wrote build/app.json"};
+  r.test_result = "14 passed";
+  r.done = "app built, recorded in build/app.json";
+  r.evidence = "build passed, 14 tests passed";
+  r.artifacts
+    = {{"build/app.json", "{\n"
+                          "  \"app\": \"todos\",\n"
+                          "  \"version\": \"1.0.0\",\n"
+                          "  \"built_from\": \"plan/steps.toml\",\n"
+                          "  \"steps_done\": [\"store\", \"api\", \"page\", "
+                          "\"tests\"],\n"
+                          "  \"tests\": {\"passed\": 14, \"failed\": 0}\n"
+                          "}\n"}};
+  r.drafts = {{"build/app.json", "{\n"
+                                 "  \"app\": \"todos\",\n"
+                                 "  \"version\": \"1.0.0\",\n"
+                                 "  \"built_from\": \"plan/steps.toml\"\n"
+                                 "}\n"}};
+  return r;
+}
+
+role_texts verifier() {
+  auto r = stage("verifier", "build/app.json", "verify/report.md",
+                 "./verify.sh build/app.json plan/steps.toml");
+  r.intro = "I'll check build/app.json against plan/steps.toml and report in "
+            "verify/report.md.";
+  r.steps = {"checked every planned step was built", "ran the 14 checks",
+             "wrote verify/report.md"};
+  r.test_result = "14/14 checks passed";
+  r.done = "build verified, report in verify/report.md";
+  r.evidence = "all 14 checks passed";
+  r.artifacts
+    = {{"verify/report.md", "# Verification\n\n"
+                            "Checked build/app.json (version 1.0.0) against "
+                            "plan/steps.toml.\n\n"
+                            "- steps done: store, api, page, tests (4 of 4)\n"
+                            "- checks: 14 passed, 0 failed\n\n"
+                            "Result: PASS\n"}};
+  r.drafts = {{"verify/report.md", "# Verification\n\nResult: PENDING\n"}};
   return r;
 }
 
@@ -126,23 +226,13 @@ std::optional<role_texts> find_role(std::string_view name) {
   if (name == "tester")
     return tester();
   if (name == "researcher")
-    return stage("researcher", "I'll survey the options and write them up.",
-                 "research notes written to docs/research.md",
-                 "docs/research.md",
-                 "# Research\n\n- option A: a REST API\n- option B: GraphQL\n"
-                 "\nRecommendation: option A.\n");
+    return researcher();
   if (name == "planner")
-    return stage("planner", "I'll turn the research into a plan.",
-                 "plan written to docs/plan.md", "docs/plan.md",
-                 "# Plan\n\n1. API\n2. page\n3. tests\n");
+    return planner();
   if (name == "builder")
-    return stage("builder", "I'll build what the plan describes.",
-                 "build finished, output in build/app.txt", "build/app.txt",
-                 "app built from docs/plan.md\n");
+    return builder();
   if (name == "verifier")
-    return stage("verifier", "I'll verify the build against the plan.",
-                 "verification report in reports/verify.json",
-                 "reports/verify.json", "{\"passed\": 3, \"failed\": 0}\n");
+    return verifier();
   return std::nullopt;
 }
 

@@ -30,8 +30,8 @@ constexpr std::array<scenario_info, 16> all = {{
   {"tasks", "discovers work: TASK: lines for a swarm board, then DONE"},
   {"crash", "exits with --crash-code midway, in the middle of a line"},
   {"stall", "no output at all for --stall-seconds, then finishes"},
-  {"incomplete", "the normal task, but the role's files are left as drafts "
-                 "(a gate finds them incomplete); the next input, normal, "
+  {"incomplete", "like normal, but the role's files are drafts a gate "
+                 "rejects (the builder's default); the next input, normal, "
                  "writes them in full"},
   {"garbage", "binary garbage (--bytes, 64 KiB), then finishes"},
   {"longline", "one line of --bytes (10 MiB) with no newline, then finishes"},
@@ -100,12 +100,16 @@ public:
     }
   }
 
-  /// The role's files as placeholders: what a hurried agent leaves behind.
+  /// The role's drafts, or its files as placeholders: what a hurried agent
+  /// leaves behind. Written instead of the files, not before them.
   void write_drafts() {
     artifacts_written_ = true;
-    for (auto& a : role_.artifacts) {
+    bool placeholders = role_.drafts.empty();
+    for (auto& a : placeholders ? role_.artifacts : role_.drafts) {
       think();
-      out_.push_back({step_kind::write_file, a.path, {"(draft)\n"}});
+      out_.push_back({step_kind::write_file,
+                      a.path,
+                      {placeholders ? std::string{"(draft)\n"} : a.content}});
     }
   }
 
@@ -132,8 +136,8 @@ public:
     think();
     tool("Bash(" + role_.test_command + ")", {test_result()});
     protocol(build_line({}));
-    protocol(
-      status_line(status_kind::done, role_.done + " + " + test_result()));
+    auto evidence = role_.evidence.empty() ? test_result() : role_.evidence;
+    protocol(status_line(status_kind::done, role_.done + " + " + evidence));
   }
 
   void contract() {

@@ -23,6 +23,11 @@ TEST_CASE("baton check accepts the example plans", "[cli][plan]") {
   auto r = run_baton("check examples/feature.toml");
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("ok — 3 agents, 3 tasks, pattern hub") != std::string::npos);
+  auto pipeline = run_baton("check examples/pipeline.toml");
+  INFO(pipeline.out);
+  CHECK(pipeline.exit_code == 0);
+  CHECK(pipeline.out.find("ok — 4 agents, 4 tasks, pattern pipeline")
+        != std::string::npos);
 }
 
 TEST_CASE("baton init writes the example plan, which checks clean",

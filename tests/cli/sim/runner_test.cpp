@@ -223,6 +223,38 @@ TEST_CASE("roles write their files through the port", "[sim][runner]") {
         != std::string::npos);
 }
 
+TEST_CASE("the builder writes a draft and reports DONE, then writes the "
+          "whole file when told the gate failed",
+          "[sim][runner]") {
+  sim_options o;
+  o.role = "builder";
+  auto first = run(o, {prompt});
+  REQUIRE(first.files.count("build/app.json") == 1);
+  CHECK(first.files["build/app.json"].find("\"version\"") != std::string::npos);
+  CHECK(first.files["build/app.json"].find("steps_done") == std::string::npos);
+  auto plain = strip_escapes(first.out);
+  auto write = plain.find("● Write(build/app.json)");
+  auto done = plain.find("STATUS: DONE — app built, recorded in");
+  REQUIRE(write != std::string::npos);
+  REQUIRE(done != std::string::npos);
+  CHECK(write < done);
+  CHECK(plain.find("+ build passed, 14", done) != std::string::npos);
+  auto retry = run(o, {prompt, "\x1b[200~Attempt 2 of 3 for task build: the "
+                               "gate failed: build/app.json does not contain "
+                               "\"steps_done\". Fix it, then report STATUS "
+                               "again.\x1b[201~\r"});
+  CHECK(retry.files["build/app.json"].find("\"steps_done\": [")
+        != std::string::npos);
+  plain = strip_escapes(retry.out);
+  auto told = plain.find("> Attempt 2 of 3");
+  REQUIRE(told != std::string::npos);
+  CHECK(plain.find("STATUS: DONE — app built") < told);
+  auto again = plain.find("● Write(build/app.json)", told);
+  REQUIRE(again != std::string::npos);
+  CHECK(plain.find("STATUS: DONE — app built", again) != std::string::npos);
+  CHECK(run(o, {prompt}).out == first.out);
+}
+
 TEST_CASE("a script's write may not leave the working directory",
           "[sim][runner]") {
   auto s = run(scenario("normal"), {prompt},

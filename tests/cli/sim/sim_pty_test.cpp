@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -218,4 +220,31 @@ TEST_CASE("baton sim writes a role's files in its working directory",
   FILE* f = std::fopen((dir / "api/openapi.json").c_str(), "r");
   REQUIRE(f != nullptr);
   std::fclose(f);
+}
+
+TEST_CASE("baton sim's builder leaves a draft, then the whole file on the "
+          "retry, each on disk before its STATUS: DONE",
+          "[sim][pty]") {
+  baton::test::temp_dir dir;
+  auto app = [&] {
+    std::ifstream in{dir / "build/app.json"};
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  sim_process sim{{"--role", "builder", "--speed", "0"}, dir.path()};
+  REQUIRE(sim.wait_for("? for shortcuts"));
+  sim.type("\x1b[200~Task build: Build the app\x1b[201~\r");
+  REQUIRE(sim.wait_for("STATUS: DONE — app built"));
+  CHECK(app().find("\"version\"") != std::string::npos);
+  CHECK(app().find("steps_done") == std::string::npos);
+  auto done = strip_escapes(sim.out).find("STATUS: DONE");
+  REQUIRE(sim.wait_for("? for shortcuts", done));
+  sim.type("\x1b[200~Attempt 2 of 3 for task build: the gate failed: "
+           "build/app.json does not contain \"steps_done\". Fix it, then "
+           "report STATUS again.\x1b[201~\r");
+  REQUIRE(sim.wait_for("STATUS: DONE — app built", done + 1));
+  CHECK(app().find("\"steps_done\"") != std::string::npos);
+  sim.type("\x04");
+  CHECK(sim.wait_exit() == 0);
 }
