@@ -94,8 +94,9 @@ std::string help_footer() {
   out << ".\n  backend: contract scenario, writes api/openapi.json and "
          "publishes it as a CONTRACT;\n  frontend: blocked scenario, NEED "
          "api/openapi.json; tester: 23 passed;\n  researcher, planner, "
-         "builder, verifier: write docs/research.md, docs/plan.md,\n  "
-         "build/app.txt, reports/verify.json.\n";
+         "builder, verifier: write research/notes.md, plan/steps.toml,\n  "
+         "build/app.json (first input: an incomplete draft), "
+         "verify/report.md.\n";
   out << usage_notes;
   return out.str();
 }
