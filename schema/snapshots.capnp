@@ -1,0 +1,27 @@
+# Snapshot payloads: the state a fold saved at a sequence of its stream, so a
+# rebuild starts from the latest snapshot instead of the stream's first event
+# (storage/snapshot.hpp stores one as the snapshot's state frame).
+#
+# FROZEN FORMAT. Snapshots are stored in run logs that outlive the code that
+# wrote them. Never renumber or reuse an ordinal; never change a field's type;
+# add new structs and fields only at the end, with the next free ordinal. A
+# reader that cannot use a snapshot folds from the first event instead.
+@0xaf30027b0711ec1b;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("baton::schema");
+
+struct CheckpointState {
+  # A worker's checkpoint fold (engine/checkpoint): its re-orientation
+  # summary as of `sequence` of the worker's stream.
+  sequence @0 :UInt64;
+  # The last sequence folded.
+  task @1 :Text;
+  attempt @2 :UInt32;
+  taskTitle @3 :Text;
+  completed @4 :List(Text);
+  nextStep @5 :Text;
+  build @6 :Text;
+  openNeeds @7 :List(Text);
+  contracts @8 :List(Text);
+}
