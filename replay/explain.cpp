@@ -1,0 +1,569 @@
+#include "replay/explain.hpp"
+
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <set>
+
+#include "engine/orchestration/orchestrator.hpp"
+#include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/plan/plan_parser.hpp"
+
+namespace baton::replay {
+
+namespace {
+
+using engine::orchestrator;
+using engine::orchestrator_decision;
+using engine::orchestrator_input;
+
+template<class... F>
+struct overload : F... {
+  using F::operator()...;
+};
+template<class... F>
+overload(F...) -> overload<F...>;
+
+struct described {
+  std::string kind;
+  std::string text;
+  std::string detail;
+};
+
+std::string str(capnp::Text::Reader t) {
+  return {t.cStr(), t.size()};
+}
+
+/// `s` on one line (line breaks and tabs as spaces), cut at `max` bytes.
+std::string one_line(std::string_view s, size_t max = 160) {
+  std::string out;
+  for (char c : s) {
+    if (out.size() >= max) {
+      out += "...";
+      break;
+    }
+    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (auto& p : parts)
+    out += (out.empty() ? "" : std::string{sep}) + p;
+  return out;
+}
+
+std::string attempt(uint32_t n) {
+  return "attempt " + std::to_string(n);
+}
+
+// -- describing events --------------------------------------------------------
+
+described describe_decision(const orchestrator_decision& d) {
+  return std::visit(
+    overload{
+      [](const engine::dispatch_task& x) {
+        return described{"dispatch_task",
+                         "dispatch task " + x.task + " to " + x.agent + " ("
+                           + attempt(x.attempt) + ")",
+                         x.prompt};
+      },
+      [](const engine::run_gate& x) {
+        return described{"run_gate",
+                         "run the gate of task " + x.task + " ("
+                           + attempt(x.attempt) + ", " + x.agent
+                           + "'s evidence: " + one_line(x.evidence) + ")",
+                         {}};
+      },
+      [](const engine::tell_agent& x) {
+        return described{"tell_agent",
+                         "tell " + x.agent + " (" + x.why
+                           + "): " + one_line(x.text),
+                         x.text};
+      },
+      [](const engine::restart_agent& x) {
+        return described{"restart_agent", "restart " + x.agent + ": " + x.why,
+                         {}};
+      },
+      [](const engine::task_settled& x) {
+        return described{"task_settled",
+                         "task " + x.task + (x.passed ? " passed" : " failed")
+                           + ": " + one_line(x.reason),
+                         {}};
+      },
+      [](const engine::finish_run& x) {
+        return described{"finish_run",
+                         std::string{x.ok ? "run finished ok"
+                                          : "run finished with failures"}
+                           + ": " + x.summary,
+                         {}};
+      },
+      [](const engine::report_violation& x) {
+        return described{"report_violation",
+                         x.agent + " changed " + x.path + " during task "
+                           + x.task + ", outside its scope (owner: "
+                           + (x.owner.empty() ? "nobody" : x.owner) + ")",
+                         {}};
+      },
+    },
+    d);
+}
+
+std::string protocol_text(const engine::protocol_seen& x) {
+  if (!x.line.empty())
+    return x.line;
+  // Inputs built without their line (tests, older logs): say what it meant.
+  using k = engine::protocol_kind;
+  switch (x.kind) {
+    case k::done:
+      return "STATUS: DONE — " + x.text
+             + (x.evidence.empty() ? "" : " + " + x.evidence);
+    case k::blocked: return "STATUS: BLOCKED — " + x.text;
+    case k::error: return "STATUS: ERROR — " + x.text;
+    case k::progress:
+      return "PROGRESS: " + std::to_string(x.done) + "/"
+             + std::to_string(x.total) + " " + x.text;
+    case k::build_pass: return "BUILD: PASS " + x.text;
+    case k::build_fail: return "BUILD: FAIL " + x.text;
+    case k::need: return "NEED: " + x.resource + " — " + x.text;
+    case k::contract: return "CONTRACT: " + x.text;
+  }
+  return x.text;
+}
+
+std::string exit_text(int code, int signal) {
+  if (signal != 0)
+    return "killed by signal " + std::to_string(signal);
+  return "exited with status " + std::to_string(code);
+}
+
+described describe_input(const orchestrator_input& in,
+                         schema::Event::Reader ev) {
+  return std::visit(
+    overload{
+      [](const engine::run_begun& x) {
+        return described{"run_begun",
+                         std::string{x.resumed ? "run resumed" : "run started"}
+                           + " (pattern " + x.pattern + ")",
+                         {}};
+      },
+      [](const engine::agent_observed& x) {
+        return described{"agent_observed",
+                         x.agent + " is " + x.state
+                           + (x.input_ready ? " (takes input)" : ""),
+                         {}};
+      },
+      [](const engine::protocol_seen& x) {
+        return described{"protocol_seen",
+                         x.agent + " wrote: " + one_line(protocol_text(x), 240),
+                         {}};
+      },
+      [](const engine::gate_finished& x) {
+        return described{"gate_finished",
+                         "gate of task " + x.task + " (" + attempt(x.attempt)
+                           + (x.passed ? ") passed"
+                                       : ") failed: " + join(x.reasons, "; ")),
+                         {}};
+      },
+      [&ev](const engine::agent_exited& x) {
+        auto r = ev.getWorkerReported().getExited();
+        auto text = x.agent + " " + exit_text(r.getExitCode(), r.getSignal());
+        if (r.getSignal() != 0)
+          text += " (status " + std::to_string(x.exit_code) + ")";
+        return described{"agent_exited", text, {}};
+      },
+      [](const engine::stop_requested& x) {
+        return described{"stop_requested",
+                         "stop requested: " + x.reason
+                           + (x.immediate ? " (immediately)" : ""),
+                         {}};
+      },
+      [](const engine::time_passed&) {
+        return described{"time_passed", "a time limit passed", {}};
+      },
+    },
+    in);
+}
+
+std::optional<described> describe_worker(schema::Event::Reader e) {
+  switch (e.which()) {
+    case schema::Event::PROCESS_STARTED: {
+      auto p = e.getProcessStarted();
+      std::vector<std::string> argv;
+      for (auto a : p.getArgv())
+        argv.push_back(str(a));
+      return described{"process_started",
+                       "process started: " + one_line(join(argv, " ")), {}};
+    }
+    case schema::Event::PROCESS_EXITED: {
+      auto p = e.getProcessExited();
+      return described{"process_exited",
+                       "process " + exit_text(p.getExitCode(), p.getSignal()),
+                       {}};
+    }
+    case schema::Event::AGENT_RESTARTED:
+      return described{"agent_restarted",
+                       "restarted: " + str(e.getAgentRestarted().getWhy()), {}};
+    case schema::Event::PROTOCOL_MESSAGE:
+      return described{
+        "protocol_line",
+        "wrote: " + one_line(str(e.getProtocolMessage().getLine()), 240), {}};
+    case schema::Event::PROMPT_REQUESTED: {
+      auto p = e.getPromptRequested();
+      return described{"prompt_typed",
+                       "prompt typed (" + str(p.getWhy())
+                         + "): " + one_line(str(p.getText())),
+                       str(p.getText())};
+    }
+    case schema::Event::COMPACTION_SEEN:
+      return described{
+        "compaction_seen",
+        "context compaction seen: "
+          + one_line(str(e.getCompactionSeen().getEvidence())),
+        {}};
+    case schema::Event::INPUT_FINISHED: {
+      auto f = e.getInputFinished();
+      if (f.getDelivered())
+        return std::nullopt;
+      return described{"input_not_delivered",
+                       "input " + std::to_string(f.getDeliveryId())
+                         + " not delivered after "
+                         + std::to_string(f.getAttempts())
+                         + " writes: " + str(f.getReason()),
+                       {}};
+    }
+    default: return std::nullopt;
+  }
+}
+
+explained_event make_event(const storage::recorded_event& e, described d) {
+  explained_event out;
+  out.stream = std::string{e.stream()};
+  out.sequence = e.sequence();
+  out.position = e.position();
+  out.logical_time_us = e.logical_time();
+  out.kind = std::move(d.kind);
+  out.text = std::move(d.text);
+  out.detail = std::move(d.detail);
+  return out;
+}
+
+// -- which decisions concern the subject ----------------------------------------
+
+/// The agent working on `task` (dispatched or verifying); empty otherwise.
+std::string worker_of(const orchestrator& o, const std::string& task) {
+  auto t = o.tasks().find(task);
+  if (t == o.tasks().end())
+    return {};
+  auto s = t->second.status;
+  bool busy = s == engine::task_status::dispatched
+              || s == engine::task_status::verifying;
+  return busy ? t->second.agent : std::string{};
+}
+
+/// The task `agent` works on; empty when free.
+std::string task_of(const orchestrator& o, const std::string& agent) {
+  auto a = o.agents().find(agent);
+  return a == o.agents().end() ? std::string{} : a->second.task;
+}
+
+/// The agent a task was last given to (kept once settled).
+std::string agent_of(const orchestrator& o, const std::string& task) {
+  auto t = o.tasks().find(task);
+  return t == o.tasks().end() ? std::string{} : t->second.agent;
+}
+
+bool ends_with(std::string_view s, std::string_view tail) {
+  return s.size() >= tail.size() && s.substr(s.size() - tail.size()) == tail;
+}
+
+/// Decides whether a decision concerns the subject, with the orchestrator's
+/// view just before the input that produced it (`before`: for a task, the
+/// agent working on it; for an agent, its task) and just after (`o`).
+struct subject_filter {
+  std::string name;
+  subject_kind kind;
+
+  std::string before(const orchestrator& o) const {
+    return kind == subject_kind::task ? worker_of(o, name) : task_of(o, name);
+  }
+
+  bool concerns(const orchestrator_decision& d, const std::string& before,
+                const orchestrator& o) const {
+    return kind == subject_kind::task ? task_concerns(d, before, o)
+                                      : agent_concerns(d, before, o);
+  }
+
+  bool task_concerns(const orchestrator_decision& d, const std::string& worker,
+                     const orchestrator& o) const {
+    auto about = [this](std::string_view why) {
+      return ends_with(why, " task " + name);
+    };
+    return std::visit(
+      overload{
+        [&](const engine::dispatch_task& x) { return x.task == name; },
+        [&](const engine::run_gate& x) { return x.task == name; },
+        [&](const engine::tell_agent& x) {
+          return about(x.why)
+                 || (!x.agent.empty()
+                     && (x.agent == worker || x.agent == worker_of(o, name)));
+        },
+        [&](const engine::restart_agent& x) {
+          return !x.agent.empty() && x.agent == worker;
+        },
+        [&](const engine::task_settled& x) { return x.task == name; },
+        [&](const engine::finish_run&) { return true; },
+        [&](const engine::report_violation& x) { return x.task == name; },
+      },
+      d);
+  }
+
+  bool agent_concerns(const orchestrator_decision& d, const std::string& task,
+                      const orchestrator& o) const {
+    return std::visit(
+      overload{
+        [&](const engine::dispatch_task& x) { return x.agent == name; },
+        [&](const engine::run_gate& x) { return x.agent == name; },
+        [&](const engine::tell_agent& x) { return x.agent == name; },
+        [&](const engine::restart_agent& x) { return x.agent == name; },
+        [&](const engine::task_settled& x) {
+          return (!task.empty() && x.task == task)
+                 || agent_of(o, x.task) == name;
+        },
+        [&](const engine::finish_run&) { return true; },
+        [&](const engine::report_violation& x) {
+          return x.agent == name || x.owner == name;
+        },
+      },
+      d);
+  }
+};
+
+// -- resolving the subject ---------------------------------------------------------
+
+result<subject_filter> resolve(const engine::plan& p, std::string_view subject) {
+  std::vector<std::string> agents;
+  std::vector<std::string> tasks;
+  for (auto& a : p.agents) {
+    if (a.name == subject)
+      return subject_filter{a.name, subject_kind::agent};
+    agents.push_back(a.name);
+  }
+  for (auto& t : p.tasks) {
+    if (t.id == subject)
+      return subject_filter{t.id, subject_kind::task};
+    tasks.push_back(t.id);
+  }
+  return error{ec::invalid_argument,
+               "\"" + std::string{subject}
+                 + "\" is neither an agent nor a task of the recorded plan "
+                   "(agents: "
+                 + join(agents, ", ") + "; tasks: " + join(tasks, ", ") + ")"};
+}
+
+// -- the fold --------------------------------------------------------------------
+
+/// Replays the orchestrator stream and collects the decisions that concern
+/// the subject, each with its cause.
+class decision_chain {
+public:
+  /// Reads the orchestrator stream into `out`.
+  result<void> run(const storage::event_log& log, std::string_view subject,
+                   explanation& out) {
+    auto n = log.read("orchestrator", 1, UINT64_MAX, UINT64_MAX,
+                      [&](storage::recorded_event&& e) {
+                        return on_event(e, subject, out);
+                      });
+    if (!n)
+      return n.err();
+    return failure_;
+  }
+
+private:
+  struct pending {
+    orchestrator_decision decision;
+    /// Index into causes_.
+    size_t cause = 0;
+    bool concerns = false;
+  };
+
+  bool on_event(const storage::recorded_event& e, std::string_view subject,
+                explanation& out) {
+    auto ev = e.event();
+    if (!o_ && !start(e, subject, out))
+      return false;
+    if (auto in = engine::input_from_event(ev)) {
+      on_input(e, *in);
+      return true;
+    }
+    if (auto d = engine::decision_from_event(ev))
+      on_decision(e, *d, out);
+    return true;
+  }
+
+  bool start(const storage::recorded_event& e, std::string_view subject,
+             explanation& out) {
+    auto ev = e.event();
+    if (!ev.isRunStarted()) {
+      failure_ = error{ec::invalid_argument,
+                           "orchestrator@" + std::to_string(e.sequence())
+                             + ": the stream does not start with runStarted"};
+      return false;
+    }
+    auto p = engine::parse_plan(str(ev.getRunStarted().getPlanText()),
+                                "the recorded plan");
+    if (!p) {
+      failure_ = p.err();
+      return false;
+    }
+    auto f = resolve(*p, subject);
+    if (!f) {
+      failure_ = f.err();
+      return false;
+    }
+    filter_ = std::move(*f);
+    out.subject = filter_.name;
+    out.kind = filter_.kind;
+    o_.emplace(std::move(*p));
+    return true;
+  }
+
+  void on_input(const storage::recorded_event& e,
+                const orchestrator_input& in) {
+    if (diverged_)
+      return;
+    auto before = filter_.before(*o_);
+    auto decisions = o_->on(in, e.logical_time());
+    if (decisions.empty())
+      return;
+    causes_.push_back(make_event(e, describe_input(in, e.event())));
+    for (auto& d : decisions)
+      pending_.push_back(
+        {d, causes_.size() - 1, filter_.concerns(d, before, *o_)});
+  }
+
+  void on_decision(const storage::recorded_event& e,
+                   const orchestrator_decision& d, explanation& out) {
+    if (!diverged_ && !pending_.empty() && pending_.front().decision == d) {
+      auto p = std::move(pending_.front());
+      pending_.pop_front();
+      if (p.concerns)
+        out.steps.push_back(
+          {make_event(e, describe_decision(d)), causes_[p.cause]});
+      return;
+    }
+    if (!diverged_) {
+      diverged_ = true;
+      out.unattributed
+        = "orchestrator@" + std::to_string(e.sequence()) + ": the replay "
+          + (pending_.empty()
+               ? std::string{"made no further decision"}
+               : "decided \"" + describe_decision(pending_.front().decision).text
+                   + "\"")
+          + " where the run recorded this one; causes are not shown from "
+            "here on";
+    }
+    // Without the replay, judge by the decision and the (last) replayed
+    // state alone.
+    if (filter_.concerns(d, {}, *o_))
+      out.steps.push_back({make_event(e, describe_decision(d)), std::nullopt});
+  }
+
+  std::optional<orchestrator> o_;
+  subject_filter filter_;
+  std::deque<pending> pending_;
+  std::vector<explained_event> causes_;
+  bool diverged_ = false;
+  /// Why the read stopped early; ok() when it did not.
+  result<void> failure_;
+};
+
+result<void> add_worker_events(const storage::event_log& log,
+                               const std::string& agent, explanation& out) {
+  auto n = log.read("worker/" + agent, 1, UINT64_MAX, UINT64_MAX,
+                    [&out](storage::recorded_event&& e) {
+                      if (auto d = describe_worker(e.event()))
+                        out.steps.push_back(
+                          {make_event(e, std::move(*d)), std::nullopt});
+                      return true;
+                    });
+  if (!n)
+    return n.err();
+  return {};
+}
+
+/// Marks inputs and worker events whose text repeats an earlier one's.
+void count_repeats(explanation& out) {
+  struct first_seen {
+    std::string stream;
+    uint64_t sequence = 0;
+    uint32_t count = 0;
+  };
+  std::map<std::string, first_seen> by_text;
+  /// Events already counted (one input may cause several steps).
+  std::map<std::pair<std::string, uint64_t>, explained_event> counted;
+  for (auto& s : out.steps) {
+    auto& ev = s.cause ? *s.cause : s.event;
+    if (!s.cause && ev.stream == "orchestrator")
+      continue; // a decision without a known cause
+    auto id = std::make_pair(ev.stream, ev.sequence);
+    if (auto c = counted.find(id); c != counted.end()) {
+      ev = c->second;
+      continue;
+    }
+    auto& f = by_text[ev.kind + '|' + fold_digits(ev.text)];
+    if (f.count == 0) {
+      f.stream = ev.stream;
+      f.sequence = ev.sequence;
+    }
+    ev.occurrence = ++f.count;
+    if (ev.occurrence > 1) {
+      ev.first_stream = f.stream;
+      ev.first_sequence = f.sequence;
+    }
+    counted.emplace(id, ev);
+  }
+}
+
+} // namespace
+
+std::string_view to_string(subject_kind k) {
+  return k == subject_kind::agent ? "agent" : "task";
+}
+
+std::string fold_digits(std::string_view text) {
+  std::string out;
+  bool in_digits = false;
+  for (char c : text) {
+    bool digit = c >= '0' && c <= '9';
+    if (!digit)
+      out += c;
+    else if (!in_digits)
+      out += '#';
+    in_digits = digit;
+  }
+  return out;
+}
+
+result<explanation> explain(const storage::event_log& log,
+                            std::string_view subject) {
+  if (log.highest("orchestrator") == 0)
+    return error{ec::not_found, "the log holds no orchestrator stream"};
+  explanation out;
+  decision_chain chain;
+  if (auto r = chain.run(log, subject, out); !r)
+    return r.err();
+  if (out.kind == subject_kind::agent) {
+    if (auto r = add_worker_events(log, out.subject, out); !r)
+      return r.err();
+    std::stable_sort(out.steps.begin(), out.steps.end(),
+                     [](const auto& a, const auto& b) {
+                       return a.event.position < b.event.position;
+                     });
+  }
+  count_repeats(out);
+  return out;
+}
+
+} // namespace baton::replay
