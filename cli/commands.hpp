@@ -18,5 +18,6 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_status_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
 void add_checkpoint_command(CLI::App& app, int& exit_code);
+void add_why_command(CLI::App& app, int& exit_code);
 
 } // namespace baton::cli
