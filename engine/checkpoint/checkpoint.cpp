@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <charconv>
 
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include "schema/snapshots.capnp.h"
+
 namespace baton::engine {
 
 namespace {
@@ -15,7 +21,61 @@ std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
+void set_list(capnp::List<capnp::Text>::Builder list,
+              const std::vector<std::string>& items) {
+  for (unsigned i = 0; i < items.size(); ++i)
+    list.set(i, items[i]);
+}
+
+std::vector<std::string> get_list(capnp::List<capnp::Text>::Reader list) {
+  std::vector<std::string> out;
+  out.reserve(list.size());
+  for (auto t : list)
+    out.push_back(str(t));
+  return out;
+}
+
 } // namespace
+
+frame checkpoint_fold::save() const {
+  capnp::MallocMessageBuilder b;
+  auto st = b.initRoot<schema::CheckpointState>();
+  st.setSequence(s_.sequence);
+  st.setTask(s_.task);
+  st.setAttempt(s_.attempt);
+  st.setTaskTitle(s_.task_title);
+  set_list(st.initCompleted(static_cast<unsigned>(s_.completed.size())),
+           s_.completed);
+  st.setNextStep(s_.next_step);
+  st.setBuild(s_.build);
+  set_list(st.initOpenNeeds(static_cast<unsigned>(s_.open_needs.size())),
+           s_.open_needs);
+  set_list(st.initContracts(static_cast<unsigned>(s_.contracts.size())),
+           s_.contracts);
+  return frame::from(b);
+}
+
+result<checkpoint_fold> checkpoint_fold::restore(const frame& state) {
+  try {
+    capnp::FlatArrayMessageReader r{state.words(), frame_reader_options()};
+    auto st = r.getRoot<schema::CheckpointState>();
+    checkpoint_fold f;
+    auto& s = f.s_;
+    s.sequence = st.getSequence();
+    s.task = str(st.getTask());
+    s.attempt = st.getAttempt();
+    s.task_title = str(st.getTaskTitle());
+    s.completed = get_list(st.getCompleted());
+    s.next_step = str(st.getNextStep());
+    s.build = str(st.getBuild());
+    s.open_needs = get_list(st.getOpenNeeds());
+    s.contracts = get_list(st.getContracts());
+    return f;
+  } catch (const kj::Exception& e) {
+    return error{ec::corruption, std::string{"checkpoint snapshot: "}
+                                   + e.getDescription().cStr()};
+  }
+}
 
 void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
   s_.sequence = sequence;

@@ -8,12 +8,19 @@
 // PROGRESS still to do, a retry's guidance, or waiting for verification),
 // the build status (the last BUILD line), NEEDs it raised that no CONTRACT
 // answered, and the contracts it received.
+//
+// The fold's state saves to a snapshot payload (schema::CheckpointState) and
+// restores from one, so a rebuild folds only the events after the latest
+// snapshot (replay/checkpoint_rebuild.hpp). Restoring a saved state and
+// folding on gives exactly what folding from the first event gives.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "engine/frame.hpp"
+#include "engine/result.hpp"
 #include "schema/events.capnp.h"
 
 namespace baton::engine {
@@ -30,6 +37,9 @@ struct checkpoint_summary {
   std::vector<std::string> contracts;
   /// The last sequence folded.
   uint64_t sequence = 0;
+
+  friend bool operator==(const checkpoint_summary&, const checkpoint_summary&)
+    = default;
 };
 
 class checkpoint_fold {
@@ -43,6 +53,15 @@ public:
 
   /// The summary as the text typed into the agent / printed.
   std::string render(const std::string& agent) const;
+
+  /// The state as a snapshot payload: a frame whose root is a
+  /// schema::CheckpointState. Deterministic: the same state always gives the
+  /// same bytes.
+  frame save() const;
+
+  /// A fold in the state `state` (made by save()) holds.
+  /// Errors: ec::corruption when it is not a CheckpointState message.
+  static result<checkpoint_fold> restore(const frame& state);
 
 private:
   checkpoint_summary s_;
