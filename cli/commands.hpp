@@ -19,5 +19,7 @@ void add_status_command(CLI::App& app, int& exit_code);
 void add_replay_command(CLI::App& app, int& exit_code);
 void add_checkpoint_command(CLI::App& app, int& exit_code);
 void add_why_command(CLI::App& app, int& exit_code);
+void add_cast_command(CLI::App& app, int& exit_code);
+void add_show_command(CLI::App& app, int& exit_code);
 
 } // namespace baton::cli

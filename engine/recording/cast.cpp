@@ -37,6 +37,18 @@ bool continuation(uint8_t b) {
   return (b & 0xc0) == 0x80;
 }
 
+/// Whether `second` may follow `lead` (continuation already checked): rules
+/// out overlong forms, UTF-16 surrogates and code points above U+10FFFF.
+bool second_byte_ok(uint8_t lead, uint8_t second) {
+  switch (lead) {
+    case 0xe0: return second >= 0xa0;
+    case 0xed: return second <= 0x9f;
+    case 0xf0: return second >= 0x90;
+    case 0xf4: return second <= 0x8f;
+    default: return true;
+  }
+}
+
 /// How many bytes at the end of `bytes` start a UTF-8 sequence that is not
 /// complete yet.
 size_t incomplete_tail(std::string_view bytes) {
@@ -168,6 +180,8 @@ std::string json_string(std::string_view bytes) {
     bool ok = n > 1 && i + n <= bytes.size();
     for (size_t k = 1; ok && k < n; ++k)
       ok = continuation(static_cast<uint8_t>(bytes[i + k]));
+    if (ok)
+      ok = second_byte_ok(b, static_cast<uint8_t>(bytes[i + 1]));
     if (ok) {
       out.append(bytes.substr(i, n));
       i += n;
@@ -202,6 +216,16 @@ std::string cast_writer::event_line(double time, char kind,
     return {};
   return "[" + format_time(time) + ", \"" + std::string(1, kind) + "\", "
          + json_string(data) + "]\n";
+}
+
+std::string cast_writer::flush(double time, char kind) {
+  auto& pending = kind == 'i' ? pending_input_ : pending_output_;
+  if (pending.empty())
+    return {};
+  auto line = "[" + format_time(time) + ", \"" + std::string(1, kind) + "\", "
+              + json_string(pending) + "]\n";
+  pending.clear();
+  return line;
 }
 
 } // namespace baton::engine

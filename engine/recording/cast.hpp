@@ -58,6 +58,11 @@ public:
   /// the same kind).
   std::string event_line(double time, char kind, std::string_view bytes);
 
+  /// The line for what is held of kind `kind` (an incomplete UTF-8 sequence
+  /// that never completed, shown as U+FFFD), or empty when nothing is held:
+  /// for the end of a recording or of a process.
+  std::string flush(double time, char kind);
+
 private:
   std::string pending_output_;
   std::string pending_input_;
