@@ -62,10 +62,8 @@ void print_text(const replay::explanation& x) {
   const replay::explained_event* last_cause = nullptr;
   for (auto& s : x.steps) {
     auto& e = s.event;
-    std::cout << seconds(e.logical_time_us) << "  " << place(e) << "  ";
-    if (e.stream != "orchestrator")
-      std::cout << "[" << e.stream << "] ";
-    std::cout << e.text << (s.cause ? "" : repeat_note(e)) << '\n';
+    std::cout << seconds(e.logical_time_us) << "  " << place(e) << "  "
+              << e.text << (s.cause ? "" : repeat_note(e)) << '\n';
     if (!s.cause) {
       last_cause = nullptr;
       continue;

@@ -34,7 +34,8 @@ std::string str(capnp::Text::Reader t) {
   return {t.cStr(), t.size()};
 }
 
-/// `s` on one line (line breaks and tabs as spaces), cut at `max` bytes.
+/// `s` on one line (each run of line breaks, tabs and spaces as one space),
+/// cut at `max` bytes.
 std::string one_line(std::string_view s, size_t max = 160) {
   std::string out;
   for (char c : s) {
@@ -42,7 +43,11 @@ std::string one_line(std::string_view s, size_t max = 160) {
       out += "...";
       break;
     }
-    out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
+    bool space = c == '\n' || c == '\r' || c == '\t' || c == ' ';
+    if (!space)
+      out += c;
+    else if (!out.empty() && out.back() != ' ')
+      out += ' ';
   }
   return out;
 }
