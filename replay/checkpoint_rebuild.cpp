@@ -36,6 +36,19 @@ result<checkpoint_rebuild> rebuild(const storage::event_log& log,
   return out;
 }
 
+/// rebuild(), and when the snapshot it started from is not a checkpoint
+/// state this build can read, the same from the first event.
+result<checkpoint_rebuild> rebuild_or_refold(const storage::event_log& log,
+                                             const std::string& stream,
+                                             uint64_t at, bool use_snapshots,
+                                             uint64_t& logical_time) {
+  auto r = rebuild(log, stream, at, use_snapshots, logical_time);
+  if (!r && use_snapshots && r.err().code() == ec::corruption
+      && r.err().message().rfind("checkpoint snapshot: ", 0) == 0)
+    r = rebuild(log, stream, at, false, logical_time);
+  return r;
+}
+
 } // namespace
 
 result<checkpoint_rebuild> rebuild_checkpoint(const storage::event_log& log,
@@ -45,12 +58,7 @@ result<checkpoint_rebuild> rebuild_checkpoint(const storage::event_log& log,
   if (log.highest(stream) == 0)
     return error{ec::not_found, log.dir() + " has no stream " + stream};
   uint64_t logical_time = 0;
-  auto r = rebuild(log, stream, at, use_snapshots, logical_time);
-  if (!r && use_snapshots && r.err().code() == ec::corruption
-      && r.err().message().rfind("checkpoint snapshot: ", 0) == 0)
-    // A snapshot this build cannot read: fold from the first event.
-    r = rebuild(log, stream, at, false, logical_time);
-  return r;
+  return rebuild_or_refold(log, stream, at, use_snapshots, logical_time);
 }
 
 result<uint64_t> save_checkpoint_snapshot(storage::event_log& log,
@@ -59,7 +67,7 @@ result<uint64_t> save_checkpoint_snapshot(storage::event_log& log,
   if (log.highest(stream) == 0)
     return error{ec::not_found, log.dir() + " has no stream " + stream};
   uint64_t logical_time = 0;
-  auto r = rebuild(log, stream, UINT64_MAX, true, logical_time);
+  auto r = rebuild_or_refold(log, stream, UINT64_MAX, true, logical_time);
   if (!r)
     return r.err();
   auto seq = r->fold.summary().sequence;

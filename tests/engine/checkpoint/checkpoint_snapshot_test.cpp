@@ -214,3 +214,39 @@ TEST_CASE("rebuild_checkpoint names a stream the log does not hold",
   CHECK(r.err().code() == ec::not_found);
   CHECK(r.err().message().find("worker/ghost") != std::string::npos);
 }
+
+TEST_CASE("a snapshot that is not a checkpoint state is passed over: the "
+          "rebuild folds from the first event",
+          "[replay][checkpoint][snapshot]") {
+  test::temp_dir tmp;
+  auto log = storage::event_log::open(tmp / "log").value();
+  auto events = worker_stream(50, 3);
+  std::vector<storage::new_event> batch;
+  for (size_t i = 0; i < events.size(); ++i) {
+    storage::new_event e;
+    e.id = event_id::from_parts(1, i + 1);
+    e.payload = events[i];
+    batch.push_back(std::move(e));
+  }
+  REQUIRE(
+    log->append("worker/a", storage::expected_version::any(), batch).ok());
+  auto garbage = std::vector<std::byte>(16, std::byte{0xff});
+  REQUIRE(log->save_snapshot("worker/a",
+                             {40, 0, frame::from_bytes(garbage).value()})
+            .ok());
+  auto plain = replay::rebuild_checkpoint(*log, "a", UINT64_MAX, false);
+  REQUIRE(plain.ok());
+  auto r = replay::rebuild_checkpoint(*log, "a");
+  REQUIRE(r.ok());
+  CHECK(r->stats.snapshot_sequence == 0);
+  CHECK(r->stats.events_applied == 50);
+  CHECK(r->fold.render("a") == plain->fold.render("a"));
+  // A snapshot saved now replaces it as the latest.
+  auto saved = replay::save_checkpoint_snapshot(*log, "a");
+  REQUIRE(saved.ok());
+  CHECK(*saved == 50);
+  auto again = replay::rebuild_checkpoint(*log, "a");
+  REQUIRE(again.ok());
+  CHECK(again->stats.snapshot_sequence == 50);
+  CHECK(again->fold.render("a") == plain->fold.render("a"));
+}
