@@ -70,6 +70,11 @@ public:
       append("orchestrator", to_event(d), now_us);
   }
 
+  /// Records a decision the orchestrator did not make (a changed rule).
+  uint64_t forge(const orchestrator_decision& d, uint64_t now_us) {
+    return append("orchestrator", to_event(d), now_us);
+  }
+
   template<class Fill>
   uint64_t worker_event(const std::string& agent, Fill fill,
                         uint64_t now_us = 0) {
@@ -274,6 +279,28 @@ TEST_CASE("decisions recorded after the next input are still attributed to "
   auto& gate = nth(*x, "run_gate");
   REQUIRE(gate.cause);
   CHECK(gate.cause->kind == "protocol_seen");
+}
+
+TEST_CASE("a decision the replay does not make stops attribution there, "
+          "and says where",
+          "[replay][explain]") {
+  test::temp_dir tmp;
+  recorder r{tmp / "log"};
+  r.feed(idle("backend"), 1);
+  auto forged = r.forge(tell_agent{"backend", "hurry up", "impatience"}, 2);
+  r.feed(working("backend"), 3);
+  r.feed(done("backend"), 4);
+  auto x = replay::explain(r.log(), "backend");
+  REQUIRE(x.ok());
+  CHECK(x->unattributed.find("orchestrator@" + std::to_string(forged))
+        == 0);
+  REQUIRE(x->steps.size() == 3);
+  CHECK(x->steps[0].event.kind == "dispatch_task");
+  CHECK(x->steps[0].cause);
+  CHECK(x->steps[1].event.text == "tell backend (impatience): hurry up");
+  CHECK_FALSE(x->steps[1].cause);
+  CHECK(x->steps[2].event.kind == "run_gate");
+  CHECK_FALSE(x->steps[2].cause);
 }
 
 TEST_CASE("an unknown subject is an error listing the plan's agents and tasks",
