@@ -150,7 +150,9 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   std::shared_ptr<orchestrator_config> cfg) {
   auto& st = self->state;
   st.cfg = std::move(*cfg);
-  st.engine = std::make_unique<engine::orchestrator>(st.cfg.plan);
+  st.engine = st.cfg.resume
+                ? std::move(st.cfg.resume)
+                : std::make_unique<engine::orchestrator>(st.cfg.plan);
   for (auto& t : st.cfg.plan.tasks)
     st.tasks[t.id] = &t;
   // Without an ownership table there is nothing to check a change against.
@@ -181,10 +183,28 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       if (st.started)
         return;
       st.started = true;
+      bool resumed = st.engine->begun();
+      if (resumed && !st.cfg.unrecorded.empty()) {
+        // What the stopped engine decided last and did not record: recorded
+        // now, and carried out only where the resumed start does not redo
+        // it (every agent is new: prompts are superseded by the re-dispatch
+        // with its checkpoint, gates of unsettled tasks run again).
+        std::vector<entry> entries;
+        auto now = st.cfg.clock();
+        for (auto& d : st.cfg.unrecorded)
+          entries.push_back({engine::to_event(d), now});
+        st.journal->record(std::move(entries), false, [] {});
+      }
+      if (st.engine->finished()) {
+        finish(self, false);
+        return;
+      }
       on_input(self, engine::run_begun{
                        st.cfg.plan_path, st.cfg.plan_text,
                        std::string{engine::to_string(st.cfg.plan.run.pattern)},
-                       false});
+                       resumed, st.cfg.workspace,
+                       resumed ? st.cfg.checkpoints
+                               : std::map<std::string, std::string>{}});
     },
     [self](atom::report, frame& f) {
       auto r = decode_worker_report(f);

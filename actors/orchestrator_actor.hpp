@@ -58,6 +58,13 @@ struct orchestrator_config {
   /// deterministic scheduler. The outcome still arrives as a message.
   /// Default: false.
   bool inline_gates = false;
+  /// The run's working area, recorded in runStarted.
+  std::string workspace;
+  /// Resuming: the orchestrator folded from the log, and the agents'
+  /// checkpoint summaries (see team_options).
+  std::unique_ptr<engine::orchestrator> resume;
+  std::map<std::string, std::string> checkpoints;
+  std::vector<engine::orchestrator_decision> unrecorded;
 };
 
 struct orchestrator_state {

@@ -79,6 +79,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     wcfg->clock = opts.clock;
     wcfg->id_high = random_high();
     wcfg->stop_grace = opts.stop_grace;
+    wcfg->resumed = opts.resume != nullptr;
     wcfg->report = [slot](frame f) {
       caf::anon_send(*slot, atom::report_v, std::move(f));
     };
@@ -95,6 +96,10 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   ocfg->id_high = random_high();
   ocfg->gate_timeout = opts.gate_timeout;
   ocfg->inline_gates = opts.deterministic;
+  ocfg->workspace = std::move(opts.workspace);
+  ocfg->resume = std::move(opts.resume);
+  ocfg->checkpoints = std::move(opts.checkpoints);
+  ocfg->unrecorded = std::move(opts.unrecorded);
   t->orchestrator_ = sys.spawn(orchestrator_actor_impl, ocfg);
   *slot = t->orchestrator_;
 

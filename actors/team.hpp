@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/detect/pack.hpp"
+#include "engine/orchestration/orchestrator.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/result.hpp"
 #include "storage/event_log.hpp"
@@ -62,6 +64,15 @@ struct team_options {
   /// the scheduler delivers messages: for CAF's deterministic scheduler
   /// with stand-in terminals. Default: false.
   bool deterministic = false;
+  /// The run's working area, recorded in runStarted.
+  std::string workspace;
+  /// Continue a run whose engine was stopped (baton resume): the
+  /// orchestrator as folded from the log's recorded inputs, and each
+  /// agent's checkpoint summary. Unset: a new run.
+  std::unique_ptr<engine::orchestrator> resume;
+  std::map<std::string, std::string> checkpoints;
+  /// Decisions the stopped engine made and did not record: recorded first.
+  std::vector<engine::orchestrator_decision> unrecorded;
 };
 
 /// Configures an actor system for a run: Baton's message types, and CAF's

@@ -10,6 +10,7 @@
 #include "actors/log_codec.hpp"
 #include "actors/messages.hpp"
 #include "engine/monitor/observation_event.hpp"
+#include "engine/session/session_record.hpp"
 #include "schema/events.capnp.h"
 
 namespace baton::actors {
@@ -34,14 +35,6 @@ frame output_event(const std::string& bytes) {
   return event([&](schema::Event::Builder e) {
     e.initPtyOutput().setBytes(
       {reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()});
-  });
-}
-
-frame input_event(const std::string& bytes, uint64_t delivery) {
-  return event([&](schema::Event::Builder e) {
-    auto b = e.initPtyInput();
-    b.setBytes({reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()});
-    b.setDeliveryId(delivery);
   });
 }
 
@@ -118,31 +111,19 @@ void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
     return;
   std::vector<entry> entries;
   std::vector<frame> reports;
-  // Lines on screen are reported once the detector says the agent stopped
-  // working on them, in the same step as that state change: tell the
-  // supervisor the lines first, so that one who hands out work on `idle`
-  // has heard everything the agent wrote before it went idle.
-  std::stable_partition(fx.events.begin(), fx.events.end(), [](auto& ev) {
-    return ev.what != terminal::session_event::kind::state;
-  });
+  // Recorded in engine::session_records' order (replay derives the same).
+  engine::order_for_record(fx);
   for (auto& ev : fx.events) {
-    using kind = terminal::session_event::kind;
-    std::optional<frame> recorded;
-    switch (ev.what) {
-      case kind::state:
-      case kind::protocol:
-      case kind::compaction: recorded = engine::to_event(ev.observation); break;
-      case kind::delivery: recorded = engine::to_event(ev.delivery); break;
-      case kind::exited: recorded = exited_event(ev.status); break;
-    }
-    if (auto r = report_of(st.cfg.name, ev, *recorded, *st.cfg.pack))
-      reports.push_back(std::move(*r));
     // The exit itself was recorded as the input that caused it.
-    if (ev.what != kind::exited)
+    auto recorded = engine::to_event(ev);
+    auto reported = recorded ? *recorded : exited_event(ev.status);
+    if (auto r = report_of(st.cfg.name, ev, reported, *st.cfg.pack))
+      reports.push_back(std::move(*r));
+    if (recorded)
       entries.push_back({std::move(*recorded), now});
   }
   for (auto& w : fx.writes)
-    entries.push_back({input_event(w.bytes, 0), now});
+    entries.push_back({engine::to_event(w), now});
   st.journal->record(
     std::move(entries), false,
     [self, writes = std::move(fx.writes), reports = std::move(reports), now] {
@@ -157,9 +138,21 @@ void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
 
 void start_agent(self_ptr self) {
   auto& st = self->state;
-  st.core = std::make_unique<terminal::session_core>(st.cfg.pack, st.cfg.core);
-  st.armed = 0;
   ++st.starts;
+  auto now = st.cfg.clock();
+  // A new session core, recorded first (replay rebuilds the core from this
+  // event) and made once that is durable: inputs recorded before it are
+  // applied to the old core, those after it to the new one, as in replay.
+  // The first session of a resumed worker says so: what its predecessor
+  // derived and did not record before the engine stopped is not expected.
+  auto opened = engine::session_opened_event(
+    *st.cfg.pack, st.cfg.core, st.cfg.resumed && st.starts == 1);
+  st.journal->record({{std::move(opened), now}}, false, [self] {
+    auto& st = self->state;
+    st.core
+      = std::make_unique<terminal::session_core>(st.cfg.pack, st.cfg.core);
+    st.armed = 0;
+  });
   terminal_callbacks cb;
   auto weak = caf::actor_cast<caf::weak_actor_ptr>(self);
   cb.on_output = [weak](std::string bytes) {
@@ -173,7 +166,6 @@ void start_agent(self_ptr self) {
                      static_cast<int32_t>(s.code),
                      static_cast<int32_t>(s.signal));
   };
-  auto now = st.cfg.clock();
   auto started = st.cfg.terminal->start(std::move(cb));
   if (!started) {
     // The outcome of the spawn is an input like any other: the agent is

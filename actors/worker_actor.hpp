@@ -68,6 +68,9 @@ struct worker_config {
   /// Grace between SIGTERM and SIGKILL on a stop that is not immediate.
   /// Default: 2 s.
   std::chrono::milliseconds stop_grace{2000};
+  /// The worker continues a stream of a run the engine was stopped in
+  /// (baton resume): its first session is recorded as resumed.
+  bool resumed = false;
 };
 
 struct worker_state {

@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   baton::cli::add_watch_command(app, exit_code);
   baton::cli::add_detect_command(app, exit_code);
   baton::cli::add_run_command(app, exit_code);
+  baton::cli::add_resume_command(app, exit_code);
+  baton::cli::add_fork_command(app, exit_code);
   baton::cli::add_status_command(app, exit_code);
   baton::cli::add_replay_command(app, exit_code);
   baton::cli::add_checkpoint_command(app, exit_code);

@@ -9,6 +9,7 @@
 // Ctrl-C stops the agents at once. Exit code: 0 when every task passed its
 // gates, 1 when one did not, 2 for a plan or usage problem, 130 when
 // interrupted.
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -30,7 +31,10 @@
 #include "cli/event_format.hpp"
 #include "cli/plan_loader.hpp"
 #include "cli/run_table.hpp"
+#include "engine/checkpoint/checkpoint.hpp"
 #include "engine/orchestration/run_view.hpp"
+#include "engine/plan/plan_parser.hpp"
+#include "replay/orchestrator_replay.hpp"
 #include "storage/event_log.hpp"
 
 namespace fs = std::filesystem;
@@ -45,6 +49,9 @@ struct run_args {
   std::string workspace;
   bool json = false;
   bool replace = false;
+  /// Resume: end the agents' processes left from before the engine
+  /// stopped. Not for a fork (the original run may still be going).
+  bool end_leftovers = true;
 };
 
 std::atomic<int> interrupts{0};
@@ -138,13 +145,20 @@ public:
 
   /// `now`: the run's logical time, so that times in state move on a
   /// terminal between events (redrawn at most once a second for that).
+  /// Events up to `position` are an earlier part of the run (resumed):
+  /// they make up the view but are not printed again.
+  void history(uint64_t position) {
+    history_ = position;
+  }
+
   uint64_t show(const storage::event_log& log, uint64_t next, uint64_t now) {
     bool changed = false;
     auto n = log.read_all(next, UINT64_MAX, [&](storage::recorded_event&& ev) {
-      if (json_)
+      bool old = ev.position() <= history_;
+      if (json_ && !old)
         std::cout << format_json(ev) << '\n';
       bool c = view_.apply(ev.stream(), ev.logical_time(), ev.event());
-      if (!json_ && !tty_ && c) {
+      if (!json_ && !tty_ && c && !old) {
         auto line
           = engine::describe_change(ev.stream(), ev.logical_time(), ev.event());
         if (!line.empty())
@@ -194,7 +208,12 @@ private:
   live_table live_;
   engine::run_view view_;
   uint64_t drawn_at_ = 0;
+  uint64_t history_ = 0;
 };
+
+int drive(const run_args& args, const std::string& title,
+          storage::event_log& log, actors::team_options topts,
+          uint64_t resumed_at);
 
 int run_plan(const run_args& args) {
   auto loaded = load_plan(args.plan);
@@ -265,6 +284,29 @@ int run_plan(const run_args& args) {
     return 2;
   }
 
+  actors::team_options topts;
+  topts.plan = plan;
+  topts.plan_path = args.plan;
+  topts.plan_text = read_file(args.plan);
+  topts.workspace = workspace.string();
+  topts.agents = std::move(*agents);
+  return drive(args, "baton run: " + plan.run.name + " (" + args.plan + "), "
+                       + std::to_string(plan.agents.size()) + " agents, "
+                       + std::to_string(plan.tasks.size()) + " tasks; log "
+                       + db.string(),
+               **log, std::move(topts), 0);
+}
+
+/// Runs a team over `log` and shows it until every actor has quit.
+/// `resumed_at`: the last position of an earlier part of the run (0 for a
+/// new run); its logical clock continues from that part's last time.
+int drive(const run_args& args, const std::string& title,
+          storage::event_log& log, actors::team_options topts,
+          uint64_t resumed_at) {
+  uint64_t offset = 0;
+  if (resumed_at > 0)
+    if (auto last = log.read_all(resumed_at, 1); last.ok() && !last->empty())
+      offset = last->front().logical_time();
   caf::actor_system_config cfg;
   actors::configure_actor_system(cfg);
   // Quiet CAF's own console output; Baton reports problems itself.
@@ -272,18 +314,14 @@ int run_plan(const run_args& args) {
   caf::actor_system sys{cfg};
 
   auto origin = std::chrono::steady_clock::now();
-  actors::team_options topts;
-  topts.plan = plan;
-  topts.plan_path = args.plan;
-  topts.plan_text = read_file(args.plan);
-  topts.agents = std::move(*agents);
-  // The run's logical clock: microseconds since it began (from 1).
-  auto clock = [origin] {
+  // The run's logical clock: microseconds since it began (from 1); a
+  // resumed run's goes on from where the log stops.
+  auto clock = [origin, offset] {
     return static_cast<uint64_t>(
              std::chrono::duration_cast<std::chrono::microseconds>(
                std::chrono::steady_clock::now() - origin)
                .count())
-           + 1;
+           + offset + 1;
   };
   topts.clock = clock;
   std::signal(SIGINT, on_interrupt);
@@ -291,18 +329,17 @@ int run_plan(const run_args& args) {
   // A closed pipe (`baton run ... | head`) must not kill Baton and leave its
   // agents running: the run goes on, its log is complete.
   std::signal(SIGPIPE, SIG_IGN);
-  auto team = actors::team::start(sys, **log, std::move(topts));
+  auto team = actors::team::start(sys, log, std::move(topts));
   if (!team) {
-    std::cerr << "baton run: " << team.err().message() << '\n';
+    std::cerr << title.substr(0, title.find(':')) << ": "
+              << team.err().message() << '\n';
     return 2;
   }
 
   run_display display{args};
+  display.history(resumed_at);
   if (!args.json)
-    display.note("baton run: " + plan.run.name + " (" + args.plan + "), "
-                 + std::to_string(plan.agents.size()) + " agents, "
-                 + std::to_string(plan.tasks.size()) + " tasks; log "
-                 + db.string());
+    display.note(title);
   uint64_t next = 1;
   int seen_interrupts = 0;
   while (true) {
@@ -314,20 +351,269 @@ int run_plan(const run_args& args) {
       (*team)->stop(n > 1);
     }
     bool done = (*team)->done();
-    next = display.show(**log, next, clock());
-    if (done && next > (*log)->last_position())
+    next = display.show(log, next, clock());
+    if (done && next > log.last_position())
       break;
-    (*log)->wait_beyond(next - 1, std::chrono::milliseconds{100});
+    log.wait_beyond(next - 1, std::chrono::milliseconds{100});
   }
   team->reset();
-  next = display.show(**log, next, clock());
+  next = display.show(log, next, clock());
   display.report();
   if (seen_interrupts > 0)
     return 130;
   return display.view().finished && display.view().ok ? 0 : 1;
 }
 
+/// Ends what is left of an agent's process from before the engine stopped:
+/// the last process its stream started and never saw exit, when it is
+/// still running the recorded program (its process group: Baton made it a
+/// session leader). Returns a note for the operator, or "".
+std::string end_leftover(const storage::event_log& log,
+                         const std::string& agent) {
+  int32_t pid = 0;
+  std::string program;
+  auto n = log.read("worker/" + agent, 1, UINT64_MAX, UINT64_MAX,
+                    [&](storage::recorded_event&& e) {
+                      auto ev = e.event();
+                      if (ev.isProcessStarted()) {
+                        pid = ev.getProcessStarted().getPid();
+                        auto argv = ev.getProcessStarted().getArgv();
+                        program = argv.size() > 0 ? argv[0].cStr() : "";
+                      } else if (ev.isProcessExited()) {
+                        pid = 0;
+                      }
+                      return true;
+                    });
+  if (!n || pid <= 0 || program.empty())
+    return {};
+  // The pid may have been reused since: only the recorded program is ended.
+  auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  auto first = cmdline.substr(0, cmdline.find('\0'));
+  if (first.empty() || fs::path{first}.filename() != fs::path{program}.filename())
+    return {};
+  ::kill(-pid, SIGKILL);
+  ::kill(pid, SIGKILL);
+  return "baton resume: ended agent " + agent + "'s process " +
+         std::to_string(pid) + " left from before the engine stopped";
+}
+
+int resume_run(const run_args& args) {
+  storage::options lopts;
+  lopts.create_if_missing = false;
+  auto log = storage::event_log::open(args.db, lopts);
+  if (!log) {
+    std::cerr << "baton resume: " << log.err().to_string() << '\n';
+    return 2;
+  }
+  auto run = replay::rebuild_orchestrator(**log);
+  if (!run) {
+    std::cerr << "baton resume: " << args.db << ": " << run.err().message()
+              << '\n';
+    return 2;
+  }
+  if (run->engine->finished() && run->unrecorded.empty()) {
+    run_display display{args};
+    display.history((*log)->last_position());
+    display.show(**log, 1, run->last_time);
+    display.report();
+    std::cout << "baton resume: " << args.db
+              << " holds a finished run; nothing to resume\n";
+    return display.view().ok ? 0 : 1;
+  }
+  auto plan = engine::parse_plan(run->start.plan_text, "the recorded plan");
+  if (!plan) {
+    std::cerr << "baton resume: " << plan.err().message() << '\n';
+    return 2;
+  }
+  auto workspace = !args.workspace.empty() ? fs::absolute(args.workspace)
+                                           : fs::path{run->start.workspace};
+  if (workspace.empty()) {
+    std::cerr << "baton resume: " << args.db
+              << " does not record its workspace; pass --workspace DIR\n";
+    return 2;
+  }
+  auto reactor = actors::pty::reactor::make();
+  if (!reactor) {
+    std::cerr << "baton resume: " << reactor.err().to_string() << '\n';
+    return 1;
+  }
+  auto agents = make_agents(*plan, workspace, **reactor);
+  if (!agents) {
+    std::cerr << "baton resume: " << agents.err().message() << '\n';
+    return 2;
+  }
+  actors::team_options topts;
+  for (auto& a : plan->agents) {
+    if (args.end_leftovers)
+      if (auto note = end_leftover(**log, a.name); !note.empty())
+        std::cerr << note << '\n';
+    // Each agent's re-orientation summary, from its own stream only.
+    engine::checkpoint_fold fold;
+    auto n = (*log)->read("worker/" + a.name, 1, UINT64_MAX, UINT64_MAX,
+                          [&](storage::recorded_event&& e) {
+                            fold.apply(e.sequence(), e.event());
+                            return true;
+                          });
+    if (n && *n > 0)
+      topts.checkpoints[a.name] = fold.render(a.name);
+  }
+  topts.plan = *plan;
+  topts.plan_path = run->start.plan;
+  topts.plan_text = run->start.plan_text;
+  topts.workspace = workspace.string();
+  topts.agents = std::move(*agents);
+  topts.resume = std::move(run->engine);
+  topts.unrecorded = std::move(run->unrecorded);
+  auto at = (*log)->last_position();
+  return drive(args,
+               "baton resume: " + plan->run.name + ", from position "
+                 + std::to_string(at) + " of " + args.db,
+               **log, std::move(topts), at);
+}
+
+struct fork_args {
+  std::string dir;
+  uint64_t at = 0;
+  std::string into;
+  run_args run;
+};
+
+/// Copies the events of `from` up to global position `at` into the new log
+/// at `into`, each in its stream with its id, times and payload.
+result<void> copy_prefix(const storage::event_log& from, uint64_t at,
+                         const std::string& into) {
+  storage::options opts;
+  opts.mode = from.mode();
+  auto to = storage::event_log::open(into, opts);
+  if (!to)
+    return to.err();
+  std::vector<storage::append_request> batch;
+  auto flush = [&]() -> result<void> {
+    if (batch.empty())
+      return {};
+    auto results = (*to)->append_many(batch);
+    batch.clear();
+    for (auto& r : results)
+      if (!r)
+        return r.err();
+    return {};
+  };
+  std::string failure;
+  auto n = from.read_all(1, at, [&](storage::recorded_event&& e) {
+    if (batch.empty() || batch.back().stream != e.stream()) {
+      batch.push_back({std::string{e.stream()}, storage::expected_version::any(),
+                       {}, false});
+    }
+    storage::new_event ev;
+    ev.id = e.id();
+    ev.logical_time = e.logical_time();
+    ev.wall_time = e.envelope().getWallTime();
+    ev.payload = e.payload();
+    batch.back().events.push_back(std::move(ev));
+    if (batch.size() >= 256) {
+      if (auto r = flush(); !r) {
+        failure = r.err().message();
+        return false;
+      }
+    }
+    return true;
+  });
+  if (!n)
+    return n.err();
+  if (!failure.empty())
+    return error{ec::io_error, failure};
+  return flush();
+}
+
+int fork_run(fork_args& args) {
+  storage::options ropts;
+  ropts.read_only = true;
+  ropts.create_if_missing = false;
+  std::error_code fec;
+  if (fs::exists(args.into, fec) && !fs::is_empty(args.into, fec)) {
+    std::cerr << "baton fork: " << args.into
+              << " already exists and is not empty; name a new directory\n";
+    return 2;
+  }
+  std::string workspace;
+  {
+    auto log = storage::event_log::open(args.dir, ropts);
+    if (!log) {
+      std::cerr << "baton fork: " << log.err().to_string() << '\n';
+      return 2;
+    }
+    auto last = (*log)->last_position();
+    if (args.at == 0 || args.at > last) {
+      std::cerr << "baton fork: --at " << args.at << " is outside " << args.dir
+                << " (positions 1 to " << last << ")\n";
+      return 2;
+    }
+    auto start = (*log)->read("orchestrator", 1, 1);
+    if (!start || start->empty() || !start->front().event().isRunStarted()) {
+      std::cerr << "baton fork: " << args.dir << " holds no run\n";
+      return 2;
+    }
+    workspace = start->front().event().getRunStarted().getWorkspace().cStr();
+    if (auto r = copy_prefix(**log, args.at, args.into); !r) {
+      std::cerr << "baton fork: " << args.into << ": " << r.err().message()
+                << '\n';
+      return 1;
+    }
+  }
+  // The fork works in its own copy of the files: the original run's, as it
+  // left them (the log holds what happened, not the files at --at).
+  if (args.run.workspace.empty()) {
+    auto copy = fs::absolute(args.into).string() + ".work";
+    if (!workspace.empty() && fs::exists(workspace, fec))
+      fs::copy(workspace, copy,
+               fs::copy_options::recursive | fs::copy_options::copy_symlinks,
+               fec);
+    if (fec) {
+      std::cerr << "baton fork: cannot copy the workspace " << workspace
+                << " to " << copy << ": " << fec.message() << '\n';
+      return 1;
+    }
+    args.run.workspace = copy;
+  }
+  std::cerr << "baton fork: " << args.into << " holds " << args.dir
+            << " up to position " << args.at << "; continuing in "
+            << args.run.workspace << '\n';
+  args.run.db = args.into;
+  args.run.end_leftovers = false;
+  return resume_run(args.run);
+}
+
 } // namespace
+
+void add_fork_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<fork_args>();
+  auto* cmd = app.add_subcommand(
+    "fork", "A new run from an old one's log up to a position, continued "
+            "live with this version of Baton");
+  cmd->add_option("dir", args->dir, "The old run's log directory")->required();
+  cmd->add_option("--at", args->at, "The last global position to keep")
+    ->required();
+  cmd->add_option("new_dir", args->into, "The new run's log directory")
+    ->required();
+  cmd->add_option("--workspace", args->run.workspace,
+                  "The new run's working area (default: NEW_DIR.work, a "
+                  "copy of the old run's files)");
+  cmd->add_flag("--json", args->run.json,
+                "One JSON object per newly recorded event");
+  cmd->callback([args, &exit_code] { exit_code = fork_run(*args); });
+}
+
+void add_resume_command(CLI::App& app, int& exit_code) {
+  auto args = std::make_shared<run_args>();
+  auto* cmd = app.add_subcommand(
+    "resume", "Continue a run whose engine was stopped, from its log");
+  cmd->add_option("dir", args->db, "The run's log directory")->required();
+  cmd->add_option("--workspace", args->workspace,
+                  "The run's working area (default: the recorded one)");
+  cmd->add_flag("--json", args->json,
+                "One JSON object per newly recorded event");
+  cmd->callback([args, &exit_code] { exit_code = resume_run(*args); });
+}
 
 void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<run_args>();

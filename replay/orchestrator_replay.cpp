@@ -1,40 +1,11 @@
 #include "replay/orchestrator_replay.hpp"
 
-#include <deque>
-
-#include <capnp/compat/json.h>
-#include <capnp/message.h>
-#include <capnp/serialize.h>
-
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/plan/plan_parser.hpp"
+#include "replay/detail/compare.hpp"
 
 namespace baton::replay {
-
-namespace {
-
-std::string as_text(const frame& f) {
-  capnp::FlatArrayMessageReader r{f.words(), frame_reader_options()};
-  capnp::JsonCodec codec;
-  return codec.encode(r.getRoot<schema::Event>()).cStr();
-}
-
-bool same_bytes(const frame& a, const frame& b) {
-  auto x = a.bytes();
-  auto y = b.bytes();
-  return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin());
-}
-
-/// The recorded event's payload re-encoded canonically (the log copies
-/// payloads, so compare like with like).
-frame canonical(const storage::recorded_event& e) {
-  capnp::MallocMessageBuilder b;
-  b.setRoot(e.event());
-  return frame::from(b);
-}
-
-} // namespace
 
 result<replay_report> replay_orchestrator(const storage::event_log& log,
                                           const replay_options& opts) {
@@ -42,12 +13,17 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
     return error{ec::not_found, "the log holds no orchestrator stream"};
   replay_report report;
   std::optional<engine::orchestrator> o;
-  std::deque<frame> pending; // decided by the replay, not yet matched
+  detail::derived_matcher matcher{"orchestrator"};
   std::string failure;
   uint64_t last = 0;
+  bool cut = false; // stopped by until_time
   auto n = log.read(
     "orchestrator", 1, opts.until, UINT64_MAX,
     [&](storage::recorded_event&& e) {
+      if (e.logical_time() > opts.until_time) {
+        cut = true;
+        return false;
+      }
       last = e.sequence();
       auto ev = e.event();
       if (!o) {
@@ -68,25 +44,17 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
       }
       if (auto in = engine::input_from_event(ev)) {
         ++report.inputs;
+        // A resumed start: decisions the stopped engine made and did not
+        // record were never executed; the resumed run decides anew.
+        if (auto* b = std::get_if<engine::run_begun>(&*in); b && b->resumed)
+          matcher.drop_pending();
         for (auto& d : o->on(*in, e.logical_time()))
-          pending.push_back(engine::to_event(d));
+          matcher.derived(engine::to_event(d));
         return true;
       }
       if (engine::decision_from_event(ev)) {
         ++report.decisions;
-        auto found = canonical(e);
-        if (pending.empty()) {
-          report.first_divergence = divergence{"orchestrator", e.sequence(),
-                                               "(no decision)", as_text(found)};
-          return false;
-        }
-        if (!same_bytes(pending.front(), found)) {
-          report.first_divergence
-            = divergence{"orchestrator", e.sequence(), as_text(pending.front()),
-                         as_text(found)};
-          return false;
-        }
-        pending.pop_front();
+        return matcher.recorded(e);
       }
       return true;
     });
@@ -94,20 +62,72 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
     return n.err();
   if (!failure.empty())
     return error{ec::invalid_argument, failure};
+  report.first_divergence = matcher.first_divergence();
   // Decisions the replay made that the run never recorded: a divergence,
   // unless the replay stopped early (`until`) or the run was cut short
   // (its last decisions were on their way to the log).
-  if (!report.first_divergence && !pending.empty() && opts.until == UINT64_MAX
+  if (!report.first_divergence && matcher.has_pending()
+      && opts.until == UINT64_MAX && !cut
       && log.highest("orchestrator") == last) {
     bool finished = false;
     if (auto events = log.read("orchestrator", last, last); events.ok())
       for (auto& e : *events)
         finished = e.event().isRunFinished();
     if (finished)
-      report.first_divergence = divergence{
-        "orchestrator", last, as_text(pending.front()), "(nothing recorded)"};
+      report.first_divergence
+        = divergence{"orchestrator", last,
+                     detail::as_text(matcher.next_pending()),
+                     "(nothing recorded)"};
   }
   return report;
+}
+
+result<recorded_run> rebuild_orchestrator(const storage::event_log& log) {
+  if (log.highest("orchestrator") == 0)
+    return error{ec::not_found, "the log holds no orchestrator stream"};
+  recorded_run run;
+  std::string failure;
+  auto n = log.read(
+    "orchestrator", 1, UINT64_MAX, UINT64_MAX,
+    [&](storage::recorded_event&& e) {
+      run.last_time = std::max(run.last_time, e.logical_time());
+      if (engine::decision_from_event(e.event())) {
+        if (!run.unrecorded.empty())
+          run.unrecorded.erase(run.unrecorded.begin());
+        return true;
+      }
+      auto in = engine::input_from_event(e.event());
+      if (!in)
+        return true;
+      if (!run.engine) {
+        auto* b = std::get_if<engine::run_begun>(&*in);
+        if (b == nullptr) {
+          failure = "orchestrator@" + std::to_string(e.sequence())
+                    + ": the stream does not start with runStarted";
+          return false;
+        }
+        auto plan = engine::parse_plan(b->plan_text, "the recorded plan");
+        if (!plan) {
+          failure = plan.err().message();
+          return false;
+        }
+        run.start = *b;
+        run.engine = std::make_unique<engine::orchestrator>(std::move(*plan));
+      }
+      if (auto* b = std::get_if<engine::run_begun>(&*in); b && b->resumed)
+        run.unrecorded.clear(); // resumed before: they were recorded then
+      for (auto& d : run.engine->on(*in, e.logical_time()))
+        run.unrecorded.push_back(std::move(d));
+      return true;
+    });
+  if (!n)
+    return n.err();
+  if (!failure.empty())
+    return error{ec::invalid_argument, failure};
+  if (!run.engine)
+    return error{ec::invalid_argument,
+                 "the orchestrator stream holds no runStarted"};
+  return run;
 }
 
 } // namespace baton::replay

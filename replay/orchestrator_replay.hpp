@@ -12,9 +12,12 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "engine/orchestration/orchestrator.hpp"
 #include "engine/result.hpp"
 #include "storage/event_log.hpp"
 
@@ -38,8 +41,11 @@ struct replay_report {
 };
 
 struct replay_options {
-  /// Replay up to and including this sequence. Default: all.
+  /// Replay up to and including this sequence of the stream. Default: all.
   uint64_t until = UINT64_MAX;
+  /// Replay only events recorded at or before this logical time (µs since
+  /// the run began). Default: all.
+  uint64_t until_time = UINT64_MAX;
   /// Replace the recorded plan text (to see what a changed plan or rule
   /// would have decided). Default: empty, the recorded one.
   std::string plan_text;
@@ -50,5 +56,23 @@ struct replay_options {
 /// recorded plan does not parse; read errors as event_log::read says them.
 result<replay_report> replay_orchestrator(const storage::event_log& log,
                                           const replay_options& opts = {});
+
+/// A run's orchestrator as its log left it: the engine fed every recorded
+/// input (its decisions are the recorded ones; nothing is compared or
+/// executed), to be resumed.
+struct recorded_run {
+  /// The run's first start, as recorded (plan, its text, workspace).
+  engine::run_begun start;
+  std::unique_ptr<engine::orchestrator> engine;
+  /// Decisions the engine made that were not recorded when it stopped (the
+  /// last input's, on their way to the log): the resumed run records them
+  /// first, so the log tells the whole story.
+  std::vector<engine::orchestrator_decision> unrecorded;
+  /// The latest logical time of the stream.
+  uint64_t last_time = 0;
+};
+
+/// Errors as replay_orchestrator.
+result<recorded_run> rebuild_orchestrator(const storage::event_log& log);
 
 } // namespace baton::replay

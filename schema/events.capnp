@@ -56,6 +56,9 @@ struct Event {
     # Input (worker): text the orchestrator asked to type into the agent.
     stopRequested @21 :StopRequested;
     # Input: the operator (or the orchestrator) asked the run or an agent to stop.
+    sessionOpened @22 :SessionOpened;
+    # Input (worker): a new agent session begins (before its process starts),
+    # with everything its logic depends on, so replay can rebuild it.
   }
 }
 
@@ -74,6 +77,16 @@ struct RunStarted {
   planText @3 :Text;
   # The plan file's text as the run read it, so the run can be re-derived
   # without the file.
+  workspace @4 :Text;
+  # The run's working area (absolute), where each agent's directory is.
+  checkpoints @5 :List(AgentCheckpoint);
+  # A resumed start: each agent's re-orientation summary, folded from its
+  # stream, given back to it with its interrupted task.
+}
+
+struct AgentCheckpoint {
+  agent @0 :Text;
+  summary @1 :Text;
 }
 
 struct RunFinished {
@@ -263,4 +276,24 @@ struct StopRequested {
   # "interrupted", "run finished", ...
   immediate @1 :Bool;
   # True: kill at once; false: ask, then kill after a grace period.
+}
+
+struct SessionOpened {
+  pack @0 :Text;
+  # The detector pack's name.
+  packText @1 :Text;
+  # The pack's TOML text, as the session parsed it.
+  columns @2 :UInt16;
+  rows @3 :UInt16;
+  # The screen model's size.
+  coalesceUs @4 :UInt64;
+  # The monitor's coalescing window, logical microseconds.
+  submitDelayUs @5 :UInt64;
+  # Between a pasted prompt and its submit key.
+  answerConfirmUs @6 :UInt64;
+  # Within which an answer must take the agent out of waiting_approval.
+  resumed @7 :Bool;
+  # The first session after the engine restarted (baton resume): what the
+  # session before it derived but had not recorded when the engine stopped
+  # is not in the log.
 }

@@ -1,35 +1,15 @@
-// exit_status: how an agent's process ended, as waitpid() reported it.
+// exit_status: how an agent's process ended, as waitpid() reported it. The
+// value type is the engine's (agent sessions fold it); translating a wait
+// status is the operating system's part.
 #pragma once
 
-#include <string>
+#include "engine/session/exit_status.hpp"
 
 namespace baton::actors::pty {
 
-struct exit_status {
-  /// The value passed to exit() (0..255) when the process exited on its own;
-  /// -1 when a signal ended it or the status could not be obtained.
-  int code = -1;
+using engine::exit_status;
 
-  /// The signal that ended the process (e.g. SIGKILL), or 0.
-  int signal = 0;
-
-  /// True when the process exited on its own (code is meaningful).
-  bool exited() const noexcept {
-    return signal == 0 && code >= 0;
-  }
-
-  /// True when a signal ended the process.
-  bool signaled() const noexcept {
-    return signal != 0;
-  }
-
-  /// Translates a waitpid() status word.
-  static exit_status from_wait_status(int status) noexcept;
-
-  /// "exit code 3", "killed by signal 9 (SIGKILL)" or "unknown".
-  std::string to_string() const;
-
-  friend bool operator==(const exit_status&, const exit_status&) = default;
-};
+/// Translates a waitpid() status word.
+exit_status from_wait_status(int status) noexcept;
 
 } // namespace baton::actors::pty

@@ -247,7 +247,7 @@ result<void> pty_process::signal_group(int sig) {
 }
 
 void pty_process::reap(int wait_status) {
-  status_ = exit_status::from_wait_status(wait_status);
+  status_ = from_wait_status(wait_status);
   pidfd_.reset();
 }
 

@@ -44,7 +44,6 @@
 #include "actors/pty/reactor.hpp"
 #include "actors/pty/spawn_options.hpp"
 #include "actors/terminal/session_core.hpp"
-#include "actors/terminal/session_event.hpp"
 #include "engine/result.hpp"
 
 namespace baton::actors::terminal {

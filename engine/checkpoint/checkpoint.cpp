@@ -135,7 +135,34 @@ void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
   }
 }
 
+namespace {
+
+/// The summary is typed into the agent: a protocol keyword in it would make
+/// the agent's own later line look like an echo of typed text (and a
+/// line the agent repeats from it would not be its report). "STATUS: DONE"
+/// becomes "status DONE".
+std::string without_keywords(std::string text) {
+  static constexpr std::string_view keywords[]
+    = {"STATUS:", "PROGRESS:", "BUILD:", "NEED:", "CONTRACT:", "TASK:"};
+  for (auto k : keywords)
+    for (auto at = text.find(k); at != std::string::npos;
+         at = text.find(k, at)) {
+      std::string lower;
+      for (char c : k.substr(0, k.size() - 1))
+        lower += static_cast<char>(c - 'A' + 'a');
+      text.replace(at, k.size(), lower);
+    }
+  return text;
+}
+
+} // namespace
+
 std::string checkpoint_fold::render(const std::string& agent) const {
+  return without_keywords(render_as_recorded(agent));
+}
+
+std::string
+checkpoint_fold::render_as_recorded(const std::string& agent) const {
   auto& s = s_;
   std::string out = "Checkpoint of " + agent + " (its stream up to sequence "
                     + std::to_string(s.sequence) + ")\n";

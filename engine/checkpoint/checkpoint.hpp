@@ -51,8 +51,16 @@ public:
     return s_;
   }
 
-  /// The summary as the text typed into the agent / printed.
+  /// The summary as the text typed into the agent / printed. Its lines
+  /// carry no protocol keyword ("STATUS: DONE" reads "status DONE"): the
+  /// agent must not take them for lines to write, nor the engine take the
+  /// agent's own later lines for echoes of them.
   std::string render(const std::string& agent) const;
+
+private:
+  std::string render_as_recorded(const std::string& agent) const;
+
+public:
 
   /// The state as a snapshot payload: a frame whose root is a
   /// schema::CheckpointState. Deterministic: the same state always gives the

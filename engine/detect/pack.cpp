@@ -411,6 +411,7 @@ result<pack> parse_pack(std::string_view toml_text, std::string_view source) {
   }
   pack p;
   p.source = std::string{source};
+  p.text = std::string{toml_text};
   if (auto r = read_header(rd, root, p); !r)
     return r.err();
   if (auto r = read_rules(rd, root, p); !r)

@@ -113,6 +113,9 @@ struct pack {
   std::vector<rule> rules;
   /// The name parse_pack() was given, for messages.
   std::string source;
+  /// The TOML text it was parsed from (recorded with each session, so a
+  /// session can be replayed without the file).
+  std::string text;
 
   /// Whether `s` takes input.
   bool accepts_input(detect::state s) const;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -20,7 +21,12 @@ struct run_begun {
   std::string plan;
   std::string plan_text;
   std::string pattern;
+  /// The engine was restarted (baton resume): every agent starts again.
   bool resumed = false;
+  /// The run's working area.
+  std::string workspace = {};
+  /// Resumed: each agent's checkpoint summary, by name.
+  std::map<std::string, std::string> checkpoints = {};
   friend bool operator==(const run_begun&, const run_begun&) = default;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "engine/plan/plan_check.hpp"
 
@@ -81,7 +82,7 @@ orchestrator::on(const orchestrator_input& in, uint64_t now_us) {
     [this, &out](const auto& x) {
       using T = std::decay_t<decltype(x)>;
       if constexpr (std::is_same_v<T, run_begun>)
-        on_begun(out);
+        on_begun(x, out);
       else if constexpr (std::is_same_v<T, agent_observed>)
         on_observed(x, out);
       else if constexpr (std::is_same_v<T, protocol_seen>)
@@ -101,15 +102,56 @@ orchestrator::on(const orchestrator_input& in, uint64_t now_us) {
 
 // -- inputs ------------------------------------------------------------------
 
-void orchestrator::on_begun(decisions& out) {
-  if (begun_)
-    return; // a resumed run's second start changes nothing here
+void orchestrator::on_begun(const run_begun& in, decisions& out) {
+  if (begun_) {
+    if (in.resumed)
+      on_resumed(in, out);
+    return;
+  }
   begun_ = true;
   for (size_t i = 0; i < plan_.tasks.size(); ++i)
     worklist_.insert(i);
   for (auto& [name, a] : agents_)
     dirty_.insert(name);
   // Agents that never take input must not hold their tasks for ever.
+  if (plan_.run.task_timeout_s > 0)
+    deadlines_.emplace(now_ + plan_.run.task_timeout_s * 1'000'000, SIZE_MAX);
+  promote(out);
+  dispatch_ready(out);
+  maybe_finish(out);
+}
+
+void orchestrator::on_resumed(const run_begun& in, decisions& out) {
+  // The engine was stopped and started again from its log: every agent's
+  // process is new and knows nothing. Settled tasks stay settled; an
+  // interrupted attempt is dispatched again, as the same attempt, with the
+  // agent's checkpoint summary; a gate whose verdict was never recorded
+  // runs again; open NEEDs are asked again.
+  checkpoints_ = in.checkpoints;
+  for (auto& [name, a] : agents_) {
+    a.state = "starting";
+    a.input_ready = false;
+    a.reported_ready = false;
+    a.ever_ready = false;
+    a.unavailable = false;
+    a.exited = false;
+    dirty_.insert(name);
+  }
+  for (auto* v : views_) {
+    if (v->status == task_status::dispatched) {
+      if (auto a = agents_.find(v->agent); a != agents_.end())
+        a->second.task.clear();
+      v->interrupted = true;
+      v->deadline_us = 0;
+      make_ready(index_.at(v->id));
+    } else if (v->status == task_status::verifying) {
+      out.push_back(run_gate{v->id, v->attempt, v->agent, v->evidence});
+    }
+  }
+  for (auto& [owner, waiters] : waiting_on_)
+    for (auto& w : waiters)
+      if (auto t = need_text_.find({owner, w}); t != need_text_.end())
+        out.push_back(tell_agent{owner, t->second, "need from " + w});
   if (plan_.run.task_timeout_s > 0)
     deadlines_.emplace(now_ + plan_.run.task_timeout_s * 1'000'000, SIZE_MAX);
   promote(out);
@@ -340,12 +382,11 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
     return; // nobody to ask: held for the operator
   // Not starting with "NEED:": the owner's screen echoes what is typed, and
   // that echo must not read as the owner's own NEED.
-  out.push_back(tell_agent{
-    owner,
-    in.agent + " needs " + in.resource + ": " + in.text
-      + "\nWhen it is ready, publish it with a CONTRACT: line (title, then "
-        "the interface, then a blank line).",
-    "need from " + in.agent});
+  auto request = in.agent + " needs " + in.resource + ": " + in.text
+                 + "\nWhen it is ready, publish it with a CONTRACT: line "
+                   "(title, then the interface, then a blank line).";
+  need_text_[{owner, in.agent}] = request;
+  out.push_back(tell_agent{owner, std::move(request), "need from " + in.agent});
   auto& waiting = waiting_on_[owner];
   if (std::find(waiting.begin(), waiting.end(), in.agent) == waiting.end())
     waiting.push_back(in.agent);
@@ -358,8 +399,10 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
     for (auto i : dependents_[index_.at(sender->second.task)])
       if (auto& v = *views_[i]; !v.agent.empty())
         to.insert(v.agent);
-  for (auto& w : waiting_on_[in.agent])
+  for (auto& w : waiting_on_[in.agent]) {
     to.insert(w);
+    need_text_.erase({in.agent, w});
+  }
   waiting_on_.erase(in.agent);
   to.erase(in.agent);
   auto text = "CONTRACT from " + in.agent + ": " + in.text + "\n" + in.body;
@@ -598,12 +641,26 @@ void orchestrator::dispatch_ready(decisions& out) {
     unready(i);
     v.agent = chosen->name;
     v.status = task_status::dispatched;
-    if (v.attempt == 0 || v.attempt < v.max_attempts)
+    // An interrupted attempt is continued by a new process of the agent.
+    bool resumed = std::exchange(v.interrupted, false);
+    if (!resumed && (v.attempt == 0 || v.attempt < v.max_attempts))
       ++v.attempt;
+    auto prompt = prompt_for(pt, v);
+    if (resumed) {
+      prompt += "\n\nThe engine restarted while you worked on this task "
+                "(attempt "
+                + std::to_string(v.attempt) + " of "
+                + std::to_string(v.max_attempts)
+                + "). Check what is already done in your directory and go "
+                  "on from there.";
+      if (auto c = checkpoints_.find(v.agent); c != checkpoints_.end())
+        prompt += "\n" + c->second;
+    }
     chosen->task = v.id;
     chosen->input_ready = false; // it is about to be typed into
     arm_deadline(v);
-    out.push_back(dispatch_task{v.id, v.agent, v.attempt, prompt_for(pt, v)});
+    out.push_back(
+      dispatch_task{v.id, v.agent, v.attempt, std::move(prompt)});
   }
 }
 

@@ -69,6 +69,9 @@ struct task_view {
   /// Agents that used up their attempts on it (a task routed by
   /// capabilities goes to another capable agent before it fails).
   std::vector<std::string> tried;
+  /// The engine restarted during the current attempt: it is dispatched
+  /// again, as the same attempt, with the agent's checkpoint summary.
+  bool interrupted = false;
 };
 
 struct agent_view {
@@ -114,11 +117,16 @@ public:
   bool finished() const {
     return finished_;
   }
+  /// The run has begun (a fold of a stopped run's log, to be resumed).
+  bool begun() const {
+    return begun_;
+  }
 
 private:
   using decisions = std::vector<orchestrator_decision>;
 
-  void on_begun(decisions& out);
+  void on_begun(const run_begun& in, decisions& out);
+  void on_resumed(const run_begun& in, decisions& out);
   void on_observed(const agent_observed& in, decisions& out);
   void on_protocol(const protocol_seen& in, decisions& out);
   void on_gate(const gate_finished& in, decisions& out);
@@ -157,8 +165,11 @@ private:
   std::map<std::string, agent_view> agents_;
   /// Contracts each agent has received, in order (title + body).
   std::map<std::string, std::vector<std::string>> contracts_;
-  /// Open NEEDs: owner -> agents waiting on it.
+  /// Open NEEDs: owner -> agents waiting on it, and what each asked.
   std::map<std::string, std::vector<std::string>> waiting_on_;
+  std::map<std::pair<std::string, std::string>, std::string> need_text_;
+  /// Resumed: each agent's checkpoint summary, for its interrupted task.
+  std::map<std::string, std::string> checkpoints_;
   /// Index of the pipeline stage that may run; unused for hub.
   size_t stage_ = 0;
 

@@ -72,6 +72,15 @@ frame to_event(const orchestrator_input& in) {
           b.setPlanText(text(x.plan_text));
           b.setPattern(text(x.pattern));
           b.setResumed(x.resumed);
+          b.setWorkspace(text(x.workspace));
+          auto cps
+            = b.initCheckpoints(static_cast<unsigned>(x.checkpoints.size()));
+          unsigned i = 0;
+          for (auto& [agent, summary] : x.checkpoints) {
+            cps[i].setAgent(text(agent));
+            cps[i].setSummary(text(summary));
+            ++i;
+          }
         } else if constexpr (std::is_same_v<T, agent_observed>) {
           auto b = e.initWorkerReported();
           b.setAgent(text(x.agent));
@@ -235,8 +244,11 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
   switch (e.which()) {
     case schema::Event::RUN_STARTED: {
       auto r = e.getRunStarted();
-      return run_begun{str(r.getPlan()), str(r.getPlanText()),
-                       str(r.getPattern()), r.getResumed()};
+      run_begun b{str(r.getPlan()), str(r.getPlanText()), str(r.getPattern()),
+                  r.getResumed(), str(r.getWorkspace()), {}};
+      for (auto c : r.getCheckpoints())
+        b.checkpoints[str(c.getAgent())] = str(c.getSummary());
+      return b;
     }
     case schema::Event::WORKER_REPORTED:
       return input_from_report(e.getWorkerReported());

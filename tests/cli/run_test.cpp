@@ -340,27 +340,6 @@ agent = "a"
 
 namespace {
 
-/// Starts `baton <argv...>` with its output in `out`; returns its pid.
-pid_t spawn_baton(const std::vector<std::string>& args,
-                  const std::string& out) {
-  std::vector<std::string> argv{test::baton_path()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<char*> cargv;
-  for (auto& a : argv)
-    cargv.push_back(a.data());
-  cargv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = 0;
-  REQUIRE(posix_spawn(&pid, cargv[0], &fa, nullptr, cargv.data(), environ)
-          == 0);
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
-
 /// Waits up to `timeout` for `pred` over the orchestrator's stream (read
 /// while the run writes it).
 bool wait_for_log(const std::string& db, std::chrono::seconds timeout,
@@ -389,12 +368,6 @@ bool wait_for_log(const std::string& db, std::chrono::seconds timeout,
   return false;
 }
 
-int wait_exit(pid_t pid) {
-  int status = 0;
-  REQUIRE(waitpid(pid, &status, 0) == pid);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 } // namespace
 
 TEST_CASE("Ctrl-C stops the run: agents stopped, unfinished tasks failed, "
@@ -412,7 +385,7 @@ id = "forever"
 prompt = "take your time"
 agent = "slow"
 )");
-  auto pid = spawn_baton({"run", dir / "plan.toml", "--db", dir / "log"},
+  auto pid = test::spawn_baton({"run", dir / "plan.toml", "--db", dir / "log"},
                          dir / "out.txt");
   bool dispatched
     = wait_for_log(dir / "log", std::chrono::seconds{30}, [](auto& steps) {
@@ -422,7 +395,7 @@ agent = "slow"
     ::kill(pid, SIGKILL);
   REQUIRE(dispatched);
   REQUIRE(::kill(pid, SIGINT) == 0);
-  CHECK(wait_exit(pid) == 130);
+  CHECK(test::wait_exit(pid) == 130);
   auto steps = orchestrator_steps(dir / "log");
   auto stops = inputs<engine::stop_requested>(steps);
   REQUIRE(stops.size() == 1);

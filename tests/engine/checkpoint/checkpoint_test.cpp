@@ -70,6 +70,12 @@ TEST_CASE("a worker's checkpoint: task, steps, next step, build, needs, "
         != std::string::npos);
   CHECK(text.find("Contracts received:\n  - CONTRACT from docs: schema v1")
         != std::string::npos);
+  // Typed into the agent, it carries no protocol keyword: the agent's own
+  // later lines must not look like echoes of it.
+  CHECK(text.find("status DONE — api + 3 passed") != std::string::npos);
+  CHECK(text.find("build FAIL — parser.cpp:42") != std::string::npos);
+  CHECK(text.find("STATUS:") == std::string::npos);
+  CHECK(text.find("BUILD:") == std::string::npos);
   // A new dispatch starts a new summary of steps.
   f.prompt("Task docs: write docs", "dispatch of task docs, attempt 1");
   CHECK(s.completed.empty());

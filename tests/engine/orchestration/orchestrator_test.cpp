@@ -441,3 +441,76 @@ TEST_CASE("an agent that never becomes ready fails its tasks at the time "
   CHECK(settled[1].task == "verify"); // depends on api
   CHECK(o.tasks().at("page").status == task_status::dispatched);
 }
+
+TEST_CASE("a resumed start keeps settled tasks, dispatches an interrupted "
+          "attempt again as the same attempt with the agent's checkpoint, "
+          "and re-runs a gate whose verdict was never recorded",
+          "[engine][orchestrator][resume]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  o.on(idle("backend"));
+  o.on(idle("frontend"));
+  o.on(idle("tester"));
+  pass(o, "backend", "api");
+  o.on(working("frontend"));
+  REQUIRE(o.tasks().at("page").status == task_status::dispatched);
+  REQUIRE(o.tasks().at("page").attempt == 1);
+
+  run_begun again;
+  again.resumed = true;
+  again.checkpoints["frontend"] = "CHECKPOINT for frontend: 2 of 3 done";
+  auto ds = o.on(again, 5'000'000);
+  // Nobody takes input yet: the new processes are starting.
+  CHECK(only<dispatch_task>(ds).empty());
+  CHECK(o.tasks().at("api").status == task_status::passed);
+  CHECK(o.tasks().at("page").status == task_status::ready);
+  CHECK(o.agents().at("frontend").state == "starting");
+  CHECK_FALSE(o.agents().at("frontend").input_ready);
+
+  auto redo = only<dispatch_task>(o.on(idle("frontend"), 6'000'000));
+  REQUIRE(redo.size() == 1);
+  CHECK(redo[0].task == "page");
+  CHECK(redo[0].attempt == 1); // the same attempt, not a retry
+  CHECK(redo[0].prompt.find("build the page") != std::string::npos);
+  CHECK(redo[0].prompt.find("The engine restarted") != std::string::npos);
+  CHECK(redo[0].prompt.find("2 of 3 done") != std::string::npos);
+  // The backend's settled task is not dispatched again.
+  CHECK(only<dispatch_task>(o.on(idle("backend"), 6'000'000)).empty());
+
+  // Its DONE was seen, its gate's verdict never recorded: the gate runs
+  // again on resume.
+  o.on(working("frontend"));
+  auto gate
+    = only<run_gate>(o.on(line("frontend", protocol_kind::done, "ok", "2 ok")));
+  REQUIRE(gate.size() == 1);
+  auto gates = only<run_gate>(o.on(again, 7'000'000));
+  REQUIRE(gates.size() == 1);
+  CHECK(gates[0].task == "page");
+  CHECK(gates[0].attempt == 1);
+  CHECK(gates[0].evidence == "2 ok");
+  o.on(gate_finished{"page", 1, true, {}, {}});
+  CHECK(o.tasks().at("page").status == task_status::passed);
+}
+
+TEST_CASE("a resumed start asks an open NEED again; an answered one is not "
+          "asked again",
+          "[engine][orchestrator][resume]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  o.on(idle("backend"));
+  o.on(idle("frontend"));
+  o.on(working("frontend"));
+  auto need = line("frontend", protocol_kind::need, "the schema");
+  need.resource = "api/openapi.json";
+  REQUIRE(only<tell_agent>(o.on(need)).size() == 1);
+  run_begun again;
+  again.resumed = true;
+  auto told = only<tell_agent>(o.on(again));
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].agent == "backend");
+  CHECK(told[0].text.find("frontend needs api/openapi.json") == 0);
+
+  auto contract = line("backend", protocol_kind::contract, "API");
+  o.on(contract);
+  CHECK(only<tell_agent>(o.on(again)).empty());
+}

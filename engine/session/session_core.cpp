@@ -1,13 +1,13 @@
-#include "actors/terminal/session_core.hpp"
+#include "engine/session/session_core.hpp"
 
 #include <algorithm>
 #include <utility>
 
-namespace baton::actors::terminal {
+namespace baton::engine {
 
 namespace {
 
-using engine::detect::state;
+using detect::state;
 
 session_event event_of(engine::observation o) {
   session_event e;
@@ -84,7 +84,7 @@ void session_core::tick(uint64_t now, session_effects& out) {
   deliver(now, out);
 }
 
-void session_core::exited(const pty::exit_status& status, uint64_t now,
+void session_core::exited(const exit_status& status, uint64_t now,
                           session_effects& out) {
   if (finished_)
     return;
@@ -218,4 +218,4 @@ void session_core::write_delivery(std::string bytes, uint64_t now,
   out.writes.push_back({session_write::source::delivery, std::move(bytes)});
 }
 
-} // namespace baton::actors::terminal
+} // namespace baton::engine

@@ -8,11 +8,11 @@
 
 #include <cstdint>
 
-#include "actors/pty/exit_status.hpp"
 #include "engine/delivery/input_delivery.hpp"
 #include "engine/monitor/agent_monitor.hpp"
+#include "engine/session/exit_status.hpp"
 
-namespace baton::actors::terminal {
+namespace baton::engine {
 
 struct session_event {
   enum class kind : uint8_t {
@@ -32,7 +32,7 @@ struct session_event {
   uint64_t at = 0;
   engine::observation observation;
   engine::delivery_action delivery;
-  pty::exit_status status;
+  exit_status status;
 };
 
-} // namespace baton::actors::terminal
+} // namespace baton::engine

@@ -1,0 +1,88 @@
+#include "engine/session/session_record.hpp"
+
+#include <algorithm>
+
+#include <capnp/message.h>
+
+#include "engine/monitor/observation_event.hpp"
+
+namespace baton::engine {
+
+namespace {
+
+kj::StringPtr text(const std::string& s) {
+  return {s.c_str(), s.size()};
+}
+
+} // namespace
+
+frame session_opened_event(const detect::pack& pack,
+                           const session_core_options& opts, bool resumed) {
+  capnp::MallocMessageBuilder b;
+  auto s = b.initRoot<schema::Event>().initSessionOpened();
+  s.setPack(text(pack.name));
+  s.setPackText(text(pack.text));
+  s.setColumns(opts.screen.cols);
+  s.setRows(opts.screen.rows);
+  s.setCoalesceUs(opts.coalesce_us);
+  s.setSubmitDelayUs(opts.submit_delay_us);
+  s.setAnswerConfirmUs(opts.answer_confirm_within);
+  s.setResumed(resumed);
+  return frame::from(b);
+}
+
+result<session_config> session_config_of(schema::SessionOpened::Reader e) {
+  auto parsed = detect::parse_pack(
+    {e.getPackText().cStr(), e.getPackText().size()},
+    std::string{"recorded pack "} + e.getPack().cStr());
+  if (!parsed)
+    return parsed.err();
+  session_config c;
+  c.pack = std::make_shared<const detect::pack>(std::move(*parsed));
+  c.options.screen.cols = e.getColumns();
+  c.options.screen.rows = e.getRows();
+  c.options.coalesce_us = e.getCoalesceUs();
+  c.options.submit_delay_us = e.getSubmitDelayUs();
+  c.options.answer_confirm_within = e.getAnswerConfirmUs();
+  c.resumed = e.getResumed();
+  return c;
+}
+
+void order_for_record(session_effects& fx) {
+  std::stable_partition(fx.events.begin(), fx.events.end(), [](auto& ev) {
+    return ev.what != session_event::kind::state;
+  });
+}
+
+std::optional<frame> to_event(const session_event& ev) {
+  switch (ev.what) {
+    case session_event::kind::state:
+    case session_event::kind::protocol:
+    case session_event::kind::compaction: return to_event(ev.observation);
+    case session_event::kind::delivery: return to_event(ev.delivery);
+    case session_event::kind::exited: return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+frame to_event(const session_write& w) {
+  capnp::MallocMessageBuilder b;
+  auto in = b.initRoot<schema::Event>().initPtyInput();
+  in.setBytes(
+    {reinterpret_cast<const kj::byte*>(w.bytes.data()), w.bytes.size()});
+  in.setDeliveryId(0);
+  return frame::from(b);
+}
+
+std::vector<frame> session_records(session_effects& fx) {
+  order_for_record(fx);
+  std::vector<frame> out;
+  for (auto& ev : fx.events)
+    if (auto f = to_event(ev))
+      out.push_back(std::move(*f));
+  for (auto& w : fx.writes)
+    out.push_back(to_event(w));
+  return out;
+}
+
+} // namespace baton::engine
