@@ -80,6 +80,8 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     wcfg->id_high = random_high();
     wcfg->stop_grace = opts.stop_grace;
     wcfg->resumed = opts.resume != nullptr;
+    wcfg->workdir = a.workdir;
+    wcfg->checkpoint = std::move(a.checkpoint);
     wcfg->report = [slot](frame f) {
       caf::anon_send(*slot, atom::report_v, std::move(f));
     };

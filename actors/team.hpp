@@ -46,6 +46,9 @@ struct team_agent {
   std::string workdir;
   /// Monitor and delivery options.
   terminal::session_core_options core;
+  /// Resuming: its checkpoint fold as the log left it (checkpoint_fold::
+  /// save()); empty for a new run.
+  frame checkpoint;
 };
 
 struct team_options {

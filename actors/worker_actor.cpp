@@ -1,6 +1,8 @@
 #include "actors/worker_actor.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
@@ -86,8 +88,61 @@ std::optional<frame> report_of(const std::string& agent,
   });
 }
 
+/// The checkpoint file, rewritten after each major step so the agent can
+/// read where it is by itself (`.baton/` is not the agent's work: scans
+/// for changed files pass it over).
+void write_checkpoint_file(self_ptr self) {
+  auto& st = self->state;
+  if (st.cfg.workdir.empty())
+    return;
+  std::error_code ec;
+  auto dir = std::filesystem::path{st.cfg.workdir} / ".baton";
+  std::filesystem::create_directories(dir, ec);
+  auto tmp = dir / "checkpoint.md.tmp";
+  {
+    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+    out << st.checkpoint.render(st.cfg.name);
+    if (!out)
+      return;
+  }
+  std::filesystem::rename(tmp, dir / "checkpoint.md", ec);
+}
+
+/// Whether a step of the session says the agent lost its context: the
+/// CLI's compaction marker, or the agent's own STATUS: BLOCKED — context
+/// compacted.
+bool context_lost(const terminal::session_effects& fx) {
+  using kind = terminal::session_event::kind;
+  return std::any_of(fx.events.begin(), fx.events.end(), [](auto& ev) {
+    if (ev.what == kind::compaction)
+      return true;
+    if (ev.what != kind::protocol)
+      return false;
+    auto& m = ev.observation.message.message;
+    return m.kind == engine::protocol::kind::status
+           && m.status == engine::protocol::status::blocked
+           && m.text.find("context compacted") != std::string::npos;
+  });
+}
+
 void send_report(self_ptr self, frame reported, uint64_t now) {
   self->state.cfg.report(encode_worker_report({std::move(reported), now}));
+}
+
+void type_prompt(self_ptr self, std::string text, std::string why,
+                 uint64_t now);
+
+/// The agent's model compacted its conversation: its checkpoint summary,
+/// folded from its stream, is written to its checkpoint file and typed
+/// into the session (acknowledged input, recorded as a prompt with why).
+void restore_context(self_ptr self, uint64_t now) {
+  auto& st = self->state;
+  write_checkpoint_file(self);
+  type_prompt(self,
+              "Your context was compacted. Where you are (also in "
+              ".baton/checkpoint.md):\n"
+                + st.checkpoint.render(st.cfg.name),
+              "checkpoint after context compaction", now);
 }
 
 void arm(self_ptr self, uint64_t now) {
@@ -109,6 +164,7 @@ void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
   arm(self, now);
   if (fx.events.empty() && fx.writes.empty())
     return;
+  bool lost = context_lost(fx);
   std::vector<entry> entries;
   std::vector<frame> reports;
   // Recorded in engine::session_records' order (replay derives the same).
@@ -126,13 +182,33 @@ void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
     entries.push_back({engine::to_event(w), now});
   st.journal->record(
     std::move(entries), false,
-    [self, writes = std::move(fx.writes), reports = std::move(reports), now] {
+    [self, writes = std::move(fx.writes), reports = std::move(reports), now,
+     lost] {
       auto& st = self->state;
       for (auto& w : writes)
         if (st.running)
           static_cast<void>(st.cfg.terminal->write(w.bytes));
       for (auto& r : reports)
         send_report(self, r, now);
+      if (lost)
+        restore_context(self, now);
+    });
+}
+
+void type_prompt(self_ptr self, std::string prompt, std::string why,
+                 uint64_t now) {
+  auto recorded = event([&](schema::Event::Builder e) {
+    auto b = e.initPromptRequested();
+    b.setText(text(prompt));
+    b.setWhy(text(why));
+  });
+  self->state.journal->record(
+    {{recorded, now}}, false, [self, prompt = std::move(prompt), now] {
+      auto& st = self->state;
+      terminal::session_effects fx;
+      if (st.core && !st.core->finished())
+        st.core->prompt(prompt, now, fx);
+      act(self, std::move(fx), now);
     });
 }
 
@@ -204,18 +280,7 @@ void on_command(self_ptr self, const worker_command& c) {
   auto& st = self->state;
   auto now = st.cfg.clock();
   if (auto* p = std::get_if<prompt_command>(&c)) {
-    auto recorded = event([&](schema::Event::Builder e) {
-      auto b = e.initPromptRequested();
-      b.setText(text(p->text));
-      b.setWhy(text(p->why));
-    });
-    st.journal->record({{recorded, now}}, false, [self, text = p->text, now] {
-      auto& st = self->state;
-      terminal::session_effects fx;
-      if (st.core && !st.core->finished())
-        st.core->prompt(text, now, fx);
-      act(self, std::move(fx), now);
-    });
+    type_prompt(self, p->text, p->why, now);
   } else if (auto* r = std::get_if<restart_command>(&c)) {
     auto recorded = event([&](schema::Event::Builder e) {
       auto b = e.initAgentRestarted();
@@ -264,6 +329,26 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
                 done(error{ec::io_error,
                            "the log actor did not answer: " + to_string(err)});
               });
+    });
+  if (!st.cfg.checkpoint.empty())
+    if (auto restored = engine::checkpoint_fold::restore(st.cfg.checkpoint))
+      st.checkpoint = std::move(*restored);
+  st.journal->observe(
+    [](const frame& f) {
+      capnp::FlatArrayMessageReader in{f.words(), frame_reader_options()};
+      auto e = in.getRoot<schema::Event>();
+      return e.isPromptRequested() || e.isProtocolMessage();
+    },
+    [self](uint64_t sequence, const frame& f) {
+      capnp::FlatArrayMessageReader in{f.words(), frame_reader_options()};
+      auto e = in.getRoot<schema::Event>();
+      self->state.checkpoint.apply(sequence, e);
+      // After each major step (a task or attempt begins, a step, a build,
+      // a status), the file is brought up to date.
+      if (e.isProtocolMessage()
+          || std::string_view{e.getPromptRequested().getWhy().cStr()}
+               .starts_with("dispatch of task "))
+        write_checkpoint_file(self);
     });
   st.journal->on_failure([self](const error& e) {
     auto& st = self->state;

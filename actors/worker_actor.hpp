@@ -40,6 +40,7 @@
 #include "actors/detail/journal.hpp"
 #include "actors/interfaces.hpp"
 #include "actors/terminal/session_core.hpp"
+#include "engine/checkpoint/checkpoint.hpp"
 #include "engine/detect/pack.hpp"
 
 namespace baton::actors {
@@ -71,12 +72,20 @@ struct worker_config {
   /// The worker continues a stream of a run the engine was stopped in
   /// (baton resume): its first session is recorded as resumed.
   bool resumed = false;
+  /// The agent's directory (absolute): its checkpoint file is kept in
+  /// `.baton/checkpoint.md` there. Empty: no file.
+  std::string workdir;
+  /// Its checkpoint fold's saved state when resuming (else empty).
+  frame checkpoint;
 };
 
 struct worker_state {
   static inline const char* name = "baton.worker";
   worker_config cfg;
   std::unique_ptr<terminal::session_core> core;
+  /// The re-orientation summary, folded from the stream as it is recorded
+  /// (the same fold `baton checkpoint` runs over the log).
+  engine::checkpoint_fold checkpoint;
   std::unique_ptr<detail::journal> journal;
   /// The deadline a tick is armed for (0: none).
   uint64_t armed = 0;

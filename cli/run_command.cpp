@@ -454,8 +454,13 @@ int resume_run(const run_args& args) {
                             fold.apply(e.sequence(), e.event());
                             return true;
                           });
-    if (n && *n > 0)
+    if (n && *n > 0) {
       topts.checkpoints[a.name] = fold.render(a.name);
+      // The worker goes on folding from there.
+      for (auto& t : *agents)
+        if (t.name == a.name)
+          t.checkpoint = fold.save();
+    }
   }
   topts.plan = *plan;
   topts.plan_path = run->start.plan;

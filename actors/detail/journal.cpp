@@ -29,9 +29,13 @@ void journal::pump() {
                 std::chrono::system_clock::now().time_since_epoch())
                 .count();
   std::vector<std::function<void()>> thens;
+  // Events the observer wants, by index in the request.
+  std::vector<std::pair<size_t, frame>> watched;
   for (auto& s : queue_) {
     relaxed = relaxed && s.relaxed;
     for (auto& e : s.entries) {
+      if (wants_ && wants_(e.payload))
+        watched.emplace_back(events.size(), e.payload);
       storage::new_event ev;
       ev.id = event_id::from_parts(id_high_, ++counter_);
       ev.logical_time = e.logical_time;
@@ -55,7 +59,8 @@ void journal::pump() {
   in_flight_ = true;
   auto request = encode_append_request(
     stream_, storage::expected_version::any(), events, relaxed);
-  append_(std::move(request), [this, run_all = std::move(run_all)](
+  append_(std::move(request), [this, run_all = std::move(run_all),
+                                watched = std::move(watched)](
                                 result<storage::append_result> r) mutable {
     in_flight_ = false;
     if (!r) {
@@ -65,6 +70,8 @@ void journal::pump() {
         failure_(r.err());
       return;
     }
+    for (auto& [i, payload] : watched)
+      seen_(r->first_sequence + i, payload);
     run_all();
     pump();
   });

@@ -50,6 +50,15 @@ public:
   void record(std::vector<entry> entries, bool relaxed,
               std::function<void()> then);
 
+  /// Shows the observer each recorded event it `wants`, with its sequence
+  /// in the stream, once durable and before the continuations of its batch
+  /// run (a fold of the actor's own stream, kept as it is written).
+  void observe(std::function<bool(const frame&)> wants,
+               std::function<void(uint64_t, const frame&)> seen) {
+    wants_ = std::move(wants);
+    seen_ = std::move(seen);
+  }
+
   /// Called once when an append fails; nothing runs after it.
   void on_failure(std::function<void(const error&)> f) {
     failure_ = std::move(f);
@@ -82,6 +91,8 @@ private:
   uint64_t counter_ = 0;
   append_fn append_;
   std::function<void(const error&)> failure_;
+  std::function<bool(const frame&)> wants_;
+  std::function<void(uint64_t, const frame&)> seen_;
   std::deque<step> queue_;
   bool in_flight_ = false;
   bool failed_ = false;
