@@ -114,8 +114,15 @@ void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
   auto m = e.getProtocolMessage();
   auto kind = str(m.getKind());
   auto line = str(m.getLine());
+  // A line the agent wrote again (a redone step, a repeated report) is one
+  // step of the summary.
+  auto note = [this](const std::string& l) {
+    if (std::find(s_.completed.begin(), s_.completed.end(), l)
+        == s_.completed.end())
+      s_.completed.push_back(l);
+  };
   if (kind == "progress") {
-    s_.completed.push_back(line);
+    note(line);
     if (m.getDone() < m.getTotal())
       s_.next_step = "step " + std::to_string(m.getDone() + 1) + " of "
                      + std::to_string(m.getTotal());
@@ -127,7 +134,7 @@ void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
         == s_.open_needs.end())
       s_.open_needs.push_back(need);
   } else if (kind == "status") {
-    s_.completed.push_back(line);
+    note(line);
     auto status = str(m.getStatus());
     s_.next_step = status == "DONE"    ? "wait for the task's verification"
                    : status == "ERROR" ? "wait for guidance on the error"

@@ -81,3 +81,17 @@ TEST_CASE("a worker's checkpoint: task, steps, next step, build, needs, "
   CHECK(s.completed.empty());
   CHECK(s.task == "docs");
 }
+
+TEST_CASE("a line the agent writes again is one step of its checkpoint",
+          "[engine][checkpoint]") {
+  feeder f;
+  f.prompt("Task api: The todo API", "dispatch of task api, attempt 1");
+  f.line("progress", "PROGRESS: 1/2 — store", 1, 2);
+  f.line("progress", "PROGRESS: 2/2 — routes", 2, 2);
+  f.prompt("frontend needs api/openapi.json", "need from frontend");
+  f.line("progress", "PROGRESS: 1/2 — store", 1, 2);
+  f.line("progress", "PROGRESS: 2/2 — routes", 2, 2);
+  CHECK(f.fold.summary().completed
+        == std::vector<std::string>{"PROGRESS: 1/2 — store",
+                                    "PROGRESS: 2/2 — routes"});
+}
