@@ -47,10 +47,17 @@ frame encode_worker_command(const worker_command& c) {
         b.setWhy(text(x.why));
       } else if constexpr (std::is_same_v<T, restart_command>) {
         root.initRestart().setWhy(text(x.why));
-      } else {
+      } else if constexpr (std::is_same_v<T, stop_command>) {
         auto b = root.initStop();
         b.setReason(text(x.reason));
         b.setImmediate(x.immediate);
+      } else {
+        auto b = root.initFiles();
+        b.setTask(text(x.task));
+        b.setAttempt(x.attempt);
+        auto paths = b.initPaths(static_cast<unsigned>(x.paths.size()));
+        for (unsigned i = 0; i < paths.size(); ++i)
+          paths.set(i, text(x.paths[i]));
       }
     },
     c);
@@ -70,6 +77,14 @@ result<worker_command> decode_worker_command(const frame& f) {
         case schema::WorkerCommand::STOP:
           return worker_command{stop_command{str(r.getStop().getReason()),
                                              r.getStop().getImmediate()}};
+        case schema::WorkerCommand::FILES: {
+          files_command c;
+          c.task = str(r.getFiles().getTask());
+          c.attempt = r.getFiles().getAttempt();
+          for (auto p : r.getFiles().getPaths())
+            c.paths.push_back(str(p));
+          return worker_command{std::move(c)};
+        }
       }
       return error{ec::invalid_argument,
                    "not a valid WorkerCommand: unknown command"};

@@ -35,8 +35,16 @@ struct stop_command {
   friend bool operator==(const stop_command&, const stop_command&) = default;
 };
 
+/// Record the files the agent changed during an attempt (the gate's scan).
+struct files_command {
+  std::string task;
+  uint32_t attempt = 0;
+  std::vector<std::string> paths;
+  friend bool operator==(const files_command&, const files_command&) = default;
+};
+
 using worker_command
-  = std::variant<prompt_command, restart_command, stop_command>;
+  = std::variant<prompt_command, restart_command, stop_command, files_command>;
 
 /// A WorkerCommand frame.
 frame encode_worker_command(const worker_command& c);

@@ -225,6 +225,11 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
                      g.err().message().c_str());
         return;
       }
+      if (!g->changed.empty())
+        if (auto t = self->state.engine->tasks().find(g->task);
+            t != self->state.engine->tasks().end())
+          tell(self, t->second.agent,
+               files_command{g->task, g->attempt, g->changed});
       on_input(self, *g);
     },
     [self](atom::tick, uint64_t deadline) {

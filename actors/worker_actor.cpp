@@ -291,6 +291,17 @@ void on_command(self_ptr self, const worker_command& c) {
       if (!self->state.running && !self->state.stopping)
         start_agent(self);
     });
+  } else if (auto* f = std::get_if<files_command>(&c)) {
+    // What the engine saw the agent do: for its checkpoint summary.
+    auto recorded = event([&](schema::Event::Builder e) {
+      auto b = e.initFilesChanged();
+      b.setTask(text(f->task));
+      b.setAttempt(f->attempt);
+      auto paths = b.initPaths(static_cast<unsigned>(f->paths.size()));
+      for (unsigned i = 0; i < paths.size(); ++i)
+        paths.set(i, text(f->paths[i]));
+    });
+    st.journal->record({{recorded, now}}, false, [] {});
   } else if (auto* s = std::get_if<stop_command>(&c)) {
     auto recorded = event([&](schema::Event::Builder e) {
       auto b = e.initStopRequested();
@@ -337,7 +348,8 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
     [](const frame& f) {
       capnp::FlatArrayMessageReader in{f.words(), frame_reader_options()};
       auto e = in.getRoot<schema::Event>();
-      return e.isPromptRequested() || e.isProtocolMessage();
+      return e.isPromptRequested() || e.isProtocolMessage()
+             || e.isFilesChanged();
     },
     [self](uint64_t sequence, const frame& f) {
       capnp::FlatArrayMessageReader in{f.words(), frame_reader_options()};
@@ -345,7 +357,7 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
       self->state.checkpoint.apply(sequence, e);
       // After each major step (a task or attempt begins, a step, a build,
       // a status), the file is brought up to date.
-      if (e.isProtocolMessage()
+      if (e.isProtocolMessage() || e.isFilesChanged()
           || std::string_view{e.getPromptRequested().getWhy().cStr()}
                .starts_with("dispatch of task "))
         write_checkpoint_file(self);

@@ -59,6 +59,9 @@ struct Event {
     sessionOpened @22 :SessionOpened;
     # Input (worker): a new agent session begins (before its process starts),
     # with everything its logic depends on, so replay can rebuild it.
+    filesChanged @23 :FilesChanged;
+    # Input (worker): the files the engine saw its agent change during an
+    # attempt (the gate's before/after scan of its directory).
   }
 }
 
@@ -296,4 +299,11 @@ struct SessionOpened {
   # The first session after the engine restarted (baton resume): what the
   # session before it derived but had not recorded when the engine stopped
   # is not in the log.
+}
+
+struct FilesChanged {
+  task @0 :Text;
+  attempt @1 :UInt32;
+  paths @2 :List(Text);
+  # Relative to the agent's directory.
 }

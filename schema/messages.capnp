@@ -80,6 +80,8 @@ struct WorkerCommand {
     # Start the agent's process again (it exited).
     stop @2 :Events.StopRequested;
     # Stop the agent's process.
+    files @3 :Events.FilesChanged;
+    # Record the files its agent changed during an attempt.
   }
 }
 

@@ -24,4 +24,5 @@ struct CheckpointState {
   build @6 :Text;
   openNeeds @7 :List(Text);
   contracts @8 :List(Text);
+  filesModified @9 :List(Text);
 }

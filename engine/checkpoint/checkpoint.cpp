@@ -52,6 +52,9 @@ frame checkpoint_fold::save() const {
            s_.open_needs);
   set_list(st.initContracts(static_cast<unsigned>(s_.contracts.size())),
            s_.contracts);
+  set_list(st.initFilesModified(
+             static_cast<unsigned>(s_.files_modified.size())),
+           s_.files_modified);
   return frame::from(b);
 }
 
@@ -70,6 +73,7 @@ result<checkpoint_fold> checkpoint_fold::restore(const frame& state) {
     s.build = str(st.getBuild());
     s.open_needs = get_list(st.getOpenNeeds());
     s.contracts = get_list(st.getContracts());
+    s.files_modified = get_list(st.getFilesModified());
     return f;
   } catch (const kj::Exception& e) {
     return error{ec::corruption, std::string{"checkpoint snapshot: "}
@@ -87,6 +91,8 @@ void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
       // "dispatch of task <id>, attempt <n>": a new task (or attempt).
       auto rest = why.substr(17);
       auto comma = rest.find(", attempt ");
+      if (rest.substr(0, comma) != s_.task)
+        s_.files_modified.clear();
       s_.task = rest.substr(0, comma);
       s_.attempt = 1;
       if (comma != std::string::npos) {
@@ -106,6 +112,19 @@ void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
       s_.next_step = first_line(text);
     } else {
       s_.next_step = "answer: " + first_line(text);
+    }
+    return;
+  }
+  if (e.isFilesChanged()) {
+    // What the engine saw the agent change during its task's attempts.
+    auto f = e.getFilesChanged();
+    if (str(f.getTask()) != s_.task)
+      return;
+    for (auto path : f.getPaths()) {
+      auto p = str(path);
+      if (std::find(s_.files_modified.begin(), s_.files_modified.end(), p)
+          == s_.files_modified.end())
+        s_.files_modified.push_back(p);
     }
     return;
   }
@@ -182,6 +201,12 @@ checkpoint_fold::render_as_recorded(const std::string& agent) const {
     out += "  (nothing reported yet)\n";
   for (auto& c : s.completed)
     out += "  - " + c + "\n";
+  if (!s.files_modified.empty()) {
+    out += "Files modified:";
+    for (auto& f : s.files_modified)
+      out += " " + f;
+    out += "\n";
+  }
   out += "Next step: " + s.next_step + "\n";
   out += "Build: "
          + (s.build.empty() ? std::string{"(no BUILD line yet)"} : s.build)

@@ -35,6 +35,9 @@ struct checkpoint_summary {
   std::string build;
   std::vector<std::string> open_needs;
   std::vector<std::string> contracts;
+  /// Files the engine saw the agent change during the task (the gate's
+  /// before/after scans), relative to its directory.
+  std::vector<std::string> files_modified;
   /// The last sequence folded.
   uint64_t sequence = 0;
 

@@ -44,6 +44,7 @@ TEST_CASE("worker commands round-trip", "[actors][messages]") {
     actors::restart_command{"agent backend exited with status 137"},
     actors::stop_command{"run finished", false},
     actors::stop_command{"stopped at once", true},
+    actors::files_command{"api", 2, {"api/openapi.json", "api/todos.py"}},
   };
   for (auto& c : commands) {
     auto back = actors::decode_worker_command(

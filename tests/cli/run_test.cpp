@@ -156,6 +156,9 @@ TEST_CASE("the feature example: every task verified, the NEED reaches its "
   // Without protocol keywords: it is typed into the agent when needed.
   CHECK(checkpoint.out.find("progress 3/3") != std::string::npos);
   CHECK(checkpoint.out.find("Build: build PASS") != std::string::npos);
+  // What the engine saw it change (the gate's scan of its directory).
+  CHECK(checkpoint.out.find("Files modified:") != std::string::npos);
+  CHECK(checkpoint.out.find("api/openapi.json") != std::string::npos);
   auto none = test::run_baton("status " + dir / "nothing-here");
   CHECK(none.exit_code == 2);
 }

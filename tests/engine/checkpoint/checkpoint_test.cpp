@@ -35,6 +35,16 @@ struct feeder {
     m.setText("why");
     fold.apply(++seq, b.getRoot<schema::Event>().asReader());
   }
+  void files(const std::string& task, std::vector<std::string> paths) {
+    capnp::MallocMessageBuilder b;
+    auto f = b.initRoot<schema::Event>().initFilesChanged();
+    f.setTask(task);
+    f.setAttempt(1);
+    auto l = f.initPaths(static_cast<unsigned>(paths.size()));
+    for (unsigned i = 0; i < l.size(); ++i)
+      l.set(i, paths[i]);
+    fold.apply(++seq, b.getRoot<schema::Event>().asReader());
+  }
 };
 
 } // namespace
@@ -94,4 +104,26 @@ TEST_CASE("a line the agent writes again is one step of its checkpoint",
   CHECK(f.fold.summary().completed
         == std::vector<std::string>{"PROGRESS: 1/2 — store",
                                     "PROGRESS: 2/2 — routes"});
+}
+
+TEST_CASE("a worker's checkpoint lists the files the engine saw it change "
+          "during its task, once each",
+          "[engine][checkpoint]") {
+  feeder f;
+  f.prompt("Task api: The todo API", "dispatch of task api, attempt 1");
+  f.files("api", {"api/openapi.json", "api/todos.py"});
+  f.files("other", {"web/index.html"}); // not its task
+  f.files("api", {"api/openapi.json"});
+  CHECK(f.fold.summary().files_modified
+        == std::vector<std::string>{"api/openapi.json", "api/todos.py"});
+  CHECK(f.fold.render("backend").find(
+          "Files modified: api/openapi.json api/todos.py")
+        != std::string::npos);
+  // A snapshot keeps them.
+  auto restored = checkpoint_fold::restore(f.fold.save());
+  REQUIRE(restored.ok());
+  CHECK(restored->summary().files_modified == f.fold.summary().files_modified);
+  // Another task starts a new list.
+  f.prompt("Task docs: write docs", "dispatch of task docs, attempt 1");
+  CHECK(f.fold.summary().files_modified.empty());
 }
