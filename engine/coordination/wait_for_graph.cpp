@@ -34,6 +34,16 @@ uint32_t wait_for_graph::intern(std::string_view name) {
   return id;
 }
 
+uint32_t wait_for_graph::intern_what(std::string_view what) {
+  auto it = what_ids_.find(what);
+  if (it != what_ids_.end())
+    return it->second;
+  auto id = static_cast<uint32_t>(whats_.size());
+  what_ids_.emplace(std::string{what}, id);
+  whats_.emplace_back(what);
+  return id;
+}
+
 const uint32_t* wait_for_graph::find(std::string_view name) const {
   auto it = ids_.find(name);
   return it == ids_.end() ? nullptr : &it->second;
@@ -85,11 +95,12 @@ std::vector<wait_edge> wait_for_graph::add(wait_edge e) {
   }
   auto pos = position(from, to, e.kind);
   auto& list = out_[from];
+  auto what = intern_what(e.what);
   if (has_edge_at(from, pos, to, e.kind)) {
-    list[pos].what = std::move(e.what);
+    list[pos].what = what;
   } else {
     list.insert(list.begin() + static_cast<std::ptrdiff_t>(pos),
-                out_edge{to, e.kind, std::move(e.what)});
+                out_edge{to, what, e.kind});
     in_[to].push_back(from);
     ++edge_count_;
   }
@@ -145,7 +156,7 @@ size_t wait_for_graph::remove_agent(std::string_view agent) {
 
 wait_edge wait_for_graph::edge_at(via v) const {
   const auto& e = out_[v.node][v.edge];
-  return {names_[v.node], names_[e.to], e.kind, e.what};
+  return {names_[v.node], names_[e.to], e.kind, whats_[e.what]};
 }
 
 std::vector<wait_edge> wait_for_graph::edges_from(std::string_view from) const {
@@ -180,7 +191,8 @@ wait_for_graph::path(uint32_t start, uint32_t goal,
     stamp_ = 1;
   }
   size_t visited = 0;
-  std::vector<uint32_t> queue{start};
+  auto& queue = queue_;
+  queue.assign(1, start);
   seen_[start] = stamp_;
   std::vector<via> found;
   for (size_t head = 0; head < queue.size() && found.empty(); ++head) {

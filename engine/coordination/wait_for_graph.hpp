@@ -7,8 +7,9 @@
 // interned once to dense ids and never forgotten (an agent with no edges
 // left costs one name). Every query orders agents by name and a node's
 // edges by (target name, kind), so results depend only on the edges
-// present, never on the order they were added in. Pure and single-threaded:
-// callers serialise access.
+// present, never on the order they were added in. The `what`s are interned
+// too and kept. Pure and single-threaded: callers serialise access, const
+// calls included (searches share scratch space).
 #pragma once
 
 #include <cstdint>
@@ -91,10 +92,12 @@ public:
   }
 
 private:
+  /// 12 bytes, so a search touches little memory per edge; `what` is an
+  /// index into whats_.
   struct out_edge {
     uint32_t to;
+    uint32_t what;
     wait_kind kind;
-    std::string what;
   };
   /// Where a search reached a node from: the node and the index of the edge
   /// in its out-list.
@@ -104,6 +107,7 @@ private:
   };
 
   uint32_t intern(std::string_view name);
+  uint32_t intern_what(std::string_view what);
   const uint32_t* find(std::string_view name) const;
   /// Index in out_[from] where an edge (to, kind) is or would go.
   size_t position(uint32_t from, uint32_t to, wait_kind kind) const;
@@ -124,6 +128,9 @@ private:
 
   std::map<std::string, uint32_t, std::less<>> ids_;
   std::vector<std::string> names_;
+  /// Distinct `what`s; index 0 is "".
+  std::map<std::string, uint32_t, std::less<>> what_ids_{{"", 0}};
+  std::vector<std::string> whats_{""};
   /// Out-edges per node, sorted by (names_[to], kind).
   std::vector<std::vector<out_edge>> out_;
   /// Sources of in-edges per node, one entry per edge, unordered.
@@ -133,6 +140,7 @@ private:
   /// equals stamp_, so starting a search costs nothing per node.
   mutable std::vector<uint32_t> seen_;
   mutable std::vector<via> parent_;
+  mutable std::vector<uint32_t> queue_;
   mutable uint32_t stamp_ = 0;
   mutable size_t last_search_edges_ = 0;
 };
