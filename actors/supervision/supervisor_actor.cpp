@@ -62,9 +62,9 @@ void start_child(self_ptr self, const std::string& id) {
   auto& st = self->state;
   auto h = st.factories.at(id)(self->system());
   if (!h) {
-    begin_shutdown(self, caf::make_error(caf::sec::runtime_error,
-                                         st.cfg.name + ": could not start "
-                                           + id));
+    begin_shutdown(self,
+                   caf::make_error(caf::sec::runtime_error,
+                                   st.cfg.name + ": could not start " + id));
     return;
   }
   self->monitor(h);
@@ -173,8 +173,8 @@ void begin_shutdown(self_ptr self, caf::error reason) {
   st.to_stop.clear();
   auto& cs = st.model->children();
   for (auto it = cs.rbegin(); it != cs.rend(); ++it)
-    if (st.running->count(it->id) && st.running->at(it->id).address()
-                                       != st.stopping)
+    if (st.running->count(it->id)
+        && st.running->at(it->id).address() != st.stopping)
       st.to_stop.push_back(it->id);
   if (st.stopping == nullptr)
     stop_next(self);

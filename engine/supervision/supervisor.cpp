@@ -116,9 +116,9 @@ bool supervisor::count_restart(uint64_t now_us) {
 
 size_t supervisor::restarts_in_window(uint64_t now_us) const {
   uint64_t from = now_us >= spec_.period_us ? now_us - spec_.period_us : 0;
-  return static_cast<size_t>(
-    std::count_if(restarts_.begin(), restarts_.end(),
-                  [from, now_us](uint64_t t) { return t >= from && t <= now_us; }));
+  return static_cast<size_t>(std::count_if(
+    restarts_.begin(), restarts_.end(),
+    [from, now_us](uint64_t t) { return t >= from && t <= now_us; }));
 }
 
 std::string supervisor::window_text(uint64_t now_us) const {
@@ -127,8 +127,7 @@ std::string supervisor::window_text(uint64_t now_us) const {
          + duration_text(spec_.period_us);
 }
 
-void supervisor::restart_from(size_t first, size_t skip,
-                              supervisor_action& a) {
+void supervisor::restart_from(size_t first, size_t skip, supervisor_action& a) {
   auto& cs = spec_.children;
   for (size_t i = cs.size(); i-- > first;)
     if (i != skip)
@@ -154,8 +153,8 @@ supervisor_action supervisor::on_exit(std::string_view child, exit_kind how,
   }
   size_t i = find(child);
   if (i == spec_.children.size()) {
-    a.why = std::string{child} + " is not a child of this supervisor: "
-            + "nothing to do";
+    a.why = std::string{child}
+            + " is not a child of this supervisor: " + "nothing to do";
     return a;
   }
   auto& c = spec_.children[i];
@@ -185,8 +184,8 @@ supervisor_action supervisor::on_exit(std::string_view child, exit_kind how,
     case restart_strategy::one_for_all: restart_from(0, i, a); break;
     case restart_strategy::rest_for_one: restart_from(i, i, a); break;
   }
-  a.why += std::string{to_string(spec_.strategy)} + " restarts "
-           + joined(a.start);
+  a.why
+    += std::string{to_string(spec_.strategy)} + " restarts " + joined(a.start);
   if (!a.removed.empty())
     a.why += ", drops temporary " + joined(a.removed);
   a.why += " (" + window_text(now_us) + ")";
@@ -205,8 +204,7 @@ bool supervisor::remove_child(std::string_view id) {
   size_t i = find(id);
   if (i == spec_.children.size())
     return false;
-  spec_.children.erase(spec_.children.begin()
-                       + static_cast<std::ptrdiff_t>(i));
+  spec_.children.erase(spec_.children.begin() + static_cast<std::ptrdiff_t>(i));
   return true;
 }
 

@@ -30,7 +30,11 @@
 
 namespace baton::engine {
 
-enum class restart_strategy : uint8_t { one_for_one, one_for_all, rest_for_one };
+enum class restart_strategy : uint8_t {
+  one_for_one,
+  one_for_all,
+  rest_for_one
+};
 
 enum class restart_type : uint8_t { permanent, transient, temporary };
 

@@ -116,9 +116,8 @@ struct fixture {
     c.spec.intensity = intensity;
     c.spec.period_us = 60'000'000;
     c.children = std::move(cs);
-    c.observer = [this](const actors::supervision_record& r) {
-      records.push_back(r);
-    };
+    c.observer
+      = [this](const actors::supervision_record& r) { records.push_back(r); };
     return c;
   }
 
@@ -142,6 +141,15 @@ struct fixture {
     current[id] = h;
     sched->run();
     return h;
+  }
+
+  /// A supervisor "sup" over stand-in workers of these ids.
+  caf::actor spawn_workers(restart_strategy s, const strings& ids,
+                           uint32_t intensity = 3) {
+    std::vector<actors::supervised_child> cs;
+    for (auto& id : ids)
+      cs.push_back(child(id, worker));
+    return spawn(config("sup", s, std::move(cs), intensity));
   }
 
   void end(const std::string& id, caf::exit_reason r) {
@@ -196,8 +204,7 @@ TEST_CASE("CAF exit reasons map to exit kinds", "[actors][supervision]") {
 TEST_CASE("a supervisor starts its children in order and answers for them",
           "[actors][supervision]") {
   fixture fx;
-  auto sup = fx.spawn(fx.config("sup", restart_strategy::one_for_one,
-                                {fx.child("a", worker), fx.child("b", worker)}));
+  auto sup = fx.spawn_workers(restart_strategy::one_for_one, {"a", "b"});
   CHECK(fx.started == strings{"a", "b"});
   CHECK(fx.ping_via(sup, "b") == "pong");
   CHECK(fx.ping_via(sup, "zz").find("has no child zz") != std::string::npos);
@@ -206,9 +213,7 @@ TEST_CASE("a supervisor starts its children in order and answers for them",
 TEST_CASE("one_for_one: only the killed child restarts",
           "[actors][supervision][strategy]") {
   fixture fx;
-  auto sup = fx.spawn(fx.config(
-    "sup", restart_strategy::one_for_one,
-    {fx.child("a", worker), fx.child("b", worker), fx.child("c", worker)}));
+  auto sup = fx.spawn_workers(restart_strategy::one_for_one, {"a", "b", "c"});
   auto a = fx.current["a"];
   auto old_b = fx.current["b"];
   reset(fx.started);
@@ -227,9 +232,7 @@ TEST_CASE("one_for_all: the others stop in reverse start order, then all "
           "start in start order",
           "[actors][supervision][strategy]") {
   fixture fx;
-  fx.spawn(fx.config("sup", restart_strategy::one_for_all,
-                     {fx.child("a", worker), fx.child("b", worker),
-                      fx.child("c", worker), fx.child("d", worker)}));
+  fx.spawn_workers(restart_strategy::one_for_all, {"a", "b", "c", "d"});
   reset(fx.started);
   fx.kill("b");
   CHECK(fx.ended
@@ -242,9 +245,7 @@ TEST_CASE("rest_for_one: the children started after it stop in reverse "
           "order, then it and they start again",
           "[actors][supervision][strategy]") {
   fixture fx;
-  fx.spawn(fx.config("sup", restart_strategy::rest_for_one,
-                     {fx.child("a", worker), fx.child("b", worker),
-                      fx.child("c", worker), fx.child("d", worker)}));
+  fx.spawn_workers(restart_strategy::rest_for_one, {"a", "b", "c", "d"});
   reset(fx.started);
   fx.end("b", caf::exit_reason::unhandled_exception);
   CHECK(fx.ended == strings{"b abnormal", "d shutdown", "c shutdown"});
@@ -275,9 +276,9 @@ TEST_CASE("restart types: permanent always, transient only after an "
   for (auto& r : matrix) {
     INFO(engine::to_string(r.type) << " " << caf::to_string(r.reason));
     fixture fx;
-    auto sup = fx.spawn(fx.config("sup", restart_strategy::one_for_all,
-                                  {fx.child("x", worker),
-                                   fx.child("y", worker, r.type)}));
+    auto sup = fx.spawn(
+      fx.config("sup", restart_strategy::one_for_all,
+                {fx.child("x", worker), fx.child("y", worker, r.type)}));
     reset(fx.started);
     fx.end("y", r.reason);
     CHECK(fx.started == (r.restarted ? strings{"x", "y"} : strings{}));
@@ -292,10 +293,7 @@ TEST_CASE("intensity: the supervisor that exceeds it stops its children in "
           "reverse order and ends abnormally",
           "[actors][supervision][intensity]") {
   fixture fx;
-  fx.spawn(fx.config("sup", restart_strategy::one_for_one,
-                     {fx.child("a", worker), fx.child("b", worker),
-                      fx.child("c", worker)},
-                     2));
+  fx.spawn_workers(restart_strategy::one_for_one, {"a", "b", "c"}, 2);
   fx.kill("b");
   fx.kill("b");
   CHECK(fx.alive("sup"));
@@ -312,8 +310,7 @@ TEST_CASE("intensity: the supervisor that exceeds it stops its children in "
 TEST_CASE("restarts that left the period (virtual time) do not count",
           "[actors][supervision][intensity]") {
   fixture fx;
-  fx.spawn(fx.config("sup", restart_strategy::one_for_one,
-                     {fx.child("a", worker)}, 1));
+  fx.spawn_workers(restart_strategy::one_for_one, {"a"}, 1);
   fx.kill("a");
   fx.sched->advance_time(61s);
   fx.sched->run();
@@ -328,10 +325,10 @@ TEST_CASE("a chain escalates: a lead over its intensity stops its workers "
           "in reverse order and ends, and the meta supervisor restarts it",
           "[actors][supervision][chain]") {
   fixture fx;
-  auto l1 = fx.config("l1", restart_strategy::one_for_one,
-                      {fx.child("w1", worker), fx.child("w2", worker),
-                       fx.child("w3", worker)},
-                      1);
+  auto l1 = fx.config(
+    "l1", restart_strategy::one_for_one,
+    {fx.child("w1", worker), fx.child("w2", worker), fx.child("w3", worker)},
+    1);
   auto l2 = fx.config("l2", restart_strategy::one_for_one,
                       {fx.child("v1", worker), fx.child("v2", worker)}, 1);
   auto meta = fx.spawn(fx.config("meta", restart_strategy::one_for_one,
@@ -356,7 +353,7 @@ TEST_CASE("a chain escalates: a lead over its intensity stops its workers "
   // The new lead answers for its new workers.
   CHECK(fx.ping_via(fx.current["l1"], "w2") == "pong");
   CHECK(fx.alive("meta"));
-  (void)meta;
+  (void) meta;
 }
 
 TEST_CASE("the product of intensities down a chain bounds the restarts of "
@@ -389,14 +386,14 @@ TEST_CASE("a lead whose request to a worker times out does not die",
                       {fx.child("w", silent_worker)});
   // The lead's own protocol: (ping, id) asks the worker, with a timeout and
   // no error handler of its own.
-  l1.extend = [answered](caf::event_based_actor* self,
-                         actors::child_lookup child) {
-    return caf::message_handler{
-      [self, child, answered](caf::ping_atom, const std::string& id) {
-        self->request(child(id), 1s, caf::ping_atom_v)
-          .then([answered](caf::pong_atom) { ++*answered; });
-      }};
-  };
+  l1.extend
+    = [answered](caf::event_based_actor* self, actors::child_lookup child) {
+        return caf::message_handler{
+          [self, child, answered](caf::ping_atom, const std::string& id) {
+            self->request(child(id), 1s, caf::ping_atom_v)
+              .then([answered](caf::pong_atom) { ++*answered; });
+          }};
+      };
   fx.spawn(fx.config("meta", restart_strategy::one_for_one, {fx.lead(l1)}));
   caf::anon_send(fx.current["l1"], caf::ping_atom_v, std::string{"w"});
   fx.sched->run();
@@ -456,8 +453,8 @@ TEST_CASE("a killed supervisor leaves no orphans",
   fixture fx;
   auto l1 = fx.config("l1", restart_strategy::one_for_one,
                       {fx.child("w1", worker), fx.child("w2", worker)});
-  auto meta = fx.spawn(
-    fx.config("meta", restart_strategy::one_for_one, {fx.lead(l1)}));
+  auto meta
+    = fx.spawn(fx.config("meta", restart_strategy::one_for_one, {fx.lead(l1)}));
   caf::anon_send_exit(meta, caf::exit_reason::kill);
   fx.sched->run();
   for (auto id : {"meta", "l1", "w1", "w2"})

@@ -148,8 +148,8 @@ TEST_CASE("restart type by exit kind: permanent always, transient only when "
        {restart_strategy::one_for_one, restart_strategy::one_for_all,
         restart_strategy::rest_for_one})
     for (auto& r : matrix) {
-      INFO(to_string(strategy) << " " << to_string(r.type) << " "
-                               << to_string(r.how));
+      INFO(to_string(strategy)
+           << " " << to_string(r.type) << " " << to_string(r.how));
       auto s = make(strategy, {{"x"}, {"y", r.type}, {"z"}});
       auto a = s.on_exit("y", r.how, 5);
       CHECK_FALSE(a.escalate);
@@ -172,9 +172,9 @@ TEST_CASE("restart type by exit kind: permanent always, transient only when "
 TEST_CASE("intensity: N restarts within the period are fine, the N+1th stops "
           "every child in reverse start order and ends the supervisor",
           "[engine][supervision][intensity]") {
-  auto strategy = GENERATE(restart_strategy::one_for_one,
-                           restart_strategy::one_for_all,
-                           restart_strategy::rest_for_one);
+  auto strategy
+    = GENERATE(restart_strategy::one_for_one, restart_strategy::one_for_all,
+               restart_strategy::rest_for_one);
   INFO(to_string(strategy));
   auto s = make(strategy, abcd(), 3, 10 * sec);
   for (uint64_t t : {1 * sec, 2 * sec, 3 * sec}) {
@@ -218,7 +218,8 @@ TEST_CASE("restarts older than the period leave the sliding window",
   CHECK_FALSE(s.on_exit("d", exit_kind::abnormal, 15 * sec + 1).escalate);
   // A crash every 5 s + 1 µs goes on forever with intensity 2 per 10 s.
   for (uint64_t k = 4; k < 100; ++k)
-    REQUIRE_FALSE(s.on_exit("a", exit_kind::abnormal, k * (5 * sec + 1)).escalate);
+    REQUIRE_FALSE(
+      s.on_exit("a", exit_kind::abnormal, k * (5 * sec + 1)).escalate);
   // Three within 10 s do not.
   auto s2 = make(restart_strategy::one_for_one, abcd(), 2, 10 * sec);
   s2.on_exit("a", exit_kind::abnormal, 0);
@@ -260,9 +261,13 @@ TEST_CASE("a temporary child is dropped from the spec when it exits",
 TEST_CASE("an unknown child's exit does nothing", "[engine][supervision]") {
   auto s = make(restart_strategy::one_for_all, abcd(), 0);
   auto a = s.on_exit("ghost", exit_kind::abnormal, 1);
-  CHECK(a == supervisor_action{{}, {}, {}, false,
-                               "ghost is not a child of this supervisor: "
-                               "nothing to do"});
+  CHECK(a
+        == supervisor_action{{},
+                             {},
+                             {},
+                             false,
+                             "ghost is not a child of this supervisor: "
+                             "nothing to do"});
   CHECK_FALSE(s.stopped());
   CHECK(s.restarts_in_window(1) == 0);
 }
