@@ -7,12 +7,17 @@
 //
 // (a) tasks/s: K small request/responses (ping -> the worker's actor id),
 //     at most 256 in flight, round-robin over the workers: straight to the
-//     workers (the raw baseline), through the hub, through the leads, and
-//     through the meta supervisor and then a lead.
+//     workers (the raw baseline: one requester fans out to 1 000 actors),
+//     through the hub, through the leads, and through the meta supervisor
+//     and then a lead. A supervisor forwards by delegation: the worker
+//     answers the requester itself. The paths run in interleaved rounds
+//     (median of 5), so that a shared machine's drift hits them alike.
 // (b) restart storm: 20 % of the workers (every fifth) killed at once; the
 //     time until every one of them is restarted and a new incarnation
-//     answers through its supervisor.
-// Each figure is the median of three runs (seven for the storm).
+//     answers through its supervisor (median of 7, chain and flat
+//     alternating).
+//
+// Both trees live in one actor system, as they would in a run.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -177,25 +182,16 @@ double drive(caf::actor_system& sys, const std::vector<route>& routes,
   return std::chrono::duration<double>(clk::now() - start).count();
 }
 
-/// The median of `reps` runs of `f` (the machine is shared: one run is
-/// noise).
-template<class F>
-double median_of(int reps, F f) {
-  std::vector<double> xs;
-  for (int i = 0; i < reps; ++i)
-    xs.push_back(f());
+double median(std::vector<double> xs) {
   std::sort(xs.begin(), xs.end());
   return xs[xs.size() / 2];
 }
 
 double tasks_per_second(caf::actor_system& sys,
                         const std::vector<route>& routes, uint64_t tasks) {
-  auto all = [](size_t, uint64_t) { return true; };
-  drive(sys, routes, std::min<uint64_t>(tasks / 10, 10'000), 256, all);
-  return median_of(3, [&] {
-    double secs = drive(sys, routes, tasks, 256, all);
-    return secs > 0 ? static_cast<double>(tasks) / secs : 0;
-  });
+  double secs
+    = drive(sys, routes, tasks, 256, [](size_t, uint64_t) { return true; });
+  return secs > 0 ? static_cast<double>(tasks) / secs : 0;
 }
 
 /// Kills every fifth worker at once; seconds until each is restarted and a
@@ -239,43 +235,54 @@ void shut_down(caf::actor_system& sys, const caf::actor& root) {
   self->wait_for(root);
 }
 
-struct figures {
-  double direct = 0;
-  double via_root = 0;
-  double via_leads = 0;
-  double storm_s = 0;
+/// One supervision tree and the ways to reach its workers.
+struct tree {
+  registry reg;
+  caf::actor root;
+  size_t workers = 0;
+  std::vector<route> direct;
+  std::vector<route> via_root;
+  /// Chain only: the worker's lead first.
+  std::vector<route> via_leads;
+
+  /// Where a storm's victims are asked: their own supervisor.
+  const std::vector<route>& via_supervisor() const {
+    return via_leads.empty() ? via_root : via_leads;
+  }
 };
 
-figures measure(size_t workers, size_t leads, uint64_t tasks) {
-  caf::actor_system_config cfg;
-  // As actors::configure_actor_system sets it for a run.
-  cfg.set("scheduler.policy", caf::atom("sharing"));
-  caf::actor_system sys{cfg};
-  registry reg;
-  auto root = spawn_tree(sys, reg, workers, leads);
-  std::vector<route> direct, via_root, via_leads;
+void build(caf::actor_system& sys, tree& t, size_t workers, size_t leads) {
+  t.workers = workers;
+  t.root = spawn_tree(sys, t.reg, workers, leads);
   size_t per = leads == 0 ? workers : workers / leads;
   for (size_t w = 0; w < workers; ++w) {
     auto id = worker_id(w);
-    direct.push_back({reg.get(id), ping()});
+    t.direct.push_back({t.reg.get(id), ping()});
     if (leads == 0) {
-      via_root.push_back({root, forward(id, ping())});
+      t.via_root.push_back({t.root, forward(id, ping())});
       continue;
     }
     auto lead = lead_id(w / per);
-    via_leads.push_back({reg.get(lead), forward(id, ping())});
-    via_root.push_back({root, forward(lead, forward(id, ping()))});
+    t.via_leads.push_back({t.reg.get(lead), forward(id, ping())});
+    t.via_root.push_back({t.root, forward(lead, forward(id, ping()))});
   }
-  figures f;
-  f.direct = tasks_per_second(sys, direct, tasks);
-  f.via_root = tasks_per_second(sys, via_root, tasks);
-  if (leads > 0)
-    f.via_leads = tasks_per_second(sys, via_leads, tasks);
-  auto& storm_routes = leads == 0 ? via_root : via_leads;
-  f.storm_s
-    = median_of(7, [&] { return storm(sys, reg, storm_routes, workers); });
-  shut_down(sys, root);
-  return f;
+}
+
+/// Each path once per round, round after round, so that the drift of a
+/// shared machine hits every path alike; the median per path.
+std::vector<double> rounds_of(caf::actor_system& sys,
+                              const std::vector<const std::vector<route>*>& ps,
+                              uint64_t tasks, int rounds) {
+  std::vector<std::vector<double>> runs(ps.size());
+  for (auto* p : ps) // warm-up
+    tasks_per_second(sys, *p, std::min<uint64_t>(tasks / 10, 10'000));
+  for (int r = 0; r < rounds; ++r)
+    for (size_t i = 0; i < ps.size(); ++i)
+      runs[i].push_back(tasks_per_second(sys, *ps[i], tasks));
+  std::vector<double> out;
+  for (auto& xs : runs)
+    out.push_back(median(xs));
+  return out;
 }
 
 } // namespace
@@ -296,37 +303,59 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "--workers must be a multiple of --leads (> 0)\n");
     return 2;
   }
-  auto chain = measure(workers, leads, tasks);
-  auto flat = measure(workers, 0, tasks);
+  caf::actor_system_config cfg;
+  // As actors::configure_actor_system sets it for a run.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  caf::actor_system sys{cfg};
+  tree chain, flat;
+  build(sys, chain, workers, leads);
+  build(sys, flat, workers, 0);
+  auto rates = rounds_of(
+    sys, {&flat.direct, &flat.via_root, &chain.via_leads, &chain.via_root},
+    tasks, 5);
+  auto [raw, hub, via_leads, via_meta]
+    = std::tie(rates[0], rates[1], rates[2], rates[3]);
+  std::vector<double> chain_storm, flat_storm;
+  for (int r = 0; r < 7; ++r) {
+    chain_storm.push_back(
+      storm(sys, chain.reg, chain.via_supervisor(), workers));
+    flat_storm.push_back(storm(sys, flat.reg, flat.via_supervisor(), workers));
+  }
+  bool ok = std::none_of(chain_storm.begin(), chain_storm.end(),
+                         [](double x) { return x < 0; })
+            && std::none_of(flat_storm.begin(), flat_storm.end(),
+                            [](double x) { return x < 0; })
+            && std::all_of(rates.begin(), rates.end(),
+                           [](double x) { return x > 0; });
+  double chain_s = median(chain_storm);
+  double flat_s = median(flat_storm);
+  shut_down(sys, chain.root);
+  shut_down(sys, flat.root);
+
   std::printf("supervision_bench: %zu stand-in workers; chain = meta -> %zu "
-              "leads -> %zu workers each; flat = one hub; %llu tasks, 256 in "
-              "flight, sharing scheduler\n",
-              workers, leads, workers / leads,
+              "leads -> %zu workers each; flat = one hub over all; sharing "
+              "scheduler\n",
+              workers, leads, workers / leads);
+  std::printf("  (a) tasks/s, %llu request/responses, 256 in flight (median "
+              "of 5 interleaved rounds)\n",
               static_cast<unsigned long long>(tasks));
-  std::printf("  (a) tasks/s\n");
-  std::printf("      straight to the workers (raw)  chain run %9.0f   flat "
-              "run %9.0f\n",
-              chain.direct, flat.direct);
-  std::printf("      flat: through the hub                          %9.0f  "
-              "(%.2f of raw)\n",
-              flat.via_root, flat.via_root / flat.direct);
-  std::printf("      chain: through the leads                       %9.0f  "
-              "(%.2f of raw)\n",
-              chain.via_leads, chain.via_leads / chain.direct);
-  std::printf("      chain: through the meta, then a lead           %9.0f  "
-              "(%.2f of raw)\n",
-              chain.via_root, chain.via_root / chain.direct);
-  std::printf("      chain (leads) / flat (hub)                     %9.2f\n",
-              chain.via_leads / flat.via_root);
-  std::printf("      chain (meta, lead) / flat (hub)                %9.2f\n",
-              chain.via_root / flat.via_root);
+  std::printf("      raw: straight to the workers      %9.0f\n", raw);
+  std::printf("      flat: through the hub             %9.0f  (%.2f of "
+              "raw)\n",
+              hub, hub / raw);
+  std::printf("      chain: through the leads          %9.0f  (%.2f of "
+              "raw)\n",
+              via_leads, via_leads / raw);
+  std::printf("      chain: through the meta, a lead   %9.0f  (%.2f of "
+              "raw)\n",
+              via_meta, via_meta / raw);
+  std::printf("      chain / flat                      %9.2f (leads)  %.2f "
+              "(meta, lead)\n",
+              via_leads / hub, via_meta / hub);
   std::printf("  (b) restart storm: %zu workers (20 %%) killed at once, until "
-              "all are restarted and answer\n",
+              "all are restarted and answer (median of 7)\n",
               workers / 5);
   std::printf("      chain %.1f ms   flat %.1f ms   chain / flat %.2f\n",
-              chain.storm_s * 1e3, flat.storm_s * 1e3,
-              chain.storm_s / flat.storm_s);
-  bool ok = chain.storm_s > 0 && flat.storm_s > 0 && chain.direct > 0
-            && flat.via_root > 0 && chain.via_leads > 0 && chain.via_root > 0;
+              chain_s * 1e3, flat_s * 1e3, chain_s / flat_s);
   return ok ? 0 : 1;
 }
