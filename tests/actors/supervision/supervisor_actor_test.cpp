@@ -461,9 +461,10 @@ TEST_CASE("a killed supervisor leaves no orphans",
     CHECK_FALSE(fx.alive(id));
 }
 
-TEST_CASE("exits during a restart wait their turn; a child stopped anyway is "
-          "not restarted twice",
-          "[actors][supervision][strategy]") {
+TEST_CASE(
+  "exits during a restart wait their turn, and a child stopped anyway is "
+  "not restarted twice",
+  "[actors][supervision][strategy]") {
   fixture fx;
   auto c = fx.config("sup", restart_strategy::one_for_all,
                      {fx.child("a", stubborn_worker), fx.child("b", worker),

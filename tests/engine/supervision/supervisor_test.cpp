@@ -272,7 +272,7 @@ TEST_CASE("an unknown child's exit does nothing", "[engine][supervision]") {
   CHECK(s.restarts_in_window(1) == 0);
 }
 
-TEST_CASE("children added later start last and take part in restarts; "
+TEST_CASE("children added later start last and take part in restarts, "
           "removed ones do not",
           "[engine][supervision]") {
   auto s = make(restart_strategy::rest_for_one, {{"a"}, {"b"}});
