@@ -50,6 +50,8 @@ using orchestrator_actor = caf::typed_actor<
   // (stop, immediate): the operator asked the run to stop.
   caf::reacts_to<atom::stop, bool>,
   // Internal: a task's time limit (logical µs) may have passed.
-  caf::reacts_to<atom::tick, uint64_t>>;
+  caf::reacts_to<atom::tick, uint64_t>,
+  // Internal: look at the shared state folder (mesh).
+  caf::reacts_to<atom::tick>>;
 
 } // namespace baton::actors

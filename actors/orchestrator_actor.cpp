@@ -33,16 +33,20 @@ void stop_workers(self_ptr self, const std::string& reason, bool immediate) {
 
 void start_gate(self_ptr self, const engine::run_gate& d) {
   auto& st = self->state;
+  // A task of the plan, or one an agent added to the swarm board (no
+  // artifacts or commands: its evidence is checked).
   auto found = st.tasks.find(d.task);
-  if (found == st.tasks.end())
-    return;
-  auto* task = found->second;
+  auto* task = found != st.tasks.end()
+                 ? found->second
+                 : st.engine->current_plan().find_task(d.task);
   gate_request req;
   req.task = d.task;
   req.attempt = d.attempt;
   req.workdir = st.cfg.workdirs[d.agent];
-  req.artifacts = task->artifacts;
-  req.verify = task->verify;
+  if (task != nullptr) {
+    req.artifacts = task->artifacts;
+    req.verify = task->verify;
+  }
   req.timeout = st.cfg.gate_timeout;
   auto baseline = st.baselines[d.agent];
   auto me = caf::actor_cast<orchestrator_actor>(self);
@@ -81,6 +85,11 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
       if constexpr (std::is_same_v<T, engine::dispatch_task>) {
         if (st.check_scope)
           st.baselines[x.agent] = scan_files(st.cfg.workdirs[x.agent]);
+        if (st.cfg.plan.run.stall_after_s > 0
+            && !st.cfg.workdirs[x.agent].empty())
+          st.activity[x.agent] = st.check_scope
+                                   ? st.baselines[x.agent]
+                                   : scan_files(st.cfg.workdirs[x.agent]);
         tell(self, x.agent,
              prompt_command{x.prompt, "dispatch of task " + x.task
                                         + ", attempt "
@@ -122,6 +131,14 @@ void step(self_ptr self, frame recorded,
       if (!input || st.finished)
         return;
       auto decisions = st.engine->on(*input, now);
+      if (st.folder) {
+        if (auto* p = std::get_if<engine::protocol_seen>(&*input);
+            p != nullptr && p->kind == engine::protocol_kind::contract
+            && p->line.find("(file state/contracts/") == std::string::npos)
+          st.folder->file_contract(*p);
+        if (decisions.empty())
+          st.folder->sync(*st.engine);
+      }
       arm(self, now);
       if (decisions.empty())
         return;
@@ -133,14 +150,54 @@ void step(self_ptr self, frame recorded,
         immediate = s->immediate;
       st.journal->record(std::move(entries), false,
                          [self, decisions = std::move(decisions), immediate] {
-                           for (auto& d : decisions)
+                           auto& st = self->state;
+                           for (auto& d : decisions) {
+                             if (st.folder)
+                               st.folder->apply(d);
                              execute(self, d, immediate);
+                           }
+                           if (st.folder)
+                             st.folder->sync(*st.engine);
                          });
     });
 }
 
 void on_input(self_ptr self, const engine::orchestrator_input& in) {
   step(self, engine::to_event(in), in, self->state.cfg.clock());
+}
+
+/// Before a stall is decided: agents whose files changed since they were
+/// last looked at are at work, and that is recorded first.
+void look_at_stalled(self_ptr self, uint64_t now) {
+  auto& st = self->state;
+  for (auto& agent : st.engine->stall_due(now)) {
+    auto dir = st.cfg.workdirs[agent];
+    auto seen = st.activity.find(agent);
+    if (dir.empty() || seen == st.activity.end())
+      continue;
+    auto current = scan_files(dir);
+    auto changed = changed_files(seen->second, current);
+    seen->second = std::move(current);
+    if (!changed.empty())
+      on_input(self, engine::agent_active{agent, std::move(changed)});
+  }
+}
+
+constexpr std::chrono::milliseconds folder_poll{250};
+
+/// Mesh: what agents wrote in the shared folder becomes inputs.
+void poll_folder(self_ptr self) {
+  auto& st = self->state;
+  if (st.finished || !st.folder)
+    return;
+  auto got = st.folder->collect();
+  for (auto& e : got.errors)
+    std::fprintf(stderr, "baton: %s\n", e.c_str());
+  for (auto& c : got.contracts)
+    on_input(self, c);
+  for (auto& l : got.locks)
+    on_input(self, l);
+  self->delayed_send(self, folder_poll, atom::tick_v);
 }
 
 } // namespace
@@ -155,10 +212,17 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
                 : std::make_unique<engine::orchestrator>(st.cfg.plan);
   for (auto& t : st.cfg.plan.tasks)
     st.tasks[t.id] = &t;
+  auto pattern = st.cfg.plan.run.pattern;
+  if ((pattern == engine::plan_pattern::swarm
+       || pattern == engine::plan_pattern::mesh)
+      && !st.cfg.workspace.empty())
+    st.folder = std::make_unique<shared_folder>(st.cfg.workspace);
   // Without an ownership table there is nothing to check a change against.
+  // Mesh: every attempt's changes are checked against the locks.
   st.check_scope
-    = std::any_of(st.cfg.plan.agents.begin(), st.cfg.plan.agents.end(),
-                  [](auto& a) { return !a.owns.empty(); });
+    = st.cfg.plan.run.pattern == engine::plan_pattern::mesh
+      || std::any_of(st.cfg.plan.agents.begin(), st.cfg.plan.agents.end(),
+                     [](auto& a) { return !a.owns.empty(); });
   auto log = st.cfg.log;
   st.journal = std::make_unique<detail::journal>(
     "orchestrator", st.cfg.id_high,
@@ -199,6 +263,9 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
         finish(self, false);
         return;
       }
+      if (st.folder
+          && st.cfg.plan.run.pattern == engine::plan_pattern::mesh)
+        self->delayed_send(self, folder_poll, atom::tick_v);
       on_input(self, engine::run_begun{
                        st.cfg.plan_path, st.cfg.plan_text,
                        std::string{engine::to_string(st.cfg.plan.run.pattern)},
@@ -242,8 +309,10 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
         arm(self, now);
         return;
       }
+      look_at_stalled(self, now);
       on_input(self, engine::time_passed{});
     },
+    [self](atom::tick) { poll_folder(self); },
     [self](atom::stop, bool immediate) {
       auto& st = self->state;
       if (st.finished) {

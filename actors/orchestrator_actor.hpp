@@ -30,6 +30,7 @@
 #include "actors/detail/journal.hpp"
 #include "actors/gate/file_scan.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/shared_folder.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/plan/plan.hpp"
@@ -82,6 +83,11 @@ struct orchestrator_state {
   bool finished = false;
   /// The deadline a tick is armed for (0: none).
   uint64_t armed = 0;
+  /// Swarm and mesh: the workspace's state/ folder.
+  std::unique_ptr<shared_folder> folder;
+  /// Each working agent's files when last looked at: a stall is checked
+  /// against them first.
+  std::map<std::string, file_snapshot> activity;
 };
 
 orchestrator_actor::behavior_type orchestrator_actor_impl(

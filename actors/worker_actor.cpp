@@ -288,8 +288,17 @@ void on_command(self_ptr self, const worker_command& c) {
       b.setWhy(text(r->why));
     });
     st.journal->record({{recorded, now}}, false, [self] {
-      if (!self->state.running && !self->state.stopping)
+      auto& st = self->state;
+      if (st.stopping)
+        return;
+      if (!st.running) {
         start_agent(self);
+        return;
+      }
+      // A loop or a stall: this process goes, a fresh one starts once its
+      // exit is recorded.
+      st.restart_after_exit = true;
+      static_cast<void>(st.cfg.terminal->stop(std::chrono::milliseconds{0}));
     });
   } else if (auto* f = std::get_if<files_command>(&c)) {
     // What the engine saw the agent do: for its checkpoint summary.
@@ -411,6 +420,8 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
           act(self, std::move(fx), now);
           if (st.stopping) // after what exit derived is recorded
             st.journal->record({}, false, [self] { self->quit(); });
+          else if (std::exchange(st.restart_after_exit, false))
+            start_agent(self);
         });
     },
     [self](atom::tick, uint64_t deadline) {

@@ -91,6 +91,9 @@ struct worker_state {
   uint64_t armed = 0;
   bool running = false;
   bool stopping = false;
+  /// The engine asked for a fresh process while this one ran: started
+  /// again once its exit is recorded.
+  bool restart_after_exit = false;
   /// Incarnations of the agent's process (1 after the first start).
   uint32_t starts = 0;
 };

@@ -7,8 +7,9 @@
 // otherwise, one JSON object per event with --json. Ctrl-C asks the run to
 // stop (agents stopped, unsettled tasks failed, log flushed); a second
 // Ctrl-C stops the agents at once. Exit code: 0 when every task passed its
-// gates, 1 when one did not, 2 for a plan or usage problem, 130 when
-// interrupted.
+// gates, 1 when one did not, 2 for a plan or usage problem, 3 when the run
+// shipped without some tasks as the plan's degradation policy allows, 4
+// when tasks were left for the operator, 130 when interrupted.
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -42,6 +43,19 @@ namespace fs = std::filesystem;
 namespace baton::cli {
 
 namespace {
+
+/// 0 complete, 3 shipped reduced, 4 left for the operator, 1 otherwise.
+int exit_code_of(const engine::run_view& v) {
+  if (!v.finished)
+    return 1;
+  if (v.ok)
+    return 0;
+  if (v.outcome == "reduced")
+    return 3;
+  if (v.outcome == "operator")
+    return 4;
+  return 1;
+}
 
 struct run_args {
   std::string plan;
@@ -361,7 +375,7 @@ int drive(const run_args& args, const std::string& title,
   display.report();
   if (seen_interrupts > 0)
     return 130;
-  return display.view().finished && display.view().ok ? 0 : 1;
+  return exit_code_of(display.view());
 }
 
 /// Ends what is left of an agent's process from before the engine stopped:

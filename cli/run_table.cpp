@@ -141,10 +141,22 @@ std::string render_report(const engine::run_view& v, const table_style& s) {
   }
   for (auto& x : v.violations())
     out += "  scope violation: " + x + "\n";
-  out += v.finished ? (v.ok ? "Result: every task passed its gates ("
-                            : "Result: NOT every task passed (")
-                        + v.summary + ")\n"
-                    : "Result: the run has not finished\n";
+  if (!v.recoveries().empty()) {
+    out += "Recovery (what the engine did on its own):\n";
+    for (auto& r : v.recoveries())
+      out += "  " + r + "\n";
+  }
+  if (!v.finished)
+    out += "Result: the run has not finished\n";
+  else if (v.ok)
+    out += "Result: every task passed its gates (" + v.summary + ")\n";
+  else if (v.outcome == "reduced")
+    out += "Result: shipped without some tasks, as the plan allows ("
+           + v.summary + ")\n";
+  else if (v.outcome == "operator")
+    out += "Result: left for the operator (" + v.summary + ")\n";
+  else
+    out += "Result: NOT every task passed (" + v.summary + ")\n";
   return out;
 }
 

@@ -111,6 +111,45 @@ described describe_decision(const orchestrator_decision& d) {
                            + (x.owner.empty() ? "nobody" : x.owner) + ")",
                          {}};
       },
+      [](const engine::escalate_task& x) {
+        return described{"escalate_task",
+                         x.trigger + " on task " + x.task + " (" + x.agent
+                           + "), escalation " + std::to_string(x.count)
+                           + ": " + x.step + " — " + one_line(x.evidence),
+                         {}};
+      },
+      [](const engine::add_task& x) {
+        return described{"add_task",
+                         "task " + x.task + " added to the board by " + x.by
+                           + ": " + x.title,
+                         x.description};
+      },
+      [](const engine::report_deadlock& x) {
+        return described{"report_deadlock",
+                         "deadlock: " + x.description + "; " + x.stub_maker
+                           + " is asked for a stub of " + x.what + " for "
+                           + x.stub_for,
+                         {}};
+      },
+      [](const engine::degrade_task& x) {
+        return described{"degrade_task",
+                         "task " + x.task + ": " + x.policy
+                           + (x.into.empty() ? "" : " into " + x.into) + " — "
+                           + one_line(x.why),
+                         {}};
+      },
+      [](const engine::supervise& x) {
+        return described{"supervise",
+                         "team " + x.team + " (" + x.strategy + "): "
+                           + one_line(x.why),
+                         {}};
+      },
+      [](const engine::change_lock& x) {
+        return described{"change_lock",
+                         "lock " + x.path + " " + x.what + " (" + x.agent
+                           + ")" + (x.why.empty() ? "" : ": " + x.why),
+                         {}};
+      },
     },
     d);
 }
@@ -133,6 +172,7 @@ std::string protocol_text(const engine::protocol_seen& x) {
     case k::build_fail: return "BUILD: FAIL " + x.text;
     case k::need: return "NEED: " + x.resource + " — " + x.text;
     case k::contract: return "CONTRACT: " + x.text;
+    case k::task: return "TASK: " + x.text + " — " + x.description;
   }
   return x.text;
 }
@@ -186,6 +226,17 @@ described describe_input(const orchestrator_input& in,
       },
       [](const engine::time_passed&) {
         return described{"time_passed", "a time limit passed", {}};
+      },
+      [](const engine::agent_active& x) {
+        return described{"agent_active",
+                         x.agent + " changed " + join(x.paths, ", "),
+                         {}};
+      },
+      [](const engine::lock_requested& x) {
+        return described{"lock_requested",
+                         x.agent + (x.release ? " gives back " : " asks for ")
+                           + "the lock of " + x.path,
+                         {}};
       },
     },
     in);
@@ -320,6 +371,18 @@ struct subject_filter {
         [&](const engine::task_settled& x) { return x.task == name; },
         [&](const engine::finish_run&) { return true; },
         [&](const engine::report_violation& x) { return x.task == name; },
+        [&](const engine::escalate_task& x) { return x.task == name; },
+        [&](const engine::add_task& x) { return x.task == name; },
+        [&](const engine::report_deadlock& x) {
+          return std::find(x.members.begin(), x.members.end(), worker)
+                 != x.members.end();
+        },
+        [&](const engine::degrade_task& x) { return x.task == name; },
+        [&](const engine::supervise& x) {
+          return std::find(x.start.begin(), x.start.end(), worker)
+                 != x.start.end();
+        },
+        [&](const engine::change_lock& x) { return x.agent == worker; },
       },
       d);
   }
@@ -339,6 +402,23 @@ struct subject_filter {
         [&](const engine::finish_run&) { return true; },
         [&](const engine::report_violation& x) {
           return x.agent == name || x.owner == name;
+        },
+        [&](const engine::escalate_task& x) { return x.agent == name; },
+        [&](const engine::add_task& x) { return x.by == name; },
+        [&](const engine::report_deadlock& x) {
+          return std::find(x.members.begin(), x.members.end(), name)
+                 != x.members.end();
+        },
+        [&](const engine::degrade_task& x) {
+          return x.into == name || agent_of(o, x.task) == name;
+        },
+        [&](const engine::supervise& x) {
+          return x.agent == name
+                 || std::find(x.start.begin(), x.start.end(), name)
+                      != x.start.end();
+        },
+        [&](const engine::change_lock& x) {
+          return x.agent == name || x.holder == name;
         },
       },
       d);

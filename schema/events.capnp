@@ -62,6 +62,26 @@ struct Event {
     filesChanged @23 :FilesChanged;
     # Input (worker): the files the engine saw its agent change during an
     # attempt (the gate's before/after scan of its directory).
+    taskEscalated @24 :TaskEscalated;
+    # Decision: a loop or a stall was seen on a task; the next step of the
+    # response (nudge, re-dispatch, reassign, fail).
+    taskAdded @25 :TaskAdded;
+    # Decision: a task was put on the swarm board (an agent's TASK: line).
+    deadlockFound @26 :DeadlockFound;
+    # Decision: a cycle formed in the wait-for graph; one member is asked
+    # for a temporary stub of what another waits for.
+    taskDegraded @27 :TaskDegraded;
+    # Decision: a task that could not be completed within its limits was
+    # merged into another agent's scope, shipped without, or left to the
+    # operator (the plan's degradation policy).
+    agentActive @28 :AgentActive;
+    # Input: files in an agent's directory changed while it had a task.
+    supervisorActed @29 :SupervisorActed;
+    # Decision: a team's supervisor reacted to an agent's exit.
+    lockChanged @30 :LockChanged;
+    # Decision (mesh): a lock of the shared state folder changed hands.
+    lockRequested @31 :LockRequested;
+    # Input (mesh): an agent asked for a lock, or gave one back.
   }
 }
 
@@ -97,6 +117,11 @@ struct RunFinished {
   # True when every task passed its gates.
   summary @1 :Text;
   # One line saying how the run ended.
+  skipped @2 :List(Text);
+  # Tasks the run shipped without (the degradation policy), each with why.
+  outcome @3 :Text;
+  # "complete", "reduced" (shipped without some tasks), "operator" (left
+  # for the operator) or "failed".
 }
 
 struct PtyOutput {
@@ -174,6 +199,10 @@ struct ProtocolMessage {
   # BUILD: PASS (true) or FAIL (false).
   historyIndex @10 :UInt64;
   # Where it appeared in the agent's line history.
+  requirements @11 :List(Text);
+  # TASK: the capabilities in `[requires: ...]`.
+  description @12 :Text;
+  # TASK: the text after the separator.
 }
 
 struct CompactionSeen {
@@ -306,4 +335,89 @@ struct FilesChanged {
   attempt @1 :UInt32;
   paths @2 :List(Text);
   # Relative to the agent's directory.
+}
+
+struct TaskEscalated {
+  task @0 :Text;
+  agent @1 :Text;
+  trigger @2 :Text;
+  # "loop" or "stall".
+  step @3 :Text;
+  # "nudge", "redispatch", "reassign" or "fail".
+  count @4 :UInt32;
+  # The task's escalations so far, this one included (from 1).
+  evidence @5 :Text;
+  # The repeated summary, or how long the task went without progress.
+}
+
+struct TaskAdded {
+  task @0 :Text;
+  # The board's id for it, made from the title.
+  title @1 :Text;
+  requires @2 :List(Text);
+  description @3 :Text;
+  by @4 :Text;
+  # The agent whose TASK: line it was.
+}
+
+struct DeadlockFound {
+  members @0 :List(Text);
+  # The agents of the cycle, in wait order.
+  description @1 :Text;
+  # Who waits for whom, and for what.
+  stubMaker @2 :Text;
+  # The member asked for a stub (the one with the least completed work).
+  stubFor @3 :Text;
+  # The member that waits for the stub.
+  what @4 :Text;
+  # What the stub stands in for.
+}
+
+struct TaskDegraded {
+  task @0 :Text;
+  policy @1 :Text;
+  # "merge", "ship_without" or "operator".
+  into @2 :Text;
+  # merge: the agent whose scope takes the task.
+  skipped @3 :List(Text);
+  # ship_without: the tasks the run ships without (it and its dependents).
+  why @4 :Text;
+}
+
+struct AgentActive {
+  agent @0 :Text;
+  paths @1 :List(Text);
+  # Files changed since the last look, relative to the agent's directory.
+}
+
+struct SupervisorActed {
+  team @0 :Text;
+  agent @1 :Text;
+  # The member whose exit it reacts to.
+  strategy @2 :Text;
+  stop @3 :List(Text);
+  # Members stopped, in reverse start order.
+  start @4 :List(Text);
+  # Members (re)started, in start order.
+  escalate @5 :Bool;
+  # The restart intensity was exceeded: the team stops, its parent decides.
+  why @6 :Text;
+}
+
+struct LockChanged {
+  path @0 :Text;
+  agent @1 :Text;
+  what @2 :Text;
+  # granted, queued, renewed, released, expired, freed, refused or conflict.
+  holder @3 :Text;
+  expiresUs @4 :UInt64;
+  # Logical time the lease ends.
+  why @5 :Text;
+}
+
+struct LockRequested {
+  path @0 :Text;
+  agent @1 :Text;
+  release @2 :Bool;
+  # True: the agent gives the lock back.
 }

@@ -37,6 +37,10 @@ void fill(schema::ProtocolMessage::Builder b, const protocol::occurrence& o) {
   b.setTotal(m.total);
   b.setPassed(m.passed);
   b.setHistoryIndex(o.index);
+  auto reqs = b.initRequirements(static_cast<unsigned>(m.requirements.size()));
+  for (size_t i = 0; i < m.requirements.size(); ++i)
+    reqs.set(static_cast<unsigned>(i), m.requirements[i]);
+  b.setDescription(m.description);
 }
 
 } // namespace

@@ -52,6 +52,8 @@ enum class protocol_kind : uint8_t {
   build_fail,
   need,
   contract,
+  /// TASK: work an agent discovered, for the swarm board.
+  task,
 };
 
 /// A protocol line a worker wrote, as parsed from its screen.
@@ -72,6 +74,10 @@ struct protocol_seen {
   /// PROGRESS: X of Y.
   uint32_t done = 0;
   uint32_t total = 0;
+  /// TASK: the capabilities it requires and its description (the title is
+  /// `text`).
+  std::vector<std::string> requirements = {};
+  std::string description = {};
   friend bool operator==(const protocol_seen&, const protocol_seen&) = default;
 };
 
@@ -109,9 +115,28 @@ struct time_passed {
   friend bool operator==(const time_passed&, const time_passed&) = default;
 };
 
+/// Files in an agent's directory changed while it had a task: it is at
+/// work even when it writes no protocol line (not a stall).
+struct agent_active {
+  std::string agent;
+  std::vector<std::string> paths;
+  friend bool operator==(const agent_active&, const agent_active&) = default;
+};
+
+/// Mesh: an agent asked for a lock of the shared state folder, or gave one
+/// back.
+struct lock_requested {
+  std::string path;
+  std::string agent;
+  bool release = false;
+  friend bool operator==(const lock_requested&, const lock_requested&)
+    = default;
+};
+
 using orchestrator_input
   = std::variant<run_begun, agent_observed, protocol_seen, gate_finished,
-                 agent_exited, stop_requested, time_passed>;
+                 agent_exited, stop_requested, time_passed, agent_active,
+                 lock_requested>;
 
 // -- decisions ---------------------------------------------------------------
 
@@ -163,6 +188,10 @@ struct task_settled {
 struct finish_run {
   bool ok = false;
   std::string summary;
+  /// Tasks shipped without (the degradation policy), each "id (why)".
+  std::vector<std::string> skipped = {};
+  /// "complete", "reduced", "operator" or "failed".
+  std::string outcome = {};
   friend bool operator==(const finish_run&, const finish_run&) = default;
 };
 
@@ -178,8 +207,80 @@ struct report_violation {
     = default;
 };
 
+/// A loop or a stall on a task, and the step of the response taken.
+struct escalate_task {
+  std::string task;
+  std::string agent;
+  /// "loop" or "stall".
+  std::string trigger;
+  /// "nudge", "redispatch", "reassign" or "fail".
+  std::string step;
+  /// The task's escalations so far, this one included.
+  uint32_t count = 0;
+  std::string evidence;
+  friend bool operator==(const escalate_task&, const escalate_task&) = default;
+};
+
+/// A task put on the swarm board.
+struct add_task {
+  std::string task;
+  std::string title;
+  std::vector<std::string> requires_caps;
+  std::string description;
+  std::string by;
+  friend bool operator==(const add_task&, const add_task&) = default;
+};
+
+/// A cycle in the wait-for graph, and who is asked to break it.
+struct report_deadlock {
+  std::vector<std::string> members;
+  std::string description;
+  std::string stub_maker;
+  std::string stub_for;
+  std::string what;
+  friend bool operator==(const report_deadlock&, const report_deadlock&)
+    = default;
+};
+
+/// The degradation policy applied to a task that could not be completed.
+struct degrade_task {
+  std::string task;
+  /// "merge", "ship_without" or "operator".
+  std::string policy;
+  std::string into;
+  std::vector<std::string> skipped;
+  std::string why;
+  friend bool operator==(const degrade_task&, const degrade_task&) = default;
+};
+
+/// A team's supervisor reacted to a member's exit.
+struct supervise {
+  std::string team;
+  std::string agent;
+  std::string strategy;
+  std::vector<std::string> stop;
+  std::vector<std::string> start;
+  bool escalate = false;
+  std::string why;
+  friend bool operator==(const supervise&, const supervise&) = default;
+};
+
+/// Mesh: a lock changed (granted, queued, renewed, released, expired,
+/// freed, refused) or two agents modified one file (conflict).
+struct change_lock {
+  std::string path;
+  std::string agent;
+  std::string what;
+  std::string holder;
+  uint64_t expires_us = 0;
+  std::string why;
+  friend bool operator==(const change_lock&, const change_lock&) = default;
+};
+
 using orchestrator_decision
   = std::variant<dispatch_task, run_gate, tell_agent, restart_agent,
-                 task_settled, finish_run, report_violation>;
+                 task_settled, finish_run, report_violation, escalate_task,
+                 add_task, report_deadlock, degrade_task, supervise,
+                 change_lock>;
 
 } // namespace baton::engine

@@ -38,7 +38,8 @@ std::string_view to_string(task_status s) {
   return "unknown";
 }
 
-orchestrator::orchestrator(plan p) : plan_(std::move(p)) {
+orchestrator::orchestrator(plan p)
+  : plan_(std::move(p)), locks_(plan_.run.lock_lease_s * 1'000'000) {
   views_.reserve(plan_.tasks.size());
   for (size_t i = 0; i < plan_.tasks.size(); ++i) {
     auto& t = plan_.tasks[i];
@@ -65,6 +66,7 @@ orchestrator::orchestrator(plan p) : plan_(std::move(p)) {
     agents_[a.name].name = a.name;
     plan_agents_[a.name] = &a;
   }
+  build_teams();
 }
 
 const plan_agent* orchestrator::plan_agent_of(std::string_view name) const {
@@ -93,6 +95,10 @@ orchestrator::on(const orchestrator_input& in, uint64_t now_us) {
         on_exited(x, out);
       else if constexpr (std::is_same_v<T, stop_requested>)
         on_stop(x, out);
+      else if constexpr (std::is_same_v<T, agent_active>)
+        on_active(x, out);
+      else if constexpr (std::is_same_v<T, lock_requested>)
+        on_lock(x, out);
       else
         on_time(out);
     },
@@ -184,33 +190,56 @@ void orchestrator::on_protocol(const protocol_seen& in, decisions& out) {
   task_view* t = nullptr;
   if (auto i = tasks_.find(a->second.task); i != tasks_.end())
     t = &i->second;
-  if (t != nullptr)
+  if (t != nullptr) {
     t->last_line = in.line;
+    // Any PROGRESS, BUILD or STATUS line is a sign of life.
+    if (in.kind != protocol_kind::need && in.kind != protocol_kind::contract
+        && in.kind != protocol_kind::task)
+      note_progress(*t);
+  }
   switch (in.kind) {
     case protocol_kind::done:
       if (t != nullptr && t->status == task_status::dispatched)
         on_done(*t, in, out);
       break;
     case protocol_kind::error:
-      if (t != nullptr && t->status == task_status::dispatched)
+      if (t != nullptr && t->status == task_status::dispatched) {
+        if (note_failure(*t, in.text, out)) {
+          finish_step(out);
+          break;
+        }
         on_error(*t, in.text, out);
+      }
       break;
     case protocol_kind::blocked:
-      break; // held: a NEED line routes, the operator sees the rest
+      // Held: a NEED line routes, the operator sees the rest; a reason
+      // naming what another agent owns is a wait for it.
+      on_blocked(in, out);
+      break;
     case protocol_kind::progress:
-      if (t != nullptr)
+      if (t != nullptr) {
         t->progress = std::to_string(in.done) + "/" + std::to_string(in.total);
+        t->attempt_progress = std::max(t->attempt_progress, in.done);
+      }
       break;
     case protocol_kind::build_pass:
-      if (t != nullptr)
+      if (t != nullptr) {
         t->build = "pass";
+        t->repeats = 0;
+        t->last_failure.clear();
+      }
       break;
     case protocol_kind::build_fail:
-      if (t != nullptr)
+      if (t != nullptr) {
         t->build = "fail: " + in.text;
+        if (t->status == task_status::dispatched
+            && note_failure(*t, in.text, out))
+          finish_step(out);
+      }
       break;
     case protocol_kind::need: on_need(in, out); break;
     case protocol_kind::contract: on_contract(in, out); break;
+    case protocol_kind::task: on_task_line(in, out); break;
   }
 }
 
@@ -221,6 +250,11 @@ void orchestrator::on_gate(const gate_finished& in, decisions& out) {
     return; // stale: an older attempt's gate
   auto& t = i->second;
   check_scope(t, in.changed, out);
+  if (plan_.run.pattern == plan_pattern::mesh)
+    for (auto& path : in.changed)
+      if (auto c = locks_.modified(in_workspace(t.agent, path), t.agent, now_))
+        out.push_back(change_lock{c->path, c->writer, "conflict", c->other, 0,
+                                  c->why});
   if (in.passed) {
     settle(t, true, "gate passed: " + t.evidence, out);
   } else {
@@ -239,6 +273,18 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
   a->second.exited = true;
   a->second.input_ready = false;
   a->second.state = "exited";
+  // A dead agent's locks go to their next waiters.
+  apply_locks(locks_.free_agent(in.agent, now_), out);
+  if (std::exchange(a->second.restarting, false)) {
+    // The engine stopped it to start it afresh: its restart is under way
+    // and its task waits for it.
+    dirty_.insert(in.agent);
+    return;
+  }
+  if (supervise_exit(in.agent, in.exit_code, out)) {
+    finish_step(out);
+    return;
+  }
   auto i = tasks_.find(a->second.task);
   if (i != tasks_.end() && !settled(i->second.status)) {
     auto& t = i->second;
@@ -250,7 +296,7 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
       make_ready(index_.at(t.id));
       out.push_back(restart_agent{in.agent, why});
     } else {
-      settle(t, false, why + "; no attempts left", out);
+      fail_task(t, why + "; no attempts left", out);
     }
   }
   promote(out);
@@ -274,7 +320,18 @@ void orchestrator::arm_deadline(task_view& t) {
   deadlines_.emplace(t.deadline_us, index_.at(t.id));
 }
 
+uint64_t orchestrator::next_deadline() const {
+  uint64_t next = deadlines_.empty() ? 0 : deadlines_.begin()->first;
+  if (!stalls_.empty() && (next == 0 || stalls_.begin()->first < next))
+    next = stalls_.begin()->first;
+  if (auto l = locks_.next_expiry(); l != 0 && (next == 0 || l < next))
+    next = l;
+  return next;
+}
+
 void orchestrator::on_time(decisions& out) {
+  apply_locks(locks_.expire(now_), out);
+  check_stalls(out);
   while (!deadlines_.empty() && deadlines_.begin()->first <= now_) {
     auto [deadline, i] = *deadlines_.begin();
     deadlines_.erase(deadlines_.begin());
@@ -313,7 +370,7 @@ void orchestrator::start_deadline_passed(decisions& out) {
     if (auto r = ready_for_.find(name); r != ready_for_.end()) {
       auto waiting = r->second; // settle() changes the set
       for (auto i : waiting)
-        settle(*views_[i], false, never_ready(a), out);
+        fail_task(*views_[i], never_ready(a), out);
     }
   }
 }
@@ -385,11 +442,28 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
   auto request = in.agent + " needs " + in.resource + ": " + in.text
                  + "\nWhen it is ready, publish it with a CONTRACT: line "
                    "(title, then the interface, then a blank line).";
+  // In a supervisor chain, traffic between teams goes through their leads:
+  // up to the sender's, across, down to the owner's.
+  auto why = "need from " + in.agent;
+  auto team = [this](const std::string& agent) {
+    auto t = team_of_.find(agent);
+    return t == team_of_.end() ? std::string{} : t->second;
+  };
+  auto lead = [](const std::string& t) {
+    return t.empty() ? std::string{"orchestrator"} : "lead " + t;
+  };
+  if (auto from = team(in.agent), to = team(owner);
+      !teams_.empty() && from != to) {
+    auto route = lead(from) + " -> " + lead(to);
+    why += " via " + route;
+    request = "(Routed " + route + ".) " + request;
+  }
   need_text_[{owner, in.agent}] = request;
-  out.push_back(tell_agent{owner, std::move(request), "need from " + in.agent});
+  out.push_back(tell_agent{owner, std::move(request), why});
   auto& waiting = waiting_on_[owner];
   if (std::find(waiting.begin(), waiting.end(), in.agent) == waiting.end())
     waiting.push_back(in.agent);
+  add_wait({in.agent, owner, wait_kind::need, in.resource}, out);
 }
 
 void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
@@ -402,6 +476,8 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
   for (auto& w : waiting_on_[in.agent]) {
     to.insert(w);
     need_text_.erase({in.agent, w});
+    waits_.remove(w, in.agent, wait_kind::need);
+    waits_.remove(w, in.agent, wait_kind::blocked);
   }
   waiting_on_.erase(in.agent);
   to.erase(in.agent);
@@ -413,6 +489,7 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
     if (auto a = agents_.find(r); a != agents_.end() && !a->second.task.empty())
       out.push_back(tell_agent{r, text, "contract from " + in.agent});
   }
+  note_stub_contract(in.agent, in.text, out);
 }
 
 // -- task lifecycle ----------------------------------------------------------
@@ -430,6 +507,8 @@ void orchestrator::settle(task_view& t, bool passed, std::string reason,
     a->second.input_ready = a->second.reported_ready && !a->second.exited;
     dirty_.insert(a->first);
   }
+  if (!t.agent.empty())
+    end_waits(t.agent, t.id);
   for (auto d : dependents_[i])
     worklist_.insert(d);
   if (stage_of_[i] != SIZE_MAX)
@@ -442,9 +521,13 @@ void orchestrator::retry(task_view& t, const std::string& guidance,
   if (t.attempt >= t.max_attempts) {
     if (reassign(t, guidance, out))
       return;
-    settle(t, false, guidance + "; no attempts left", out);
+    fail_task(t, guidance + "; no attempts left", out);
     return;
   }
+  t.history.push_back("attempt " + std::to_string(t.attempt) + " by "
+                      + t.agent + ": " + guidance);
+  if (progress_stuck(t, out))
+    return;
   ++t.attempt;
   arm_deadline(t);
   out.push_back(tell_agent{t.agent,
@@ -485,6 +568,10 @@ bool orchestrator::reassign(task_view& t, const std::string& guidance,
                            "reassign of task " + t.id});
   t.agent.clear();
   t.attempt = 0;
+  // Another agent: a failure it repeats is its own (the ladder's rungs
+  // stay).
+  t.repeats = 0;
+  t.last_failure.clear();
   t.status = task_status::waiting;
   make_ready(i);
   return true;
@@ -499,6 +586,8 @@ bool orchestrator::capable(const plan_agent& a, const plan_task& pt) const {
 }
 
 bool orchestrator::dependencies_passed(const plan_task& t) const {
+  if (plan_.run.pattern == plan_pattern::mesh)
+    return true; // agents coordinate through the shared folder
   return std::all_of(t.after.begin(), t.after.end(), [this](auto& d) {
     auto i = tasks_.find(d);
     return i != tasks_.end() && i->second.status == task_status::passed;
@@ -507,6 +596,8 @@ bool orchestrator::dependencies_passed(const plan_task& t) const {
 
 bool orchestrator::dependency_failed(const plan_task& t,
                                      std::string& which) const {
+  if (plan_.run.pattern == plan_pattern::mesh)
+    return false;
   for (auto& d : t.after)
     if (auto i = tasks_.find(d);
         i != tasks_.end() && i->second.status == task_status::failed) {
@@ -569,6 +660,9 @@ void orchestrator::promote(decisions& out) {
       continue;
     std::string which;
     if (dependency_failed(pt, which)) {
+      // Shipped without its dependency: shipped without it too.
+      if (tasks_.at(which).degraded == "ship_without")
+        v.degraded = "ship_without";
       settle(v, false, "never started: dependency " + which + " failed", out);
       continue;
     }
@@ -595,7 +689,10 @@ void orchestrator::promote(decisions& out) {
 }
 
 bool orchestrator::can_take(const agent_view& a, const plan_task& pt) const {
-  if (a.exited || !a.input_ready || !a.task.empty())
+  // A process the engine is replacing takes nothing: what is typed into
+  // it now would be lost.
+  if (a.exited || a.restarting || !a.input_ready || !a.task.empty()
+      || stopped_agents_.contains(a.name))
     return false;
   auto* pa = plan_agent_of(a.name);
   return pa != nullptr
@@ -641,11 +738,36 @@ void orchestrator::dispatch_ready(decisions& out) {
     unready(i);
     v.agent = chosen->name;
     v.status = task_status::dispatched;
-    // An interrupted attempt is continued by a new process of the agent.
+    // An interrupted attempt is continued by a new process of the agent;
+    // a re-dispatch after a loop or a stall is the same attempt, started
+    // over with what failed.
     bool resumed = std::exchange(v.interrupted, false);
-    if (!resumed && (v.attempt == 0 || v.attempt < v.max_attempts))
+    bool again = std::exchange(v.redispatch, false);
+    auto restarted = std::exchange(v.restarted, std::string{});
+    if (!resumed && !again && restarted.empty()
+        && (v.attempt == 0 || v.attempt < v.max_attempts))
       ++v.attempt;
+    if (v.attempt == 0)
+      v.attempt = 1;
     auto prompt = prompt_for(pt, v);
+    if (!restarted.empty())
+      prompt += "\n\nYour process was restarted by its supervisor ("
+                + restarted
+                + ") while you worked on this task (attempt "
+                + std::to_string(v.attempt)
+                + "). Where you were is in .baton/checkpoint.md (completed "
+                  "steps, files modified, build); check your directory and "
+                  "go on from there.";
+    if (again) {
+      prompt += "\n\nThis task was started before and went nowhere. What "
+                "was tried and failed:\n";
+      for (auto& h : v.history)
+        prompt += "- " + h + "\n";
+      prompt += "Do not repeat it: take a different approach.";
+    }
+    if (plan_.run.pattern == plan_pattern::swarm)
+      prompt = "You took this task from the board (state/tasks.json).\n\n"
+               + prompt;
     if (resumed) {
       prompt += "\n\nThe engine restarted while you worked on this task "
                 "(attempt "
@@ -659,6 +781,8 @@ void orchestrator::dispatch_ready(decisions& out) {
     chosen->task = v.id;
     chosen->input_ready = false; // it is about to be typed into
     arm_deadline(v);
+    arm_stall(v);
+    wait_on_dependents(v, out);
     out.push_back(
       dispatch_task{v.id, v.agent, v.attempt, std::move(prompt)});
   }
@@ -668,10 +792,16 @@ void orchestrator::maybe_finish(decisions& out) {
   if (!begun_ || finished_ || settled_ < tasks_.size())
     return;
   std::vector<std::string> failed;
+  std::vector<std::string> skipped;
+  std::vector<std::string> operator_left;
   size_t passed = 0;
   for (auto& [id, t] : tasks_) {
     if (t.status == task_status::passed)
       ++passed;
+    else if (t.degraded == "ship_without")
+      skipped.push_back(id + " (" + t.reason + ")");
+    else if (t.degraded == "operator")
+      operator_left.push_back(id + " (" + t.reason + ")");
     else
       failed.push_back(id + " (" + t.reason + ")");
   }
@@ -680,7 +810,21 @@ void orchestrator::maybe_finish(decisions& out) {
                  + " tasks passed";
   if (!failed.empty())
     summary += "; failed: " + join(failed, ", ");
-  out.push_back(finish_run{failed.empty(), summary});
+  if (!skipped.empty())
+    summary += "; shipped without: " + join(skipped, ", ");
+  if (!operator_left.empty())
+    summary += "; left for the operator: " + join(operator_left, ", ");
+  // Ship something > ship everything > ship nothing: a run that shipped
+  // without some tasks under the plan's policy is reduced, not failed.
+  std::string outcome = "complete";
+  if (!failed.empty() || (passed == 0 && !tasks_.empty()))
+    outcome = "failed";
+  else if (!operator_left.empty())
+    outcome = "operator";
+  else if (!skipped.empty())
+    outcome = "reduced";
+  out.push_back(finish_run{outcome == "complete", summary, std::move(skipped),
+                           outcome});
 }
 
 std::string orchestrator::owner_of(const std::string& resource) const {

@@ -29,8 +29,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/coordination/lock_table.hpp"
+#include "engine/coordination/wait_for_graph.hpp"
 #include "engine/orchestration/inputs.hpp"
 #include "engine/plan/plan.hpp"
+#include "engine/supervision/supervisor.hpp"
 
 namespace baton::engine {
 
@@ -72,6 +75,38 @@ struct task_view {
   /// The engine restarted during the current attempt: it is dispatched
   /// again, as the same attempt, with the agent's checkpoint summary.
   bool interrupted = false;
+
+  // Loops and stalls (DESIGN.md §4, §6). Folded from the log like the rest,
+  // so neither an agent's restart nor its context compaction resets them.
+  /// Rungs of the escalation ladder climbed: nudge, re-dispatch, reassign,
+  /// fail.
+  uint32_t escalations = 0;
+  /// What was tried and failed, for a re-dispatch's prompt.
+  std::vector<std::string> history;
+  /// The last failure (BUILD: FAIL or STATUS: ERROR), normalised, and how
+  /// many times in a row it was seen.
+  std::string last_failure;
+  uint32_t repeats = 0;
+  /// PROGRESS: the highest X of earlier attempts, of this attempt, and how
+  /// many attempts in a row did not pass it.
+  uint32_t best_progress = 0;
+  uint32_t attempt_progress = 0;
+  uint32_t flat_attempts = 0;
+  /// Logical µs by which the next sign of progress is due (0: not
+  /// watched).
+  uint64_t stall_us = 0;
+  /// A re-dispatch after a loop or a stall: the next dispatch carries the
+  /// history.
+  bool redispatch = false;
+  /// Its agent was restarted by its supervisor (why): the next dispatch is
+  /// the same attempt, pointing at the agent's checkpoint.
+  std::string restarted;
+
+  /// Put on the swarm board by this agent's TASK line (empty: the plan's).
+  std::string added_by;
+  /// The degradation policy applied to it ("merge", "ship_without",
+  /// "operator"), once it could not be completed.
+  std::string degraded;
 };
 
 struct agent_view {
@@ -88,9 +123,18 @@ struct agent_view {
   /// its tasks fail instead of waiting for ever.
   bool unavailable = false;
   bool exited = false;
+  /// The engine stopped its process to start it afresh: the exit that
+  /// follows is expected.
+  bool restarting = false;
   /// The task it works on; empty when free.
   std::string task;
 };
+
+/// A failure summary with what changes between repeats folded: paths
+/// become <path>, numbers (and times, dates, versions) #, letters lower
+/// case, blanks single. Two summaries that differ only there are the same
+/// failure.
+std::string normalise_failure(std::string_view text);
 
 class orchestrator {
 public:
@@ -104,8 +148,17 @@ public:
   /// When a time_passed input is due (a dispatched task's time limit), in
   /// logical µs; 0 when none. May be early (a limit since met): the input
   /// then changes nothing.
-  uint64_t next_deadline() const {
-    return deadlines_.empty() ? 0 : deadlines_.begin()->first;
+  uint64_t next_deadline() const;
+
+  /// Agents whose task's stall deadline is due at `now_us`: before the
+  /// time passes, the caller looks at their files and records any change
+  /// (agent_active), so an agent whose files are still changing is not a
+  /// stall.
+  std::vector<std::string> stall_due(uint64_t now_us) const;
+
+  /// The plan as the run goes: swarm tasks added, merged scopes.
+  const engine::plan& current_plan() const {
+    return plan_;
   }
 
   const std::map<std::string, task_view>& tasks() const {
@@ -133,6 +186,63 @@ private:
   void on_exited(const agent_exited& in, decisions& out);
   void on_stop(const stop_requested& in, decisions& out);
   void on_time(decisions& out);
+  void on_active(const agent_active& in, decisions& out);
+  void on_lock(const lock_requested& in, decisions& out);
+  void on_task_line(const protocol_seen& in, decisions& out);
+
+  // Loops, stalls and degradation (watchdog.cpp).
+  void note_progress(task_view& t);
+  /// A failure `text` (BUILD: FAIL or STATUS: ERROR summary); true when it
+  /// made a loop and the task was escalated.
+  bool note_failure(task_view& t, const std::string& text, decisions& out);
+  /// Before a new attempt: true when PROGRESS has not advanced across the
+  /// plan's loop_attempts attempts and the task was escalated.
+  bool progress_stuck(task_view& t, decisions& out);
+  void escalate(task_view& t, const std::string& trigger,
+                const std::string& evidence, decisions& out);
+  void check_stalls(decisions& out);
+  void arm_stall(task_view& t);
+  /// The task could not be completed within its limits: the plan's
+  /// degradation policy decides.
+  void fail_task(task_view& t, const std::string& reason, decisions& out);
+  std::string policy_of(const task_view& t) const;
+  const plan_agent* merge_target(const task_view& t) const;
+  std::vector<std::string> dependents_of(size_t i) const;
+
+  // Deadlocks and the mesh's locks (coordination.cpp).
+  /// Adds a wait; a cycle it closes is reported and broken with a stub.
+  void add_wait(wait_edge e, decisions& out);
+  /// The waits of `agent` that `settled` ends: its NEEDs and BLOCKED
+  /// reasons (and the dependency waits on its task).
+  void end_waits(const std::string& agent, const std::string& task);
+  void on_blocked(const protocol_seen& in, decisions& out);
+  void wait_on_dependents(const task_view& t, decisions& out);
+  /// A CONTRACT from `agent`: a stub it was asked for, or the real thing
+  /// that replaces one.
+  void note_stub_contract(const std::string& agent, const std::string& title,
+                          decisions& out);
+  void apply_locks(const std::vector<lock_event>& events, decisions& out);
+  uint64_t work_of(std::string_view agent) const;
+  /// A path relative to an agent's directory, relative to the workspace
+  /// (locks name workspace paths).
+  std::string in_workspace(const std::string& agent,
+                           const std::string& path) const;
+
+  // Supervision (supervision.cpp): a supervisor per team, OTP-style.
+  void build_teams();
+  /// The agent exited by itself: its team's supervisor decides. False
+  /// when the plan declares no supervision (the plain restart applies).
+  bool supervise_exit(const std::string& agent, int exit_code,
+                      decisions& out);
+  /// Carries out a supervisor's action in team `team` about `child`.
+  void apply_supervision(const std::string& team, const std::string& child,
+                         const supervisor_action& a, decisions& out);
+  /// Restarts `agent` (alive or not) and gives it its task again.
+  void restart_member(const std::string& agent, bool alive,
+                      const std::string& why, decisions& out);
+  void stop_member(const std::string& agent, const std::string& why,
+                   decisions& out);
+  std::vector<std::string> agents_under(const std::string& team) const;
   void start_deadline_passed(decisions& out);
   std::string never_ready(const agent_view& a) const;
   void arm_deadline(task_view& t);
@@ -154,6 +264,13 @@ private:
   bool reassign(task_view& t, const std::string& guidance, decisions& out);
   void dispatch_ready(decisions& out);
   void maybe_finish(decisions& out);
+  /// promote, dispatch_ready, maybe_finish: after anything that may have
+  /// settled or freed something.
+  void finish_step(decisions& out) {
+    promote(out);
+    dispatch_ready(out);
+    maybe_finish(out);
+  }
   bool dependencies_passed(const plan_task& t) const;
   bool dependency_failed(const plan_task& t, std::string& which) const;
   std::string owner_of(const std::string& resource) const;
@@ -200,6 +317,34 @@ private:
   uint64_t now_ = 0;
   /// (deadline, task index) of dispatched attempts with a time limit.
   std::set<std::pair<uint64_t, size_t>> deadlines_;
+  /// (stall deadline, task index) of dispatched tasks.
+  std::set<std::pair<uint64_t, size_t>> stalls_;
+  /// Who waits for whom (NEEDs, dependencies, BLOCKED reasons, locks), and
+  /// the cycles already reported (their members, sorted).
+  wait_for_graph waits_;
+  std::set<std::vector<std::string>> deadlocks_;
+  /// Stubs asked for to break a deadlock, by the agent making them: what,
+  /// for whom, and whether the stub has been published.
+  struct stub {
+    std::string what;
+    std::string for_agent;
+    bool published = false;
+  };
+  std::map<std::string, std::vector<stub>> stubs_;
+  /// Mesh: the locks of the shared state folder.
+  lock_table locks_;
+  /// Supervisors by team name ("" is the orchestrator's, over agents in no
+  /// team and the top teams); a team is a child "team:<name>" of its
+  /// parent. Only when the plan declares [supervision] or [teams].
+  struct team_state {
+    std::string parent;
+    supervisor sup;
+    bool stopped = false;
+  };
+  std::map<std::string, team_state> teams_;
+  std::map<std::string, std::string, std::less<>> team_of_;
+  /// Agents stopped with their team: they take no task.
+  std::set<std::string> stopped_agents_;
   bool begun_ = false;
   bool finished_ = false;
 };

@@ -56,6 +56,8 @@ std::optional<protocol_kind> kind_of(schema::ProtocolMessage::Reader m) {
     return protocol_kind::need;
   if (kind == "contract")
     return protocol_kind::contract;
+  if (kind == "task")
+    return protocol_kind::task;
   return std::nullopt;
 }
 
@@ -97,6 +99,10 @@ frame to_event(const orchestrator_input& in) {
           m.setResource(text(x.resource));
           m.setDone(x.done);
           m.setTotal(x.total);
+          set_list(m.initRequirements(
+                     static_cast<unsigned>(x.requirements.size())),
+                   x.requirements);
+          m.setDescription(text(x.description));
           switch (x.kind) {
             case protocol_kind::done:
             case protocol_kind::blocked:
@@ -113,6 +119,7 @@ frame to_event(const orchestrator_input& in) {
               m.setPassed(x.kind == protocol_kind::build_pass);
               break;
             case protocol_kind::need: m.setKind("need"); break;
+            case protocol_kind::task: m.setKind("task"); break;
             case protocol_kind::contract: {
               m.setKind("contract");
               std::vector<std::string> lines;
@@ -145,6 +152,16 @@ frame to_event(const orchestrator_input& in) {
           auto b = e.initStopRequested();
           b.setReason(text(x.reason));
           b.setImmediate(x.immediate);
+        } else if constexpr (std::is_same_v<T, agent_active>) {
+          auto b = e.initAgentActive();
+          b.setAgent(text(x.agent));
+          set_list(b.initPaths(static_cast<unsigned>(x.paths.size())),
+                   x.paths);
+        } else if constexpr (std::is_same_v<T, lock_requested>) {
+          auto b = e.initLockRequested();
+          b.setPath(text(x.path));
+          b.setAgent(text(x.agent));
+          b.setRelease(x.release);
         } else {
           e.initTimerFired();
         }
@@ -188,6 +205,58 @@ frame to_event(const orchestrator_decision& d) {
           auto b = e.initRunFinished();
           b.setOk(x.ok);
           b.setSummary(text(x.summary));
+          set_list(b.initSkipped(static_cast<unsigned>(x.skipped.size())),
+                   x.skipped);
+          b.setOutcome(text(x.outcome));
+        } else if constexpr (std::is_same_v<T, escalate_task>) {
+          auto b = e.initTaskEscalated();
+          b.setTask(text(x.task));
+          b.setAgent(text(x.agent));
+          b.setTrigger(text(x.trigger));
+          b.setStep(text(x.step));
+          b.setCount(x.count);
+          b.setEvidence(text(x.evidence));
+        } else if constexpr (std::is_same_v<T, add_task>) {
+          auto b = e.initTaskAdded();
+          b.setTask(text(x.task));
+          b.setTitle(text(x.title));
+          set_list(b.initRequires(static_cast<unsigned>(x.requires_caps.size())),
+                   x.requires_caps);
+          b.setDescription(text(x.description));
+          b.setBy(text(x.by));
+        } else if constexpr (std::is_same_v<T, report_deadlock>) {
+          auto b = e.initDeadlockFound();
+          set_list(b.initMembers(static_cast<unsigned>(x.members.size())),
+                   x.members);
+          b.setDescription(text(x.description));
+          b.setStubMaker(text(x.stub_maker));
+          b.setStubFor(text(x.stub_for));
+          b.setWhat(text(x.what));
+        } else if constexpr (std::is_same_v<T, degrade_task>) {
+          auto b = e.initTaskDegraded();
+          b.setTask(text(x.task));
+          b.setPolicy(text(x.policy));
+          b.setInto(text(x.into));
+          set_list(b.initSkipped(static_cast<unsigned>(x.skipped.size())),
+                   x.skipped);
+          b.setWhy(text(x.why));
+        } else if constexpr (std::is_same_v<T, supervise>) {
+          auto b = e.initSupervisorActed();
+          b.setTeam(text(x.team));
+          b.setAgent(text(x.agent));
+          b.setStrategy(text(x.strategy));
+          set_list(b.initStop(static_cast<unsigned>(x.stop.size())), x.stop);
+          set_list(b.initStart(static_cast<unsigned>(x.start.size())), x.start);
+          b.setEscalate(x.escalate);
+          b.setWhy(text(x.why));
+        } else if constexpr (std::is_same_v<T, change_lock>) {
+          auto b = e.initLockChanged();
+          b.setPath(text(x.path));
+          b.setAgent(text(x.agent));
+          b.setWhat(text(x.what));
+          b.setHolder(text(x.holder));
+          b.setExpiresUs(x.expires_us);
+          b.setWhy(text(x.why));
         } else {
           auto b = e.initScopeViolation();
           b.setAgent(text(x.agent));
@@ -227,6 +296,8 @@ input_from_report(schema::WorkerReported::Reader r) {
       }
       p.done = m.getDone();
       p.total = m.getTotal();
+      p.requirements = get_list(m.getRequirements());
+      p.description = str(m.getDescription());
       return p;
     }
     case schema::WorkerReported::EXITED: {
@@ -262,6 +333,15 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
       auto s = e.getStopRequested();
       return stop_requested{str(s.getReason()), s.getImmediate()};
     }
+    case schema::Event::AGENT_ACTIVE: {
+      auto a = e.getAgentActive();
+      return agent_active{str(a.getAgent()), get_list(a.getPaths())};
+    }
+    case schema::Event::LOCK_REQUESTED: {
+      auto l = e.getLockRequested();
+      return lock_requested{str(l.getPath()), str(l.getAgent()),
+                            l.getRelease()};
+    }
     default: return std::nullopt;
   }
 }
@@ -293,7 +373,45 @@ decision_from_event(schema::Event::Reader e) {
     }
     case schema::Event::RUN_FINISHED: {
       auto b = e.getRunFinished();
-      return finish_run{b.getOk(), str(b.getSummary())};
+      return finish_run{b.getOk(), str(b.getSummary()),
+                        get_list(b.getSkipped()), str(b.getOutcome())};
+    }
+    case schema::Event::TASK_ESCALATED: {
+      auto b = e.getTaskEscalated();
+      return escalate_task{str(b.getTask()),    str(b.getAgent()),
+                           str(b.getTrigger()), str(b.getStep()),
+                           b.getCount(),        str(b.getEvidence())};
+    }
+    case schema::Event::TASK_ADDED: {
+      auto b = e.getTaskAdded();
+      return add_task{str(b.getTask()), str(b.getTitle()),
+                      get_list(b.getRequires()), str(b.getDescription()),
+                      str(b.getBy())};
+    }
+    case schema::Event::DEADLOCK_FOUND: {
+      auto b = e.getDeadlockFound();
+      return report_deadlock{get_list(b.getMembers()), str(b.getDescription()),
+                             str(b.getStubMaker()), str(b.getStubFor()),
+                             str(b.getWhat())};
+    }
+    case schema::Event::TASK_DEGRADED: {
+      auto b = e.getTaskDegraded();
+      return degrade_task{str(b.getTask()), str(b.getPolicy()),
+                          str(b.getInto()), get_list(b.getSkipped()),
+                          str(b.getWhy())};
+    }
+    case schema::Event::SUPERVISOR_ACTED: {
+      auto b = e.getSupervisorActed();
+      return supervise{str(b.getTeam()),     str(b.getAgent()),
+                       str(b.getStrategy()), get_list(b.getStop()),
+                       get_list(b.getStart()), b.getEscalate(),
+                       str(b.getWhy())};
+    }
+    case schema::Event::LOCK_CHANGED: {
+      auto b = e.getLockChanged();
+      return change_lock{str(b.getPath()),   str(b.getAgent()),
+                         str(b.getWhat()),   str(b.getHolder()),
+                         b.getExpiresUs(),   str(b.getWhy())};
     }
     case schema::Event::SCOPE_VIOLATION: {
       auto b = e.getScopeViolation();

@@ -60,6 +60,16 @@ std::string orchestrator::prompt_for(const plan_task& t,
              + (art.format != "any" ? " (" + art.format + ")" : std::string{});
     out += "\n";
   }
+  if (plan_.run.pattern == plan_pattern::mesh)
+    out += "\nNobody dispatches work here: coordinate with the others through "
+           "../state/ (relative to your directory). status.json says what "
+           "each agent is doing. A CONTRACT: line is filed in "
+           "contracts/<you>--<title>.md, and a file you write there is a "
+           "CONTRACT. To change a shared file, create "
+           "locks/<path, / written as __>.want.<your name>; you hold the "
+           "lock while locks/<that name>.lock names you (its lease ends at "
+           "expires_us); create locks/<that name>.release.<your name> to "
+           "give it back.\n";
   out += "\n";
   out += protocol_help;
   return out;

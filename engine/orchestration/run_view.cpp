@@ -169,8 +169,31 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
       finished = true;
       ok = f.getOk();
       summary = str(f.getSummary());
+      outcome = str(f.getOutcome());
+      skipped.clear();
+      for (auto x : f.getSkipped())
+        skipped.push_back(str(x));
       return true;
     }
+    case schema::Event::TASK_ADDED: {
+      auto a = e.getTaskAdded();
+      task(str(a.getTask()));
+      recoveries_.push_back(describe_change("orchestrator", logical_time, e)
+                              .substr(seconds(logical_time).size() + 1));
+      return true;
+    }
+    case schema::Event::TASK_ESCALATED:
+    case schema::Event::DEADLOCK_FOUND:
+    case schema::Event::TASK_DEGRADED:
+    case schema::Event::SUPERVISOR_ACTED:
+      recoveries_.push_back(describe_change("orchestrator", logical_time, e)
+                              .substr(seconds(logical_time).size() + 1));
+      return true;
+    case schema::Event::LOCK_CHANGED:
+      if (std::string_view{e.getLockChanged().getWhat().cStr()} == "conflict")
+        recoveries_.push_back(describe_change("orchestrator", logical_time, e)
+                                .substr(seconds(logical_time).size() + 1));
+      return false;
     default: return false;
   }
 }
@@ -241,6 +264,41 @@ std::string describe_change(std::string_view stream, uint64_t logical_time,
       return at + "stop requested: " + str(e.getStopRequested().getReason());
     case schema::Event::RUN_FINISHED:
       return at + "run finished: " + str(e.getRunFinished().getSummary());
+    case schema::Event::TASK_ESCALATED: {
+      auto x = e.getTaskEscalated();
+      return at + str(x.getTrigger()) + " on task " + str(x.getTask()) + " ("
+             + str(x.getAgent()) + "), escalation "
+             + std::to_string(x.getCount()) + ": " + str(x.getStep()) + " — "
+             + str(x.getEvidence());
+    }
+    case schema::Event::TASK_ADDED: {
+      auto x = e.getTaskAdded();
+      return at + "task " + str(x.getTask()) + " added by " + str(x.getBy())
+             + ": " + str(x.getTitle());
+    }
+    case schema::Event::DEADLOCK_FOUND: {
+      auto x = e.getDeadlockFound();
+      return at + "deadlock: " + str(x.getDescription()) + "; "
+             + str(x.getStubMaker()) + " asked for a stub of "
+             + str(x.getWhat()) + " for " + str(x.getStubFor());
+    }
+    case schema::Event::TASK_DEGRADED: {
+      auto x = e.getTaskDegraded();
+      auto into = str(x.getInto());
+      return at + "task " + str(x.getTask()) + " " + str(x.getPolicy())
+             + (into.empty() ? "" : " into " + into) + " — " + str(x.getWhy());
+    }
+    case schema::Event::SUPERVISOR_ACTED: {
+      auto x = e.getSupervisorActed();
+      return at + "supervisor of " + str(x.getTeam()) + " ("
+             + str(x.getStrategy()) + "): " + str(x.getWhy());
+    }
+    case schema::Event::LOCK_CHANGED: {
+      auto x = e.getLockChanged();
+      auto why = str(x.getWhy());
+      return at + "lock " + str(x.getPath()) + " " + str(x.getWhat()) + " ("
+             + str(x.getAgent()) + ")" + (why.empty() ? "" : ": " + why);
+    }
     default: return {};
   }
 }

@@ -63,6 +63,12 @@ public:
   const std::vector<std::string>& violations() const {
     return violations_;
   }
+  /// What the engine did on its own about failures, one line each: loop
+  /// and stall escalations, deadlocks, supervisors' restarts, degraded
+  /// tasks, lock conflicts.
+  const std::vector<std::string>& recoveries() const {
+    return recoveries_;
+  }
 
   size_t tasks_passed() const;
   size_t tasks_failed() const;
@@ -79,6 +85,11 @@ public:
   bool finished = false;
   bool ok = false;
   std::string summary;
+  /// "complete", "reduced", "operator" or "failed" ("" in logs from before
+  /// outcomes were recorded).
+  std::string outcome;
+  /// Tasks the run shipped without, each "id (why)".
+  std::vector<std::string> skipped;
 
 private:
   run_view_agent& agent(std::string_view name);
@@ -87,6 +98,7 @@ private:
   std::vector<run_view_agent> agents_;
   std::vector<run_view_task> tasks_;
   std::vector<std::string> violations_;
+  std::vector<std::string> recoveries_;
   std::map<std::string, size_t, std::less<>> agent_index_;
   std::map<std::string, size_t, std::less<>> task_index_;
   uint64_t now_ = 0;

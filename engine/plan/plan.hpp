@@ -47,6 +47,36 @@ struct plan_run {
   uint64_t task_timeout_s = 600;
   /// Logical seconds without progress before a worker is nudged.
   uint64_t stall_after_s = 300;
+  /// The same BUILD: FAIL (or STATUS: ERROR) this many times in a row is a
+  /// loop.
+  uint32_t loop_repeats = 2;
+  /// PROGRESS not advancing across this many attempts is a loop.
+  uint32_t loop_attempts = 3;
+  /// What happens to a task that cannot be completed within its limits:
+  /// "fail" (the run fails), "ship_without" (the run ships without it and
+  /// its dependents), "merge" (its scope goes to another capable agent;
+  /// failing again, the run ships without it) or "operator" (left for the
+  /// operator). Tasks may set their own.
+  std::string degrade = "fail";
+  /// Mesh: logical seconds a lock is held before it expires.
+  uint64_t lock_lease_s = 300;
+};
+
+/// A team and its supervisor ([teams.<name>]): the plan's agents grouped
+/// under team leads, teams nested in teams (supervisor chain).
+struct plan_team {
+  std::string name;
+  /// The team above this one; empty: directly under the orchestrator.
+  std::string parent;
+  /// Its agents, in start order.
+  std::vector<std::string> members;
+  /// "one_for_one", "one_for_all" or "rest_for_one".
+  std::string strategy = "one_for_one";
+  /// More than `intensity` restarts within `period_s` logical seconds stop
+  /// the team and escalate to its parent.
+  uint32_t intensity = 3;
+  uint64_t period_s = 60;
+  plan_location where;
 };
 
 /// One agent of the team ([agents.<name>]).
@@ -73,6 +103,10 @@ struct plan_agent {
   std::vector<std::string> tools;
   /// What it can do, for tasks that ask for capabilities.
   std::vector<std::string> capabilities;
+  /// Restart type under its team's supervisor: "permanent" (always
+  /// restarted), "transient" (only after an abnormal exit) or "temporary"
+  /// (never).
+  std::string restart = "permanent";
   plan_location where;
 };
 
@@ -103,6 +137,8 @@ struct plan_task {
   std::vector<std::string> verify;
   /// Attempts; default: the run's retries.
   std::optional<uint32_t> retries;
+  /// The degradation policy for this task; default: the run's.
+  std::string degrade;
   plan_location where;
 };
 
@@ -120,6 +156,9 @@ struct plan {
   std::vector<plan_agent> agents;
   std::vector<plan_task> tasks;
   std::vector<plan_stage> stages;
+  std::vector<plan_team> teams;
+  /// The supervisor of agents in no team (strategy, intensity, period).
+  plan_team supervision;
 
   const plan_agent* find_agent(std::string_view name) const;
   const plan_task* find_task(std::string_view id) const;

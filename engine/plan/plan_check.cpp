@@ -194,6 +194,42 @@ void check_stages(const plan& p, report& r) {
       r.add(t.where, "task " + t.id + " is in no stage");
 }
 
+/// Teams: members are known agents in one team each; parents are known
+/// teams, without cycles.
+void check_teams(const plan& p, report& r) {
+  std::map<std::string, std::string> team_of;
+  std::map<std::string, const plan_team*> by_name;
+  for (auto& t : p.teams)
+    by_name[t.name] = &t;
+  for (auto& t : p.teams) {
+    if (!t.parent.empty() && !by_name.contains(t.parent))
+      r.add(t.where, "team " + t.name + " names unknown parent team \""
+                       + t.parent + "\"");
+    for (auto& m : t.members) {
+      if (p.find_agent(m) == nullptr)
+        r.add(t.where, "team " + t.name + " names unknown agent \"" + m
+                         + "\"");
+      else if (auto [it, fresh] = team_of.emplace(m, t.name); !fresh)
+        r.add(t.where, "agent " + m + " is in teams " + it->second + " and "
+                         + t.name);
+    }
+    // Walk up: a team may not be its own ancestor.
+    std::set<std::string> seen{t.name};
+    for (auto* up = &t; !up->parent.empty();) {
+      auto next = by_name.find(up->parent);
+      if (next == by_name.end())
+        break;
+      if (!seen.insert(next->first).second) {
+        r.add(t.where, "team " + t.name + " is its own ancestor");
+        break;
+      }
+      up = next->second;
+    }
+  }
+  if (p.run.pattern == plan_pattern::supervisor && p.teams.empty())
+    r.add({1, 1}, "a supervisor chain needs [teams.<name>]");
+}
+
 } // namespace
 
 bool globs_overlap(std::string_view a, std::string_view b) {
@@ -224,6 +260,7 @@ std::vector<std::string> check_plan(const plan& p) {
   check_tasks(p, r);
   check_cycles(p, r);
   check_stages(p, r);
+  check_teams(p, r);
   return r.take();
 }
 

@@ -166,6 +166,44 @@ void read_duration(const toml::table& t, std::string_view key, uint64_t& out,
                             + "\" must be seconds or a duration like \"10m\"");
 }
 
+void read_degrade(const toml::table& t, std::string& out, diagnostics& diag) {
+  auto* n = t.get("degrade");
+  if (n == nullptr)
+    return;
+  read(t, "degrade", out, diag);
+  if (out != "fail" && out != "ship_without" && out != "merge"
+      && out != "operator")
+    diag.add(n->source(), "unknown degrade policy \"" + out
+                            + "\" (expected fail, ship_without, merge or "
+                              "operator)");
+}
+
+void read_choice(const toml::table& t, std::string_view key, std::string& out,
+                 std::initializer_list<std::string_view> allowed,
+                 diagnostics& diag) {
+  auto* n = t.get(key);
+  if (n == nullptr)
+    return;
+  read(t, key, out, diag);
+  std::replace(out.begin(), out.end(), '-', '_');
+  if (std::find(allowed.begin(), allowed.end(), out) != allowed.end())
+    return;
+  std::string expected;
+  for (auto a : allowed)
+    expected += (expected.empty() ? "" : ", ") + std::string{a};
+  diag.add(n->source(), "unknown " + std::string{key} + " \"" + out
+                          + "\" (expected " + expected + ")");
+}
+
+/// strategy, intensity and period of a team's supervisor.
+void read_supervision(const toml::table& t, plan_team& team,
+                      diagnostics& diag) {
+  read_choice(t, "strategy", team.strategy,
+              {"one_for_one", "one_for_all", "rest_for_one"}, diag);
+  read_count(t, "intensity", team.intensity, diag);
+  read_duration(t, "period", team.period_s, diag);
+}
+
 void parse_run(const toml::table& root, plan& p, diagnostics& diag) {
   if (auto* run = root.get_as<toml::table>("run")) {
     check_keys(*run, "[run]",
@@ -196,11 +234,22 @@ void parse_run(const toml::table& root, plan& p, diagnostics& diag) {
                  + "\" (expected hub, pipeline, supervisor, swarm or mesh)");
   }
   if (auto* policy = root.get_as<toml::table>("policy")) {
-    check_keys(*policy, "[policy]", {"retries", "task_timeout", "stall_after"},
+    check_keys(*policy, "[policy]",
+               {"retries", "task_timeout", "stall_after", "loop_repeats",
+                "loop_attempts", "degrade", "lock_lease"},
                diag);
     read_count(*policy, "retries", p.run.retries, diag);
     read_duration(*policy, "task_timeout", p.run.task_timeout_s, diag);
     read_duration(*policy, "stall_after", p.run.stall_after_s, diag);
+    read_count(*policy, "loop_repeats", p.run.loop_repeats, diag);
+    read_count(*policy, "loop_attempts", p.run.loop_attempts, diag);
+    read_degrade(*policy, p.run.degrade, diag);
+    read_duration(*policy, "lock_lease", p.run.lock_lease_s, diag);
+  }
+  if (auto* sup = root.get_as<toml::table>("supervision")) {
+    p.supervision.name = "team";
+    p.supervision.where = location_of(*root.get("supervision"));
+    read_supervision(*sup, p.supervision, diag);
   }
 }
 
@@ -243,8 +292,11 @@ void parse_agents(const toml::table& root, plan& p, diagnostics& diag) {
     a.where = location_of(value);
     check_keys(*t, "[agents." + a.name + "]",
                {"role", "preset", "command", "args", "pack", "workdir", "env",
-                "env_allow", "owns", "reads", "tools", "capabilities"},
+                "env_allow", "owns", "reads", "tools", "capabilities",
+                "restart"},
                diag);
+    read_choice(*t, "restart", a.restart,
+                {"permanent", "transient", "temporary"}, diag);
     read(*t, "role", a.role, diag);
     read(*t, "preset", a.preset, diag);
     read(*t, "command", a.command, diag);
@@ -327,8 +379,9 @@ void parse_tasks(const toml::table& root, plan& p, diagnostics& diag) {
     read(*t, "id", task.id, diag);
     check_keys(*t, "task " + (task.id.empty() ? "?" : task.id),
                {"id", "title", "prompt", "agent", "requires", "after",
-                "artifacts", "verify", "retries"},
+                "artifacts", "verify", "retries", "degrade"},
                diag);
+    read_degrade(*t, task.degrade, diag);
     read(*t, "title", task.title, diag);
     read(*t, "prompt", task.prompt, diag);
     read(*t, "agent", task.agent, diag);
@@ -407,6 +460,35 @@ std::optional<uint64_t> parse_duration_seconds(std::string_view text) {
   return total;
 }
 
+void parse_teams(const toml::table& root, plan& p, diagnostics& diag) {
+  auto* n = root.get("teams");
+  if (n == nullptr)
+    return;
+  auto* teams = n->as_table();
+  if (teams == nullptr) {
+    diag.add(n->source(), "\"teams\" must be a table of [teams.<name>]");
+    return;
+  }
+  for (auto& [name, value] : *teams) {
+    auto* t = value.as_table();
+    if (t == nullptr) {
+      diag.add(value.source(),
+               "teams." + std::string{name.str()} + " must be a table");
+      continue;
+    }
+    plan_team team;
+    team.name = name.str();
+    team.where = location_of(value);
+    auto where = "[teams." + team.name + "]";
+    check_keys(*t, where,
+               {"parent", "members", "strategy", "intensity", "period"}, diag);
+    read(*t, "parent", team.parent, diag);
+    read(*t, "members", team.members, diag);
+    read_supervision(*t, team, diag);
+    p.teams.push_back(std::move(team));
+  }
+}
+
 result<plan> parse_plan(std::string_view text, std::string_view source) {
   diagnostics diag{source};
   auto parsed = toml::parse(text, source);
@@ -418,12 +500,15 @@ result<plan> parse_plan(std::string_view text, std::string_view source) {
   auto root = std::move(parsed).table();
   plan p;
   p.source = source;
-  check_keys(root, "the plan", {"run", "policy", "agents", "tasks", "stages"},
+  check_keys(root, "the plan",
+             {"run", "policy", "agents", "tasks", "stages", "teams",
+              "supervision"},
              diag);
   parse_run(root, p, diag);
   parse_agents(root, p, diag);
   parse_tasks(root, p, diag);
   parse_stages(root, p, diag);
+  parse_teams(root, p, diag);
   if (!diag.empty())
     return error{ec::parse_error, diag.joined()};
   return p;

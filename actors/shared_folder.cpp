@@ -1,0 +1,159 @@
+#include "actors/shared_folder.hpp"
+
+#include <cstdio>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <tuple>
+
+#include "engine/orchestration/shared_state.hpp"
+
+namespace baton::actors {
+
+namespace fs = std::filesystem;
+
+shared_folder::shared_folder(std::string workspace) {
+  if (!workspace.empty())
+    root_ = (fs::path{workspace} / "state").string();
+}
+
+void shared_folder::write(const std::string& relative,
+                          const std::string& text) {
+  if (root_.empty())
+    return;
+  auto path = fs::path{root_} / relative;
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
+    out << text;
+    if (!out) {
+      std::fprintf(stderr, "baton: cannot write %s\n", tmp.c_str());
+      return;
+    }
+  }
+  fs::rename(tmp, path, ec);
+  if (ec)
+    std::fprintf(stderr, "baton: cannot write %s: %s\n", path.c_str(),
+                 ec.message().c_str());
+}
+
+void shared_folder::sync(const engine::orchestrator& o) {
+  if (root_.empty())
+    return;
+  auto pattern = o.current_plan().run.pattern;
+  if (pattern == engine::plan_pattern::swarm) {
+    auto board = engine::board_json(o);
+    if (board != board_) {
+      write("tasks.json", board);
+      board_ = std::move(board);
+    }
+  } else if (pattern == engine::plan_pattern::mesh) {
+    auto status = engine::status_json(o);
+    if (status != status_) {
+      write("status.json", status);
+      status_ = std::move(status);
+    }
+  }
+}
+
+void shared_folder::apply(const engine::orchestrator_decision& d) {
+  auto* l = std::get_if<engine::change_lock>(&d);
+  if (l == nullptr || root_.empty())
+    return;
+  auto file = "locks/" + engine::lock_name(l->path) + ".lock";
+  if (l->what == "granted" || l->what == "renewed") {
+    write(file, engine::lock_file_text(l->path, l->agent, l->expires_us));
+  } else if ((l->what == "released" || l->what == "expired"
+              || l->what == "freed")
+             && l->holder.empty()) {
+    std::error_code ec;
+    fs::remove(fs::path{root_} / file, ec);
+  }
+}
+
+void shared_folder::file_contract(const engine::protocol_seen& p) {
+  if (root_.empty())
+    return;
+  auto name = engine::contract_file_name(p.agent, p.text);
+  write("contracts/" + name, engine::contract_file_text(p.text, p.body));
+  std::error_code ec;
+  auto path = fs::path{root_} / "contracts" / name;
+  auto size = fs::file_size(path, ec);
+  auto time = fs::last_write_time(path, ec).time_since_epoch().count();
+  contracts_[name] = {ec ? 0 : size, time};
+}
+
+shared_folder::collected shared_folder::collect() {
+  collected out;
+  if (root_.empty())
+    return out;
+  std::error_code ec;
+  auto contracts = fs::path{root_} / "contracts";
+  for (auto it = fs::directory_iterator{contracts, ec};
+       !ec && it != fs::directory_iterator{}; it.increment(ec)) {
+    if (!it->is_regular_file())
+      continue;
+    auto name = it->path().filename().string();
+    if (name.ends_with(".tmp"))
+      continue;
+    std::error_code fe;
+    auto size = it->file_size(fe);
+    auto time = it->last_write_time(fe).time_since_epoch().count();
+    if (fe)
+      continue;
+    auto seen = contracts_.find(name);
+    if (seen != contracts_.end() && seen->second == std::pair{size, time})
+      continue;
+    contracts_[name] = {size, time};
+    std::ifstream in{it->path(), std::ios::binary};
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      out.errors.push_back("cannot read " + it->path().string());
+      continue;
+    }
+    if (auto p = engine::parse_contract_file(name, text.str()))
+      out.contracts.push_back(std::move(*p));
+    else
+      out.errors.push_back(it->path().string()
+                           + ": a contract file is named "
+                             "<agent>--<title>.md; ignored");
+  }
+  auto locks = fs::path{root_} / "locks";
+  std::vector<fs::path> requests;
+  for (auto it = fs::directory_iterator{locks, ec};
+       !ec && it != fs::directory_iterator{}; it.increment(ec)) {
+    auto name = it->path().filename().string();
+    if (name.ends_with(".lock") || name.ends_with(".tmp"))
+      continue;
+    if (auto r = engine::parse_lock_request(name)) {
+      out.locks.push_back(std::move(*r));
+      requests.push_back(it->path());
+    } else if (bad_.insert(name).second) {
+      out.errors.push_back(it->path().string()
+                           + ": not a lock request (<name>.want.<agent> or "
+                             "<name>.release.<agent>); left as it is");
+    }
+  }
+  // By name: the order agents' requests are recorded in does not depend on
+  // the directory's.
+  std::sort(out.locks.begin(), out.locks.end(),
+            [](auto& a, auto& b) {
+              return std::tie(a.path, a.agent, a.release)
+                     < std::tie(b.path, b.agent, b.release);
+            });
+  std::sort(out.contracts.begin(), out.contracts.end(),
+            [](auto& a, auto& b) {
+              return std::tie(a.agent, a.text) < std::tie(b.agent, b.text);
+            });
+  for (auto& r : requests)
+    fs::remove(r, ec);
+  return out;
+}
+
+} // namespace baton::actors

@@ -1,0 +1,63 @@
+// shared_folder: the workspace's state/ folder (engine/orchestration/
+// shared_state), on disk. The orchestrator actor writes what the engine's
+// state says after each step, and collects what agents wrote there (mesh
+// contracts and lock requests) to record it as inputs. Files are written
+// whole (a temporary file renamed over the old one), so an agent never
+// reads half of one.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/orchestration/inputs.hpp"
+#include "engine/orchestration/orchestrator.hpp"
+
+namespace baton::actors {
+
+class shared_folder {
+public:
+  /// @param workspace the run's working area (absolute); empty: no folder.
+  explicit shared_folder(std::string workspace);
+
+  /// Rewrites state/tasks.json (swarm) or state/status.json (mesh) when
+  /// their text changed.
+  void sync(const engine::orchestrator& o);
+
+  /// Carries out what a decision changes in the folder: lock files, and
+  /// nothing for the others.
+  void apply(const engine::orchestrator_decision& d);
+
+  /// Files a CONTRACT line as state/contracts/<agent>--<title>.md.
+  void file_contract(const engine::protocol_seen& p);
+
+  /// Contract files agents wrote since the last call (not filed by the
+  /// engine), as CONTRACT inputs, and lock requests, which are deleted
+  /// once returned (the caller records them). Problems (unreadable files)
+  /// are returned in `errors`, one line each, naming the file.
+  struct collected {
+    std::vector<engine::protocol_seen> contracts;
+    std::vector<engine::lock_requested> locks;
+    std::vector<std::string> errors;
+  };
+  collected collect();
+
+  const std::string& root() const {
+    return root_;
+  }
+
+private:
+  void write(const std::string& relative, const std::string& text);
+
+  std::string root_;
+  std::string board_;
+  std::string status_;
+  /// Contract files seen (filed by the engine or read), with their size
+  /// and time, so a rewritten file is read again.
+  std::map<std::string, std::pair<uint64_t, int64_t>> contracts_;
+  /// Files in locks/ that are no request, reported once.
+  std::set<std::string> bad_;
+};
+
+} // namespace baton::actors

@@ -1,0 +1,395 @@
+// Loops, stalls and graceful degradation (DESIGN.md §4, §6): the part of
+// the orchestrator's policy that acts on a task going nowhere.
+//
+// A loop is the same failure (BUILD: FAIL or STATUS: ERROR, normalised:
+// numbers, paths and times folded) `loop_repeats` times in a row, or
+// PROGRESS not advancing across `loop_attempts` attempts. A stall is no
+// PROGRESS, BUILD, STATUS or file change for `stall_after` seconds of
+// logical time. Both climb one ladder, a rung per escalation, each rung
+// recorded (escalate_task): nudge the agent with the repeated error ->
+// stop it and dispatch again with the history of what failed -> reassign
+// to another capable agent -> fail the task, and the plan's degradation
+// policy decides what the run does without it.
+#include <algorithm>
+#include <cctype>
+
+#include "engine/orchestration/orchestrator.hpp"
+
+namespace baton::engine {
+
+namespace {
+
+bool path_like(std::string_view word) {
+  if (word.find('/') != std::string_view::npos)
+    return true;
+  // name.ext with a short alphabetic extension: parser.cpp, app.json
+  auto dot = word.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 >= word.size())
+    return false;
+  auto ext = word.substr(dot + 1);
+  return ext.size() <= 4
+         && std::all_of(ext.begin(), ext.end(),
+                        [](unsigned char c) { return std::isalpha(c); });
+}
+
+} // namespace
+
+std::string normalise_failure(std::string_view text) {
+  // Word by word: a path becomes <path>; in the rest, every run of digits
+  // (with the separators of times and dates inside it) becomes #.
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+      ++i;
+    size_t j = i;
+    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j])))
+      ++j;
+    if (j == i)
+      break;
+    auto word = text.substr(i, j - i);
+    i = j;
+    if (!out.empty())
+      out += ' ';
+    // Punctuation around a path (quotes, a trailing colon) stays.
+    size_t b = 0;
+    size_t e = word.size();
+    auto punct = [](unsigned char c) {
+      return c == '"' || c == '\'' || c == '(' || c == ')' || c == ','
+             || c == ':' || c == ';' || c == '`' || c == '[' || c == ']';
+    };
+    while (b < e && punct(static_cast<unsigned char>(word[b])))
+      ++b;
+    while (e > b && punct(static_cast<unsigned char>(word[e - 1])))
+      --e;
+    out.append(word.substr(0, b));
+    auto core = word.substr(b, e - b);
+    if (path_like(core)) {
+      out += "<path>";
+    } else {
+      for (size_t k = 0; k < core.size(); ++k) {
+        auto c = static_cast<unsigned char>(core[k]);
+        if (!std::isdigit(c)) {
+          out += static_cast<char>(std::tolower(c));
+          continue;
+        }
+        while (k + 1 < core.size()
+               && (std::isdigit(static_cast<unsigned char>(core[k + 1]))
+                   || ((core[k + 1] == ':' || core[k + 1] == '.'
+                        || core[k + 1] == '-')
+                       && k + 2 < core.size()
+                       && std::isdigit(
+                         static_cast<unsigned char>(core[k + 2])))))
+          ++k;
+        out += '#';
+      }
+    }
+    out.append(word.substr(e));
+  }
+  return out;
+}
+
+void orchestrator::note_progress(task_view& t) {
+  if (t.status == task_status::dispatched)
+    arm_stall(t);
+}
+
+void orchestrator::arm_stall(task_view& t) {
+  if (plan_.run.stall_after_s == 0)
+    return;
+  t.stall_us = now_ + plan_.run.stall_after_s * 1'000'000;
+  stalls_.emplace(t.stall_us, index_.at(t.id));
+}
+
+bool orchestrator::note_failure(task_view& t, const std::string& text,
+                                decisions& out) {
+  auto key = normalise_failure(text);
+  if (key == t.last_failure) {
+    ++t.repeats;
+  } else {
+    t.last_failure = key;
+    t.repeats = 1;
+  }
+  if (plan_.run.loop_repeats == 0 || t.repeats < plan_.run.loop_repeats)
+    return false;
+  t.repeats = 0; // the next rung needs the failure repeated again
+  escalate(t, "loop",
+           "the same failure " + std::to_string(plan_.run.loop_repeats)
+             + " times in a row: " + text,
+           out);
+  return true;
+}
+
+bool orchestrator::progress_stuck(task_view& t, decisions& out) {
+  if (t.attempt_progress > t.best_progress || t.attempt <= 1) {
+    t.best_progress = std::max(t.best_progress, t.attempt_progress);
+    t.flat_attempts = 1;
+  } else {
+    ++t.flat_attempts;
+  }
+  t.attempt_progress = 0;
+  // Only a task that reports PROGRESS can be seen not to advance.
+  if (t.best_progress == 0 || plan_.run.loop_attempts == 0
+      || t.flat_attempts < plan_.run.loop_attempts)
+    return false;
+  t.flat_attempts = 0;
+  escalate(t, "loop",
+           "PROGRESS has not passed " + std::to_string(t.best_progress)
+             + " across " + std::to_string(plan_.run.loop_attempts)
+             + " attempts",
+           out);
+  return true;
+}
+
+void orchestrator::escalate(task_view& t, const std::string& trigger,
+                            const std::string& evidence, decisions& out) {
+  ++t.escalations;
+  auto& pt = plan_.tasks[index_.at(t.id)];
+  auto agent = t.agent;
+  t.history.push_back("attempt " + std::to_string(t.attempt) + " by " + agent
+                      + ": " + evidence);
+  auto why = trigger + " on task " + t.id;
+
+  if (t.escalations == 1) {
+    out.push_back(escalate_task{t.id, agent, trigger, "nudge", t.escalations,
+                                evidence});
+    out.push_back(tell_agent{
+      agent,
+      (trigger == "loop" ? "You are going in circles on task " + t.id + ": "
+                         : "Task " + t.id + " has shown no progress: ")
+        + evidence
+        + ". Stop repeating what you did. Step back, find the cause, and "
+          "try a different approach; report PROGRESS as you go.",
+      why + ": nudge"});
+    arm_stall(t);
+    return;
+  }
+  if (t.escalations == 2) {
+    out.push_back(escalate_task{t.id, agent, trigger, "redispatch",
+                                t.escalations, evidence});
+    if (auto a = agents_.find(agent); a != agents_.end()) {
+      a->second.task.clear();
+      a->second.input_ready = false;
+      a->second.reported_ready = false;
+      a->second.restarting = true;
+    }
+    out.push_back(restart_agent{
+      agent, why + ": stopped, to start the task again with the history of "
+                   "what failed"});
+    t.redispatch = true;
+    t.stall_us = 0;
+    t.deadline_us = 0;
+    make_ready(index_.at(t.id));
+    return;
+  }
+  if (t.escalations == 3) {
+    // Another agent able to do it: the plan's capabilities for the task,
+    // and the role of the agent it names.
+    auto* named = plan_agent_of(pt.agent);
+    const plan_agent* other = nullptr;
+    for (auto& a : plan_.agents) {
+      if (a.name == agent
+          || std::find(t.tried.begin(), t.tried.end(), a.name) != t.tried.end())
+        continue;
+      if (!capable(a, pt))
+        continue;
+      if (named != nullptr && (named->role.empty() || a.role != named->role))
+        continue;
+      if (auto v = agents_.find(a.name);
+          v != agents_.end() && (v->second.exited || v->second.unavailable))
+        continue;
+      other = &a;
+      break;
+    }
+    if (other != nullptr) {
+      out.push_back(escalate_task{t.id, agent, trigger, "reassign",
+                                  t.escalations, evidence});
+      if (auto a = agents_.find(agent);
+          a != agents_.end() && a->second.task == t.id) {
+        a->second.task.clear();
+        a->second.input_ready = a->second.reported_ready && !a->second.exited;
+        dirty_.insert(agent);
+      }
+      out.push_back(tell_agent{agent,
+                               "Task " + t.id + " goes to " + other->name
+                                 + " (" + evidence
+                                 + "). Stop working on it.",
+                               why + ": reassign"});
+      t.tried.push_back(agent);
+      t.agent = other->name;
+      t.repeats = 0;
+      t.last_failure.clear();
+      t.redispatch = true;
+      t.stall_us = 0;
+      t.deadline_us = 0;
+      make_ready(index_.at(t.id));
+      return;
+    }
+    ++t.escalations; // nobody else can: the last rung
+  }
+  out.push_back(
+    escalate_task{t.id, agent, trigger, "fail", t.escalations, evidence});
+  fail_task(t,
+            trigger + " not broken by a nudge, a re-dispatch"
+              + (t.tried.empty() ? std::string{" (no other capable agent)"}
+                                 : std::string{" and a reassignment"})
+              + ": " + evidence,
+            out);
+}
+
+void orchestrator::check_stalls(decisions& out) {
+  while (!stalls_.empty() && stalls_.begin()->first <= now_) {
+    auto [due, i] = *stalls_.begin();
+    stalls_.erase(stalls_.begin());
+    auto& t = *views_[i];
+    if (t.status != task_status::dispatched || t.stall_us != due)
+      continue; // progressed since, or no longer at work
+    std::string state = "unknown";
+    if (auto a = agents_.find(t.agent); a != agents_.end())
+      state = a->second.state;
+    escalate(t, "stall",
+             "no PROGRESS, BUILD, STATUS or file change for "
+               + std::to_string(plan_.run.stall_after_s)
+               + " s (its screen says: " + state + ")",
+             out);
+  }
+}
+
+std::vector<std::string> orchestrator::stall_due(uint64_t now_us) const {
+  std::vector<std::string> due;
+  for (auto& [at, i] : stalls_) {
+    if (at > now_us)
+      break;
+    auto& t = *views_[i];
+    if (t.status == task_status::dispatched && t.stall_us == at
+        && std::find(due.begin(), due.end(), t.agent) == due.end())
+      due.push_back(t.agent);
+  }
+  return due;
+}
+
+void orchestrator::on_active(const agent_active& in, decisions& out) {
+  auto a = agents_.find(in.agent);
+  if (a == agents_.end() || a->second.task.empty() || in.paths.empty())
+    return;
+  if (auto t = tasks_.find(a->second.task); t != tasks_.end())
+    note_progress(t->second);
+  if (plan_.run.pattern == plan_pattern::mesh)
+    for (auto& path : in.paths)
+      if (auto c = locks_.modified(in_workspace(in.agent, path), in.agent,
+                                   now_))
+        out.push_back(change_lock{c->path, c->writer, "conflict", c->other, 0,
+                                  c->why});
+}
+
+// -- degradation -------------------------------------------------------------
+
+std::string orchestrator::policy_of(const task_view& t) const {
+  auto& pt = plan_.tasks[index_.at(t.id)];
+  return pt.degrade.empty() ? plan_.run.degrade : pt.degrade;
+}
+
+const plan_agent* orchestrator::merge_target(const task_view& t) const {
+  auto& pt = plan_.tasks[index_.at(t.id)];
+  // The capable agent with the fewest unsettled tasks, then by name.
+  const plan_agent* best = nullptr;
+  size_t best_load = SIZE_MAX;
+  for (auto& a : plan_.agents) {
+    if (a.name == t.agent
+        || std::find(t.tried.begin(), t.tried.end(), a.name) != t.tried.end()
+        || !capable(a, pt))
+      continue;
+    if (auto v = agents_.find(a.name);
+        v != agents_.end() && (v->second.exited || v->second.unavailable))
+      continue;
+    size_t load = 0;
+    for (auto* v : views_)
+      if (v->agent == a.name && v->status != task_status::passed
+          && v->status != task_status::failed)
+        ++load;
+    if (load < best_load) {
+      best = &a;
+      best_load = load;
+    }
+  }
+  return best;
+}
+
+std::vector<std::string> orchestrator::dependents_of(size_t i) const {
+  std::vector<std::string> out;
+  std::set<size_t> seen{i};
+  std::vector<size_t> todo{i};
+  while (!todo.empty()) {
+    auto at = todo.back();
+    todo.pop_back();
+    for (auto d : dependents_[at])
+      if (seen.insert(d).second) {
+        out.push_back(plan_.tasks[d].id);
+        todo.push_back(d);
+      }
+  }
+  // In a pipeline, every later stage waits for this one.
+  if (plan_.run.pattern == plan_pattern::pipeline && stage_of_[i] != SIZE_MAX)
+    for (size_t s = stage_of_[i] + 1; s < plan_.stages.size(); ++s)
+      for (auto& id : plan_.stages[s].tasks)
+        if (std::find(out.begin(), out.end(), id) == out.end())
+          out.push_back(id);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void orchestrator::fail_task(task_view& t, const std::string& reason,
+                             decisions& out) {
+  auto policy = policy_of(t);
+  if (policy == "merge" && t.degraded.empty()) {
+    if (auto* into = merge_target(t)) {
+      // Its scope joins the other agent's: what the failed agent owned for
+      // it, the other may now change.
+      auto from = t.agent;
+      auto* owner = plan_agent_of(from);
+      for (auto& target : plan_.agents)
+        if (target.name == into->name && owner != nullptr)
+          for (auto& g : owner->owns)
+            if (std::find(target.owns.begin(), target.owns.end(), g)
+                == target.owns.end())
+              target.owns.push_back(g);
+      t.degraded = "merge";
+      out.push_back(degrade_task{t.id, "merge", into->name, {},
+                                 "could not be completed by " + from + " ("
+                                   + reason + "); its scope goes to "
+                                   + into->name});
+      if (auto a = agents_.find(from);
+          a != agents_.end() && a->second.task == t.id) {
+        a->second.task.clear();
+        a->second.input_ready = a->second.reported_ready && !a->second.exited;
+        dirty_.insert(from);
+      }
+      t.tried.push_back(from);
+      t.agent = into->name;
+      t.attempt = 0;
+      t.escalations = 0;
+      t.repeats = 0;
+      t.last_failure.clear();
+      t.redispatch = !t.history.empty();
+      t.stall_us = 0;
+      t.deadline_us = 0;
+      make_ready(index_.at(t.id));
+      return;
+    }
+    policy = "ship_without"; // nobody to merge into
+  }
+  settle(t, false, reason, out);
+  if (policy == "ship_without" || policy == "merge") {
+    t.degraded = "ship_without";
+    auto skipped = dependents_of(index_.at(t.id));
+    skipped.insert(skipped.begin(), t.id);
+    out.push_back(degrade_task{t.id, "ship_without", {}, std::move(skipped),
+                               "shipped without it: " + reason});
+  } else if (policy == "operator") {
+    t.degraded = "operator";
+    out.push_back(degrade_task{t.id, "operator", {}, {t.id},
+                               "left for the operator: " + reason});
+  }
+}
+
+} // namespace baton::engine
