@@ -1,6 +1,7 @@
 #include "actors/orchestrator_actor.hpp"
 
 #include <algorithm>
+#include <filesystem>
 
 #include <caf/actor_cast.hpp>
 #include <caf/blocking_actor.hpp>
@@ -50,21 +51,42 @@ void start_gate(self_ptr self, const engine::run_gate& d) {
   req.timeout = st.cfg.gate_timeout;
   auto baseline = st.baselines[d.agent];
   auto me = caf::actor_cast<orchestrator_actor>(self);
+  // Which changes are this attempt's: the scan's, less the shared folder
+  // and, where agents share a directory (mesh), changes another agent's
+  // gate already claimed and nobody has touched since.
+  auto attribute = [agent = d.agent, claims = st.claims,
+                    shared = st.folder ? st.folder->root() : std::string{}](
+                     const std::string& dir, const file_snapshot& before) {
+    auto after = scan_files(dir);
+    std::vector<std::string> mine;
+    for (auto& p : changed_files(before, after)) {
+      auto abs = (std::filesystem::path{dir} / p).lexically_normal().string();
+      if (!shared.empty() && abs.starts_with(shared + "/"))
+        continue;
+      auto c = claims.find(abs);
+      if (auto now = after.find(p); c != claims.end() && c->second.first != agent
+                                    && now != after.end()
+                                    && now->second == c->second.second)
+        continue;
+      mine.push_back(p);
+    }
+    return mine;
+  };
   if (st.cfg.inline_gates) {
     auto g = run_gate(req);
     if (st.check_scope)
-      g.changed = changed_files(baseline, scan_files(req.workdir));
+      g.changed = attribute(req.workdir, baseline);
     self->send(me, atom::gate_v, encode_gate_report(g));
     return;
   }
   // Blocking work (files, commands) on its own thread; the outcome comes
   // back as a message and is recorded like any input.
   self->home_system().spawn([req = std::move(req), scan = st.check_scope,
-                             baseline = std::move(baseline),
+                             baseline = std::move(baseline), attribute,
                              me](caf::blocking_actor*) {
     auto g = run_gate(req);
     if (scan)
-      g.changed = changed_files(baseline, scan_files(req.workdir));
+      g.changed = attribute(req.workdir, baseline);
     caf::anon_send(me, atom::gate_v, encode_gate_report(g));
   });
 }
@@ -294,9 +316,20 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       }
       if (!g->changed.empty())
         if (auto t = self->state.engine->tasks().find(g->task);
-            t != self->state.engine->tasks().end())
-          tell(self, t->second.agent,
-               files_command{g->task, g->attempt, g->changed});
+            t != self->state.engine->tasks().end()) {
+          auto& agent = t->second.agent;
+          tell(self, agent, files_command{g->task, g->attempt, g->changed});
+          // Claimed: a later gate of another agent in the same directory
+          // does not take these changes for its own.
+          auto dir = self->state.cfg.workdirs[agent];
+          auto now = scan_files(dir);
+          for (auto& p : g->changed)
+            if (auto f = now.find(p); f != now.end())
+              self->state.claims[(std::filesystem::path{dir} / p)
+                                   .lexically_normal()
+                                   .string()]
+                = {agent, f->second};
+        }
       on_input(self, *g);
     },
     [self](atom::tick, uint64_t deadline) {

@@ -88,6 +88,10 @@ struct orchestrator_state {
   /// Each working agent's files when last looked at: a stall is checked
   /// against them first.
   std::map<std::string, file_snapshot> activity;
+  /// Files an attempt's gate took as its agent's changes (absolute path ->
+  /// agent and the file's size and time then).
+  std::map<std::string, std::pair<std::string, std::pair<uint64_t, int64_t>>>
+    claims;
 };
 
 orchestrator_actor::behavior_type orchestrator_actor_impl(

@@ -87,18 +87,33 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
+/// `text` with every "${plan_dir}" replaced by the plan file's directory:
+/// an agent's arguments and environment may name files beside the plan
+/// wherever the workspace is.
+std::string expand_plan_dir(std::string text, const std::string& plan_dir) {
+  constexpr std::string_view var = "${plan_dir}";
+  for (auto at = text.find(var); at != std::string::npos;
+       at = text.find(var, at + plan_dir.size()))
+    text.replace(at, var.size(), plan_dir);
+  return text;
+}
+
 /// The agents' terminals, packs and directories, from the plan.
 result<std::vector<actors::team_agent>>
 make_agents(const engine::plan& plan, const fs::path& workspace,
             actors::pty::reactor& reactor) {
   std::vector<actors::team_agent> out;
+  std::error_code dir_ec;
+  auto plan_dir
+    = fs::absolute(fs::path{plan.source}, dir_ec).parent_path().string();
   for (auto& a : plan.agents) {
     actors::pty::spawn_options spawn;
     if (a.preset == "sim")
       spawn.argv = {self_executable(), "sim"};
     else if (!a.preset.empty())
       spawn.argv = {a.preset};
-    spawn.argv.insert(spawn.argv.end(), a.command.begin(), a.command.end());
+    for (auto& arg : a.command)
+      spawn.argv.push_back(expand_plan_dir(arg, plan_dir));
     // Tool scoping through the CLI's own flag where it has one.
     if (!a.tools.empty() && a.preset == "claude") {
       std::string list;
@@ -122,7 +137,7 @@ make_agents(const engine::plan& plan, const fs::path& workspace,
                              a.env_allow.end());
     }
     for (auto& [k, v] : a.env)
-      spawn.env.set.emplace_back(k, v);
+      spawn.env.set.emplace_back(k, expand_plan_dir(v, plan_dir));
     auto pack_name = !a.pack.empty()     ? a.pack
                      : !a.preset.empty() ? a.preset
                                          : std::string{"generic"};

@@ -151,6 +151,16 @@ std::string orchestrator::in_workspace(const std::string& agent,
   return a->workdir + "/" + path;
 }
 
+void orchestrator::check_write(const std::string& agent,
+                               const std::string& path, decisions& out) {
+  auto at = in_workspace(agent, path);
+  if (auto h = held_.find(agent); h != held_.end() && h->second.contains(at))
+    return;
+  if (auto c = locks_.modified(at, agent, now_))
+    out.push_back(
+      change_lock{c->path, c->writer, "conflict", c->other, 0, c->why});
+}
+
 void orchestrator::on_lock(const lock_requested& in, decisions& out) {
   if (!agents_.contains(in.agent))
     return;
@@ -169,7 +179,9 @@ void orchestrator::apply_locks(const std::vector<lock_event>& events,
       case lock_event::kind::queued:
         add_wait({e.agent, e.holder, wait_kind::lock, e.path}, out);
         break;
+      case lock_event::kind::renewed: held_[e.agent].insert(e.path); break;
       case lock_event::kind::granted:
+        held_[e.agent].insert(e.path);
         // The new holder no longer waits for it.
         for (auto& edge : waits_.edges_from(e.agent))
           if (edge.kind == wait_kind::lock && edge.what == e.path)

@@ -252,9 +252,7 @@ void orchestrator::on_gate(const gate_finished& in, decisions& out) {
   check_scope(t, in.changed, out);
   if (plan_.run.pattern == plan_pattern::mesh)
     for (auto& path : in.changed)
-      if (auto c = locks_.modified(in_workspace(t.agent, path), t.agent, now_))
-        out.push_back(change_lock{c->path, c->writer, "conflict", c->other, 0,
-                                  c->why});
+      check_write(t.agent, path, out);
   if (in.passed) {
     settle(t, true, "gate passed: " + t.evidence, out);
   } else {
@@ -780,6 +778,14 @@ void orchestrator::dispatch_ready(decisions& out) {
     }
     chosen->task = v.id;
     chosen->input_ready = false; // it is about to be typed into
+    if (auto h = held_.find(chosen->name); h != held_.end()) {
+      // What it holds now still counts for the new task.
+      std::set<std::string> still;
+      for (auto& g : locks_.held())
+        if (g.owner == chosen->name)
+          still.insert(g.path);
+      h->second = std::move(still);
+    }
     arm_deadline(v);
     arm_stall(v);
     wait_on_dependents(v, out);

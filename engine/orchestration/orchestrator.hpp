@@ -331,8 +331,15 @@ private:
     bool published = false;
   };
   std::map<std::string, std::vector<stub>> stubs_;
-  /// Mesh: the locks of the shared state folder.
+  /// Mesh: the locks of the shared state folder, and the paths each agent
+  /// held during its current task (its changes to them were made under
+  /// the lock, whoever holds it when they are looked at).
   lock_table locks_;
+  std::map<std::string, std::set<std::string>> held_;
+  /// Mesh: reports a change by `agent` to `path` (relative to its
+  /// directory) that another agent's lock or change conflicts with.
+  void check_write(const std::string& agent, const std::string& path,
+                   decisions& out);
   /// Supervisors by team name ("" is the orchestrator's, over agents in no
   /// team and the top teams); a team is a child "team:<name>" of its
   /// parent. Only when the plan declares [supervision] or [teams].

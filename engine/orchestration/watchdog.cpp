@@ -276,10 +276,7 @@ void orchestrator::on_active(const agent_active& in, decisions& out) {
     note_progress(t->second);
   if (plan_.run.pattern == plan_pattern::mesh)
     for (auto& path : in.paths)
-      if (auto c = locks_.modified(in_workspace(in.agent, path), in.agent,
-                                   now_))
-        out.push_back(change_lock{c->path, c->writer, "conflict", c->other, 0,
-                                  c->why});
+      check_write(in.agent, path, out);
 }
 
 // -- degradation -------------------------------------------------------------

@@ -86,6 +86,8 @@ struct plan_agent {
   /// "sim", "claude", "codex", "gemini", "aider", or empty for `command`.
   std::string preset;
   /// Program and arguments; with a preset, arguments added to it.
+  /// "${plan_dir}" in them (and in `env` values) is the plan file's
+  /// directory.
   std::vector<std::string> command;
   /// Detector pack; defaults to the preset's.
   std::string pack;

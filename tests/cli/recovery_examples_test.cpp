@@ -1,0 +1,168 @@
+// The failure scenarios of examples/ end to end, on simulated agents: each
+// example runs as the README says, and its log holds the decisions the
+// engine took by itself (baton log), which replay re-derives identically.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "tests/cli/run_baton.hpp"
+#include "tests/support/temp_dir.hpp"
+
+using namespace baton;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos;
+       at = text.find(what, at + what.size()))
+    ++n;
+  return n;
+}
+
+struct example_run {
+  test::temp_dir dir;
+  test::run_result run;
+  /// `baton log` of the orchestrator's stream.
+  std::string log;
+};
+
+/// Runs examples/<name>.toml into a fresh log and workspace, and replays
+/// it: every stream must re-derive what was recorded.
+void run_example(const std::string& name, example_run& r) {
+  r.run = test::run_baton("run examples/" + name + ".toml --db " + r.dir / "log"
+                          + " --workspace " + r.dir / "work");
+  r.log = test::run_baton("log " + r.dir / "log" + " --stream orchestrator").out;
+  auto replay = test::run_baton("replay " + r.dir / "log");
+  INFO(replay.out);
+  CHECK(replay.exit_code == 0);
+}
+
+} // namespace
+
+TEST_CASE("loop: nudge, re-dispatch with history, reassign, each recorded",
+          "[cli][recovery][e2e]") {
+  example_run r;
+  run_example("loop", r);
+  INFO(r.run.out);
+  REQUIRE(r.run.exit_code == 0);
+  CHECK(count(r.log, " taskEscalated {") == 3);
+  CHECK(r.log.find("\"trigger\":\"loop\",\"step\":\"nudge\"")
+        != std::string::npos);
+  CHECK(r.log.find("\"step\":\"redispatch\"") != std::string::npos);
+  CHECK(r.log.find("\"step\":\"reassign\"") != std::string::npos);
+  CHECK(r.log.find("What was tried and failed") != std::string::npos);
+  CHECK(r.run.out.find("Recovery (what the engine did on its own):")
+        != std::string::npos);
+}
+
+TEST_CASE("stall: the silent agent is escalated, the slow one whose files "
+          "change is not",
+          "[cli][recovery][e2e]") {
+  example_run r;
+  run_example("stall", r);
+  INFO(r.run.out);
+  REQUIRE(r.run.exit_code == 0);
+  CHECK(r.log.find("\"task\":\"feature\",\"agent\":\"stuck\",\"trigger\":"
+                   "\"stall\",\"step\":\"nudge\"")
+        != std::string::npos);
+  CHECK(r.log.find("\"step\":\"reassign\"") != std::string::npos);
+  CHECK(r.log.find("\"task\":\"refactor\",\"agent\":\"slow\",\"trigger\"")
+        == std::string::npos);
+  CHECK(r.log.find("agentActive {\"agent\":\"slow\"") != std::string::npos);
+}
+
+TEST_CASE("deadlock: the cycle is reported as it forms and broken with a "
+          "stub that is later replaced",
+          "[cli][recovery][e2e]") {
+  example_run r;
+  run_example("deadlock", r);
+  INFO(r.run.out);
+  REQUIRE(r.run.exit_code == 0);
+  REQUIRE(count(r.log, " deadlockFound {") == 1);
+  CHECK(r.log.find("\"stubMaker\":\"backend\",\"stubFor\":\"frontend\","
+                   "\"what\":\"api/openapi.json\"")
+        != std::string::npos);
+  CHECK(r.log.find("\"why\":\"deadlock: stub of api/openapi.json for "
+                   "frontend\"")
+        != std::string::npos);
+  CHECK(r.log.find("\"why\":\"stub replaced by backend\"")
+        != std::string::npos);
+}
+
+TEST_CASE("crash: the supervisor restarts within its intensity, then stops; "
+          "the run ships without the task and exits 3",
+          "[cli][recovery][e2e]") {
+  example_run r;
+  run_example("crash", r);
+  INFO(r.run.out);
+  CHECK(r.run.exit_code == 3);
+  CHECK(count(r.log, " supervisorActed {") == 3);
+  CHECK(r.log.find("\"escalate\":true") != std::string::npos);
+  CHECK(r.log.find("taskDegraded {\"task\":\"import\",\"policy\":"
+                   "\"ship_without\"")
+        != std::string::npos);
+  CHECK(r.log.find("\"outcome\":\"reduced\"") != std::string::npos);
+  CHECK(r.run.out.find("Result: shipped without some tasks")
+        != std::string::npos);
+}
+
+TEST_CASE("supervisor chain: a lead restarts its crashed worker, and a NEED "
+          "crosses teams through the leads",
+          "[cli][recovery][e2e]") {
+  example_run r;
+  run_example("supervisor", r);
+  INFO(r.run.out);
+  REQUIRE(r.run.exit_code == 0);
+  CHECK(r.log.find("supervisorActed {\"team\":\"backend\",\"agent\":\"db\","
+                   "\"strategy\":\"rest_for_one\"")
+        != std::string::npos);
+  CHECK(r.log.find("via lead frontend -> lead backend") != std::string::npos);
+  CHECK(r.log.find(".baton/checkpoint.md") != std::string::npos);
+}
+
+TEST_CASE("swarm: tasks found on the way join the board; the board is in "
+          "state/tasks.json",
+          "[cli][recovery][e2e]") {
+  example_run r;
+  run_example("swarm", r);
+  INFO(r.run.out);
+  REQUIRE(r.run.exit_code == 0);
+  CHECK(count(r.log, " taskAdded {") == 2);
+  auto board = read(r.dir / "work/state/tasks.json");
+  CHECK(count(board, "\"status\": \"passed\"") == 3);
+  CHECK(board.find("\"added_by\": \"ana\"") != std::string::npos);
+}
+
+TEST_CASE("mesh: locks are granted, queued and handed on through the shared "
+          "folder; contract files become CONTRACTs",
+          "[cli][recovery][e2e]") {
+  example_run r;
+  run_example("mesh", r);
+  INFO(r.run.out);
+  REQUIRE(r.run.exit_code == 0);
+  CHECK(r.log.find("\"agent\":\"writer\",\"what\":\"granted\"")
+        != std::string::npos);
+  CHECK(r.log.find("\"agent\":\"reviewer\",\"what\":\"queued\"")
+        != std::string::npos);
+  CHECK(r.log.find("\"agent\":\"reviewer\",\"what\":\"granted\","
+                   "\"holder\":\"reviewer\"")
+        != std::string::npos);
+  CHECK(r.log.find("\"what\":\"conflict\"") == std::string::npos);
+  CHECK(r.log.find("CONTRACT: review checklist (file state/contracts/"
+                   "reviewer--review-checklist.md)")
+        != std::string::npos);
+  CHECK(fs::exists(r.dir / "work/state/contracts/writer--notes-format.md"));
+  CHECK(read(r.dir / "work/state/status.json").find("\"writer\"")
+        != std::string::npos);
+}
