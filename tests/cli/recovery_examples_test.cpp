@@ -1,7 +1,11 @@
 // The failure scenarios of examples/ end to end, on simulated agents: each
 // example runs as the README says, and its log holds the decisions the
 // engine took by itself (baton log), which replay re-derives identically.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
+
+#include <chrono>
 
 #include <filesystem>
 #include <fstream>
@@ -165,4 +169,41 @@ TEST_CASE("mesh: locks are granted, queued and handed on through the shared "
   CHECK(fs::exists(r.dir / "work/state/contracts/writer--notes-format.md"));
   CHECK(read(r.dir / "work/state/status.json").find("\"writer\"")
         != std::string::npos);
+}
+
+TEST_CASE("loop counters live in the log: after the engine is killed and "
+          "resumed, the next loop is the next rung",
+          "[cli][recovery][e2e][resume]") {
+  test::temp_dir dir;
+  auto db = dir / "log";
+  auto pid = test::spawn_baton({"run", "examples/loop.toml", "--db", db,
+                                "--workspace", dir / "work"},
+                               dir / "run.out");
+  // Until the first escalation is recorded (a deadline, not a pause).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  std::string log;
+  while (std::chrono::steady_clock::now() < deadline) {
+    log = test::run_baton("log " + db + " --stream orchestrator").out;
+    if (log.find(" taskEscalated {") != std::string::npos)
+      break;
+  }
+  REQUIRE(log.find(" taskEscalated {") != std::string::npos);
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  test::wait_exit(pid);
+
+  auto resumed = test::run_baton("resume " + db);
+  INFO(resumed.out);
+  REQUIRE(resumed.exit_code == 0);
+  log = test::run_baton("log " + db + " --stream orchestrator").out;
+  // One ladder across the restart: nudge, then re-dispatch, then reassign
+  // — never a second nudge.
+  std::vector<std::string> steps;
+  for (auto at = log.find(" taskEscalated {"); at != std::string::npos;
+       at = log.find(" taskEscalated {", at + 1)) {
+    auto s = log.find("\"step\":\"", at) + 8;
+    steps.push_back(log.substr(s, log.find('"', s) - s));
+  }
+  CHECK(steps
+        == std::vector<std::string>{"nudge", "redispatch", "reassign"});
+  CHECK(test::run_baton("replay " + db).exit_code == 0);
 }
