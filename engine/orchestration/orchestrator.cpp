@@ -820,6 +820,14 @@ void orchestrator::maybe_finish(decisions& out) {
     summary += "; shipped without: " + join(skipped, ", ");
   if (!operator_left.empty())
     summary += "; left for the operator: " + join(operator_left, ", ");
+  // A stub that broke a deadlock is shipped as a stub until replaced.
+  std::vector<std::string> stubs;
+  for (auto& [maker, list] : stubs_)
+    for (auto& st : list)
+      stubs.push_back(st.what + " (by " + maker + " for " + st.for_agent
+                      + (st.published ? "" : ", never published") + ")");
+  if (!stubs.empty())
+    summary += "; stubs not replaced: " + join(stubs, ", ");
   // Ship something > ship everything > ship nothing: a run that shipped
   // without some tasks under the plan's policy is reduced, not failed.
   std::string outcome = "complete";

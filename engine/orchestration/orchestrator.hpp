@@ -139,6 +139,11 @@ std::string normalise_failure(std::string_view text);
 class orchestrator {
 public:
   explicit orchestrator(plan p);
+  // Indexes point into its own maps: moved, never copied.
+  orchestrator(const orchestrator&) = delete;
+  orchestrator& operator=(const orchestrator&) = delete;
+  orchestrator(orchestrator&&) = default;
+  orchestrator& operator=(orchestrator&&) = default;
 
   /// Applies `in`, which arrived at logical time `now_us` (the recorded
   /// event's), and returns what to do, in order.

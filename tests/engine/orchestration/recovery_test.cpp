@@ -378,6 +378,30 @@ TEST_CASE("two agents that NEED each other's files are a deadlock, broken by "
   CHECK(told);
 }
 
+TEST_CASE("a stub never replaced is named in the run's summary",
+          "[engine][recovery][deadlock]") {
+  orchestrator o{parse(pair_plan)};
+  o.on(run_begun{}, 0);
+  o.on(idle("frontend"), 0);
+  o.on(idle("backend"), 0);
+  o.on(working("frontend"), 1 * s);
+  o.on(working("backend"), 1 * s);
+  o.on(progress("frontend", 2, 4), 2 * s);
+  o.on(need("frontend", "api/openapi.json"), 3 * s);
+  REQUIRE(only<report_deadlock>(o.on(need("backend", "web/schema.json"), 4 * s))
+            .size() == 1);
+  o.on(line("backend", protocol_kind::contract, "stub: api/openapi.json"),
+       5 * s);
+  o.on(line("frontend", protocol_kind::done, "page", "3 passed"), 6 * s);
+  o.on(gate_finished{"page", 1, true, {}, {}}, 6 * s);
+  o.on(line("backend", protocol_kind::done, "api", "5 passed"), 7 * s);
+  auto end = only<finish_run>(o.on(gate_finished{"api", 1, true, {}, {}}, 7 * s));
+  REQUIRE(end.size() == 1);
+  CHECK(end[0].summary.find("stubs not replaced: api/openapi.json (by backend "
+                            "for frontend)")
+        != std::string::npos);
+}
+
 TEST_CASE("a NEED answered in time is no deadlock",
           "[engine][recovery][deadlock]") {
   orchestrator o{parse(pair_plan)};
