@@ -3,8 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "engine/plan/plan_parser.hpp"
+#include "tests/engine/orchestration/fold_inputs.hpp"
 
 using namespace baton::engine;
+using namespace baton::engine::test;
 
 namespace {
 
@@ -40,34 +42,6 @@ agent = "tester"
 after = ["api", "page"]
 )";
 
-template<class T>
-std::vector<T> only(const std::vector<orchestrator_decision>& ds) {
-  std::vector<T> out;
-  for (auto& d : ds)
-    if (auto* x = std::get_if<T>(&d))
-      out.push_back(*x);
-  return out;
-}
-
-agent_observed idle(std::string agent) {
-  return {std::move(agent), "idle", true};
-}
-
-/// The agent took its prompt up: its STATUS lines from now on are the
-/// task's.
-agent_observed working(std::string agent) {
-  return {std::move(agent), "working", false};
-}
-
-protocol_seen line(std::string agent, protocol_kind kind, std::string text = {},
-                   std::string evidence = {}) {
-  protocol_seen p;
-  p.agent = std::move(agent);
-  p.kind = kind;
-  p.text = std::move(text);
-  p.evidence = std::move(evidence);
-  return p;
-}
 
 /// Drives a task from dispatch to a passed gate.
 void pass(orchestrator& o, const std::string& agent, const std::string& task,

@@ -9,8 +9,10 @@
 #include "engine/orchestration/shared_state.hpp"
 #include "engine/plan/plan_check.hpp"
 #include "engine/plan/plan_parser.hpp"
+#include "tests/engine/orchestration/fold_inputs.hpp"
 
 using namespace baton::engine;
+using namespace baton::engine::test;
 
 namespace {
 
@@ -24,32 +26,6 @@ plan parse(std::string_view text) {
   return *p;
 }
 
-template<class T>
-std::vector<T> only(const std::vector<orchestrator_decision>& ds) {
-  std::vector<T> out;
-  for (auto& d : ds)
-    if (auto* x = std::get_if<T>(&d))
-      out.push_back(*x);
-  return out;
-}
-
-agent_observed idle(std::string agent) {
-  return {std::move(agent), "idle", true};
-}
-
-agent_observed working(std::string agent) {
-  return {std::move(agent), "working", false};
-}
-
-protocol_seen line(std::string agent, protocol_kind kind, std::string text = {},
-                   std::string evidence = {}) {
-  protocol_seen p;
-  p.agent = std::move(agent);
-  p.kind = kind;
-  p.text = std::move(text);
-  p.evidence = std::move(evidence);
-  return p;
-}
 
 protocol_seen need(std::string agent, std::string resource) {
   auto p = line(std::move(agent), protocol_kind::need, "I need it");

@@ -1,0 +1,43 @@
+// Inputs as a run records them and decisions picked by kind, for tests that
+// drive the orchestrator's fold by hand.
+#pragma once
+
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "engine/orchestration/inputs.hpp"
+
+namespace baton::engine::test {
+
+/// The decisions of kind T, in order.
+template<class T>
+std::vector<T> only(const std::vector<orchestrator_decision>& ds) {
+  std::vector<T> out;
+  for (auto& d : ds)
+    if (auto* x = std::get_if<T>(&d))
+      out.push_back(*x);
+  return out;
+}
+
+inline agent_observed idle(std::string agent) {
+  return {std::move(agent), "idle", true};
+}
+
+/// The agent took its prompt up: its STATUS lines from now on are the
+/// task's.
+inline agent_observed working(std::string agent) {
+  return {std::move(agent), "working", false};
+}
+
+inline protocol_seen line(std::string agent, protocol_kind kind,
+                          std::string text = {}, std::string evidence = {}) {
+  protocol_seen p;
+  p.agent = std::move(agent);
+  p.kind = kind;
+  p.text = std::move(text);
+  p.evidence = std::move(evidence);
+  return p;
+}
+
+} // namespace baton::engine::test
