@@ -175,13 +175,9 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
         skipped.push_back(str(x));
       return true;
     }
-    case schema::Event::TASK_ADDED: {
-      auto a = e.getTaskAdded();
-      task(str(a.getTask()));
-      recoveries_.push_back(describe_change("orchestrator", logical_time, e)
-                              .substr(seconds(logical_time).size() + 1));
+    case schema::Event::TASK_ADDED:
+      task(str(e.getTaskAdded().getTask()));
       return true;
-    }
     case schema::Event::TASK_ESCALATED:
     case schema::Event::DEADLOCK_FOUND:
     case schema::Event::TASK_DEGRADED:

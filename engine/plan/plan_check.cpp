@@ -133,6 +133,12 @@ void check_tasks(const plan& p, report& r) {
         && p.run.pattern != plan_pattern::swarm)
       r.add(t.where, "task " + t.id + " needs an \"agent\" or the "
                                       "capabilities it \"requires\"");
+    if (!t.after.empty() && p.run.pattern == plan_pattern::mesh)
+      r.add(t.where, "task " + t.id
+                       + " comes \"after\" others, but a mesh has no "
+                         "dispatcher to order it: agents coordinate through "
+                         "state/ (remove \"after\", or use pattern = "
+                         "\"hub\")");
     for (auto& dep : t.after)
       if (p.find_task(dep) == nullptr)
         r.add(t.where, "task " + t.id + " comes after unknown task \"" + dep

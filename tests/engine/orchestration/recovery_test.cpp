@@ -780,7 +780,6 @@ agent = "a"
 id = "tb"
 prompt = "b"
 agent = "b"
-after = ["ta"]
 )";
 
 TEST_CASE("mesh: every agent starts at once; locks are granted, queued, "
@@ -916,5 +915,27 @@ agent = "a"
     all += x + "\n";
   CHECK(all.find("team t names unknown agent \"ghost\"") != std::string::npos);
   CHECK(all.find("team t names unknown parent team \"nowhere\"")
+        != std::string::npos);
+  auto mesh = parse_plan(R"(
+[run]
+pattern = "mesh"
+[agents.a]
+preset = "sim"
+[[tasks]]
+id = "x"
+prompt = "x"
+agent = "a"
+[[tasks]]
+id = "y"
+prompt = "y"
+agent = "a"
+after = ["x"]
+)",
+                         "m.toml");
+  REQUIRE(mesh.ok());
+  auto mesh_problems = check_plan(*mesh);
+  REQUIRE(mesh_problems.size() == 1);
+  CHECK(mesh_problems[0].find("m.toml:10:1: task y comes \"after\" others, "
+                              "but a mesh has no dispatcher")
         != std::string::npos);
 }
