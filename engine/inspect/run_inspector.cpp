@@ -231,6 +231,12 @@ std::string run_inspector::render() const {
     out += "  none\n";
   for (auto& x : w)
     out += "  " + x.waiter + " waits on " + x.on + " (" + x.why + ")\n";
+  // Loops, stalls, deadlocks, supervisors' restarts, degraded tasks so far.
+  out += "\nrecovery\n";
+  if (v.recoveries().empty())
+    out += "  none\n";
+  for (auto& r : v.recoveries())
+    out += "  " + r + "\n";
   out += "\ncounters\n  attempts " + num(attempts()) + ", restarts "
          + num(restarts()) + "\n";
   for (auto& [stream, n] : events_)
@@ -292,6 +298,12 @@ std::string run_inspector::to_json() const {
     first = false;
     out += "{\"waiter\":" + q(x.waiter) + ",\"on\":" + q(x.on)
            + ",\"why\":" + q(x.why) + "}";
+  }
+  out += "],\"recoveries\":[";
+  first = true;
+  for (auto& r : view_.recoveries()) {
+    out += (first ? "" : ",") + q(r);
+    first = false;
   }
   out += "],\"attempts\":" + num(attempts())
          + ",\"restarts\":" + num(restarts()) + ",\"events\":{";

@@ -102,6 +102,12 @@ TEST_CASE("deadlock: the cycle is reported as it forms and broken with a "
         != std::string::npos);
   CHECK(r.log.find("\"why\":\"stub replaced by backend\"")
         != std::string::npos);
+  // baton show says it too, with what each waited for.
+  auto shown = test::run_baton("show " + r.dir / "log").out;
+  CHECK(shown.find("\nrecovery\n  deadlock: frontend waits for backend (need: "
+                   "api/openapi.json); backend waits for frontend (need: "
+                   "web/schema.json)")
+        != std::string::npos);
 }
 
 TEST_CASE("crash: the supervisor restarts within its intensity, then stops; "
