@@ -1,5 +1,6 @@
 #include "actors/standin_terminal.hpp"
 
+#include <cstdlib>
 #include <mutex>
 
 namespace baton::actors {
@@ -44,8 +45,17 @@ public:
       // Two chunks: the working state is seen before the answer.
       cb_.on_output("\r\nworking");
       std::string out;
-      for (auto& line : respond_(text))
+      for (auto& line : respond_(text)) {
+        if (line.starts_with("@exit ")) {
+          // The agent dies mid-answer with that exit code.
+          if (!out.empty())
+            cb_.on_output(std::move(out));
+          running_ = false;
+          cb_.on_exit(pty::exit_status{std::atoi(line.c_str() + 6), 0});
+          return {};
+        }
         out += "\r\n" + line;
+      }
       out += "\r\n> ";
       cb_.on_output(std::move(out));
     }

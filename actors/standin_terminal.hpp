@@ -28,7 +28,8 @@
 namespace baton::actors {
 
 /// Lines the stand-in prints for a submitted prompt, e.g.
-/// {"PROGRESS: 1/1 — did it", "STATUS: DONE — did it + 1 passed"}.
+/// {"PROGRESS: 1/1 — did it", "STATUS: DONE — did it + 1 passed"}. A line
+/// "@exit N" ends the agent there, with exit code N.
 using standin_respond
   = std::function<std::vector<std::string>(std::string_view prompt)>;
 

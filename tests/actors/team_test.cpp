@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
 #include <random>
 
 #include "actors/standin_terminal.hpp"
@@ -218,9 +219,12 @@ TEST_CASE("an ERROR is retried with its text as guidance; out of attempts "
   std::atomic<int> tries{0};
   fx.run(two_agents, [&](auto& agent, std::string_view) {
     if (agent == "a") {
-      ++tries;
+      // A different error each time: the same one again would be a loop.
+      static const char* what[] = {"the include path", "the linker flags",
+                                   "a missing symbol"};
       return std::vector<std::string>{
-        "STATUS: ERROR — build broke, tried twice, fix the include path"};
+        std::string{"STATUS: ERROR — build broke, tried twice, fix "}
+        + what[tries++ % 3]};
     }
     return done("two");
   });
@@ -229,6 +233,7 @@ TEST_CASE("an ERROR is retried with its text as guidance; out of attempts "
   REQUIRE(told.size() == 2);
   CHECK(told[0].why == "retry of task one");
   CHECK(told[0].text.find("fix the include path") != std::string::npos);
+  CHECK(fx.only<engine::escalate_task>().empty());
   std::map<std::string, engine::task_settled> by_task;
   for (auto& s : fx.only<engine::task_settled>())
     by_task[s.task] = s;
@@ -239,6 +244,92 @@ TEST_CASE("an ERROR is retried with its text as guidance; out of attempts "
   auto finished = fx.only<engine::finish_run>();
   REQUIRE(finished.size() == 1);
   CHECK_FALSE(finished[0].ok);
+}
+
+TEST_CASE("the same ERROR again and again climbs the ladder through the "
+          "actors: a nudge, then a fresh process with the history",
+          "[actors][team][recovery]") {
+  fixture fx;
+  std::atomic<int> prompts{0};
+  std::string redispatched;
+  std::mutex mu;
+  fx.run(two_agents, [&](auto& agent, std::string_view prompt) {
+    if (agent == "a") {
+      ++prompts;
+      if (prompt.find("What was tried and failed") != std::string_view::npos) {
+        std::lock_guard lock{mu};
+        redispatched = std::string{prompt};
+      }
+      return std::vector<std::string>{
+        "STATUS: ERROR — build broke at src/a.cpp:12, tried a rebuild"};
+    }
+    return done("two");
+  });
+  std::vector<std::string> steps;
+  for (auto& e : fx.only<engine::escalate_task>())
+    steps.push_back(e.step);
+  // Each ERROR in between is an attempt: the attempts (3) run out before
+  // a third rung (a reassignment; a has no peer of its role anyway).
+  CHECK(steps == std::vector<std::string>{"nudge", "redispatch"});
+  std::map<std::string, engine::task_settled> by_task;
+  for (auto& st : fx.only<engine::task_settled>())
+    by_task[st.task] = st;
+  CHECK_FALSE(by_task.at("one").passed);
+  CHECK(by_task.at("one").reason.find("no attempts left") != std::string::npos);
+  CHECK(redispatched.find("tried a rebuild") != std::string::npos);
+  // The re-dispatch ran in a fresh process of the agent.
+  auto stream = fx.log->read("worker/a");
+  REQUIRE(stream.ok());
+  int started = 0;
+  for (auto& e : *stream)
+    started += e.event().isProcessStarted();
+  CHECK(started == 2);
+  auto finished = fx.only<engine::finish_run>();
+  REQUIRE(finished.size() == 1);
+  CHECK(finished[0].outcome == "failed");
+}
+
+TEST_CASE("one_for_all: an agent's crash restarts every agent, and the "
+          "interrupted task is given again as the same attempt",
+          "[actors][team][recovery][supervision]") {
+  fixture fx;
+  std::atomic<int> a_prompts{0};
+  auto plan = std::string{two_agents} + R"(
+[supervision]
+strategy = "one_for_all"
+intensity = 3
+period = "1m"
+)";
+  fx.run(plan, [&](auto& agent, std::string_view) {
+    if (agent == "a" && a_prompts++ == 0)
+      return std::vector<std::string>{"PROGRESS: 1/2 — half of it",
+                                      "@exit 3"};
+    return done(agent);
+  });
+  auto acted = fx.only<engine::supervise>();
+  REQUIRE(acted.size() == 1);
+  CHECK(acted[0].agent == "a");
+  CHECK(acted[0].strategy == "one_for_all");
+  CHECK(acted[0].start == std::vector<std::string>{"a", "b"});
+  // Both processes started twice: b's live one was stopped for it.
+  for (auto name : {"worker/a", "worker/b"}) {
+    auto stream = fx.log->read(name);
+    REQUIRE(stream.ok());
+    int started = 0;
+    for (auto& e : *stream)
+      started += e.event().isProcessStarted();
+    CHECK(started == 2);
+  }
+  std::vector<engine::dispatch_task> ones;
+  for (auto& d : fx.only<engine::dispatch_task>())
+    if (d.task == "one")
+      ones.push_back(d);
+  REQUIRE(ones.size() == 2);
+  CHECK(ones[1].attempt == 1);
+  CHECK(ones[1].prompt.find(".baton/checkpoint.md") != std::string::npos);
+  auto finished = fx.only<engine::finish_run>();
+  REQUIRE(finished.size() == 1);
+  CHECK(finished[0].ok);
 }
 
 TEST_CASE("a DONE without evidence is sent back, not verified",
