@@ -1,5 +1,7 @@
 #include "engine/monitor/agent_monitor.hpp"
 
+#include <algorithm>
+
 namespace baton::engine {
 
 agent_monitor::agent_monitor(std::shared_ptr<const detect::pack> pack,
@@ -22,11 +24,14 @@ std::vector<observation> agent_monitor::tick(uint64_t now) {
 }
 
 uint64_t agent_monitor::next_deadline() const noexcept {
-  auto quiet = detector_.next_deadline();
+  auto earliest = [](uint64_t a, uint64_t b) {
+    return a == 0 ? b : b == 0 ? a : std::min(a, b);
+  };
+  // A step on screen that will have stood long enough to count.
+  auto quiet = earliest(detector_.next_deadline(), tracker_.next_due());
   if (!pending_)
     return quiet;
-  auto window = evaluated_at_ + coalesce_us_;
-  return quiet == 0 ? window : std::min(quiet, window);
+  return earliest(quiet, evaluated_at_ + coalesce_us_);
 }
 
 namespace {
@@ -105,7 +110,7 @@ std::vector<observation> agent_monitor::evaluate(uint64_t now) {
   auto s = detector_.state();
   bool settled = s != detect::state::working && s != detect::state::starting;
   for (auto& occ : tracker_.observe(screen_.history(tracker_.scan_from()),
-                                    settled)) {
+                                    settled, now)) {
     observation o;
     o.what = observation::kind::protocol;
     o.at = now;

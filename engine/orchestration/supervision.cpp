@@ -155,21 +155,30 @@ void orchestrator::apply_supervision(const std::string& team,
     return;
   ts.stopped = true;
   if (team.empty()) {
-    // The orchestrator's own intensity: nothing above it decides; the
-    // tasks of the stopped agents cannot be done.
-    for (auto* v : views_)
-      if (v->status != task_status::passed && v->status != task_status::failed
-          && stopped_agents_.contains(v->agent))
-        fail_task(*v, "stopped by its supervisor: " + a.why, out);
+    // The orchestrator's own intensity: nothing above it decides. The task
+    // of what exited cannot be done, then what depends on it, then
+    // anything else (every agent stops with the tree).
+    auto open = [](const task_view* v) {
+      return v->status != task_status::passed
+             && v->status != task_status::failed;
+    };
+    std::vector<std::string> first;
+    if (child.starts_with(team_prefix))
+      first = agents_under(child.substr(team_prefix.size()));
+    else
+      first.push_back(child);
+    auto why_stopped = "stopped by the orchestrator's supervisor: " + a.why;
+    for (auto& m : first)
+      for (auto* v : views_)
+        if (v->agent == m && open(v))
+          fail_task(*v, why_stopped, out);
+    promote(out);
+    // Every agent is stopped with the tree: nothing else can be done.
     for (auto& m : agents_under(""))
-      if (auto v = agents_.find(m); v != agents_.end()) {
-        v->second.unavailable = true;
-        for (auto* t : views_)
-          if (t->agent == m && t->status != task_status::passed
-              && t->status != task_status::failed)
-            fail_task(*t, "stopped by the orchestrator's supervisor: " + a.why,
-                      out);
-      }
+      stopped_agents_.insert(m);
+    for (auto* v : views_)
+      if (open(v))
+        fail_task(*v, why_stopped, out);
     return;
   }
   auto parent = ts.parent;

@@ -127,7 +127,7 @@ void tracker::forget(uint64_t first) {
 }
 
 std::vector<occurrence> tracker::observe(const line_history& history,
-                                         bool settled) {
+                                         bool settled, uint64_t now) {
   parse_options popts;
   popts.width = history.cols;
   auto found = parse(history.lines, popts);
@@ -150,6 +150,7 @@ std::vector<occurrence> tracker::observe(const line_history& history,
     }
   }
   std::vector<occurrence> out;
+  std::vector<pending> still_pending;
   auto next_scan = history.final_end;
   for (size_t i = 0; i < found.size(); ++i) {
     auto& m = found[i];
@@ -168,11 +169,26 @@ std::vector<occurrence> tracker::observe(const line_history& history,
         s->line = m.line;
       continue;
     }
-    if (!final && !settled)
-      continue;
+    if (!final && !settled) {
+      // A step reported while the agent works counts once it has stood
+      // unchanged for a while; anything else waits for the screen.
+      if (opts_.progress_stable_us == 0
+          || (m.kind != protocol::kind::progress
+              && m.kind != protocol::kind::build))
+        continue;
+      auto p = std::find_if(pending_.begin(), pending_.end(), [&](auto& x) {
+        return x.index == index && x.line == m.line;
+      });
+      auto since = p == pending_.end() ? now : p->since;
+      if (now < since + opts_.progress_stable_us) {
+        still_pending.push_back({index, m.line, since});
+        continue;
+      }
+    }
     seen_.push_back({index, m.kind, m.line, epoch_, true});
     out.push_back({std::move(m), index, final});
   }
+  pending_ = std::move(still_pending);
   for (auto& s : seen_)
     if (s.claimed)
       s.epoch = epoch_;

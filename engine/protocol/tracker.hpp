@@ -52,6 +52,13 @@ struct tracker_options {
   uint64_t max_drift = 30;
   /// Typed inputs remembered for echo filtering. Default: 32.
   size_t inputs_kept = 32;
+  /// A PROGRESS or BUILD line still on screen while the agent works counts
+  /// once it has stood unchanged at the same place for this long (logical
+  /// µs): a step an agent reports mid-turn is progress then, not when the
+  /// turn ends (stalls are judged by it). Other kinds, whose text is acted
+  /// on (a DONE's evidence, a NEED's resource, a CONTRACT's body), still
+  /// wait for the screen to settle. 0: every kind waits. Default: 2 s.
+  uint64_t progress_stable_us = 2'000'000;
 };
 
 /// A protocol message and where it occurred.
@@ -77,13 +84,25 @@ public:
 
   /// Reads `history` and returns the occurrences not reported before, in
   /// order. `settled`: the visible screen is finished for now, so its
-  /// protocol lines may be reported too.
-  std::vector<occurrence> observe(const line_history& history, bool settled);
+  /// protocol lines may be reported too. `now`: the logical time of this
+  /// look, for lines that count once stable (progress_stable_us).
+  std::vector<occurrence> observe(const line_history& history, bool settled,
+                                  uint64_t now = 0);
 
   /// Registers text the engine typed into the agent (its prompt, an
   /// answer): the text itself, without the bracketed-paste markers or the
   /// submit key. Starts a new input epoch (see the file comment).
   void register_input(std::string_view text);
+
+  /// When a PROGRESS or BUILD line waiting on screen will have stood long
+  /// enough to count (logical µs); 0 when none waits.
+  uint64_t next_due() const noexcept {
+    uint64_t due = 0;
+    for (auto& p : pending_)
+      if (due == 0 || p.since + opts_.progress_stable_us < due)
+        due = p.since + opts_.progress_stable_us;
+    return due;
+  }
 
   /// Occurrences remembered for de-duplication (bounded by the lines in
   /// view).
@@ -105,7 +124,16 @@ private:
   seen* match(const message& m, uint64_t index, uint64_t first);
   void forget(uint64_t first);
 
+  /// PROGRESS and BUILD lines on screen while the agent works, and since
+  /// when each has stood unchanged where it is.
+  struct pending {
+    uint64_t index;
+    std::string line;
+    uint64_t since;
+  };
+
   tracker_options opts_;
+  std::vector<pending> pending_;
   uint64_t scan_from_ = 0;
   uint64_t epoch_ = 0;
   std::vector<seen> seen_;

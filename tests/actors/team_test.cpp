@@ -212,7 +212,7 @@ TEST_CASE("a hub run dispatches, verifies and finishes with every event in "
   CHECK(kinds.back() == "exited");
 }
 
-TEST_CASE("an ERROR is retried with its text as guidance; out of attempts "
+TEST_CASE("an ERROR is retried with its text as guidance, out of attempts "
           "the task fails and its dependents never start",
           "[actors][team]") {
   fixture fx;

@@ -110,7 +110,7 @@ TEST_CASE("deadlock: the cycle is reported as it forms and broken with a "
         != std::string::npos);
 }
 
-TEST_CASE("crash: the supervisor restarts within its intensity, then stops; "
+TEST_CASE("crash: the supervisor restarts within its intensity, then stops, "
           "the run ships without the task and exits 3",
           "[cli][recovery][e2e]") {
   example_run r;
@@ -141,7 +141,7 @@ TEST_CASE("supervisor chain: a lead restarts its crashed worker, and a NEED "
   CHECK(r.log.find(".baton/checkpoint.md") != std::string::npos);
 }
 
-TEST_CASE("swarm: tasks found on the way join the board; the board is in "
+TEST_CASE("swarm: tasks found on the way join the board, the board is in "
           "state/tasks.json",
           "[cli][recovery][e2e]") {
   example_run r;
@@ -155,7 +155,7 @@ TEST_CASE("swarm: tasks found on the way join the board; the board is in "
 }
 
 TEST_CASE("mesh: locks are granted, queued and handed on through the shared "
-          "folder; contract files become CONTRACTs",
+          "folder, contract files become CONTRACTs",
           "[cli][recovery][e2e]") {
   example_run r;
   run_example("mesh", r);

@@ -364,7 +364,7 @@ TEST_CASE("an append on a dead disk reports io_error and writes nothing",
   CHECK(recovered[0] == 10);
 }
 
-TEST_CASE("a relaxed append is not synced on its own; the next strict one "
+TEST_CASE("a relaxed append is not synced on its own, the next strict one "
           "syncs it too",
           "[storage][fault_injection]") {
   temp_dir dir;

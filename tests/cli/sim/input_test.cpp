@@ -48,7 +48,7 @@ TEST_CASE("the keys do not depend on how the bytes were split",
   CHECK(keys == whole);
 }
 
-TEST_CASE("control keys decode to their events; other sequences are dropped",
+TEST_CASE("control keys decode to their events, other sequences are dropped",
           "[sim][input]") {
   auto keys = decode("\x03\x04\x15\x7f\x08\n\x1b[1;5C\x1bOP\x01");
   REQUIRE(keys.size() == 6);

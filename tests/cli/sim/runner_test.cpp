@@ -92,7 +92,7 @@ TEST_CASE("a normal task ends with BUILD: PASS and STATUS: DONE, written "
   CHECK(s.out.ends_with("\x1b]0;\a"));
 }
 
-TEST_CASE("Ctrl-C during work interrupts the turn; other keys wait for the "
+TEST_CASE("Ctrl-C during work interrupts the turn, other keys wait for the "
           "prompt",
           "[sim][runner]") {
   auto s = run(scenario("normal"), {prompt}, "",

@@ -72,7 +72,7 @@ TEST_CASE("ready tasks are dispatched to their agents once they are idle",
   CHECK(o.tasks().at("verify").status == task_status::waiting);
 }
 
-TEST_CASE("DONE runs the gate; a passed gate unblocks dependents and ends "
+TEST_CASE("DONE runs the gate, a passed gate unblocks dependents and ends "
           "the run",
           "[engine][orchestrator]") {
   orchestrator o{parse(feature)};
@@ -466,7 +466,7 @@ TEST_CASE("a resumed start keeps settled tasks, dispatches an interrupted "
   CHECK(o.tasks().at("page").status == task_status::passed);
 }
 
-TEST_CASE("a resumed start asks an open NEED again; an answered one is not "
+TEST_CASE("a resumed start asks an open NEED again, an answered one is not "
           "asked again",
           "[engine][orchestrator][resume]") {
   orchestrator o{parse(feature)};

@@ -566,7 +566,7 @@ protocol_seen task_line(std::string agent, std::string title,
   return p;
 }
 
-TEST_CASE("swarm: TASK lines add to the board; idle capable agents take the "
+TEST_CASE("swarm: TASK lines add to the board, idle capable agents take the "
           "next task, never the same one",
           "[engine][recovery][swarm]") {
   orchestrator o{parse(swarm_plan)};
@@ -704,7 +704,7 @@ TEST_CASE("supervision: rest_for_one restarts the member and those started "
 }
 
 TEST_CASE("supervision: past its intensity a team stops and its parent "
-          "decides; past the orchestrator's, the tasks fail",
+          "decides, past the orchestrator's, the tasks fail",
           "[engine][recovery][supervision]") {
   orchestrator o{parse(team_plan("one_for_one", 1))};
   start_team(o);
@@ -736,7 +736,7 @@ TEST_CASE("supervision: past its intensity a team stops and its parent "
 }
 
 TEST_CASE("supervision: a transient member that ends normally is not "
-          "restarted; the product of intensities bounds restarts",
+          "restarted, the product of intensities bounds restarts",
           "[engine][recovery][supervision]") {
   auto text = team_plan("one_for_one", 2);
   text.replace(text.find("restart = \"temporary\""), 21,
@@ -782,7 +782,7 @@ prompt = "b"
 agent = "b"
 )";
 
-TEST_CASE("mesh: every agent starts at once; locks are granted, queued, "
+TEST_CASE("mesh: every agent starts at once, locks are granted, queued, "
           "handed on, expired and freed",
           "[engine][recovery][mesh]") {
   orchestrator o{parse(mesh_plan)};

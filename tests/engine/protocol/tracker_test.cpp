@@ -63,6 +63,42 @@ TEST_CASE("visible lines wait until the screen has settled",
   CHECK(later[0].message.done == 1u);
 }
 
+TEST_CASE("a PROGRESS or BUILD line that stands unchanged while the agent "
+          "works counts, a STATUS still waits",
+          "[engine][protocol][tracker]") {
+  tracker t; // progress_stable_us: 2 s
+  auto h = lines_at(0, 0,
+                    {"PROGRESS: 1/3 — read the code", "BUILD: FAIL — e1",
+                     "STATUS: DONE — x + 3 passed", "⠋ Working…"});
+  CHECK(t.observe(h, false, 1'000'000).empty());
+  CHECK(t.next_due() == 3'000'000);
+  CHECK(t.observe(h, false, 2'999'999).empty());
+  auto got = t.observe(h, false, 3'000'000);
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].message.kind == kind::progress);
+  CHECK(got[1].message.kind == kind::build);
+  CHECK(t.next_due() == 0);
+  // The STATUS is reported when the screen settles, and the others not
+  // again.
+  auto rest = t.observe(h, true, 3'100'000);
+  REQUIRE(rest.size() == 1);
+  CHECK(rest[0].message.kind == kind::status);
+}
+
+TEST_CASE("a line still being written starts its wait again",
+          "[engine][protocol][tracker]") {
+  tracker t;
+  CHECK(t.observe(lines_at(0, 0, {"PROGRESS: 2/3 — wrote the par", "⠋"}),
+                  false, 1'000'000)
+          .empty());
+  auto whole = lines_at(0, 0, {"PROGRESS: 2/3 — wrote the parser", "⠋"});
+  CHECK(t.observe(whole, false, 2'500'000).empty()); // changed at 2.5 s
+  CHECK(t.observe(whole, false, 4'000'000).empty());
+  auto got = t.observe(whole, false, 4'500'000);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].message.text == "wrote the parser");
+}
+
 TEST_CASE("lines in scrollback are final and reported without settling",
           "[engine][protocol][tracker]") {
   tracker t;
