@@ -306,15 +306,20 @@ prompt = "the api"
 agent = "backend"
 )";
 
-TEST_CASE("two agents that NEED each other's files are a deadlock, broken by "
-          "a stub from the one with less work done",
-          "[engine][recovery][deadlock]") {
-  orchestrator o{parse(pair_plan)};
+/// frontend and backend each dispatched their task and at work on it.
+void both_at_work(orchestrator& o) {
   o.on(run_begun{}, 0);
   o.on(idle("frontend"), 0);
   o.on(idle("backend"), 0);
   o.on(working("frontend"), 1 * s);
   o.on(working("backend"), 1 * s);
+}
+
+TEST_CASE("two agents that NEED each other's files are a deadlock, broken by "
+          "a stub from the one with less work done",
+          "[engine][recovery][deadlock]") {
+  orchestrator o{parse(pair_plan)};
+  both_at_work(o);
   o.on(progress("frontend", 2, 4), 2 * s); // frontend has done more
   CHECK(only<report_deadlock>(o.on(need("frontend", "api/openapi.json"), 3 * s))
           .empty());
@@ -357,11 +362,7 @@ TEST_CASE("two agents that NEED each other's files are a deadlock, broken by "
 TEST_CASE("a stub never replaced is named in the run's summary",
           "[engine][recovery][deadlock]") {
   orchestrator o{parse(pair_plan)};
-  o.on(run_begun{}, 0);
-  o.on(idle("frontend"), 0);
-  o.on(idle("backend"), 0);
-  o.on(working("frontend"), 1 * s);
-  o.on(working("backend"), 1 * s);
+  both_at_work(o);
   o.on(progress("frontend", 2, 4), 2 * s);
   o.on(need("frontend", "api/openapi.json"), 3 * s);
   REQUIRE(only<report_deadlock>(o.on(need("backend", "web/schema.json"), 4 * s))
@@ -381,11 +382,7 @@ TEST_CASE("a stub never replaced is named in the run's summary",
 TEST_CASE("a NEED answered in time is no deadlock",
           "[engine][recovery][deadlock]") {
   orchestrator o{parse(pair_plan)};
-  o.on(run_begun{}, 0);
-  o.on(idle("frontend"), 0);
-  o.on(idle("backend"), 0);
-  o.on(working("frontend"), 1 * s);
-  o.on(working("backend"), 1 * s);
+  both_at_work(o);
   std::vector<orchestrator_decision> all;
   auto add = [&](std::vector<orchestrator_decision> ds) {
     all.insert(all.end(), ds.begin(), ds.end());
