@@ -45,6 +45,7 @@ frame encode_worker_command(const worker_command& c) {
         auto b = root.initPrompt();
         b.setText(text(x.text));
         b.setWhy(text(x.why));
+        b.setAnswer(x.answer);
       } else if constexpr (std::is_same_v<T, restart_command>) {
         root.initRestart().setWhy(text(x.why));
       } else if constexpr (std::is_same_v<T, stop_command>) {
@@ -71,7 +72,8 @@ result<worker_command> decode_worker_command(const frame& f) {
       switch (r.which()) {
         case schema::WorkerCommand::PROMPT:
           return worker_command{prompt_command{str(r.getPrompt().getText()),
-                                               str(r.getPrompt().getWhy())}};
+                                               str(r.getPrompt().getWhy()),
+                                               r.getPrompt().getAnswer()}};
         case schema::WorkerCommand::RESTART:
           return worker_command{restart_command{str(r.getRestart().getWhy())}};
         case schema::WorkerCommand::STOP:

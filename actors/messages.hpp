@@ -17,6 +17,9 @@ namespace baton::actors {
 struct prompt_command {
   std::string text;
   std::string why;
+  /// True: `text` names an answer to a permission prompt ("allow",
+  /// "allow_always", "deny"); the worker types its pack's keys for it.
+  bool answer = false;
   friend bool operator==(const prompt_command&, const prompt_command&)
     = default;
 };

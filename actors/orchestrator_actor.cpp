@@ -122,6 +122,13 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
         tell(self, x.agent, prompt_command{x.text, x.why});
       } else if constexpr (std::is_same_v<T, engine::restart_agent>) {
         tell(self, x.agent, restart_command{x.why});
+      } else if constexpr (std::is_same_v<T, engine::decide_approval>) {
+        if (x.answer != "withdrawn")
+          tell(self, x.agent,
+               prompt_command{x.answer,
+                              "approval " + x.id + ": " + x.answer + " ("
+                                + x.by + ")",
+                              true});
       } else if constexpr (std::is_same_v<T, engine::finish_run>) {
         finish(self, immediate);
       }
@@ -203,6 +210,30 @@ void look_at_stalled(self_ptr self, uint64_t now) {
     if (!changed.empty())
       on_input(self, engine::agent_active{agent, std::move(changed)});
   }
+}
+
+/// The operator's answer to an approval request: checked against what is
+/// waiting, then recorded and applied like any input.
+std::string operator_answer(self_ptr self, std::string id, std::string answer,
+                            std::string by, std::string reason) {
+  auto& st = self->state;
+  if (answer != "allow" && answer != "allow_always" && answer != "deny")
+    return "error: unknown answer \"" + answer
+           + "\" (allow, allow_always or deny)";
+  if (st.finished)
+    return "error: the run has finished";
+  auto& open = st.engine->approvals();
+  if (!open.contains(id)) {
+    std::string waiting;
+    for (auto& [key, a] : open)
+      waiting += (waiting.empty() ? "" : ", ") + key;
+    return "error: no approval request " + id
+           + " is waiting for an answer (answered already, or unknown); "
+           + (waiting.empty() ? "none is waiting" : "waiting: " + waiting);
+  }
+  auto agent = open.at(id).agent;
+  on_input(self, engine::approval_answered{id, answer, by, reason});
+  return "ok: " + answer + " " + id + " (agent " + agent + ")";
 }
 
 constexpr std::chrono::milliseconds folder_poll{250};
@@ -355,6 +386,11 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       }
       on_input(
         self, engine::stop_requested{"interrupted by the operator", immediate});
+    },
+    [self](atom::approve, std::string& id, std::string& answer,
+           std::string& by, std::string& reason) -> std::string {
+      return operator_answer(self, std::move(id), std::move(answer),
+                             std::move(by), std::move(reason));
     },
   };
 }

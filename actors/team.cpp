@@ -3,6 +3,7 @@
 #include <random>
 
 #include <caf/actor_cast.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include "actors/log_actor.hpp"
@@ -142,6 +143,25 @@ void team::stop(bool immediate) {
       caf::anon_send(
         w, atom::command_v,
         encode_worker_command(stop_command{"stopped at once", true}));
+}
+
+std::string team::answer_approval(const std::string& id,
+                                  const std::string& answer,
+                                  const std::string& by,
+                                  const std::string& reason) {
+  if (done())
+    return "error: the run has finished";
+  caf::scoped_actor self{orchestrator_->home_system()};
+  std::string reply;
+  self
+    ->request(orchestrator_, std::chrono::seconds{10}, atom::approve_v, id,
+              answer, by, reason)
+    .receive([&](std::string& r) { reply = std::move(r); },
+             [&](caf::error& err) {
+               reply = "error: the orchestrator did not answer: "
+                       + to_string(err);
+             });
+  return reply;
 }
 
 bool team::wait(std::chrono::milliseconds timeout) {

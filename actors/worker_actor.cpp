@@ -130,7 +130,7 @@ void send_report(self_ptr self, frame reported, uint64_t now) {
 }
 
 void type_prompt(self_ptr self, std::string text, std::string why,
-                 uint64_t now);
+                 uint64_t now, bool answer = false);
 
 /// The agent's model compacted its conversation: its checkpoint summary,
 /// folded from its stream, is written to its checkpoint file and typed
@@ -195,21 +195,41 @@ void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
     });
 }
 
+/// Records and queues a prompt, or (`answer`) the keys answering a
+/// permission prompt.
 void type_prompt(self_ptr self, std::string prompt, std::string why,
-                 uint64_t now) {
+                 uint64_t now, bool answer) {
   auto recorded = event([&](schema::Event::Builder e) {
     auto b = e.initPromptRequested();
     b.setText(text(prompt));
     b.setWhy(text(why));
+    b.setAnswer(answer);
   });
   self->state.journal->record(
-    {{recorded, now}}, false, [self, prompt = std::move(prompt), now] {
+    {{recorded, now}}, false, [self, prompt = std::move(prompt), now, answer] {
       auto& st = self->state;
       terminal::session_effects fx;
-      if (st.core && !st.core->finished())
-        st.core->prompt(prompt, now, fx);
+      if (st.core && !st.core->finished()) {
+        if (answer)
+          st.core->answer(prompt, now, fx);
+        else
+          st.core->prompt(prompt, now, fx);
+      }
       act(self, std::move(fx), now);
     });
+}
+
+/// An answer to a permission prompt, by name: typed as the pack's keys.
+void type_answer(self_ptr self, const prompt_command& p, uint64_t now) {
+  auto keys = self->state.cfg.pack->approval.keys(p.text);
+  if (keys.empty()) {
+    std::fprintf(stderr,
+                 "baton: worker %s: its pack has no keys for \"%s\" (add "
+                 "an [approval] table)\n",
+                 self->state.cfg.name.c_str(), p.text.c_str());
+    return;
+  }
+  type_prompt(self, std::move(keys), p.why, now, true);
 }
 
 void start_agent(self_ptr self) {
@@ -280,7 +300,10 @@ void on_command(self_ptr self, const worker_command& c) {
   auto& st = self->state;
   auto now = st.cfg.clock();
   if (auto* p = std::get_if<prompt_command>(&c)) {
-    type_prompt(self, p->text, p->why, now);
+    if (p->answer)
+      type_answer(self, *p, now);
+    else
+      type_prompt(self, p->text, p->why, now);
   } else if (auto* r = std::get_if<restart_command>(&c)) {
     auto recorded = event([&](schema::Event::Builder e) {
       auto b = e.initAgentRestarted();
@@ -295,10 +318,10 @@ void on_command(self_ptr self, const worker_command& c) {
         start_agent(self);
         return;
       }
-      // A loop or a stall: this process goes, a fresh one starts once its
-      // exit is recorded.
+      // A loop or a stall: this process goes (asked first, killed after
+      // the grace period), a fresh one starts once its exit is recorded.
       st.restart_after_exit = true;
-      static_cast<void>(st.cfg.terminal->stop(std::chrono::milliseconds{0}));
+      static_cast<void>(st.cfg.terminal->stop(st.cfg.stop_grace));
     });
   } else if (auto* f = std::get_if<files_command>(&c)) {
     // What the engine saw the agent do: for its checkpoint summary.

@@ -150,6 +150,20 @@ described describe_decision(const orchestrator_decision& d) {
                            + ")" + (x.why.empty() ? "" : ": " + x.why),
                          {}};
       },
+      [](const engine::request_approval& x) {
+        return described{"request_approval",
+                         "approval " + x.id + ": " + x.agent + " asks "
+                           + x.tool
+                           + (x.subject.empty() ? "" : " " + x.subject)
+                           + " (policy: " + x.policy + ")",
+                         {}};
+      },
+      [](const engine::decide_approval& x) {
+        return described{"decide_approval",
+                         "approval " + x.id + " " + x.answer + " by " + x.by
+                           + ": " + one_line(x.why),
+                         {}};
+      },
     },
     d);
 }
@@ -236,6 +250,13 @@ described describe_input(const orchestrator_input& in,
         return described{"lock_requested",
                          x.agent + (x.release ? " gives back " : " asks for ")
                            + "the lock of " + x.path,
+                         {}};
+      },
+      [](const engine::approval_answered& x) {
+        return described{"approval_answered",
+                         "the operator (" + x.by + ") answered approval "
+                           + x.id + ": " + x.answer
+                           + (x.reason.empty() ? "" : " — " + x.reason),
                          {}};
       },
     },
@@ -383,6 +404,8 @@ struct subject_filter {
                  != x.start.end();
         },
         [&](const engine::change_lock& x) { return x.agent == worker; },
+        [&](const engine::request_approval& x) { return x.task == name; },
+        [&](const engine::decide_approval&) { return false; },
       },
       d);
   }
@@ -420,6 +443,8 @@ struct subject_filter {
         [&](const engine::change_lock& x) {
           return x.agent == name || x.holder == name;
         },
+        [&](const engine::request_approval& x) { return x.agent == name; },
+        [&](const engine::decide_approval& x) { return x.agent == name; },
       },
       d);
   }

@@ -65,7 +65,10 @@ result<replay_report> replay_worker(const storage::event_log& log,
         case schema::Event::PROMPT_REQUESTED:
           if (!core || core->finished())
             break; // as live: no session to type into
-          core->prompt(ev.getPromptRequested().getText(), now, fx);
+          if (ev.getPromptRequested().getAnswer())
+            core->answer(ev.getPromptRequested().getText(), now, fx);
+          else
+            core->prompt(ev.getPromptRequested().getText(), now, fx);
           break;
         case schema::Event::PTY_OUTPUT:
         case schema::Event::TIMER_FIRED:

@@ -82,6 +82,13 @@ struct Event {
     # Decision (mesh): a lock of the shared state folder changed hands.
     lockRequested @31 :LockRequested;
     # Input (mesh): an agent asked for a lock, or gave one back.
+    approvalRequested @32 :ApprovalRequested;
+    # Decision: an agent's permission prompt became an approval request.
+    approvalDecided @33 :ApprovalDecided;
+    # Decision: an approval request was answered (by the plan's policy, the
+    # operator or the timeout's fallback), or the agent left the prompt.
+    approvalAnswered @34 :ApprovalAnswered;
+    # Input: the operator answered an approval request.
   }
 }
 
@@ -173,6 +180,11 @@ struct StateChanged {
   # The text the rule matched.
   inputReady @5 :Bool;
   # The pack says the new state takes input.
+  askTool @6 :Text;
+  # waiting_approval: the tool the agent asks to use, as the pack's
+  # [approval] rules read it off the screen ("" when none matched).
+  askSubject @7 :Text;
+  # waiting_approval: what it asks for: the command, file or URL.
 }
 
 struct ProtocolMessage {
@@ -301,6 +313,9 @@ struct PromptRequested {
   # What to type (a bracketed paste, then the pack's submit key).
   why @1 :Text;
   # dispatch of task X, retry, need, contract, ...
+  answer @2 :Bool;
+  # True: `text` is the keys answering a permission prompt, typed as they
+  # are (no paste, no submit key) while the agent is in waiting_approval.
 }
 
 struct StopRequested {
@@ -420,4 +435,40 @@ struct LockRequested {
   agent @1 :Text;
   release @2 :Bool;
   # True: the agent gives the lock back.
+}
+
+struct ApprovalRequested {
+  id @0 :Text;
+  # "a1", "a2", ... in the order the run saw them.
+  agent @1 :Text;
+  task @2 :Text;
+  # The task the agent had ("" when none).
+  tool @3 :Text;
+  subject @4 :Text;
+  # What is asked, as read off the screen (see StateChanged.askTool).
+  evidence @5 :Text;
+  # The screen text the detector's rule matched.
+  policy @6 :Text;
+  # What the plan's policy says: "allow", "deny" or "operator", and by which
+  # rule ("deny list: ...", "rule 2", "no rule").
+}
+
+struct ApprovalDecided {
+  id @0 :Text;
+  agent @1 :Text;
+  answer @2 :Text;
+  # "allow", "allow_always", "deny", or "withdrawn" (the agent left the
+  # prompt before an answer; nothing is typed).
+  by @3 :Text;
+  # "deny list", "rule N", "operator", "timeout" or "agent".
+  why @4 :Text;
+}
+
+struct ApprovalAnswered {
+  id @0 :Text;
+  answer @1 :Text;
+  # "allow", "allow_always" or "deny".
+  by @2 :Text;
+  # Who answered (the operator's name or "operator").
+  reason @3 :Text;
 }

@@ -83,7 +83,7 @@ result<checkpoint_fold> checkpoint_fold::restore(const frame& state) {
 
 void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
   s_.sequence = sequence;
-  if (e.isPromptRequested()) {
+  if (e.isPromptRequested() && !e.getPromptRequested().getAnswer()) {
     auto p = e.getPromptRequested();
     auto why = str(p.getWhy());
     auto text = str(p.getText());

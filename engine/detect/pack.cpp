@@ -286,7 +286,8 @@ result<void> read_header(const reader& rd, const toml::table& t, pack& p) {
       = rd.known_keys(t,
                       {"name", "version", "description", "cli", "cli_versions",
                        "input_ready", "submit", "bracketed_paste",
-                       "compaction_marker", "unknown_quiet_ms", "rule"},
+                       "compaction_marker", "unknown_quiet_ms", "rule",
+                       "approval"},
                       "");
       !keys)
     return keys;
@@ -367,7 +368,88 @@ result<void> read_rules(const reader& rd, const toml::table& t, pack& p) {
   return {};
 }
 
+result<void> read_approval(const reader& rd, const toml::table& root,
+                           pack& p) {
+  auto* n = root.get("approval");
+  if (n == nullptr)
+    return {};
+  auto* t = n->as_table();
+  if (t == nullptr)
+    return rd.fail(n->source(), "approval must be a table ([approval])");
+  if (auto keys = rd.known_keys(*t, {"allow", "allow_always", "deny", "ask"},
+                                " in [approval]");
+      !keys)
+    return keys;
+  auto& a = p.approval;
+  for (auto [key, field] :
+       {std::pair<std::string_view, std::string*>{"allow", &a.allow},
+        {"allow_always", &a.allow_always},
+        {"deny", &a.deny}})
+    if (auto* k = t->get(key)) {
+      auto v = k->value<std::string>();
+      if (!v || v->empty())
+        return rd.fail(k->source(), "approval." + std::string{key}
+                                      + " must be a non-empty string");
+      *field = *v;
+    }
+  if (a.allow.empty() || a.deny.empty())
+    return rd.fail(n->source(), "[approval] needs the keys for allow and "
+                                "deny");
+  auto* asks = t->get("ask");
+  if (asks == nullptr)
+    return {};
+  auto* arr = asks->as_array();
+  if (arr == nullptr)
+    return rd.fail(asks->source(), "approval.ask must be an array of tables "
+                                   "([[approval.ask]])");
+  for (auto& item : *arr) {
+    auto* ask = item.as_table();
+    if (ask == nullptr)
+      return rd.fail(item.source(), "an approval.ask must be a table");
+    if (auto keys = rd.known_keys(*ask, {"region", "pattern", "tool"},
+                                  " in [[approval.ask]]");
+        !keys)
+      return keys;
+    approval_ask_rule r;
+    r.line = item.source().begin.line;
+    if (auto* reg = ask->get("region")) {
+      auto spec = reg->value<std::string>();
+      if (!spec)
+        return rd.fail(reg->source(), "region must be a string");
+      auto parsed = parse_region(*spec);
+      if (!parsed)
+        return rd.fail(reg->source(), parsed.err().message());
+      r.where = *parsed;
+    }
+    auto* pat = ask->get("pattern");
+    if (pat == nullptr)
+      return rd.fail(item.source(), "an approval.ask needs a pattern");
+    auto re = rd.regex(*pat, "pattern");
+    if (!re)
+      return re.err();
+    r.re = std::move(*re);
+    if (auto* tool = ask->get("tool")) {
+      auto v = tool->value<std::string>();
+      if (!v)
+        return rd.fail(tool->source(), "tool must be a string");
+      r.tool = *v;
+    }
+    a.asks.push_back(std::move(r));
+  }
+  return {};
+}
+
 } // namespace
+
+std::string approval_spec::keys(std::string_view answer) const {
+  if (answer == "allow")
+    return allow;
+  if (answer == "allow_always")
+    return allow_always.empty() ? allow : allow_always;
+  if (answer == "deny")
+    return deny;
+  return {};
+}
 
 bool pack::accepts_input(detect::state s) const {
   return std::find(input_ready.begin(), input_ready.end(), s)
@@ -415,6 +497,8 @@ result<pack> parse_pack(std::string_view toml_text, std::string_view source) {
   if (auto r = read_header(rd, root, p); !r)
     return r.err();
   if (auto r = read_rules(rd, root, p); !r)
+    return r.err();
+  if (auto r = read_approval(rd, root, p); !r)
     return r.err();
   return p;
 }

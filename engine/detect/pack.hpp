@@ -32,6 +32,18 @@
 //                                        # unchanged first (default 0);
 //                                        # see detector.hpp
 //
+// How the CLI asks for permission and is answered (optional):
+//
+//   [approval]
+//   allow = "y"                          # keys that allow once
+//   allow_always = "p"                   # allow and stop asking (optional)
+//   deny = "\u001b"                      # keys that refuse
+//   [[approval.ask]]                     # what is asked, read off the
+//   region = "bottom:12"                 # screen: the first that matches
+//   pattern = 'Allow (?P<tool>\w+)\((?P<subject>.*)\)\?'
+//   tool = "Bash"                        # optional: the tool's name when
+//                                        # the pattern has no `tool` group
+//
 // Instead of `pattern`, a rule (or a sub-condition) may combine
 // sub-conditions: `all = [ {...}, ... ]`, `any = [ {...}, ... ]` or
 // `not = {...}`; each sub-condition is a table with `region` (default: the
@@ -87,6 +99,30 @@ struct rule {
   size_t line = 0;
 };
 
+/// One way of reading what a permission prompt asks ([[approval.ask]]).
+struct approval_ask_rule {
+  region where;
+  /// Named groups `tool` and `subject` (either may be absent).
+  std::shared_ptr<const re2::RE2> re;
+  /// The tool's name when the pattern has no `tool` group.
+  std::string tool;
+  size_t line = 0;
+};
+
+/// How a CLI's permission prompt is answered and read ([approval]).
+struct approval_spec {
+  /// The keys for each answer, typed as they are; empty: the CLI has no
+  /// such answer (allow_always then falls back to allow).
+  std::string allow;
+  std::string allow_always;
+  std::string deny;
+  std::vector<approval_ask_rule> asks;
+
+  /// The keys for "allow", "allow_always" or "deny"; empty when the pack
+  /// has none.
+  std::string keys(std::string_view answer) const;
+};
+
 /// One comparison of a version range, e.g. ">=" 1.2.0.
 struct version_bound {
   enum class op : uint8_t { eq, lt, le, gt, ge };
@@ -111,6 +147,9 @@ struct pack {
   /// Unset when the pack has no compaction marker.
   std::shared_ptr<const re2::RE2> compaction_marker;
   std::vector<rule> rules;
+  /// Answers to permission prompts; empty keys when the pack has no
+  /// [approval] table.
+  approval_spec approval;
   /// The name parse_pack() was given, for messages.
   std::string source;
   /// The TOML text it was parsed from (recorded with each session, so a

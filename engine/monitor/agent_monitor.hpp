@@ -18,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/detect/approval.hpp"
 #include "engine/detect/detector.hpp"
 #include "engine/protocol/tracker.hpp"
 #include "engine/terminal/screen.hpp"
@@ -39,6 +40,9 @@ struct observation {
   detect::state_change change;
   protocol::occurrence message;
   detect::evidence marker;
+  /// A change to waiting_approval: what the prompt asks (the session fills
+  /// it in from the pack's [approval] rules).
+  detect::approval_ask ask;
 
   friend bool operator==(const observation&, const observation&) = default;
 };

@@ -49,9 +49,15 @@ frame to_event(const observation& o) {
   capnp::MallocMessageBuilder builder;
   auto event = builder.initRoot<schema::Event>();
   switch (o.what) {
-    case observation::kind::state:
-      fill(event.initStateChanged(), o.change);
+    case observation::kind::state: {
+      auto b = event.initStateChanged();
+      fill(b, o.change);
+      if (!o.ask.tool.empty() || !o.ask.subject.empty()) {
+        b.setAskTool(o.ask.tool);
+        b.setAskSubject(o.ask.subject);
+      }
       break;
+    }
     case observation::kind::protocol:
       fill(event.initProtocolMessage(), o.message);
       break;

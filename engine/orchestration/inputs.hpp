@@ -38,6 +38,11 @@ struct agent_observed {
   std::string state;
   /// The pack says this state takes input.
   bool input_ready = false;
+  /// waiting_approval: what the prompt asks (tool; command, file or URL),
+  /// as the pack read it off the screen, and the detector's evidence.
+  std::string ask_tool = {};
+  std::string ask_subject = {};
+  std::string evidence = {};
   friend bool operator==(const agent_observed&, const agent_observed&)
     = default;
 };
@@ -133,10 +138,23 @@ struct lock_requested {
     = default;
 };
 
+/// The operator answered an approval request.
+struct approval_answered {
+  /// The request's id ("a1").
+  std::string id;
+  /// "allow", "allow_always" or "deny".
+  std::string answer;
+  /// Who answered.
+  std::string by = "operator";
+  std::string reason = {};
+  friend bool operator==(const approval_answered&, const approval_answered&)
+    = default;
+};
+
 using orchestrator_input
   = std::variant<run_begun, agent_observed, protocol_seen, gate_finished,
                  agent_exited, stop_requested, time_passed, agent_active,
-                 lock_requested>;
+                 lock_requested, approval_answered>;
 
 // -- decisions ---------------------------------------------------------------
 
@@ -277,10 +295,38 @@ struct change_lock {
   friend bool operator==(const change_lock&, const change_lock&) = default;
 };
 
+/// An agent's permission prompt, recorded as an approval request.
+struct request_approval {
+  std::string id;
+  std::string agent;
+  /// The task the agent has ("" when none).
+  std::string task;
+  std::string tool;
+  std::string subject;
+  std::string evidence;
+  /// What the plan's policy says, and by which rule ("operator (no rule)").
+  std::string policy;
+  friend bool operator==(const request_approval&, const request_approval&)
+    = default;
+};
+
+/// An approval request answered: the worker types the pack's keys for
+/// `answer` ("allow", "allow_always", "deny"); "withdrawn" types nothing.
+struct decide_approval {
+  std::string id;
+  std::string agent;
+  std::string answer;
+  /// "deny list", "rule N", "policy", "operator", "timeout" or "agent".
+  std::string by;
+  std::string why;
+  friend bool operator==(const decide_approval&, const decide_approval&)
+    = default;
+};
+
 using orchestrator_decision
   = std::variant<dispatch_task, run_gate, tell_agent, restart_agent,
                  task_settled, finish_run, report_violation, escalate_task,
                  add_task, report_deadlock, degrade_task, supervise,
-                 change_lock>;
+                 change_lock, request_approval, decide_approval>;
 
 } // namespace baton::engine

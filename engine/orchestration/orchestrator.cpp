@@ -99,6 +99,8 @@ orchestrator::on(const orchestrator_input& in, uint64_t now_us) {
         on_active(x, out);
       else if constexpr (std::is_same_v<T, lock_requested>)
         on_lock(x, out);
+      else if constexpr (std::is_same_v<T, approval_answered>)
+        on_answered(x, out);
       else
         on_time(out);
     },
@@ -115,6 +117,7 @@ void orchestrator::on_begun(const run_begun& in, decisions& out) {
     return;
   }
   begun_ = true;
+  workspace_ = in.workspace;
   for (size_t i = 0; i < plan_.tasks.size(); ++i)
     worklist_.insert(i);
   for (auto& [name, a] : agents_)
@@ -134,7 +137,13 @@ void orchestrator::on_resumed(const run_begun& in, decisions& out) {
   // agent's checkpoint summary; a gate whose verdict was never recorded
   // runs again; open NEEDs are asked again.
   checkpoints_ = in.checkpoints;
+  if (!in.workspace.empty())
+    workspace_ = in.workspace;
+  // Every agent is new: no prompt of before is still on a screen.
+  approvals_.clear();
+  approval_deadlines_.clear();
   for (auto& [name, a] : agents_) {
+    a.approval.clear();
     a.state = "starting";
     a.input_ready = false;
     a.reported_ready = false;
@@ -169,9 +178,11 @@ void orchestrator::on_observed(const agent_observed& in, decisions& out) {
   auto a = agents_.find(in.agent);
   if (a == agents_.end())
     return;
-  a->second.state = in.state;
+  auto before = std::exchange(a->second.state, in.state);
   a->second.input_ready = in.input_ready;
   a->second.reported_ready = in.input_ready;
+  approval_seen(a->second, before, in, out);
+  watch_status(a->second, in);
   if (in.input_ready) {
     a->second.ever_ready = true;
     a->second.unavailable = false;
@@ -192,6 +203,12 @@ void orchestrator::on_protocol(const protocol_seen& in, decisions& out) {
     t = &i->second;
   if (t != nullptr) {
     t->last_line = in.line;
+    if (in.kind == protocol_kind::done || in.kind == protocol_kind::blocked
+        || in.kind == protocol_kind::error) {
+      // It said where it stands: nothing to ask.
+      t->worked = false;
+      t->status_due_us = 0;
+    }
     // Any PROGRESS, BUILD or STATUS line is a sign of life.
     if (in.kind != protocol_kind::need && in.kind != protocol_kind::contract
         && in.kind != protocol_kind::task)
@@ -324,11 +341,18 @@ uint64_t orchestrator::next_deadline() const {
     next = stalls_.begin()->first;
   if (auto l = locks_.next_expiry(); l != 0 && (next == 0 || l < next))
     next = l;
+  for (uint64_t d :
+       {approval_deadlines_.empty() ? 0 : approval_deadlines_.begin()->first,
+        status_asks_.empty() ? 0 : status_asks_.begin()->first})
+    if (d != 0 && (next == 0 || d < next))
+      next = d;
   return next;
 }
 
 void orchestrator::on_time(decisions& out) {
   apply_locks(locks_.expire(now_), out);
+  approvals_due(out);
+  statuses_due(out);
   check_stalls(out);
   while (!deadlines_.empty() && deadlines_.begin()->first <= now_) {
     auto [deadline, i] = *deadlines_.begin();
@@ -778,6 +802,9 @@ void orchestrator::dispatch_ready(decisions& out) {
     }
     chosen->task = v.id;
     chosen->input_ready = false; // it is about to be typed into
+    v.worked = false;
+    v.status_due_us = 0;
+    v.status_asks = 0;
     if (auto h = held_.find(chosen->name); h != held_.end()) {
       // What it holds now still counts for the new task.
       std::set<std::string> still;

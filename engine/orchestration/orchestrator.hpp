@@ -102,6 +102,13 @@ struct task_view {
   /// the same attempt, pointing at the agent's checkpoint.
   std::string restarted;
 
+  /// Its agent worked since the last STATUS line or dispatch, then went back
+  /// to its prompt: when it is asked for its status (0: not due), and how
+  /// many times it was asked in this attempt.
+  bool worked = false;
+  uint64_t status_due_us = 0;
+  uint32_t status_asks = 0;
+
   /// Put on the swarm board by this agent's TASK line (empty: the plan's).
   std::string added_by;
   /// The degradation policy applied to it ("merge", "ship_without",
@@ -128,6 +135,19 @@ struct agent_view {
   bool restarting = false;
   /// The task it works on; empty when free.
   std::string task;
+  /// The approval request its permission prompt is waiting on ("" none).
+  std::string approval;
+};
+
+/// An approval request left to the operator, not yet answered.
+struct approval_view {
+  std::string id;
+  std::string agent;
+  std::string task;
+  std::string tool;
+  std::string subject;
+  /// Logical µs when it takes the policy's fallback.
+  uint64_t deadline_us = 0;
 };
 
 /// A failure summary with what changes between repeats folded: paths
@@ -175,6 +195,10 @@ public:
   bool finished() const {
     return finished_;
   }
+  /// Approval requests waiting for the operator, by id.
+  const std::map<std::string, approval_view>& approvals() const {
+    return approvals_;
+  }
   /// The run has begun (a fold of a stopped run's log, to be resumed).
   bool begun() const {
     return begun_;
@@ -194,6 +218,22 @@ private:
   void on_active(const agent_active& in, decisions& out);
   void on_lock(const lock_requested& in, decisions& out);
   void on_task_line(const protocol_seen& in, decisions& out);
+
+  // Approvals and status asks (approvals.cpp).
+  /// The agent's state changed from `before`: a permission prompt becomes
+  /// an approval request; one it left unanswered is withdrawn; a return to
+  /// its prompt without a STATUS line arms the status ask.
+  void approval_seen(agent_view& a, const std::string& before,
+                     const agent_observed& in, decisions& out);
+  void on_answered(const approval_answered& in, decisions& out);
+  void answer(const std::string& id, const std::string& agent,
+              const std::string& tool, const std::string& subject,
+              const std::string& answer, const std::string& by,
+              const std::string& why, decisions& out);
+  void approvals_due(decisions& out);
+  void watch_status(agent_view& a, const agent_observed& in);
+  void statuses_due(decisions& out);
+  bool has_open_need(const std::string& agent) const;
 
   // Loops, stalls and degradation (watchdog.cpp).
   void note_progress(task_view& t);
@@ -357,6 +397,15 @@ private:
   std::map<std::string, std::string, std::less<>> team_of_;
   /// Agents stopped with their team: they take no task.
   std::set<std::string> stopped_agents_;
+  /// Approval requests left to the operator, by id; (deadline, id); how
+  /// many requests the run has seen (ids are "a<n>").
+  std::map<std::string, approval_view> approvals_;
+  std::set<std::pair<uint64_t, std::string>> approval_deadlines_;
+  uint64_t approvals_seen_ = 0;
+  /// (due, task index) of status asks.
+  std::set<std::pair<uint64_t, size_t>> status_asks_;
+  /// The run's working area (absolute), from run_begun.
+  std::string workspace_;
   bool begun_ = false;
   bool finished_ = false;
 };

@@ -89,6 +89,12 @@ frame to_event(const orchestrator_input& in) {
           auto s = b.initState();
           s.setTo(text(x.state));
           s.setInputReady(x.input_ready);
+          if (!x.evidence.empty())
+            s.setEvidence(text(x.evidence));
+          if (!x.ask_tool.empty() || !x.ask_subject.empty()) {
+            s.setAskTool(text(x.ask_tool));
+            s.setAskSubject(text(x.ask_subject));
+          }
         } else if constexpr (std::is_same_v<T, protocol_seen>) {
           auto b = e.initWorkerReported();
           b.setAgent(text(x.agent));
@@ -162,6 +168,12 @@ frame to_event(const orchestrator_input& in) {
           b.setPath(text(x.path));
           b.setAgent(text(x.agent));
           b.setRelease(x.release);
+        } else if constexpr (std::is_same_v<T, approval_answered>) {
+          auto b = e.initApprovalAnswered();
+          b.setId(text(x.id));
+          b.setAnswer(text(x.answer));
+          b.setBy(text(x.by));
+          b.setReason(text(x.reason));
         } else {
           e.initTimerFired();
         }
@@ -257,6 +269,22 @@ frame to_event(const orchestrator_decision& d) {
           b.setHolder(text(x.holder));
           b.setExpiresUs(x.expires_us);
           b.setWhy(text(x.why));
+        } else if constexpr (std::is_same_v<T, request_approval>) {
+          auto b = e.initApprovalRequested();
+          b.setId(text(x.id));
+          b.setAgent(text(x.agent));
+          b.setTask(text(x.task));
+          b.setTool(text(x.tool));
+          b.setSubject(text(x.subject));
+          b.setEvidence(text(x.evidence));
+          b.setPolicy(text(x.policy));
+        } else if constexpr (std::is_same_v<T, decide_approval>) {
+          auto b = e.initApprovalDecided();
+          b.setId(text(x.id));
+          b.setAgent(text(x.agent));
+          b.setAnswer(text(x.answer));
+          b.setBy(text(x.by));
+          b.setWhy(text(x.why));
         } else {
           auto b = e.initScopeViolation();
           b.setAgent(text(x.agent));
@@ -275,7 +303,12 @@ input_from_report(schema::WorkerReported::Reader r) {
   switch (r.which()) {
     case schema::WorkerReported::STATE: {
       auto s = r.getState();
-      return agent_observed{agent, str(s.getTo()), s.getInputReady()};
+      return agent_observed{agent,
+                            str(s.getTo()),
+                            s.getInputReady(),
+                            str(s.getAskTool()),
+                            str(s.getAskSubject()),
+                            str(s.getEvidence())};
     }
     case schema::WorkerReported::PROTOCOL: {
       auto m = r.getProtocol();
@@ -341,6 +374,11 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
       auto l = e.getLockRequested();
       return lock_requested{str(l.getPath()), str(l.getAgent()),
                             l.getRelease()};
+    }
+    case schema::Event::APPROVAL_ANSWERED: {
+      auto a = e.getApprovalAnswered();
+      return approval_answered{str(a.getId()), str(a.getAnswer()),
+                               str(a.getBy()), str(a.getReason())};
     }
     default: return std::nullopt;
   }
@@ -412,6 +450,19 @@ decision_from_event(schema::Event::Reader e) {
       return change_lock{str(b.getPath()),   str(b.getAgent()),
                          str(b.getWhat()),   str(b.getHolder()),
                          b.getExpiresUs(),   str(b.getWhy())};
+    }
+    case schema::Event::APPROVAL_REQUESTED: {
+      auto b = e.getApprovalRequested();
+      return request_approval{str(b.getId()),      str(b.getAgent()),
+                              str(b.getTask()),    str(b.getTool()),
+                              str(b.getSubject()), str(b.getEvidence()),
+                              str(b.getPolicy())};
+    }
+    case schema::Event::APPROVAL_DECIDED: {
+      auto b = e.getApprovalDecided();
+      return decide_approval{str(b.getId()), str(b.getAgent()),
+                             str(b.getAnswer()), str(b.getBy()),
+                             str(b.getWhy())};
     }
     case schema::Event::SCOPE_VIOLATION: {
       auto b = e.getScopeViolation();

@@ -190,8 +190,42 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
         recoveries_.push_back(describe_change("orchestrator", logical_time, e)
                                 .substr(seconds(logical_time).size() + 1));
       return false;
+    case schema::Event::APPROVAL_REQUESTED: {
+      auto r = e.getApprovalRequested();
+      run_view_approval a;
+      a.id = str(r.getId());
+      a.agent = str(r.getAgent());
+      a.task = str(r.getTask());
+      a.tool = str(r.getTool());
+      a.subject = str(r.getSubject());
+      a.policy = str(r.getPolicy());
+      a.at_us = logical_time;
+      approvals_.push_back(std::move(a));
+      return true;
+    }
+    case schema::Event::APPROVAL_DECIDED: {
+      auto d = e.getApprovalDecided();
+      auto id = str(d.getId());
+      for (auto& a : approvals_)
+        if (a.id == id) {
+          a.answer = str(d.getAnswer());
+          a.by = str(d.getBy());
+          a.why = str(d.getWhy());
+        }
+      return true;
+    }
     default: return false;
   }
+}
+
+std::vector<run_view_approval> run_view::open_approvals() const {
+  std::vector<run_view_approval> out;
+  if (finished)
+    return out;
+  for (auto& a : approvals_)
+    if (a.answer.empty())
+      out.push_back(a);
+  return out;
 }
 
 std::string describe_change(std::string_view stream, uint64_t logical_time,
@@ -294,6 +328,19 @@ std::string describe_change(std::string_view stream, uint64_t logical_time,
       auto why = str(x.getWhy());
       return at + "lock " + str(x.getPath()) + " " + str(x.getWhat()) + " ("
              + str(x.getAgent()) + ")" + (why.empty() ? "" : ": " + why);
+    }
+    case schema::Event::APPROVAL_REQUESTED: {
+      auto x = e.getApprovalRequested();
+      auto subject = str(x.getSubject());
+      return at + "approval " + str(x.getId()) + " " + str(x.getAgent())
+             + " asks " + str(x.getTool())
+             + (subject.empty() ? "" : " " + subject) + " — policy: "
+             + str(x.getPolicy());
+    }
+    case schema::Event::APPROVAL_DECIDED: {
+      auto x = e.getApprovalDecided();
+      return at + "approval " + str(x.getId()) + " " + str(x.getAnswer())
+             + " (" + str(x.getBy()) + "): " + str(x.getWhy());
     }
     default: return {};
   }

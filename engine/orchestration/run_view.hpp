@@ -44,6 +44,24 @@ struct run_view_task {
   std::string reason;
 };
 
+/// An approval request, as the run recorded it.
+struct run_view_approval {
+  std::string id;
+  std::string agent;
+  std::string task;
+  std::string tool;
+  std::string subject;
+  /// What the plan's policy said ("operator (policy)", "allow (rule 1)").
+  std::string policy;
+  /// "" while open; else allow, allow_always, deny or withdrawn.
+  std::string answer;
+  /// Who decided, and why.
+  std::string by;
+  std::string why;
+  /// Logical µs of the request.
+  uint64_t at_us = 0;
+};
+
 class run_view {
 public:
   /// Applies one event of `stream` recorded at `logical_time`; events of
@@ -69,6 +87,13 @@ public:
   const std::vector<std::string>& recoveries() const {
     return recoveries_;
   }
+
+  /// Every approval request, in order.
+  const std::vector<run_view_approval>& approvals() const {
+    return approvals_;
+  }
+  /// The requests still waiting for an answer.
+  std::vector<run_view_approval> open_approvals() const;
 
   size_t tasks_passed() const;
   size_t tasks_failed() const;
@@ -99,6 +124,7 @@ private:
   std::vector<run_view_task> tasks_;
   std::vector<std::string> violations_;
   std::vector<std::string> recoveries_;
+  std::vector<run_view_approval> approvals_;
   std::map<std::string, size_t, std::less<>> agent_index_;
   std::map<std::string, size_t, std::less<>> task_index_;
   uint64_t now_ = 0;

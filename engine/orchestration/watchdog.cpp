@@ -247,6 +247,11 @@ void orchestrator::check_stalls(decisions& out) {
     std::string state = "unknown";
     if (auto a = agents_.find(t.agent); a != agents_.end())
       state = a->second.state;
+    if (state == "waiting_approval") {
+      // Waiting for an answer is not a stall: watched again from now.
+      arm_stall(t);
+      continue;
+    }
     escalate(t, "stall",
              "no PROGRESS, BUILD, STATUS or file change for "
                + std::to_string(plan_.run.stall_after_s)

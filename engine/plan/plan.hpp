@@ -60,6 +60,44 @@ struct plan_run {
   std::string degrade = "fail";
   /// Mesh: logical seconds a lock is held before it expires.
   uint64_t lock_lease_s = 300;
+  /// Logical seconds an agent with a task may sit at its prompt without a
+  /// STATUS line before it is asked for one (0: never asked).
+  uint64_t status_grace_s = 15;
+};
+
+/// One rule of the approval policy ([[approvals.rule]]): the first rule
+/// whose conditions all hold decides.
+struct plan_approval_rule {
+  /// The agent it applies to; empty: any.
+  std::string agent;
+  /// The role it applies to; empty: any.
+  std::string role;
+  /// A regular expression the tool's name must match (whole name, case
+  /// ignored); empty: any tool.
+  std::string tool;
+  /// A regular expression searched in what is asked (the command, file or
+  /// URL); empty: anything.
+  std::string match;
+  /// "allow", "allow_always", "deny" or "operator".
+  std::string decision = "operator";
+  plan_location where;
+};
+
+/// How an agent's permission prompts are answered ([approvals]). In order:
+/// the fixed deny list (built in, plus `deny`), which no rule overrides;
+/// then `rules`; then `otherwise`. A request left to the operator and
+/// unanswered for `timeout_s` takes `fallback`.
+struct plan_approvals {
+  /// More patterns for the fixed deny list, searched in "tool subject".
+  std::vector<std::string> deny;
+  std::vector<plan_approval_rule> rules;
+  /// When no rule matches: "operator", "allow" or "deny".
+  std::string otherwise = "operator";
+  /// Logical seconds an operator has to answer.
+  uint64_t timeout_s = 300;
+  /// What an unanswered request gets: "deny" or "allow".
+  std::string fallback = "deny";
+  plan_location where;
 };
 
 /// A team and its supervisor ([teams.<name>]): the plan's agents grouped
@@ -161,6 +199,8 @@ struct plan {
   std::vector<plan_team> teams;
   /// The supervisor of agents in no team (strategy, intensity, period).
   plan_team supervision;
+  /// How permission prompts are answered.
+  plan_approvals approvals;
 
   const plan_agent* find_agent(std::string_view name) const;
   const plan_task* find_task(std::string_view id) const;

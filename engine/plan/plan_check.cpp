@@ -236,6 +236,20 @@ void check_teams(const plan& p, report& r) {
     r.add({1, 1}, "a supervisor chain needs [teams.<name>]");
 }
 
+/// Approval rules name known agents and roles.
+void check_approvals(const plan& p, report& r) {
+  for (auto& rule : p.approvals.rules) {
+    if (!rule.agent.empty() && p.find_agent(rule.agent) == nullptr)
+      r.add(rule.where, "approval rule names unknown agent \"" + rule.agent
+                          + "\"");
+    if (!rule.role.empty()
+        && std::none_of(p.agents.begin(), p.agents.end(),
+                        [&](auto& a) { return a.role == rule.role; }))
+      r.add(rule.where, "approval rule names role \"" + rule.role
+                          + "\", which no agent has");
+  }
+}
+
 } // namespace
 
 bool globs_overlap(std::string_view a, std::string_view b) {
@@ -267,6 +281,7 @@ std::vector<std::string> check_plan(const plan& p) {
   check_cycles(p, r);
   check_stages(p, r);
   check_teams(p, r);
+  check_approvals(p, r);
   return r.take();
 }
 

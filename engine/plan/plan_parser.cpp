@@ -11,6 +11,7 @@
 #undef TOML_HEADER_ONLY
 #define TOML_HEADER_ONLY 1
 #define TOML_EXCEPTIONS 0
+#include <re2/re2.h>
 #include <toml++/toml.h>
 
 namespace baton::engine {
@@ -236,8 +237,9 @@ void parse_run(const toml::table& root, plan& p, diagnostics& diag) {
   if (auto* policy = root.get_as<toml::table>("policy")) {
     check_keys(*policy, "[policy]",
                {"retries", "task_timeout", "stall_after", "loop_repeats",
-                "loop_attempts", "degrade", "lock_lease"},
+                "loop_attempts", "degrade", "lock_lease", "status_grace"},
                diag);
+    read_duration(*policy, "status_grace", p.run.status_grace_s, diag);
     read_count(*policy, "retries", p.run.retries, diag);
     read_duration(*policy, "task_timeout", p.run.task_timeout_s, diag);
     read_duration(*policy, "stall_after", p.run.stall_after_s, diag);
@@ -428,6 +430,79 @@ void parse_stages(const toml::table& root, plan& p, diagnostics& diag) {
   }
 }
 
+/// A regular expression in a plan field: reported when RE2 rejects it.
+void check_regex(const toml::table& t, std::string_view key,
+                 const std::string& pattern, diagnostics& diag) {
+  if (pattern.empty())
+    return;
+  re2::RE2::Options opts;
+  opts.set_log_errors(false);
+  re2::RE2 re{pattern, opts};
+  if (!re.ok())
+    diag.add(t.get(key)->source(), "\"" + std::string{key} + "\" is not a "
+                                     "valid regular expression: " + re.error());
+}
+
+void parse_approvals(const toml::table& root, plan& p, diagnostics& diag) {
+  auto* n = root.get("approvals");
+  if (n == nullptr)
+    return;
+  auto* t = n->as_table();
+  if (t == nullptr) {
+    diag.add(n->source(), "\"approvals\" must be a table ([approvals])");
+    return;
+  }
+  auto& a = p.approvals;
+  a.where = location_of(*n);
+  check_keys(*t, "[approvals]",
+             {"deny", "rule", "otherwise", "timeout", "fallback"}, diag);
+  read(*t, "deny", a.deny, diag);
+  for (auto& d : a.deny) {
+    re2::RE2::Options opts;
+    opts.set_log_errors(false);
+    if (re2::RE2 re{d, opts}; !re.ok())
+      diag.add(t->get("deny")->source(), "deny pattern \"" + d
+                                           + "\" is not a valid regular "
+                                             "expression: " + re.error());
+  }
+  read_choice(*t, "otherwise", a.otherwise, {"operator", "allow", "deny"},
+              diag);
+  read_duration(*t, "timeout", a.timeout_s, diag);
+  read_choice(*t, "fallback", a.fallback, {"deny", "allow"}, diag);
+  auto* rules = t->get("rule");
+  if (rules == nullptr)
+    return;
+  auto* arr = rules->as_array();
+  if (arr == nullptr) {
+    diag.add(rules->source(), "approvals.rule must be a list of tables "
+                              "([[approvals.rule]])");
+    return;
+  }
+  for (auto& item : *arr) {
+    auto* r = item.as_table();
+    if (r == nullptr) {
+      diag.add(item.source(), "an approval rule must be a table");
+      continue;
+    }
+    plan_approval_rule rule;
+    rule.where = location_of(item);
+    check_keys(*r, "an approval rule",
+               {"agent", "role", "tool", "match", "decision"}, diag);
+    read(*r, "agent", rule.agent, diag);
+    read(*r, "role", rule.role, diag);
+    read(*r, "tool", rule.tool, diag);
+    read(*r, "match", rule.match, diag);
+    if (!r->contains("decision"))
+      diag.add(rule.where, "an approval rule needs a \"decision\" (allow, "
+                           "allow_always, deny or operator)");
+    read_choice(*r, "decision", rule.decision,
+                {"allow", "allow_always", "deny", "operator"}, diag);
+    check_regex(*r, "tool", rule.tool, diag);
+    check_regex(*r, "match", rule.match, diag);
+    a.rules.push_back(std::move(rule));
+  }
+}
+
 } // namespace
 
 std::optional<uint64_t> parse_duration_seconds(std::string_view text) {
@@ -502,13 +577,14 @@ result<plan> parse_plan(std::string_view text, std::string_view source) {
   p.source = source;
   check_keys(root, "the plan",
              {"run", "policy", "agents", "tasks", "stages", "teams",
-              "supervision"},
+              "supervision", "approvals"},
              diag);
   parse_run(root, p, diag);
   parse_agents(root, p, diag);
   parse_tasks(root, p, diag);
   parse_stages(root, p, diag);
   parse_teams(root, p, diag);
+  parse_approvals(root, p, diag);
   if (!diag.empty())
     return error{ec::parse_error, diag.joined()};
   return p;

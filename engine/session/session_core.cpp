@@ -157,6 +157,10 @@ std::string session_core::screen_text() const {
 void session_core::report(std::vector<engine::observation> obs,
                           session_effects& out) {
   for (auto& o : obs) {
+    if (o.what == engine::observation::kind::state
+        && o.change.to == state::waiting_approval)
+      o.ask = detect::read_approval_ask(monitor_.detector().pack(),
+                                        monitor_.screen().view());
     // A line the agent wrote after a prompt was typed answers it (lines
     // from before were reported when the agent settled before the typing).
     std::vector<engine::delivery_action> answered;

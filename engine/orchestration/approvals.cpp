@@ -1,0 +1,181 @@
+// Approvals and status asks: the orchestrator's side of an agent's
+// permission prompts and of an agent that went back to its prompt without
+// saying where it stands.
+//
+// A change to waiting_approval is an approval request, recorded with an id
+// (request_approval). The plan's policy (approval_policy.hpp) decides at
+// once, or leaves it to the operator, who answers with an input
+// (approval_answered); unanswered for [approvals] timeout, the request takes
+// the policy's fallback. Each answer is recorded (decide_approval) before the
+// worker types the pack's keys for it. An agent refused is told why, so it
+// can go on another way. An agent that leaves its prompt before an answer
+// (a person answered in its terminal, it was interrupted, it exited) has the
+// request withdrawn.
+//
+// An agent with a task that worked and went back to its prompt without a
+// STATUS line (nor an open NEED) is asked for its status after [policy]
+// status_grace, at most twice an attempt; after that the stall ladder is
+// what reacts.
+#include "engine/orchestration/approval_policy.hpp"
+#include "engine/orchestration/orchestrator.hpp"
+
+namespace baton::engine {
+
+namespace {
+
+constexpr uint32_t max_status_asks = 2;
+
+std::string asked(const std::string& tool, const std::string& subject) {
+  if (tool.empty() && subject.empty())
+    return "its request";
+  if (subject.empty())
+    return tool;
+  return tool.empty() ? subject : tool + " " + subject;
+}
+
+} // namespace
+
+void orchestrator::approval_seen(agent_view& a, const std::string& before,
+                                 const agent_observed& in, decisions& out) {
+  bool asking = in.state == "waiting_approval";
+  if (before == "waiting_approval" && !asking && !a.approval.empty()) {
+    auto id = std::exchange(a.approval, {});
+    if (approvals_.erase(id) > 0)
+      out.push_back(decide_approval{
+        id, a.name, "withdrawn", "agent",
+        "agent " + a.name + " left the prompt before an answer (now "
+          + in.state + ")"});
+    return;
+  }
+  if (!asking || before == "waiting_approval")
+    return;
+  auto id = "a" + std::to_string(++approvals_seen_);
+  auto* pa = plan_agent_of(a.name);
+  std::string dir;
+  if (pa != nullptr && !workspace_.empty())
+    dir = normal_path(workspace_, pa->workdir.empty() ? pa->name : pa->workdir);
+  auto v = pa != nullptr
+             ? judge_approval(plan_, *pa, dir, in.ask_tool, in.ask_subject)
+             : approval_verdict{"operator", "policy", "unknown agent"};
+  out.push_back(request_approval{id, a.name, a.task, in.ask_tool,
+                                 in.ask_subject, in.evidence,
+                                 v.decision + " (" + v.by + ")"});
+  if (v.decision == "operator") {
+    a.approval = id;
+    auto deadline = now_ + plan_.approvals.timeout_s * 1'000'000;
+    approvals_[id] = approval_view{id, a.name, a.task, in.ask_tool,
+                                   in.ask_subject, deadline};
+    approval_deadlines_.emplace(deadline, id);
+    return;
+  }
+  answer(id, a.name, in.ask_tool, in.ask_subject, v.decision, v.by, v.why,
+         out);
+}
+
+void orchestrator::answer(const std::string& id, const std::string& agent,
+                          const std::string& tool, const std::string& subject,
+                          const std::string& answer, const std::string& by,
+                          const std::string& why, decisions& out) {
+  out.push_back(decide_approval{id, agent, answer, by, why});
+  if (answer != "deny")
+    return;
+  out.push_back(tell_agent{
+    agent,
+    "Your request to use " + asked(tool, subject)
+      + " was refused (" + why
+      + "). Do not ask for it again. Go on another way if you can; if the "
+        "task cannot be done without it, end with STATUS: BLOCKED — <what "
+        "you need>.",
+    "approval " + id + " denied"});
+}
+
+void orchestrator::on_answered(const approval_answered& in, decisions& out) {
+  auto p = approvals_.find(in.id);
+  if (p == approvals_.end())
+    return; // decided already, or never asked: the record shows it
+  auto view = p->second;
+  approvals_.erase(p);
+  if (auto a = agents_.find(view.agent);
+      a != agents_.end() && a->second.approval == in.id)
+    a->second.approval.clear();
+  auto by = in.by.empty() ? std::string{"operator"} : in.by;
+  answer(view.id, view.agent, view.tool, view.subject, in.answer, "operator",
+         asked(view.tool, view.subject) + ": " + in.answer + " by " + by
+           + (in.reason.empty() ? "" : " (" + in.reason + ")"),
+         out);
+}
+
+void orchestrator::approvals_due(decisions& out) {
+  while (!approval_deadlines_.empty()
+         && approval_deadlines_.begin()->first <= now_) {
+    auto id = approval_deadlines_.begin()->second;
+    approval_deadlines_.erase(approval_deadlines_.begin());
+    auto p = approvals_.find(id);
+    if (p == approvals_.end())
+      continue;
+    auto view = p->second;
+    approvals_.erase(p);
+    if (auto a = agents_.find(view.agent);
+        a != agents_.end() && a->second.approval == id)
+      a->second.approval.clear();
+    auto& fallback = plan_.approvals.fallback;
+    answer(view.id, view.agent, view.tool, view.subject, fallback, "timeout",
+           asked(view.tool, view.subject) + ": no answer within "
+             + std::to_string(plan_.approvals.timeout_s)
+             + " s; the policy's fallback is " + fallback,
+           out);
+  }
+}
+
+bool orchestrator::has_open_need(const std::string& agent) const {
+  for (auto& [owner, waiters] : waiting_on_)
+    for (auto& w : waiters)
+      if (w == agent)
+        return true;
+  return false;
+}
+
+void orchestrator::watch_status(agent_view& a, const agent_observed& in) {
+  auto i = tasks_.find(a.task);
+  if (i == tasks_.end() || i->second.status != task_status::dispatched)
+    return;
+  auto& t = i->second;
+  if (in.state == "working") {
+    t.worked = true;
+    t.status_due_us = 0;
+    return;
+  }
+  if (!in.input_ready || !t.worked || t.status_due_us != 0
+      || plan_.run.status_grace_s == 0 || t.status_asks >= max_status_asks)
+    return;
+  t.status_due_us = now_ + plan_.run.status_grace_s * 1'000'000;
+  status_asks_.emplace(t.status_due_us, index_.at(t.id));
+}
+
+void orchestrator::statuses_due(decisions& out) {
+  while (!status_asks_.empty() && status_asks_.begin()->first <= now_) {
+    auto [due, i] = *status_asks_.begin();
+    status_asks_.erase(status_asks_.begin());
+    auto& t = *views_[i];
+    if (t.status != task_status::dispatched || t.status_due_us != due)
+      continue; // it reported, or a later attempt
+    t.status_due_us = 0;
+    auto a = agents_.find(t.agent);
+    if (a == agents_.end() || !a->second.input_ready || a->second.exited
+        || has_open_need(t.agent))
+      continue;
+    t.worked = false;
+    ++t.status_asks;
+    out.push_back(tell_agent{
+      t.agent,
+      "You stopped at your prompt without a STATUS line for task " + t.id
+        + ". Where does it stand? Finish it if you can, then end with exactly "
+          "one line: STATUS: DONE — <what you did> + <evidence>, STATUS: "
+          "BLOCKED — <what you need>, or STATUS: ERROR — <what failed>, "
+          "<what you tried>, <suggested fix>.",
+      "status asked for task " + t.id + " (" + std::to_string(t.status_asks)
+        + " of " + std::to_string(max_status_asks) + ")"});
+  }
+}
+
+} // namespace baton::engine
