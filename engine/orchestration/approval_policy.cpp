@@ -103,6 +103,8 @@ approval_verdict deny_list(const plan& p, const plan_agent& agent,
   auto deny = [](std::string why) {
     return approval_verdict{"deny", "deny list", std::move(why)};
   };
+  if (one_of(tool, {"password", "passphrase"}))
+    return deny("Baton never types a password (" + subject + ")");
   if (shell_tool(tool) || tool.empty())
     for (auto& r : destructive()) {
       re2::RE2 re{r.pattern};

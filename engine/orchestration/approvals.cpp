@@ -162,7 +162,7 @@ void orchestrator::statuses_due(decisions& out) {
     t.status_due_us = 0;
     auto a = agents_.find(t.agent);
     if (a == agents_.end() || !a->second.input_ready || a->second.exited
-        || has_open_need(t.agent))
+        || t.need_pending || has_open_need(t.agent))
       continue;
     t.worked = false;
     ++t.status_asks;

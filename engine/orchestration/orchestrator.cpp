@@ -203,6 +203,7 @@ void orchestrator::on_protocol(const protocol_seen& in, decisions& out) {
     t = &i->second;
   if (t != nullptr) {
     t->last_line = in.line;
+    t->need_pending = in.kind == protocol_kind::need;
     if (in.kind == protocol_kind::done || in.kind == protocol_kind::blocked
         || in.kind == protocol_kind::error) {
       // It said where it stands: nothing to ask.

@@ -106,6 +106,8 @@ struct task_view {
   /// to its prompt: when it is asked for its status (0: not due), and how
   /// many times it was asked in this attempt.
   bool worked = false;
+  /// Its last protocol line was a NEED: it waits for an answer.
+  bool need_pending = false;
   uint64_t status_due_us = 0;
   uint32_t status_asks = 0;
 
