@@ -23,5 +23,7 @@ void add_checkpoint_command(CLI::App& app, int& exit_code);
 void add_why_command(CLI::App& app, int& exit_code);
 void add_cast_command(CLI::App& app, int& exit_code);
 void add_show_command(CLI::App& app, int& exit_code);
+/// approvals, approve, deny.
+void add_approval_commands(CLI::App& app, int& exit_code);
 
 } // namespace baton::cli

@@ -29,6 +29,7 @@
 #include "actors/team.hpp"
 #include "actors/terminal/pack_loader.hpp"
 #include "cli/commands.hpp"
+#include "cli/control_socket.hpp"
 #include "cli/event_format.hpp"
 #include "cli/plan_loader.hpp"
 #include "cli/run_table.hpp"
@@ -241,8 +242,8 @@ private:
 };
 
 int drive(const run_args& args, const std::string& title,
-          storage::event_log& log, actors::team_options topts,
-          uint64_t resumed_at);
+          storage::event_log& log, const std::string& log_dir,
+          actors::team_options topts, uint64_t resumed_at);
 
 int run_plan(const run_args& args) {
   auto loaded = load_plan(args.plan);
@@ -323,15 +324,32 @@ int run_plan(const run_args& args) {
                        + std::to_string(plan.agents.size()) + " agents, "
                        + std::to_string(plan.tasks.size()) + " tasks; log "
                        + db.string(),
-               **log, std::move(topts), 0);
+               **log, db.string(), std::move(topts), 0);
 }
 
 /// Runs a team over `log` and shows it until every actor has quit.
 /// `resumed_at`: the last position of an earlier part of the run (0 for a
 /// new run); its logical clock continues from that part's last time.
+/// The operator's requests through the control socket, answered by the
+/// running team: "approve<TAB>id<TAB>answer<TAB>by<TAB>reason".
+std::string control(actors::team& team, const std::string& request) {
+  std::vector<std::string> f;
+  size_t from = 0;
+  while (true) {
+    auto tab = request.find('\t', from);
+    f.push_back(request.substr(from, tab - from));
+    if (tab == std::string::npos)
+      break;
+    from = tab + 1;
+  }
+  if (f[0] == "approve" && f.size() == 5)
+    return team.answer_approval(f[1], f[2], f[3], f[4]);
+  return "error: unknown request \"" + f[0] + "\"";
+}
+
 int drive(const run_args& args, const std::string& title,
-          storage::event_log& log, actors::team_options topts,
-          uint64_t resumed_at) {
+          storage::event_log& log, const std::string& log_dir,
+          actors::team_options topts, uint64_t resumed_at) {
   uint64_t offset = 0;
   if (resumed_at > 0)
     if (auto last = log.read_all(resumed_at, 1); last.ok() && !last->empty())
@@ -365,6 +383,16 @@ int drive(const run_args& args, const std::string& title,
     return 2;
   }
 
+  // Operators answer approvals (baton approve / deny) through the run's
+  // control socket, in its log directory.
+  auto* running = team->get();
+  auto server = control_server::start(
+    control_path(log_dir),
+    [running](const std::string& request) { return control(*running, request); });
+  if (!server)
+    std::cerr << "baton: " << server.err().message()
+              << " (baton approve and deny cannot reach this run)\n";
+
   run_display display{args};
   display.history(resumed_at);
   if (!args.json)
@@ -385,6 +413,8 @@ int drive(const run_args& args, const std::string& title,
       break;
     log.wait_beyond(next - 1, std::chrono::milliseconds{100});
   }
+  if (server)
+    server->reset(); // before the team it reaches goes
   team->reset();
   next = display.show(log, next, clock());
   display.report();
@@ -502,7 +532,7 @@ int resume_run(const run_args& args) {
   return drive(args,
                "baton resume: " + plan->run.name + ", from position "
                  + std::to_string(at) + " of " + args.db,
-               **log, std::move(topts), at);
+               **log, args.db, std::move(topts), at);
 }
 
 struct fork_args {

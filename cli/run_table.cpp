@@ -116,6 +116,21 @@ std::string render_table(const engine::run_view& v, const table_style& s) {
                 ? " · run finished: " + paint("ok", "\x1b[32m", s.colour)
                 : " · run finished: " + paint("not ok", "\x1b[31m", s.colour);
   out += footer + "\n";
+  out += render_open_approvals(v, s);
+  return out;
+}
+
+std::string render_open_approvals(const engine::run_view& v,
+                                  const table_style& s) {
+  std::string out;
+  for (auto& a : v.open_approvals())
+    out += paint("approval " + a.id, "\x1b[33m", s.colour) + " "
+           + fit(a.agent + " asks " + a.tool
+                   + (a.subject.empty() ? "" : " " + a.subject)
+                   + (a.task.empty() ? "" : " (task " + a.task + ")")
+                   + " — baton approve|deny LOG " + a.id,
+                 s.width > 20 ? s.width - 14 : 20)
+           + "\n";
   return out;
 }
 
@@ -141,6 +156,15 @@ std::string render_report(const engine::run_view& v, const table_style& s) {
   }
   for (auto& x : v.violations())
     out += "  scope violation: " + x + "\n";
+  if (!v.approvals().empty()) {
+    out += "Approvals:\n";
+    for (auto& a : v.approvals())
+      out += "  " + a.id + " " + a.agent + " asked " + a.tool
+             + (a.subject.empty() ? "" : " " + a.subject) + ": "
+             + (a.answer.empty() ? "unanswered"
+                                 : a.answer + " (" + a.by + ")")
+             + "\n";
+  }
   if (!v.recoveries().empty()) {
     out += "Recovery (what the engine did on its own):\n";
     for (auto& r : v.recoveries())

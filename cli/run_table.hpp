@@ -23,6 +23,10 @@ struct table_style {
 /// tasks passed, failed and left. Every line ends with '\n'.
 std::string render_table(const engine::run_view& v, const table_style& s);
 
+/// One line per approval request waiting for the operator (none: "").
+std::string render_open_approvals(const engine::run_view& v,
+                                  const table_style& s);
+
 /// Each task with its outcome, agent, attempts and evidence or reason;
 /// scope violations; the run's summary.
 std::string render_report(const engine::run_view& v, const table_style& s);
