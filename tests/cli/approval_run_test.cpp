@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "engine/orchestration/orchestrator_event.hpp"
@@ -223,4 +224,31 @@ TEST_CASE("a request nobody answers takes the fallback when its time is up",
     CHECK(d.why.find("no answer within 1 s") != std::string::npos);
   }
   CHECK(test::run_baton("replay " + dir / "log").exit_code == 0);
+}
+
+TEST_CASE("the approvals example: a rule allows, the fixed deny list refuses, "
+          "the operator answers",
+          "[cli][run][e2e][approvals]") {
+  test::temp_dir dir;
+  auto pid = test::spawn_baton({"run", fs::current_path().string()
+                                         + "/examples/approvals.toml",
+                                "--db", dir / "log", "--workspace",
+                                dir / "work"},
+                               dir / "out.txt");
+  auto ids = wait_for_requests(dir / "log", 1);
+  auto ok = test::run_baton("approve " + dir / "log" + " " + ids[0]);
+  INFO(ok.out);
+  CHECK(ok.out.find("(agent dev)") != std::string::npos);
+  CHECK(test::wait_exit(pid) == 0);
+  INFO(read(dir / "out.txt"));
+  std::map<std::string, engine::decide_approval> by_agent;
+  for (auto& d : decisions<engine::decide_approval>(dir / "log"))
+    by_agent[d.agent] = d;
+  REQUIRE(by_agent.size() == 3);
+  CHECK(by_agent["ops"].answer == "allow");
+  CHECK(by_agent["ops"].by == "rule 1");
+  CHECK(by_agent["root"].answer == "deny");
+  CHECK(by_agent["root"].by == "deny list");
+  CHECK(by_agent["dev"].answer == "allow");
+  CHECK(by_agent["dev"].by == "operator");
 }
