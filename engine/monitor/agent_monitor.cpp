@@ -42,7 +42,8 @@ namespace {
 std::string typed_text(std::string_view bytes) {
   std::string out;
   for (size_t i = 0; i < bytes.size(); ++i) {
-    if (bytes.substr(i, 6) == "\x1b[200~" || bytes.substr(i, 6) == "\x1b[201~") {
+    if (bytes.substr(i, 6) == "\x1b[200~"
+        || bytes.substr(i, 6) == "\x1b[201~") {
       i += 5;
       continue;
     }
@@ -59,30 +60,66 @@ std::string typed_text(std::string_view bytes) {
 
 void agent_monitor::typed(std::string_view bytes) {
   auto text = typed_text(bytes);
-  if (text.find_first_not_of("\n") != std::string::npos)
+  if (text.find_first_not_of("\n") != std::string::npos) {
     tracker_.register_input(text);
+    // A new turn: how the last one ended no longer decides.
+    worked_ = false;
+    turn_status_.reset();
+  }
   screen_.mark_input();
 }
 
-std::vector<observation> agent_monitor::exited(uint64_t now,
-                                               std::string description) {
-  // What was on screen is final now: report what is left, then the exit.
-  auto out = pending_ ? evaluate(now) : std::vector<observation>{};
-  for (auto& occ : tracker_.observe(screen_.history(tracker_.scan_from()),
-                                    true)) {
+std::pair<detect::state, detect::evidence> agent_monitor::judged() const {
+  auto s = detector_.state();
+  auto ev = detector_.evidence();
+  bool turn_ended
+    = s == detect::state::done || (s == detect::state::idle && worked_);
+  if (!turn_ended || !turn_status_)
+    return {s, std::move(ev)};
+  auto status = turn_status_->status;
+  if (status != protocol::status::blocked && status != protocol::status::error)
+    return {s, std::move(ev)};
+  return {status == protocol::status::blocked ? detect::state::blocked
+                                              : detect::state::error,
+          {ev.rule + " + STATUS line", ev.region, turn_status_->line}};
+}
+
+std::optional<observation> agent_monitor::report_state(uint64_t now) {
+  auto [to, ev] = judged();
+  if (to == state_) {
+    evidence_ = std::move(ev);
+    return std::nullopt;
+  }
+  observation o;
+  o.what = observation::kind::state;
+  o.at = now;
+  o.change = {state_, to, ev, now};
+  state_ = to;
+  evidence_ = std::move(ev);
+  return o;
+}
+
+void agent_monitor::take(std::vector<protocol::occurrence> found, uint64_t now,
+                         std::vector<observation>& out) {
+  for (auto& occ : found) {
+    if (occ.message.kind == protocol::kind::status)
+      turn_status_ = occ.message;
     observation o;
     o.what = observation::kind::protocol;
     o.at = now;
     o.message = std::move(occ);
     out.push_back(std::move(o));
   }
-  if (auto change = detector_.process_exited(now, std::move(description))) {
-    observation o;
-    o.what = observation::kind::state;
-    o.at = now;
-    o.change = std::move(*change);
-    out.push_back(std::move(o));
-  }
+}
+
+std::vector<observation> agent_monitor::exited(uint64_t now,
+                                               std::string description) {
+  // What was on screen is final now: report what is left, then the exit.
+  auto out = pending_ ? evaluate(now) : std::vector<observation>{};
+  take(tracker_.observe(screen_.history(tracker_.scan_from()), true), now, out);
+  detector_.process_exited(now, std::move(description));
+  if (auto change = report_state(now))
+    out.push_back(std::move(*change));
   return out;
 }
 
@@ -92,13 +129,9 @@ std::vector<observation> agent_monitor::evaluate(uint64_t now) {
   evaluated_at_ = now;
   std::vector<observation> out;
   auto view = screen_.view();
-  if (auto change = detector_.evaluate(view, now)) {
-    observation o;
-    o.what = observation::kind::state;
-    o.at = now;
-    o.change = std::move(*change);
-    out.push_back(std::move(o));
-  }
+  detector_.evaluate(view, now);
+  if (detector_.state() == detect::state::working)
+    worked_ = true;
   if (auto marker = detector_.compaction(view)) {
     observation o;
     o.what = observation::kind::compaction;
@@ -109,14 +142,11 @@ std::vector<observation> agent_monitor::evaluate(uint64_t now) {
   // Lines still on screen count once the agent has stopped working on them.
   auto s = detector_.state();
   bool settled = s != detect::state::working && s != detect::state::starting;
-  for (auto& occ : tracker_.observe(screen_.history(tracker_.scan_from()),
-                                    settled, now)) {
-    observation o;
-    o.what = observation::kind::protocol;
-    o.at = now;
-    o.message = std::move(occ);
-    out.push_back(std::move(o));
-  }
+  auto history = screen_.history(tracker_.scan_from());
+  take(tracker_.observe(history, settled, now), now, out);
+  // The state first: what the screen says, then what was on it.
+  if (auto change = report_state(now))
+    out.insert(out.begin(), std::move(*change));
   return out;
 }
 

@@ -8,6 +8,14 @@
 // construction. Pure and deterministic: the same bytes, typed inputs and
 // times give the same observations.
 //
+// The state it reports is the detector's, with one judgement the screen
+// alone cannot make: how a turn ended. When the screen says the turn ended
+// (the detector's `done`, or `idle` after it was `working` since the last
+// input), the last STATUS line the agent wrote since that input decides:
+// `STATUS: BLOCKED` makes it `blocked`, `STATUS: ERROR` makes it `error`
+// (evidence: the detector's rule + "STATUS line", the line itself).
+// Whether the CLI takes input is still the screen's (the detector's) say.
+//
 // Resource type (owns a screen); not thread-safe.
 #pragma once
 
@@ -16,6 +24,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/detect/approval.hpp"
@@ -92,9 +101,16 @@ public:
     return screen_.take_replies();
   }
 
+  /// The agent's state (see the file comment).
   detect::state state() const noexcept {
-    return detector_.state();
+    return state_;
   }
+  /// The evidence of state().
+  const detect::evidence& evidence() const noexcept {
+    return evidence_;
+  }
+  /// Whether the CLI takes input now (its screen's state is one of the
+  /// pack's input_ready).
   bool input_ready() const {
     return detector_.input_ready();
   }
@@ -107,6 +123,14 @@ public:
 
 private:
   std::vector<observation> evaluate(uint64_t now);
+  /// The state and evidence to report, from the detector's and the turn's
+  /// last STATUS line.
+  std::pair<detect::state, detect::evidence> judged() const;
+  /// The change to the judged state at `now`, if it changed.
+  std::optional<observation> report_state(uint64_t now);
+  /// Protocol observations for `found`, noting the turn's STATUS lines.
+  void take(std::vector<protocol::occurrence> found, uint64_t now,
+            std::vector<observation>& out);
 
   uint64_t coalesce_us_;
   engine::screen screen_;
@@ -116,6 +140,12 @@ private:
   bool pending_ = false;
   bool evaluated_once_ = false;
   uint64_t evaluated_at_ = 0;
+  /// The state reported last, and its evidence.
+  detect::state state_ = detect::state::starting;
+  detect::evidence evidence_;
+  /// Since the last input: the detector said working; the last STATUS.
+  bool worked_ = false;
+  std::optional<protocol::message> turn_status_;
 };
 
 } // namespace baton::engine

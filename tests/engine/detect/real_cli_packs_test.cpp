@@ -224,7 +224,9 @@ bool check_marker(const marker_check& mk, state done_state) {
     // The driver's "done": the final text is there and the CLI is back at
     // its prompt. Claude Code and Codex show an end-of-turn line (`✻
     // Churned for 6s`, `Worked for 8s`), so their packs say `done`; Gemini
-    // CLI shows none, so its pack says `idle`.
+    // CLI shows none, so its pack says `idle`. A turn that ended with
+    // `STATUS: BLOCKED` leaves the agent `blocked` whatever the CLI shows
+    // (the agent monitor's judgement; scenario `blocked`).
     CHECK(mk.seen == done_state);
   } else if (l == "compacted") {
     // The compaction marker was observed during the step, and the CLI is
@@ -250,10 +252,13 @@ struct cli_case {
   const char* pack;
   const char* scenario;
   state done_state;
-  /// Gemini CLI clears the screen and the scrollback at exit and prints
-  /// the whole transcript again above its goodbye box.
-  bool reprints_at_exit;
 };
+
+/// The state a finished turn leaves in `scenario`: its last STATUS line
+/// decides over the CLI's own end-of-turn screen (`done` or `idle`).
+state turn_end(std::string_view scenario, state cli_done) {
+  return scenario == "blocked" ? state::blocked : cli_done;
+}
 
 void run_case(const cli_case& k) {
   INFO(k.recording << " with the " << k.pack << " pack");
@@ -280,17 +285,12 @@ void run_case(const cli_case& k) {
     CHECK(line.find("<what>") == std::string::npos);
     CHECK(line.find("needed>") == std::string::npos);
   }
-  if (k.reprints_at_exit) {
-    // Gemini's reprint of the transcript after ESC[2J ESC[3J is seen as
-    // new occurrences: the old lines had scrolled away under its goodbye
-    // box first. Nothing but the model's own lines comes back.
-    for (auto& line : after_exit) {
-      INFO("reported again at exit: " << line);
-      CHECK(std::find(expected.begin(), expected.end(), line)
-            != expected.end());
-    }
-  } else {
-    CHECK(after_exit.empty());
+  // Gemini CLI clears the screen and the scrollback at exit and prints the
+  // whole transcript again above its goodbye box: nothing but the model's
+  // own lines comes back.
+  for (auto& line : after_exit) {
+    INFO("reported again at exit: " << line);
+    CHECK(std::find(expected.begin(), expected.end(), line) != expected.end());
   }
 }
 
@@ -300,7 +300,8 @@ TEST_CASE("claude pack over the Claude Code 2.1.197 recordings",
           "[engine][detect][packs][claude]") {
   for (auto scenario : {"normal", "blocked", "compact"}) {
     auto rec = std::string{"claude-"} + scenario;
-    run_case({rec.c_str(), "claude", scenario, state::done, false});
+    run_case(
+      {rec.c_str(), "claude", scenario, turn_end(scenario, state::done)});
   }
 }
 
@@ -308,7 +309,7 @@ TEST_CASE("codex pack over the Codex 0.169.0 recordings",
           "[engine][detect][packs][codex]") {
   for (auto scenario : {"normal", "blocked", "compact"}) {
     auto rec = std::string{"codex-"} + scenario;
-    run_case({rec.c_str(), "codex", scenario, state::done, false});
+    run_case({rec.c_str(), "codex", scenario, turn_end(scenario, state::done)});
   }
 }
 
@@ -316,7 +317,8 @@ TEST_CASE("gemini pack over the Gemini CLI 0.61.0 recordings",
           "[engine][detect][packs][gemini]") {
   for (auto scenario : {"normal", "blocked", "compact"}) {
     auto rec = std::string{"gemini-"} + scenario;
-    run_case({rec.c_str(), "gemini", scenario, state::idle, true});
+    run_case(
+      {rec.c_str(), "gemini", scenario, turn_end(scenario, state::idle)});
   }
 }
 

@@ -120,3 +120,138 @@ TEST_CASE("the monitor's screen follows a resize", "[engine][monitor]") {
   CHECK(view.rows == 40);
   CHECK(view.lines.size() == 40);
 }
+
+namespace {
+
+/// A CLI that shows `working...` while it works, `✻ Done` when a turn
+/// ended, and `> ` at its prompt.
+std::shared_ptr<const detect::pack> turns_pack() {
+  auto p = detect::parse_pack(R"(
+name = "turns"
+version = "1"
+input_ready = ["idle", "done"]
+
+[[rule]]
+name = "working"
+state = "working"
+region = "last_line"
+pattern = '^working\.\.\.'
+
+[[rule]]
+name = "turn done"
+state = "done"
+region = "last_line"
+pattern = '^✻ Done'
+
+[[rule]]
+name = "prompt"
+state = "idle"
+region = "last_line"
+pattern = '^>'
+)",
+                              "turns");
+  REQUIRE(p.ok());
+  return std::make_shared<const detect::pack>(std::move(*p));
+}
+
+/// The screen redrawn from its top-left corner with `rows` (no clear
+/// sequence: a TUI's frame).
+std::string frame(std::initializer_list<std::string_view> rows) {
+  std::string out = "\x1b[H\x1b[J";
+  bool first = true;
+  for (auto r : rows) {
+    out += first ? "" : "\r\n";
+    out += r;
+    first = false;
+  }
+  return out;
+}
+
+std::vector<std::string> changes(const std::vector<observation>& obs) {
+  std::vector<std::string> out;
+  for (auto& o : obs)
+    if (o.what == observation::kind::state)
+      out.push_back(std::string{detect::to_string(o.change.from)} + " -> "
+                    + std::string{detect::to_string(o.change.to)});
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("the last STATUS line of a turn decides how it ended",
+          "[engine][monitor][turn]") {
+  agent_monitor m{turns_pack(), {80, 12}, 0};
+  m.feed(frame({"> "}), 1000);
+  REQUIRE(m.state() == detect::state::idle);
+
+  // BLOCKED: the CLI's end-of-turn screen says done, the agent is blocked.
+  m.typed("\x1b[200~build it\x1b[201~\r");
+  m.feed(frame({"> build it", "working..."}), 2000);
+  CHECK(m.state() == detect::state::working);
+  auto obs = m.feed(frame({"> build it",
+                           "STATUS: BLOCKED — need a Makefile with an all "
+                           "target",
+                           "✻ Done"}),
+                    3000);
+  CHECK(changes(obs) == std::vector<std::string>{"working -> blocked"});
+  REQUIRE(!obs.empty());
+  CHECK(obs.front().change.evidence.rule == "turn done + STATUS line");
+  CHECK(obs.front().change.evidence.matched
+        == "STATUS: BLOCKED — need a Makefile with an all target");
+  CHECK(m.state() == detect::state::blocked);
+  // The CLI still takes input: its screen is at the end of a turn.
+  CHECK(m.input_ready());
+  // Redrawn the same, still blocked, nothing new.
+  CHECK(m.feed(frame({"> build it",
+                      "STATUS: BLOCKED — need a Makefile with an all target",
+                      "✻ Done"}),
+               4000)
+          .empty());
+
+  // ERROR: the next turn fails.
+  m.typed("\x1b[200~try again\x1b[201~\r");
+  m.feed(frame({"> try again", "working..."}), 5000);
+  CHECK(m.state() == detect::state::working);
+  m.feed(frame({"> try again",
+                "STATUS: ERROR — make failed, tried twice, add a Makefile",
+                "✻ Done"}),
+         6000);
+  CHECK(m.state() == detect::state::error);
+
+  // DONE: the CLI's own end-of-turn state stands.
+  m.typed("\x1b[200~once more\x1b[201~\r");
+  m.feed(frame({"> once more", "working..."}), 7000);
+  m.feed(frame({"> once more", "STATUS: DONE — built it + 3 passed", "✻ Done"}),
+         8000);
+  CHECK(m.state() == detect::state::done);
+
+  // A CLI with no end-of-turn screen: back at its prompt after working.
+  m.typed("\x1b[200~and again\x1b[201~\r");
+  m.feed(frame({"> and again", "working..."}), 9000);
+  m.feed(frame({"> and again", "STATUS: BLOCKED — need the API key", "> "}),
+         10000);
+  CHECK(m.state() == detect::state::blocked);
+
+  // A new input: the last turn's status no longer decides. At the prompt
+  // without having worked since, the agent is idle.
+  m.typed("\x1b[200~hello\x1b[201~\r");
+  m.feed(frame({"> "}), 11000);
+  CHECK(m.state() == detect::state::idle);
+}
+
+TEST_CASE("a status that is not at the end of a turn does not decide",
+          "[engine][monitor][turn]") {
+  agent_monitor m{turns_pack(), {80, 12}, 0};
+  m.feed(frame({"> "}), 1000);
+  m.typed("\x1b[200~go\x1b[201~\r");
+  // Written while working, and final once scrolled off: still working.
+  std::string many;
+  for (int i = 0; i < 14; ++i)
+    many += "line " + std::to_string(i) + "\r\n";
+  m.feed("\x1b[H\x1b[JSTATUS: BLOCKED — need x\r\n" + many + "working...",
+         2000);
+  CHECK(m.state() == detect::state::working);
+  // The turn ends: the last STATUS of the turn decides.
+  m.feed(frame({"✻ Done"}), 3000);
+  CHECK(m.state() == detect::state::blocked);
+}
