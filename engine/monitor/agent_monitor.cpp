@@ -9,9 +9,36 @@ agent_monitor::agent_monitor(std::shared_ptr<const detect::pack> pack,
   : coalesce_us_(coalesce_us), screen_(opts), detector_(std::move(pack)) {
 }
 
+namespace {
+
+/// Whether `bytes` (after `tail`, the end of the previous feed) hold a
+/// sequence that clears the screen or the scrollback: ED 2, ED 3, RIS.
+bool clears(std::string_view tail, std::string_view bytes) {
+  std::string text;
+  text.reserve(tail.size() + bytes.size());
+  text.append(tail);
+  text.append(bytes);
+  for (std::string_view seq : {"\033[2J", "\033[3J", "\033c"})
+    if (text.find(seq) != std::string::npos)
+      return true;
+  return false;
+}
+
+} // namespace
+
 std::vector<observation> agent_monitor::feed(std::string_view bytes,
                                              uint64_t now) {
   screen_.feed(bytes);
+  if (bytes.find('\x1b') != std::string_view::npos || !tail_.empty()) {
+    if (clears(tail_, bytes))
+      tracker_.screen_cleared();
+    // Enough to finish a sequence cut at the end of this feed.
+    auto keep = std::min<size_t>(bytes.size(), 3);
+    auto from = bytes.substr(bytes.size() - keep);
+    tail_ = from.find('\x1b') != std::string_view::npos
+              ? std::string{from.substr(from.find('\x1b'))}
+              : std::string{};
+  }
   if (coalesce_us_ == 0 || !evaluated_once_
       || now >= evaluated_at_ + coalesce_us_)
     return evaluate(now);

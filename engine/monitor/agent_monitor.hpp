@@ -16,6 +16,9 @@
 // (evidence: the detector's rule + "STATUS line", the line itself).
 // Whether the CLI takes input is still the screen's (the detector's) say.
 //
+// It also tells the tracker what only the bytes show: a screen clear
+// (ESC[2J, ESC[3J, ESC c), after which a CLI may repaint its transcript.
+//
 // Resource type (owns a screen); not thread-safe.
 #pragma once
 
@@ -146,6 +149,8 @@ private:
   /// Since the last input: the detector said working; the last STATUS.
   bool worked_ = false;
   std::optional<protocol::message> turn_status_;
+  /// The last bytes fed, for a clear sequence cut between two feeds.
+  std::string tail_;
 };
 
 } // namespace baton::engine

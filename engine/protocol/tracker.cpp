@@ -38,8 +38,8 @@ namespace {
 
 /// Where a protocol keyword begins in `row` (case-insensitive), in order.
 std::vector<size_t> keyword_positions(std::string_view row) {
-  static constexpr std::string_view keywords[] = {
-    "status:", "progress:", "build:", "need:", "contract:", "task:"};
+  static constexpr std::string_view keywords[]
+    = {"status:", "progress:", "build:", "need:", "contract:", "task:"};
   std::vector<size_t> out;
   for (size_t i = 0; i < row.size(); ++i) {
     if (i > 0 && std::isalnum(static_cast<unsigned char>(row[i - 1])))
@@ -85,6 +85,18 @@ void tracker::register_input(std::string_view text) {
   while (typed_.size() > opts_.inputs_kept)
     typed_.pop_front();
   ++epoch_;
+  repaint_ = false;
+}
+
+const tracker::reported* tracker::redrawn(const message& m) {
+  if (!repaint_)
+    return nullptr;
+  for (size_t i = repaint_from_; i < reported_.size(); ++i)
+    if (reported_[i].kind == m.kind && reported_[i].line == m.line) {
+      repaint_from_ = i + 1;
+      return &reported_[i];
+    }
+  return nullptr;
 }
 
 bool tracker::is_echo(const message& m) const {
@@ -185,7 +197,17 @@ std::vector<occurrence> tracker::observe(const line_history& history,
         continue;
       }
     }
+    if (redrawn(m) != nullptr) {
+      // An earlier occurrence repainted: it is here now, not new.
+      seen_.push_back({index, m.kind, m.line, epoch_, true});
+      continue;
+    }
     seen_.push_back({index, m.kind, m.line, epoch_, true});
+    reported_.push_back({m.kind, m.line});
+    if (reported_.size() > max_reported) {
+      reported_.pop_front();
+      repaint_from_ -= repaint_from_ > 0 ? 1 : 0;
+    }
     out.push_back({std::move(m), index, final});
   }
   pending_ = std::move(still_pending);

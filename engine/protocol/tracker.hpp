@@ -29,6 +29,14 @@
 //  - After an input, an occurrence that is no longer on screen is
 //    forgotten: the same line appearing again at the same place answers
 //    the new input and is reported.
+//  - A repaint: a CLI that clears its screen (screen_cleared()) and draws
+//    its whole transcript again (Gemini CLI does) redraws lines reported
+//    before, in the order they were reported. Until the next input, a new
+//    line equal to the next such earlier occurrence (in report order) is
+//    that occurrence redrawn, not a new one: the same occurrence is the
+//    same line wherever it is redrawn, even after it scrolled away. A
+//    line printed after the repaint that repeats an earlier one out of
+//    that order is still new.
 //
 // Pure and deterministic; value type.
 #pragma once
@@ -89,6 +97,14 @@ public:
   std::vector<occurrence> observe(const line_history& history, bool settled,
                                   uint64_t now = 0);
 
+  /// The agent cleared its screen (or its scrollback): what it draws next
+  /// may be its transcript again (see the file comment), until the next
+  /// register_input().
+  void screen_cleared() noexcept {
+    repaint_ = true;
+    repaint_from_ = 0;
+  }
+
   /// Registers text the engine typed into the agent (its prompt, an
   /// answer): the text itself, without the bracketed-paste markers or the
   /// submit key. Starts a new input epoch (see the file comment).
@@ -132,8 +148,25 @@ private:
     uint64_t since;
   };
 
+  /// Occurrences reported, oldest first (at most max_reported), for
+  /// recognising a repaint.
+  struct reported {
+    protocol::kind kind;
+    std::string line;
+  };
+  static constexpr size_t max_reported = 512;
+
+  /// The earlier occurrence that a new line in a repaint redraws, or
+  /// nullptr; advances the repaint's place when it finds one.
+  const reported* redrawn(const message& m);
+
   tracker_options opts_;
   std::vector<pending> pending_;
+  std::deque<reported> reported_;
+  /// A repaint may be under way; reported_[repaint_from_...] are the
+  /// occurrences it may still redraw.
+  bool repaint_ = false;
+  size_t repaint_from_ = 0;
   uint64_t scan_from_ = 0;
   uint64_t epoch_ = 0;
   std::vector<seen> seen_;

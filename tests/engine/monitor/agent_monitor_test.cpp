@@ -255,3 +255,31 @@ TEST_CASE("a status that is not at the end of a turn does not decide",
   m.feed(frame({"✻ Done"}), 3000);
   CHECK(m.state() == detect::state::blocked);
 }
+
+TEST_CASE("a repainted transcript reports no line twice",
+          "[engine][monitor][repaint]") {
+  agent_monitor m{builtin("generic"), {60, 8}, 0};
+  std::vector<std::string> lines;
+  auto take = [&](const std::vector<observation>& obs) {
+    for (auto& o : obs)
+      if (o.what == observation::kind::protocol)
+        lines.push_back(o.message.message.line);
+  };
+  std::string transcript = "PROGRESS: 1/2 — wrote it\r\n"
+                           "STATUS: DONE — built it + 3 passed\r\n";
+  take(m.feed(transcript, 1000));
+  std::string filler;
+  for (int i = 0; i < 20; ++i)
+    filler += "output " + std::to_string(i) + "\r\n";
+  take(m.feed(filler, 2000)); // the lines scroll away
+  // Clear screen and scrollback, the clear cut between two reads, then the
+  // whole transcript again.
+  take(m.feed("\x1b[2", 3000));
+  take(m.feed("J\x1b[3J\x1b[H" + transcript + filler, 3001));
+  CHECK(lines
+        == std::vector<std::string>{"PROGRESS: 1/2 — wrote it",
+                                    "STATUS: DONE — built it + 3 passed"});
+  // The same line written again after the repaint is a new occurrence.
+  take(m.feed("STATUS: DONE — built it + 3 passed\r\n", 4000));
+  CHECK(lines.size() == 3);
+}

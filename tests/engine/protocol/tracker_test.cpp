@@ -88,8 +88,8 @@ TEST_CASE("a PROGRESS or BUILD line that stands unchanged while the agent "
 TEST_CASE("a line still being written starts its wait again",
           "[engine][protocol][tracker]") {
   tracker t;
-  CHECK(t.observe(lines_at(0, 0, {"PROGRESS: 2/3 — wrote the par", "⠋"}),
-                  false, 1'000'000)
+  CHECK(t.observe(lines_at(0, 0, {"PROGRESS: 2/3 — wrote the par", "⠋"}), false,
+                  1'000'000)
           .empty());
   auto whole = lines_at(0, 0, {"PROGRESS: 2/3 — wrote the parser", "⠋"});
   CHECK(t.observe(whole, false, 2'500'000).empty()); // changed at 2.5 s
@@ -265,4 +265,53 @@ TEST_CASE("protocol text placed by cursor moves is read as rendered",
   REQUIRE(got.size() == 1);
   CHECK(got[0].message.status == status::done);
   CHECK(got[0].message.evidence.tests.passed == 2u);
+}
+
+TEST_CASE("a repaint after a clear redraws earlier occurrences, in order",
+          "[engine][protocol][tracker][repaint]") {
+  tracker t;
+  auto first = t.observe(
+    lines_at(0, 2, {"PROGRESS: 1/2 — a", "STATUS: DONE — x + 1 passed"}), true);
+  REQUIRE(first.size() == 2);
+  // Scrolled away, then the screen is cleared and the transcript drawn
+  // again further down the history.
+  CHECK(t.observe(lines_at(40, 40, {">"}), true).empty());
+  t.screen_cleared();
+  CHECK(t.observe(
+           lines_at(40, 40,
+                    {"PROGRESS: 1/2 — a", "STATUS: DONE — x + 1 passed", ">"}),
+           true)
+          .empty());
+  // Redrawn where it now is: still nothing new.
+  CHECK(t.observe(
+           lines_at(40, 40,
+                    {"PROGRESS: 1/2 — a", "STATUS: DONE — x + 1 passed", ">"}),
+           true)
+          .empty());
+  // Written once more after the repaint: a new occurrence.
+  auto again
+    = t.observe(lines_at(40, 40,
+                         {"PROGRESS: 1/2 — a", "STATUS: DONE — x + 1 passed",
+                          "", "STATUS: DONE — x + 1 passed", ">"}),
+                true);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].index == 43);
+}
+
+TEST_CASE("without a clear, the same line after it scrolled away is new",
+          "[engine][protocol][tracker][repaint]") {
+  tracker t;
+  REQUIRE(
+    t.observe(lines_at(0, 1, {"STATUS: DONE — x + 1 passed"}), true).size()
+    == 1);
+  CHECK(t.observe(lines_at(40, 40, {">"}), true).empty());
+  CHECK(t.observe(lines_at(40, 40, {"STATUS: DONE — x + 1 passed", ">"}), true)
+          .size()
+        == 1);
+  // A repaint ends at the next input: what follows answers it.
+  t.screen_cleared();
+  t.register_input("again");
+  CHECK(t.observe(lines_at(80, 80, {"STATUS: DONE — x + 1 passed", ">"}), true)
+          .size()
+        == 1);
 }
