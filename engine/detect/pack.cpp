@@ -287,7 +287,7 @@ result<void> read_header(const reader& rd, const toml::table& t, pack& p) {
                       {"name", "version", "description", "cli", "cli_versions",
                        "input_ready", "submit", "bracketed_paste",
                        "compaction_marker", "unknown_quiet_ms", "rule",
-                       "approval"},
+                       "approval", "redraws_in_place"},
                       "");
       !keys)
     return keys;
@@ -311,6 +311,12 @@ result<void> read_header(const reader& rd, const toml::table& t, pack& p) {
     if (!n->is_boolean() || !v)
       return rd.fail(n->source(), "bracketed_paste must be true or false");
     p.bracketed_paste = *v;
+  }
+  if (auto* n = t.get("redraws_in_place")) {
+    auto v = n->value<bool>();
+    if (!n->is_boolean() || !v)
+      return rd.fail(n->source(), "redraws_in_place must be true or false");
+    p.redraws_in_place = *v;
   }
   if (auto* n = t.get("unknown_quiet_ms")) {
     auto ms = n->value<int64_t>();

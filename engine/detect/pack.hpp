@@ -22,6 +22,14 @@
 //                                        # before the state turns unknown
 //                                        # (default 100: a frame caught
 //                                        # mid-redraw is not a state)
+//   redraws_in_place = true              # the CLI may redraw a line after
+//                                        # moving past it (a TUI): its
+//                                        # protocol lines on screen wait
+//                                        # for the screen to settle. false
+//                                        # (a line-oriented program): a
+//                                        # line above the cursor is
+//                                        # complete and reported at once
+//                                        # (default true)
 //
 //   [[rule]]                             # ordered: the first match wins
 //   name = "permission prompt"           # required, unique
@@ -144,6 +152,8 @@ struct pack {
   /// Logical microseconds with no rule holding and the screen unchanged
   /// before the state becomes unknown. Default: 100 ms.
   uint64_t unknown_quiet_us = 100'000;
+  /// The CLI may redraw a line it has moved past (see the file comment).
+  bool redraws_in_place = true;
   /// Unset when the pack has no compaction marker.
   std::shared_ptr<const re2::RE2> compaction_marker;
   std::vector<rule> rules;

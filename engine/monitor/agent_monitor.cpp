@@ -170,7 +170,17 @@ std::vector<observation> agent_monitor::evaluate(uint64_t now) {
   auto s = detector_.state();
   bool settled = s != detect::state::working && s != detect::state::starting;
   auto history = screen_.history(tracker_.scan_from());
-  take(tracker_.observe(history, settled, now), now, out);
+  // A line-oriented CLI never goes back to a line it moved past: the lines
+  // above the cursor's are complete.
+  uint64_t complete_end = 0;
+  if (!detector_.pack().redraws_in_place) {
+    complete_end = history.final_end;
+    for (int r = 1; r <= view.cursor.row && r < static_cast<int>(view.rows);
+         ++r)
+      if (!view.wrapped[static_cast<size_t>(r - 1)])
+        ++complete_end;
+  }
+  take(tracker_.observe(history, settled, now, complete_end), now, out);
   // The state first: what the screen says, then what was on it.
   if (auto change = report_state(now))
     out.insert(out.begin(), std::move(*change));

@@ -17,7 +17,9 @@
 // Whether the CLI takes input is still the screen's (the detector's) say.
 //
 // It also tells the tracker what only the bytes show: a screen clear
-// (ESC[2J, ESC[3J, ESC c), after which a CLI may repaint its transcript.
+// (ESC[2J, ESC[3J, ESC c), after which a CLI may repaint its transcript;
+// and, for a pack whose CLI does not redraw lines in place, where the
+// cursor is, so that lines above it are reported at once.
 //
 // Resource type (owns a screen); not thread-safe.
 #pragma once

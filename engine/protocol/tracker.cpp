@@ -139,7 +139,8 @@ void tracker::forget(uint64_t first) {
 }
 
 std::vector<occurrence> tracker::observe(const line_history& history,
-                                         bool settled, uint64_t now) {
+                                         bool settled, uint64_t now,
+                                         uint64_t complete_end) {
   parse_options popts;
   popts.width = history.cols;
   auto found = parse(history.lines, popts);
@@ -181,7 +182,8 @@ std::vector<occurrence> tracker::observe(const line_history& history,
         s->line = m.line;
       continue;
     }
-    if (!final && !settled) {
+    bool complete = final || end <= complete_end;
+    if (!complete && !settled) {
       // A step reported while the agent works counts once it has stood
       // unchanged for a while; anything else waits for the screen.
       if (opts_.progress_stable_us == 0

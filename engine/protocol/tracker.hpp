@@ -29,6 +29,10 @@
 //  - After an input, an occurrence that is no longer on screen is
 //    forgotten: the same line appearing again at the same place answers
 //    the new input and is reported.
+//  - A line above the cursor that the CLI will not redraw is complete:
+//    observe()'s `complete_end` says up to which history index lines are
+//    (for a line-oriented program, everything above the cursor's line).
+//    Complete lines are reported at once, settled or not.
 //  - A repaint: a CLI that clears its screen (screen_cleared()) and draws
 //    its whole transcript again (Gemini CLI does) redraws lines reported
 //    before, in the order they were reported. Until the next input, a new
@@ -94,8 +98,11 @@ public:
   /// order. `settled`: the visible screen is finished for now, so its
   /// protocol lines may be reported too. `now`: the logical time of this
   /// look, for lines that count once stable (progress_stable_us).
+  /// `complete_end`: lines that end below this history index are complete
+  /// (the CLI moved past them for good) and are reported even when the
+  /// screen has not settled; 0: only scrollback is.
   std::vector<occurrence> observe(const line_history& history, bool settled,
-                                  uint64_t now = 0);
+                                  uint64_t now = 0, uint64_t complete_end = 0);
 
   /// The agent cleared its screen (or its scrollback): what it draws next
   /// may be its transcript again (see the file comment), until the next

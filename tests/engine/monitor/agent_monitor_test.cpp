@@ -256,6 +256,34 @@ TEST_CASE("a status that is not at the end of a turn does not decide",
   CHECK(m.state() == detect::state::blocked);
 }
 
+TEST_CASE("a complete line from a line-oriented program is reported at once",
+          "[engine][monitor][latency]") {
+  // The generic pack: redraws_in_place = false. Nothing on screen is a
+  // known state (starting), the line is above the cursor: reported now.
+  agent_monitor m{builtin("generic"), {80, 24}, 0};
+  auto obs = m.feed("working 1\r\nSTATUS: DONE — step 1 + t=5\r\n", 1000);
+  std::vector<std::string> lines;
+  for (auto& o : obs)
+    if (o.what == observation::kind::protocol)
+      lines.push_back(o.message.message.line);
+  CHECK(lines == std::vector<std::string>{"STATUS: DONE — step 1 + t=5"});
+  // A line the cursor is still on may be unfinished: it waits.
+  CHECK(m.feed("STATUS: DONE — step 2", 2000).empty());
+  obs = m.feed(" + t=9\r\n", 3000);
+  REQUIRE(obs.size() == 1);
+  CHECK(obs[0].message.message.line == "STATUS: DONE — step 2 + t=9");
+
+  // A TUI (redraws_in_place = true) may still redraw the line: it waits for
+  // the screen to settle.
+  agent_monitor tui{turns_pack(), {80, 24}, 0};
+  tui.feed(frame({"> "}), 1000);
+  tui.typed("\x1b[200~go\x1b[201~\r");
+  CHECK(tui.feed(frame({"STATUS: DONE — step 1 + t=5", "", "working..."}),
+                 2000)
+          .size()
+        == 1); // the change to working, no line yet
+}
+
 TEST_CASE("a repainted transcript reports no line twice",
           "[engine][monitor][repaint]") {
   agent_monitor m{builtin("generic"), {60, 8}, 0};

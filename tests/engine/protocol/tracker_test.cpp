@@ -315,3 +315,13 @@ TEST_CASE("without a clear, the same line after it scrolled away is new",
           .size()
         == 1);
 }
+
+TEST_CASE("lines below complete_end are reported without settling",
+          "[engine][protocol][tracker]") {
+  tracker t;
+  auto h = lines_at(0, 0, {"STATUS: DONE — x + 1 passed", "STATUS: DONE — y"});
+  auto got = t.observe(h, false, 0, 1);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].message.what == "x");
+  CHECK(t.observe(h, true).size() == 1);
+}
