@@ -165,8 +165,22 @@ std::optional<state_change> detector::evaluate(const screen_view& view,
   }
   if (waiting)
     return std::nullopt; // keep the state until the waiting rule settles
-  if (!matched_once_)
-    return change_to(state::starting, {}, now);
+  if (!matched_once_) {
+    auto limit = pack_->startup_quiet_us;
+    if (limit == 0 || quiet < limit) {
+      if (limit != 0)
+        deadline_ = changed_at_ + limit;
+      return change_to(state::starting, {}, now);
+    }
+    // Still since start-up and nothing known: say so, with what it shows
+    // (a trust dialog, an update notice, a changed banner).
+    matched_once_ = true;
+    region where{region::kind::screen, 0};
+    return change_to(
+      state::unknown,
+      {"unrecognised screen", to_string(where), clip(region_text(where, view))},
+      now);
+  }
   if (state_ != state::unknown && pack_->unknown_quiet_us > quiet) {
     // Perhaps a frame caught mid-redraw: unknown only once it stays.
     deadline_ = changed_at_ + pack_->unknown_quiet_us;

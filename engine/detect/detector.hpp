@@ -7,7 +7,11 @@
 // rule has ever held): the detector does not guess. So that a frame caught
 // in the middle of a redraw is not taken for a state, `unknown` applies
 // only once the screen has stayed that way for the pack's
-// unknown_quiet_ms.
+// unknown_quiet_ms. A screen no rule has ever recognised that stays
+// unchanged for the pack's startup_quiet_ms (a start-up screen the pack
+// does not know: a trust dialog, an update notice, a changed banner) turns
+// `starting` into `unknown` with evidence "unrecognised screen" and the
+// screen's text, so it is reported within seconds, not at a timeout.
 //
 // Quiet periods: a rule with quiet_ms applies only once the screen has been
 // unchanged (same screen generation) for that long. A rule that holds but

@@ -287,7 +287,7 @@ result<void> read_header(const reader& rd, const toml::table& t, pack& p) {
                       {"name", "version", "description", "cli", "cli_versions",
                        "input_ready", "submit", "bracketed_paste",
                        "compaction_marker", "unknown_quiet_ms", "rule",
-                       "approval", "redraws_in_place"},
+                       "approval", "redraws_in_place", "startup_quiet_ms"},
                       "");
       !keys)
     return keys;
@@ -317,6 +317,13 @@ result<void> read_header(const reader& rd, const toml::table& t, pack& p) {
     if (!n->is_boolean() || !v)
       return rd.fail(n->source(), "redraws_in_place must be true or false");
     p.redraws_in_place = *v;
+  }
+  if (auto* n = t.get("startup_quiet_ms")) {
+    auto ms = n->value<int64_t>();
+    if (!n->is_integer() || !ms || *ms < 0 || *ms > max_quiet_ms)
+      return rd.fail(n->source(), "startup_quiet_ms must be an integer from 0 "
+                                  "to 3600000");
+    p.startup_quiet_us = static_cast<uint64_t>(*ms) * 1000;
   }
   if (auto* n = t.get("unknown_quiet_ms")) {
     auto ms = n->value<int64_t>();

@@ -22,6 +22,12 @@
 //                                        # before the state turns unknown
 //                                        # (default 100: a frame caught
 //                                        # mid-redraw is not a state)
+//   startup_quiet_ms = 5000              # logical ms of an unchanged
+//                                        # screen that no rule has ever
+//                                        # recognised before the state
+//                                        # turns from starting to unknown,
+//                                        # with the screen as evidence
+//                                        # (default 5000; 0: never)
 //   redraws_in_place = true              # the CLI may redraw a line after
 //                                        # moving past it (a TUI): its
 //                                        # protocol lines on screen wait
@@ -152,6 +158,9 @@ struct pack {
   /// Logical microseconds with no rule holding and the screen unchanged
   /// before the state becomes unknown. Default: 100 ms.
   uint64_t unknown_quiet_us = 100'000;
+  /// Logical microseconds of an unchanged screen no rule has ever
+  /// recognised before `starting` becomes unknown; 0: never.
+  uint64_t startup_quiet_us = 5'000'000;
   /// The CLI may redraw a line it has moved past (see the file comment).
   bool redraws_in_place = true;
   /// Unset when the pack has no compaction marker.

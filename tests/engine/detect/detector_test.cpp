@@ -234,3 +234,54 @@ TEST_CASE("each compaction marker is reported once",
   CHECK_FALSE(d.compaction(view({"clean"}, 2)));
   CHECK(d.compaction(v));
 }
+
+TEST_CASE("a start-up screen no rule knows is reported as unknown with its "
+          "text once it stays",
+          "[engine][detect][detector][startup]") {
+  // The pack's default startup_quiet_ms: 5 s of an unchanged screen.
+  detector d{make_pack(rules)};
+  auto trust = view({"Do you trust the files in this folder?",
+                     "1. Yes, proceed", "2. No, exit"},
+                    1);
+  CHECK_FALSE(d.evaluate(trust, 0));
+  CHECK(d.next_deadline() == 5000 * ms);
+  CHECK_FALSE(d.evaluate(trust, 4999 * ms));
+  auto c = d.evaluate(trust, 5000 * ms);
+  REQUIRE(c);
+  CHECK(c->from == state::starting);
+  CHECK(c->to == state::unknown);
+  CHECK(c->evidence.rule == "unrecognised screen");
+  CHECK(c->evidence.region == "screen");
+  CHECK(c->evidence.matched
+        == "Do you trust the files in this folder?\n1. Yes, proceed\n2. No, "
+           "exit");
+  // Once the CLI reaches a screen the pack knows, it says so.
+  auto prompt = view({"", "> "}, 2);
+  CHECK_FALSE(d.evaluate(prompt, 6000 * ms)); // its quiet period first
+  auto ready = d.evaluate(prompt, 6200 * ms);
+  REQUIRE(ready);
+  CHECK(ready->to == state::idle);
+
+  // A screen that keeps changing (a splash animation) is not judged yet.
+  detector busy{make_pack(rules)};
+  for (uint64_t g = 1; g <= 10; ++g)
+    CHECK_FALSE(
+      busy.evaluate(view({"loading " + std::to_string(g)}, g), g * 1000 * ms));
+  CHECK(busy.state() == state::starting);
+
+  // startup_quiet_ms = 0: starting until a rule holds, however long.
+  auto never = make_pack(R"(
+name = "never"
+version = 1
+startup_quiet_ms = 0
+[[rule]]
+name = "idle"
+state = "idle"
+pattern = '^> '
+)");
+  detector p{never};
+  CHECK_FALSE(p.evaluate(trust, 0));
+  CHECK(p.next_deadline() == 0);
+  CHECK_FALSE(p.evaluate(trust, 3'600'000 * ms));
+  CHECK(p.state() == state::starting);
+}
