@@ -93,8 +93,11 @@ struct plan_approvals {
   std::vector<plan_approval_rule> rules;
   /// When no rule matches: "operator", "allow" or "deny".
   std::string otherwise = "operator";
-  /// Logical seconds an operator has to answer.
+  /// Logical seconds an operator has to answer. Default: 300, or half the
+  /// task timeout when that is shorter.
   uint64_t timeout_s = 300;
+  /// `timeout` was written in the plan.
+  bool timeout_set = false;
   /// What an unanswered request gets: "deny" or "allow".
   std::string fallback = "deny";
   plan_location where;
@@ -139,7 +142,9 @@ struct plan_agent {
   std::vector<std::string> owns;
   /// Paths it may read.
   std::vector<std::string> reads;
-  /// Tools it may use.
+  /// Tools it may use: Baton's names (shell, read, write, edit, web, ...)
+  /// or its CLI's own (engine/agent/tool_vocabulary.hpp). Empty: its CLI's
+  /// defaults.
   std::vector<std::string> tools;
   /// What it can do, for tasks that ask for capabilities.
   std::vector<std::string> capabilities;
@@ -147,6 +152,26 @@ struct plan_agent {
   /// restarted), "transient" (only after an abnormal exit) or "temporary"
   /// (never).
   std::string restart = "permanent";
+  plan_location where;
+  // -- tools and MCP servers ---------------------------------------------
+  /// The plan's MCP servers ([mcp.servers.<name>]) this agent gets, by
+  /// name. Default: none.
+  std::vector<std::string> mcp;
+  /// Where `mcp` and `tools` were written (line 0: not given).
+  plan_location mcp_where;
+  plan_location tools_where;
+};
+
+/// An MCP server an agent may be given ([mcp.servers.<name>]), as in a
+/// project's .mcp.json: a program started over stdio.
+struct plan_mcp_server {
+  std::string name;
+  /// The program.
+  std::string command;
+  std::vector<std::string> args;
+  /// Its environment. Values are secrets: written only into the agents'
+  /// own configuration files, never into the log (plan_secrets.hpp).
+  std::map<std::string, std::string> env;
   plan_location where;
 };
 
@@ -201,9 +226,12 @@ struct plan {
   plan_team supervision;
   /// How permission prompts are answered.
   plan_approvals approvals;
+  /// MCP servers agents may be given, in the plan's order.
+  std::vector<plan_mcp_server> mcp_servers;
 
   const plan_agent* find_agent(std::string_view name) const;
   const plan_task* find_task(std::string_view id) const;
+  const plan_mcp_server* find_mcp_server(std::string_view name) const;
 };
 
 /// "hub", "pipeline", ...

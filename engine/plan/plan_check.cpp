@@ -238,6 +238,15 @@ void check_teams(const plan& p, report& r) {
 
 /// Approval rules name known agents and roles.
 void check_approvals(const plan& p, report& r) {
+  // An operator's time to answer runs inside the task's own time limit.
+  if (p.run.task_timeout_s > 0 && p.approvals.timeout_set
+      && p.approvals.timeout_s >= p.run.task_timeout_s)
+    r.add(p.approvals.where,
+          "[approvals] timeout (" + std::to_string(p.approvals.timeout_s)
+            + " s) must be shorter than [policy] task_timeout ("
+            + std::to_string(p.run.task_timeout_s)
+            + " s): a task would time out while its agent waits for an "
+              "answer");
   for (auto& rule : p.approvals.rules) {
     if (!rule.agent.empty() && p.find_agent(rule.agent) == nullptr)
       r.add(rule.where, "approval rule names unknown agent \"" + rule.agent

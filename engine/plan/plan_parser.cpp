@@ -273,6 +273,77 @@ void parse_env(const toml::table& t, plan_agent& a, diagnostics& diag) {
   }
 }
 
+// -- tools and MCP servers -------------------------------------------------
+
+/// An agent's `mcp` list, and where it and `tools` were written.
+void parse_agent_mcp(const toml::table& t, plan_agent& a, diagnostics& diag) {
+  if (auto* n = t.get("tools"))
+    a.tools_where = location_of(*n);
+  auto* n = t.get("mcp");
+  if (n == nullptr)
+    return;
+  a.mcp_where = location_of(*n);
+  read(t, "mcp", a.mcp, diag);
+}
+
+/// A table of strings (an MCP server's env).
+void read_string_table(const toml::node& n, const std::string& what,
+                       std::map<std::string, std::string>& out,
+                       diagnostics& diag) {
+  auto* table = n.as_table();
+  if (table == nullptr) {
+    diag.add(n.source(), "\"" + what + "\" must be a table of strings");
+    return;
+  }
+  for (auto& [key, value] : *table) {
+    if (auto s = value.value<std::string>())
+      out[std::string{key.str()}] = *s;
+    else
+      diag.add(value.source(), what + "." + std::string{key.str()}
+                                 + " must be a string");
+  }
+}
+
+/// [mcp.servers.<name>]: command, args, env.
+void parse_mcp_servers(const toml::table& root, plan& p, diagnostics& diag) {
+  auto* n = root.get("mcp");
+  if (n == nullptr)
+    return;
+  auto* mcp = n->as_table();
+  if (mcp == nullptr) {
+    diag.add(n->source(), "\"mcp\" must be a table ([mcp.servers.<name>])");
+    return;
+  }
+  check_keys(*mcp, "[mcp]", {"servers"}, diag);
+  auto* s = mcp->get("servers");
+  if (s == nullptr)
+    return;
+  auto* servers = s->as_table();
+  if (servers == nullptr) {
+    diag.add(s->source(), "mcp.servers must be a table of [mcp.servers.<name>]");
+    return;
+  }
+  for (auto& [name, value] : *servers) {
+    plan_mcp_server server;
+    server.name = name.str();
+    server.where = location_of(value);
+    auto where = "[mcp.servers." + server.name + "]";
+    auto* t = value.as_table();
+    if (t == nullptr) {
+      diag.add(value.source(), where + " must be a table");
+      continue;
+    }
+    check_keys(*t, where, {"command", "args", "env"}, diag);
+    read(*t, "command", server.command, diag);
+    read(*t, "args", server.args, diag);
+    if (auto* env = t->get("env"))
+      read_string_table(*env, "env", server.env, diag);
+    if (server.command.empty())
+      diag.add(server.where, where + " needs a \"command\"");
+    p.mcp_servers.push_back(std::move(server));
+  }
+}
+
 void parse_agents(const toml::table& root, plan& p, diagnostics& diag) {
   auto* node = root.get("agents");
   if (node == nullptr)
@@ -295,7 +366,7 @@ void parse_agents(const toml::table& root, plan& p, diagnostics& diag) {
     check_keys(*t, "[agents." + a.name + "]",
                {"role", "preset", "command", "args", "pack", "workdir", "env",
                 "env_allow", "owns", "reads", "tools", "capabilities",
-                "restart"},
+                "restart", "mcp"},
                diag);
     read_choice(*t, "restart", a.restart,
                 {"permanent", "transient", "temporary"}, diag);
@@ -315,6 +386,7 @@ void parse_agents(const toml::table& root, plan& p, diagnostics& diag) {
     read(*t, "reads", a.reads, diag);
     read(*t, "tools", a.tools, diag);
     read(*t, "capabilities", a.capabilities, diag);
+    parse_agent_mcp(*t, a, diag);
     p.agents.push_back(std::move(a));
   }
 }
@@ -468,6 +540,7 @@ void parse_approvals(const toml::table& root, plan& p, diagnostics& diag) {
   read_choice(*t, "otherwise", a.otherwise, {"operator", "allow", "deny"},
               diag);
   read_duration(*t, "timeout", a.timeout_s, diag);
+  a.timeout_set = t->contains("timeout");
   read_choice(*t, "fallback", a.fallback, {"deny", "allow"}, diag);
   auto* rules = t->get("rule");
   if (rules == nullptr)
@@ -577,7 +650,7 @@ result<plan> parse_plan(std::string_view text, std::string_view source) {
   p.source = source;
   check_keys(root, "the plan",
              {"run", "policy", "agents", "tasks", "stages", "teams",
-              "supervision", "approvals"},
+              "supervision", "approvals", "mcp"},
              diag);
   parse_run(root, p, diag);
   parse_agents(root, p, diag);
@@ -585,6 +658,7 @@ result<plan> parse_plan(std::string_view text, std::string_view source) {
   parse_stages(root, p, diag);
   parse_teams(root, p, diag);
   parse_approvals(root, p, diag);
+  parse_mcp_servers(root, p, diag);
   if (!diag.empty())
     return error{ec::parse_error, diag.joined()};
   return p;
@@ -594,6 +668,13 @@ const plan_agent* plan::find_agent(std::string_view name) const {
   for (auto& a : agents)
     if (a.name == name)
       return &a;
+  return nullptr;
+}
+
+const plan_mcp_server* plan::find_mcp_server(std::string_view name) const {
+  for (auto& s : mcp_servers)
+    if (s.name == name)
+      return &s;
   return nullptr;
 }
 

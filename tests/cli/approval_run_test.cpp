@@ -161,7 +161,7 @@ TEST_CASE("requests left to the operator are answered with baton approve and "
           "baton deny while the run goes",
           "[cli][run][e2e][approvals]") {
   test::temp_dir dir;
-  write(dir / "plan.toml", plan("[approvals]\ntimeout = \"5m\"\n"));
+  write(dir / "plan.toml", plan("[approvals]\ntimeout = \"100s\"\n"));
   auto pid = test::spawn_baton({"run", dir / "plan.toml", "--db", dir / "log"},
                                dir / "out.txt");
   auto ids = wait_for_requests(dir / "log", 2);

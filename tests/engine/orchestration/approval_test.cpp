@@ -189,6 +189,25 @@ preset = "sim"
   });
   REQUIRE(ghost != problems.end());
   CHECK(ghost->starts_with("b.toml:2:"));
+  auto slow = parse_plan(R"(
+[policy]
+task_timeout = "5m"
+[approvals]
+timeout = "10m"
+[agents.a]
+preset = "sim"
+[[tasks]]
+id = "t"
+agent = "a"
+prompt = "x"
+)",
+                         "c.toml");
+  REQUIRE(slow.ok());
+  problems = check_plan(*slow);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].starts_with("c.toml:4:"));
+  CHECK(problems[0].find("must be shorter than [policy] task_timeout")
+        != std::string::npos);
 }
 
 TEST_CASE("a request the policy decides is recorded and answered at once") {
