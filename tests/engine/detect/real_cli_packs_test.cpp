@@ -322,6 +322,124 @@ TEST_CASE("gemini pack over the Gemini CLI 0.61.0 recordings",
   }
 }
 
+namespace {
+
+/// Draws a whole screen: the window title, then `rows` from the top.
+std::string screen_of(std::string_view title,
+                      std::initializer_list<std::string_view> rows) {
+  std::string out = "\x1b]0;" + std::string{title} + "\x07\x1b[H\x1b[J";
+  bool first = true;
+  for (auto r : rows) {
+    out += first ? "" : "\r\n";
+    out += r;
+    first = false;
+  }
+  return out;
+}
+
+/// The state once the screen has stood still for `ms` milliseconds.
+state after(agent_monitor& m, std::string_view bytes, uint64_t at,
+            uint64_t ms = 0) {
+  m.feed(bytes, at);
+  while (m.next_deadline() != 0 && m.next_deadline() <= at + ms * 1000)
+    m.tick(m.next_deadline());
+  return m.state();
+}
+
+std::string claude_box() {
+  std::string r;
+  for (int i = 0; i < 120; ++i)
+    r += "─";
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("claude: a turn in progress is working whatever the title and "
+          "the footer say",
+          "[engine][detect][packs][claude]") {
+  // Screens as Claude Code 2.1.197 draws them (SCREENS.md); the title
+  // renamed to the session's, the footer as it reads for a few seconds
+  // after a paste.
+  agent_monitor m{builtin("claude"), {120, 30}, 0};
+  auto box = claude_box();
+  auto spinner = [&](std::string_view row, std::string_view footer) {
+    return screen_of("✳ Fix the build", {"❯ Fix the build", "", row, "", box,
+                                         "❯\u00a0", box, footer});
+  };
+  CHECK(
+    after(m,
+          spinner("✶ Shimmying… (2s · ↓ 28 tokens)", "  paste again to expand"),
+          1000)
+    == state::working);
+  CHECK(m.evidence().rule == "working");
+  CHECK(
+    after(m, spinner("✢ Compacting conversation…", "  ? for shortcuts"), 2000)
+    == state::working);
+  // Retrying after an overloaded API: the error is on screen.
+  CHECK(after(m,
+              spinner("✻ API error · Retrying in 5s · attempt 2/10",
+                      "  esc to interrupt · ← for agents"),
+              3000)
+        == state::error);
+  CHECK(m.evidence().rule == "api error, retrying");
+  CHECK(after(m,
+              spinner("✻ Rate limit reached · Retrying in 30s · attempt 1/10",
+                      "  esc to interrupt · ← for agents"),
+              4000)
+        == state::error);
+  // The retry got through: the spinner is back.
+  CHECK(after(m,
+              spinner("✽ Herding… (9s · ↓ 12 tokens)",
+                      "  esc to interrupt · ← for agents"),
+              5000)
+        == state::working);
+  // The turn ended: `✻ Churned for 6s` is not a spinner.
+  CHECK(after(m, spinner("✻ Churned for 6s", "  ? for shortcuts"), 6000, 500)
+        == state::done);
+}
+
+TEST_CASE("codex: retrying after an API error is error, an interrupted turn "
+          "idle",
+          "[engine][detect][packs][codex]") {
+  agent_monitor m{builtin("codex"), {120, 30}, 0};
+  auto composer = [](std::string_view title, std::string_view above) {
+    return screen_of(title, {"› fix the build", "", above, "",
+                             "› Ask Codex to do anything", "",
+                             "  GPT-5.5 default · /w · Fix the build",
+                             "  ← for agents · ? for shortcuts"});
+  };
+  CHECK(
+    after(m,
+          composer("⠋ Fix the build | w", "• Working (3s • esc to interrupt)"),
+          1000)
+    == state::working);
+  CHECK(after(m,
+              composer("⠙ Fix the build | w",
+                       "• Reconnecting... 2/5 (5s • esc to interrupt)"),
+              2000)
+        == state::error);
+  CHECK(
+    after(m,
+          composer("⠹ Fix the build | w", "• Working (9s • esc to interrupt)"),
+          3000)
+    == state::working);
+  // Esc: the turn was interrupted, the CLI is back at its prompt.
+  CHECK(after(m,
+              composer("Fix the build | w",
+                       "■ Conversation interrupted - use /feedback if "
+                       "something went wrong"),
+              4000, 500)
+        == state::idle);
+  // An API error that ended the turn is still an error.
+  CHECK(after(m,
+              composer("Fix the build | w",
+                       "■ {\"error\":{\"message\":\"mock: scripted "
+                       "failure\"}}"),
+              5000, 500)
+        == state::error);
+}
+
 TEST_CASE("every real-CLI recording has a pack test",
           "[engine][detect][packs]") {
   // A recording added to tests/agents/recordings gets a case above.
