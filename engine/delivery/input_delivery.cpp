@@ -1,5 +1,8 @@
 #include "engine/delivery/input_delivery.hpp"
 
+#include <optional>
+#include <utility>
+
 namespace baton::engine {
 
 namespace {
@@ -93,6 +96,24 @@ std::vector<delivery_action> input_delivery::observe(bool input_ready,
            "not confirmed: still " + std::string{state} + " "
              + seconds(style_.confirm_within) + " after each of "
              + std::to_string(attempts_) + " attempts");
+  }
+  return out;
+}
+
+std::vector<delivery_action>
+input_delivery::drop_unwritten(const std::string& reason) {
+  std::vector<delivery_action> out;
+  std::optional<item> in_flight;
+  if (attempts_ > 0 && !queue_.empty()) {
+    in_flight = std::move(queue_.front());
+    queue_.pop_front();
+  }
+  auto attempts = std::exchange(attempts_, 0);
+  while (!queue_.empty())
+    finish(out, false, reason);
+  if (in_flight) {
+    queue_.push_front(std::move(*in_flight));
+    attempts_ = attempts;
   }
   return out;
 }

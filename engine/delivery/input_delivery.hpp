@@ -81,6 +81,10 @@ public:
   /// flight.
   std::vector<delivery_action> answered(std::string_view evidence);
 
+  /// Gives up every delivery not written yet (the one in flight stays):
+  /// each ends, not delivered, with `reason`.
+  std::vector<delivery_action> drop_unwritten(const std::string& reason);
+
   /// The logical time by which observe() must be called again even if
   /// nothing changes (a confirmation deadline); 0 when there is none.
   uint64_t next_deadline() const;

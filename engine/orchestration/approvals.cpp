@@ -35,16 +35,23 @@ std::string asked(const std::string& tool, const std::string& subject) {
 
 } // namespace
 
+void orchestrator::withdraw_approval(agent_view& a, const std::string& now,
+                                     decisions& out) {
+  if (a.approval.empty())
+    return;
+  auto id = std::exchange(a.approval, {});
+  if (approvals_.erase(id) > 0)
+    out.push_back(decide_approval{id, a.name, "withdrawn", "agent",
+                                  "agent " + a.name
+                                    + " left the prompt before an answer (now "
+                                    + now + ")"});
+}
+
 void orchestrator::approval_seen(agent_view& a, const std::string& before,
                                  const agent_observed& in, decisions& out) {
   bool asking = in.state == "waiting_approval";
-  if (before == "waiting_approval" && !asking && !a.approval.empty()) {
-    auto id = std::exchange(a.approval, {});
-    if (approvals_.erase(id) > 0)
-      out.push_back(decide_approval{
-        id, a.name, "withdrawn", "agent",
-        "agent " + a.name + " left the prompt before an answer (now "
-          + in.state + ")"});
+  if (before == "waiting_approval" && !asking) {
+    withdraw_approval(a, in.state, out);
     return;
   }
   if (!asking || before == "waiting_approval")

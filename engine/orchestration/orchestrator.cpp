@@ -289,6 +289,7 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
   a->second.exited = true;
   a->second.input_ready = false;
   a->second.state = "exited";
+  withdraw_approval(a->second, "exited", out);
   // A dead agent's locks go to their next waiters.
   apply_locks(locks_.free_agent(in.agent, now_), out);
   if (std::exchange(a->second.restarting, false)) {

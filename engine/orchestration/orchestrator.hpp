@@ -228,6 +228,10 @@ private:
   void approval_seen(agent_view& a, const std::string& before,
                      const agent_observed& in, decisions& out);
   void on_answered(const approval_answered& in, decisions& out);
+  /// The agent's open request, if any, is withdrawn (it left the prompt:
+  /// now `now`).
+  void withdraw_approval(agent_view& a, const std::string& now,
+                         decisions& out);
   void answer(const std::string& id, const std::string& agent,
               const std::string& tool, const std::string& subject,
               const std::string& answer, const std::string& by,

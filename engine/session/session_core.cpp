@@ -187,6 +187,19 @@ void session_core::deliver(uint64_t now, session_effects& out) {
       run(prompts_, true, now, out);
   }
   run(answers_, monitor_.state() == state::waiting_approval, now, out);
+  // An answer for a prompt the agent has left (a person answered it, the
+  // turn was interrupted) must not answer the next one.
+  if (monitor_.state() != state::waiting_approval
+      && monitor_.state() != state::unknown && answers_.pending() > 0)
+    for (auto& a : answers_.drop_unwritten(
+           "the agent is no longer asking for approval (now "
+           + std::string{detect::to_string(monitor_.state())} + ")")) {
+      session_event e;
+      e.what = session_event::kind::delivery;
+      e.at = now;
+      e.delivery = std::move(a);
+      out.events.push_back(std::move(e));
+    }
 }
 
 void session_core::run(engine::input_delivery& queue, bool ready, uint64_t now,

@@ -149,3 +149,59 @@ TEST_CASE("a pack's [approval] table is checked with its line") {
   CHECK(unknown.err().message().find("unknown key 'always'")
         != std::string::npos);
 }
+
+namespace {
+
+/// Feeds `bytes` and lets every quiet period pass.
+void settle(session_core& core, std::string_view bytes, uint64_t& now,
+            session_effects& fx) {
+  core.output(bytes, now, fx);
+  while (core.next_deadline() != 0 && core.next_deadline() < now + 1'000'000)
+    core.tick(now = core.next_deadline(), fx);
+}
+
+constexpr std::string_view asking_screen
+  = "\x1b]0;sim: waiting for approval\x07\x1b[2J\x1b[H│ Bash(rm -rf "
+    "build)\r\n│ Allow Bash(rm -rf build)? [y/n]\r\n";
+
+} // namespace
+
+TEST_CASE("an answer is typed as the pack's keys while the agent asks") {
+  session_core core{builtin("sim")};
+  session_effects fx;
+  uint64_t now = 1000;
+  settle(core, asking_screen, now, fx);
+  REQUIRE(core.state() == detect::state::waiting_approval);
+  fx = {};
+  core.answer("y", now, fx);
+  REQUIRE(fx.writes.size() == 1);
+  CHECK(fx.writes[0].bytes == "y");
+}
+
+TEST_CASE("an answer for a prompt the agent has left is dropped, not kept "
+          "for its next prompt") {
+  session_core core{builtin("sim")};
+  session_effects fx;
+  uint64_t now = 1000;
+  settle(core, asking_screen, now, fx);
+  REQUIRE(core.state() == detect::state::waiting_approval);
+  // A person answered in the agent's terminal: it works again.
+  settle(core,
+         "\x1b]0;sim: working…\x07\x1b[2J\x1b[H⠋ Working… (1s · ctrl+c to "
+         "interrupt)\r\n",
+         now, fx);
+  REQUIRE(core.state() == detect::state::working);
+  fx = {};
+  core.answer("y", now, fx);
+  CHECK(fx.writes.empty());
+  REQUIRE(fx.events.size() == 1);
+  CHECK(fx.events[0].what == session_event::kind::delivery);
+  CHECK_FALSE(fx.events[0].delivery.delivered);
+  CHECK(fx.events[0].delivery.reason.find("no longer asking")
+        != std::string::npos);
+  // Its next prompt gets nothing typed by itself.
+  fx = {};
+  settle(core, asking_screen, now, fx);
+  REQUIRE(core.state() == detect::state::waiting_approval);
+  CHECK(fx.writes.empty());
+}

@@ -299,6 +299,18 @@ TEST_CASE("an agent that leaves its prompt unanswered withdraws the request") {
   CHECK(req[0].id == "a2");
 }
 
+TEST_CASE("an agent that exits at its prompt withdraws the request") {
+  auto o = started();
+  o.on(asking("builder", "Bash", "rm -rf build"), 3 * s);
+  auto dec = only<decide_approval>(o.on(agent_exited{"builder", 1}, 4 * s));
+  REQUIRE(dec.size() == 1);
+  CHECK(dec[0].answer == "withdrawn");
+  CHECK(dec[0].why.find("now exited") != std::string::npos);
+  CHECK(o.approvals().empty());
+  // Its time running out later decides nothing.
+  CHECK(only<decide_approval>(o.on(time_passed{}, 200 * s)).empty());
+}
+
 TEST_CASE("a pending approval is not a stall") {
   auto o = started();
   o.on(asking("builder", "Bash", "rm -rf build"), 3 * s);
