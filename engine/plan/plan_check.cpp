@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "engine/agent/agent_config.hpp"
+
 namespace baton::engine {
 
 namespace {
@@ -291,7 +293,11 @@ std::vector<std::string> check_plan(const plan& p) {
   check_stages(p, r);
   check_teams(p, r);
   check_approvals(p, r);
-  return r.take();
+  auto lines = r.take();
+  // Tools and MCP servers, per agent's CLI.
+  for (auto& line : agent::check_agent_tools(p))
+    lines.push_back(std::move(line));
+  return lines;
 }
 
 } // namespace baton::engine
