@@ -28,6 +28,7 @@
 #include "actors/pty/reactor.hpp"
 #include "actors/team.hpp"
 #include "actors/terminal/pack_loader.hpp"
+#include "cli/agent_setup.hpp"
 #include "cli/commands.hpp"
 #include "cli/control_socket.hpp"
 #include "cli/event_format.hpp"
@@ -36,6 +37,7 @@
 #include "engine/checkpoint/checkpoint.hpp"
 #include "engine/orchestration/run_view.hpp"
 #include "engine/plan/plan_parser.hpp"
+#include "engine/plan/plan_secrets.hpp"
 #include "replay/orchestrator_replay.hpp"
 #include "storage/event_log.hpp"
 
@@ -75,12 +77,6 @@ void on_interrupt(int) {
   interrupts.fetch_add(1);
 }
 
-std::string self_executable() {
-  std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string{"baton"} : p.string();
-}
-
 std::string read_file(const std::string& path) {
   std::ifstream in{path, std::ios::binary};
   std::stringstream ss;
@@ -88,76 +84,11 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-/// `text` with every "${plan_dir}" replaced by the plan file's directory:
-/// an agent's arguments and environment may name files beside the plan
-/// wherever the workspace is.
-std::string expand_plan_dir(std::string text, const std::string& plan_dir) {
-  constexpr std::string_view var = "${plan_dir}";
-  for (auto at = text.find(var); at != std::string::npos;
-       at = text.find(var, at + plan_dir.size()))
-    text.replace(at, var.size(), plan_dir);
-  return text;
-}
-
 /// The agents' terminals, packs and directories, from the plan.
 result<std::vector<actors::team_agent>>
 make_agents(const engine::plan& plan, const fs::path& workspace,
             actors::pty::reactor& reactor) {
-  std::vector<actors::team_agent> out;
-  std::error_code dir_ec;
-  auto plan_dir
-    = fs::absolute(fs::path{plan.source}, dir_ec).parent_path().string();
-  for (auto& a : plan.agents) {
-    actors::pty::spawn_options spawn;
-    if (a.preset == "sim")
-      spawn.argv = {self_executable(), "sim"};
-    else if (!a.preset.empty())
-      spawn.argv = {a.preset};
-    for (auto& arg : a.command)
-      spawn.argv.push_back(expand_plan_dir(arg, plan_dir));
-    // Tool scoping through the CLI's own flag where it has one.
-    if (!a.tools.empty() && a.preset == "claude") {
-      std::string list;
-      for (auto& t : a.tools)
-        list += (list.empty() ? "" : ",") + t;
-      spawn.argv.insert(spawn.argv.end(), {"--allowedTools", list});
-    }
-    auto dir = (workspace / (a.workdir.empty() ? a.name : a.workdir))
-                 .lexically_normal();
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec)
-      return error{ec::io_error, "cannot create the directory of agent "
-                                   + a.name + " (" + dir.string()
-                                   + "): " + ec.message()};
-    spawn.working_dir = dir.string();
-    if (!a.env_allow.empty()) {
-      spawn.env.base = actors::pty::env_base::allow_list;
-      spawn.env.allow = {"PATH", "HOME", "USER", "LANG", "LC_*", "TMPDIR"};
-      spawn.env.allow.insert(spawn.env.allow.end(), a.env_allow.begin(),
-                             a.env_allow.end());
-    }
-    for (auto& [k, v] : a.env)
-      spawn.env.set.emplace_back(k, expand_plan_dir(v, plan_dir));
-    auto pack_name = !a.pack.empty()     ? a.pack
-                     : !a.preset.empty() ? a.preset
-                                         : std::string{"generic"};
-    auto pack = pack_name.ends_with(".toml")
-                  ? actors::terminal::pack_from_file(pack_name)
-                  : actors::terminal::builtin_pack(pack_name);
-    if (!pack)
-      return error{pack.err().code(),
-                   "agent " + a.name + ": " + pack.err().message()};
-    actors::team_agent t;
-    t.name = a.name;
-    t.pack = *pack;
-    t.workdir = fs::absolute(dir).string();
-    t.core.screen.cols = spawn.size.cols;
-    t.core.screen.rows = spawn.size.rows;
-    t.terminal = actors::make_pty_terminal(reactor, std::move(spawn));
-    out.push_back(std::move(t));
-  }
-  return out;
+  return setup_agents(plan, workspace, reactor);
 }
 
 /// Shows the run from its log: feeds each new event to the view and the
@@ -317,7 +248,7 @@ int run_plan(const run_args& args) {
   actors::team_options topts;
   topts.plan = plan;
   topts.plan_path = args.plan;
-  topts.plan_text = read_file(args.plan);
+  topts.plan_text = engine::redact_plan_secrets(read_file(args.plan));
   topts.workspace = workspace.string();
   topts.agents = std::move(*agents);
   return drive(args, "baton run: " + plan.run.name + " (" + args.plan + "), "
@@ -479,7 +410,14 @@ int resume_run(const run_args& args) {
               << " holds a finished run; nothing to resume\n";
     return display.view().ok ? 0 : 1;
   }
-  auto plan = engine::parse_plan(run->start.plan_text, "the recorded plan");
+  // The env values were kept out of the log: back from the plan file.
+  auto text = engine::restore_plan_secrets(
+    run->start.plan_text, read_file(run->start.plan), run->start.plan);
+  if (!text) {
+    std::cerr << "baton resume: " << text.err().message() << '\n';
+    return 2;
+  }
+  auto plan = engine::parse_plan(*text, "the recorded plan");
   if (!plan) {
     std::cerr << "baton resume: " << plan.err().message() << '\n';
     return 2;

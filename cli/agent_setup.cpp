@@ -1,0 +1,152 @@
+#include "cli/agent_setup.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "actors/terminal/pack_loader.hpp"
+#include "engine/agent/agent_config.hpp"
+
+namespace fs = std::filesystem;
+
+namespace baton::cli {
+
+namespace {
+
+std::string self_executable() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string{"baton"} : p.string();
+}
+
+/// `text` with every "${plan_dir}" replaced by the plan file's directory:
+/// an agent's arguments and environment may name files beside the plan
+/// wherever the workspace is.
+std::string expand_plan_dir(std::string text, const std::string& plan_dir) {
+  constexpr std::string_view var = "${plan_dir}";
+  for (auto at = text.find(var); at != std::string::npos;
+       at = text.find(var, at + plan_dir.size()))
+    text.replace(at, var.size(), plan_dir);
+  return text;
+}
+
+/// Writes `file` under `dir`: a secret one owner-only (0600) from its
+/// creation on, through a temporary file renamed over the old one.
+result<void> write_file(const fs::path& dir,
+                        const engine::agent::agent_file& file) {
+  auto path = dir / file.path;
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  auto tmp = path.string() + ".baton-tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  file.secret ? 0600 : 0644);
+  bool ok = fd >= 0;
+  if (ok && file.secret)
+    ok = ::fchmod(fd, 0600) == 0; // an older file kept its mode
+  for (size_t done = 0; ok && done < file.content.size();) {
+    auto n = ::write(fd, file.content.data() + done,
+                     file.content.size() - done);
+    ok = n > 0;
+    done += ok ? static_cast<size_t>(n) : 0;
+  }
+  if (fd >= 0 && ::close(fd) != 0)
+    ok = false;
+  if (ok)
+    ok = ::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    ::unlink(tmp.c_str());
+    return error{ec::io_error, "cannot write " + path.string()};
+  }
+  return {};
+}
+
+/// The program and arguments of `a` before its CLI configuration.
+std::vector<std::string> base_argv(const engine::plan_agent& a,
+                                   const std::string& plan_dir) {
+  std::vector<std::string> argv;
+  if (a.preset == "sim")
+    argv = {self_executable(), "sim"};
+  else if (!a.preset.empty())
+    argv = {a.preset};
+  for (auto& arg : a.command)
+    argv.push_back(expand_plan_dir(arg, plan_dir));
+  return argv;
+}
+
+/// The environment of `a`: the basics plus its `env_allow` when it has
+/// one (else everything Baton has), and its `env`.
+void set_environment(const engine::plan_agent& a, const std::string& plan_dir,
+                     actors::pty::spawn_options& spawn) {
+  if (!a.env_allow.empty()) {
+    spawn.env.base = actors::pty::env_base::allow_list;
+    spawn.env.allow = {"PATH", "HOME", "USER", "LANG", "LC_*", "TMPDIR"};
+    spawn.env.allow.insert(spawn.env.allow.end(), a.env_allow.begin(),
+                           a.env_allow.end());
+  }
+  for (auto& [k, v] : a.env)
+    spawn.env.set.emplace_back(k, expand_plan_dir(v, plan_dir));
+}
+
+result<std::shared_ptr<const engine::detect::pack>>
+pack_of(const engine::plan_agent& a) {
+  auto name = !a.pack.empty()     ? a.pack
+              : !a.preset.empty() ? a.preset
+                                  : std::string{"generic"};
+  auto pack = name.ends_with(".toml") ? actors::terminal::pack_from_file(name)
+                                      : actors::terminal::builtin_pack(name);
+  if (!pack)
+    return error{pack.err().code(),
+                 "agent " + a.name + ": " + pack.err().message()};
+  return *pack;
+}
+
+} // namespace
+
+result<std::vector<actors::team_agent>>
+setup_agents(const engine::plan& plan, const fs::path& workspace,
+             actors::pty::reactor& reactor) {
+  std::vector<actors::team_agent> out;
+  std::error_code dir_ec;
+  auto plan_dir
+    = fs::absolute(fs::path{plan.source}, dir_ec).parent_path().string();
+  for (auto& a : plan.agents) {
+    auto dir = (workspace / (a.workdir.empty() ? a.name : a.workdir))
+                 .lexically_normal();
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec)
+      return error{ec::io_error, "cannot create the directory of agent "
+                                   + a.name + " (" + dir.string()
+                                   + "): " + ec.message()};
+    auto absolute_dir = fs::absolute(dir).string();
+    // Its tools and MCP servers, as its CLI's own configuration.
+    auto config
+      = engine::agent::configure_agent(plan, a, absolute_dir, plan_dir);
+    for (auto& file : config.files)
+      if (auto r = write_file(dir, file); !r)
+        return error{ec::io_error,
+                     "agent " + a.name + ": " + r.err().message()};
+    actors::pty::spawn_options spawn;
+    spawn.argv = base_argv(a, plan_dir);
+    spawn.argv.insert(spawn.argv.end(), config.args.begin(),
+                      config.args.end());
+    spawn.working_dir = dir.string();
+    set_environment(a, plan_dir, spawn);
+    auto pack = pack_of(a);
+    if (!pack)
+      return pack.err();
+    actors::team_agent t;
+    t.name = a.name;
+    t.pack = *pack;
+    t.workdir = absolute_dir;
+    t.core.screen.cols = spawn.size.cols;
+    t.core.screen.rows = spawn.size.rows;
+    t.terminal = actors::make_pty_terminal(reactor, std::move(spawn));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+} // namespace baton::cli

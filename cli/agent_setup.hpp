@@ -1,0 +1,30 @@
+// agent_setup: each agent of a plan made ready to start — its working
+// directory created, its CLI's own configuration for its tools and MCP
+// servers written there (engine/agent/agent_config.hpp), its program,
+// arguments, environment and detector pack resolved, and its terminal made.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "actors/pty/reactor.hpp"
+#include "actors/team.hpp"
+#include "engine/plan/plan.hpp"
+#include "engine/result.hpp"
+
+namespace baton::cli {
+
+/// The agents' terminals, packs and directories, from `plan`, each under
+/// `workspace` (created when missing). Files holding MCP servers' env
+/// values are written owner-only (0600); an existing file of the same name
+/// is replaced. Nothing here reaches the log: the caller records the plan
+/// redacted (plan_secrets.hpp), and the arguments added name files, never
+/// env values.
+/// Errors: ec::io_error when a directory or file cannot be written, and a
+/// pack's error when an agent's detector pack cannot be loaded, each
+/// naming the agent.
+result<std::vector<actors::team_agent>>
+setup_agents(const engine::plan& plan, const std::filesystem::path& workspace,
+             actors::pty::reactor& reactor);
+
+} // namespace baton::cli
