@@ -33,6 +33,11 @@
 // (latest match wins); it is left out of the counting. Use it for prompts typed after a
 // context compaction or a failed request, when counting the history no longer works.
 // The CLIs' own compaction requests are recognised and answered with summary_text.
+// A match turn may carry "then": [turn, …]: the replies to the requests that follow it
+// in the same exchange (tool results, no new prompt matching a match turn), chosen by
+// counting the model turns since the matched prompt (past the end: the last one's text,
+// no tool). Use it when a prompt typed mid-session (e.g. Baton telling an agent its tool
+// call was refused) starts a sequence of its own, whatever came before it.
 // A turn may instead be {"error": {"status": 400, "message": "…"}} — the request fails with
 // that HTTP status and the API's own error body (no retry storms: use a 4xx).
 // A tool is either generic — {"kind":"shell","command","description"} or
@@ -168,25 +173,62 @@ function instanceOf(schema, depth = 0) {
 // Pick the scripted turn. A turn with "match" (a regex) is chosen when the latest user
 // message's own text matches it (e.g. a second prompt after a context compaction, when
 // counting the history no longer works); the other turns are chosen by counting.
-function turnFor(index, lastUserText) {
+// The match turn whose regex matches `text`, the match found latest in the text winning.
+function bestMatch(text) {
+  let best = null;
+  let bestAt = -1;
+  for (const t of scenario.turns) {
+    if (!t.match) continue;
+    const rx = new RegExp(t.match, 'g');
+    let m;
+    while ((m = rx.exec(text)) !== null) {
+      if (m.index >= bestAt) {
+        best = t;
+        bestAt = m.index;
+      }
+      if (m[0].length === 0) rx.lastIndex++;
+    }
+  }
+  return best;
+}
+
+// A reply from a match turn's "then": `history` is the request's conversation as
+// [{model: true} | {user: "<its own text>"}]. Walking back from the end, the first user
+// text that matches a match turn decides: when that turn has "then" and the model has
+// answered since (k runs), the reply is then[k-1].
+function thenTurn(history) {
+  if (!history) return null;
+  let runs = 0;
+  let inRun = false;
+  for (let i = history.length - 1; i >= 0; i--) {
+    const h = history[i];
+    if (h.model) {
+      if (!inRun) runs++;
+      inRun = true;
+      continue;
+    }
+    inRun = false;
+    if (!h.user) continue;
+    const best = bestMatch(h.user);
+    if (!best) continue;
+    if (!Array.isArray(best.then) || best.then.length === 0 || runs === 0) return null;
+    const k = runs - 1;
+    const index = `then:${best.match}#${k}`;
+    if (k < best.then.length) return { ...subst(best.then[k]), index, extra: false };
+    const last = subst(best.then[best.then.length - 1]);
+    return { text: last.text || 'STATUS: DONE — scenario finished + no more turns', delay_ms: 0, index, extra: true };
+  }
+  return null;
+}
+
+function turnFor(index, lastUserText, history) {
   const turns = scenario.turns;
+  const then = thenTurn(history);
+  if (then) return then;
   if (lastUserText) {
     // the match found latest in the text wins (a CLI may merge two prompts into one
     // user message when the first one failed)
-    let best = null;
-    let bestAt = -1;
-    for (const t of turns) {
-      if (!t.match) continue;
-      const rx = new RegExp(t.match, 'g');
-      let m;
-      while ((m = rx.exec(lastUserText)) !== null) {
-        if (m.index >= bestAt) {
-          best = t;
-          bestAt = m.index;
-        }
-        if (m[0].length === 0) rx.lastIndex++;
-      }
-    }
+    const best = bestMatch(lastUserText);
     if (best) return { ...subst(best), index: `match:${best.match}`, extra: false };
   }
   const plain = turns.filter((t) => !t.match);
@@ -308,7 +350,12 @@ async function handleAnthropic(req, res, body) {
     const schema = body.output_format?.schema;
     const compaction = COMPACTION_RX.test(userOwnText(lastUser?.content));
     turn = { text: schema ? JSON.stringify(instanceOf(schema)) : compaction ? summaryText : sideText, delay_ms: compaction ? 1500 : 0, side: true, compaction };
-  } else turn = turnFor(idx, userOwnText(lastUser?.content));
+  } else
+    turn = turnFor(
+      idx,
+      userOwnText(lastUser?.content),
+      msgs.map((m) => (m.role === 'assistant' ? { model: true } : { user: userOwnText(m.content) })),
+    );
   log(
     `anthropic POST ${req.url} model=${model} stream=${!!body.stream} tools=${(body.tools || []).length} msgs=${msgs.length} ` +
       (side ? (turn.compaction ? 'SIDE(compaction)' : 'SIDE') : `turn=${turn.index}${turn.extra ? '(past script)' : ''}${turn.error ? ` ERROR ${turn.error.status || 400}` : ''}`) +
@@ -401,7 +448,16 @@ async function handleOpenaiResponses(req, res, body) {
     const schema = body.text?.format?.schema;
     const compaction = COMPACTION_RX.test(openaiTextOf(lastUser));
     turn = { text: schema ? JSON.stringify(instanceOf(schema)) : compaction ? summaryText : sideText, delay_ms: compaction ? 1500 : 0, compaction };
-  } else turn = turnFor(idx, lastUser && lastUser.role === 'user' ? openaiTextOf(lastUser) : '');
+  } else
+    turn = turnFor(
+      idx,
+      lastUser && lastUser.role === 'user' ? openaiTextOf(lastUser) : '',
+      input.map((it) =>
+        ((it.type === 'message' || it.type === undefined) && it.role === 'assistant') || OPENAI_MODEL_ITEM_TYPES.has(it.type)
+          ? { model: true }
+          : { user: it.role === 'user' ? openaiTextOf(it) : '' },
+      ),
+    );
   log(
     `openai POST ${req.url} model=${model} stream=${!!body.stream} tools=${(body.tools || []).length} items=${input.length} ` +
       (side ? (turn.compaction ? 'SIDE(compaction)' : 'SIDE') : `turn=${turn.index}${turn.extra ? '(past script)' : ''}${turn.error ? ` ERROR ${turn.error.status || 400}` : ''}`) +
@@ -509,7 +565,14 @@ async function handleGemini(req, res, body, model, method, alt) {
       delay_ms: compaction ? 1500 : 0,
       compaction,
     };
-  } else turn = turnFor(idx, (lastUser?.parts || []).filter((p) => typeof p.text === 'string').map((p) => p.text).join('\n'));
+  } else {
+    const ownText = (c) => (c?.parts || []).filter((p) => typeof p.text === 'string').map((p) => p.text).join('\n');
+    turn = turnFor(
+      idx,
+      ownText(lastUser),
+      contents.map((c) => (c.role === 'model' ? { model: true } : { user: ownText(c) })),
+    );
+  }
   const nTools = (body.tools || []).flatMap((t) => t.functionDeclarations || []).length;
   log(
     `gemini POST ${method} model=${model} tools=${nTools} contents=${contents.length} ` +
