@@ -4,7 +4,10 @@
 // gemini and codex that note their arguments and run `baton sim`.
 #include <catch2/catch.hpp>
 
+#include <signal.h>
 #include <sys/stat.h>
+
+#include <chrono>
 
 #include <filesystem>
 #include <fstream>
@@ -188,4 +191,59 @@ agent = "a"
                    "\"nowhere\"")
         != std::string::npos);
   CHECK(r.out.find("google_web_search") == std::string::npos);
+}
+
+TEST_CASE("baton resume takes the env values back from the plan file, and "
+          "refuses a changed one",
+          "[cli][agent_setup][resume]") {
+  test::temp_dir dir;
+  std::string plan = R"(
+[run]
+workspace = "work"
+[policy]
+retries = 0
+task_timeout = "4s"
+[mcp.servers.files]
+command = "fs-server"
+env = { FS_TOKEN = "mcp-secret-4711" }
+[agents.slow]
+preset = "sim"
+args = ["--scenario", "stall", "--stall-seconds", "3600"]
+mcp = ["files"]
+[[tasks]]
+id = "forever"
+prompt = "take your time"
+agent = "slow"
+)";
+  write(dir / "plan.toml", plan);
+  auto pid = test::spawn_baton({"run", dir / "plan.toml", "--db", dir / "log"},
+                               dir / "out.txt");
+  // Killed once the run has begun: its task dispatched.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  bool begun = false;
+  while (!begun && std::chrono::steady_clock::now() < deadline)
+    begun = test::run_baton("log " + dir / "log").out.find("taskDispatched")
+            != std::string::npos;
+  ::kill(pid, SIGKILL);
+  test::wait_exit(pid);
+  REQUIRE(begun);
+  fs::remove(dir / "work/slow/.mcp.json");
+
+  // A changed plan file is not the one the values came from.
+  write(dir / "plan.toml", plan + "# changed\n");
+  auto refused = test::run_baton("resume " + dir / "log");
+  INFO(refused.out);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.out.find("redacted") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "work/slow/.mcp.json"));
+
+  write(dir / "plan.toml", plan);
+  auto resumed = test::run_baton("resume " + dir / "log");
+  INFO(resumed.out);
+  CHECK(resumed.exit_code == 1); // the task timed out, as planned
+  CHECK(read(dir / "work/slow/.mcp.json").find("\"mcp-secret-4711\"")
+        != std::string::npos);
+  CHECK(test::run_baton("log " + dir / "log" + " --json").out.find(
+          "mcp-secret-4711")
+        == std::string::npos);
 }
