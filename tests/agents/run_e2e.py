@@ -373,7 +373,7 @@ class E2E:
         tasks = {"writer": "notes", "reader": "summary"}
         for agent, task in tasks.items():
             dispatched = orch_of("taskDispatched", task=task, agent=agent)
-            c(len(dispatched) >= 1, "task %s dispatched to %s" % (task, agent))
+            c(len(dispatched) == 1, "task %s dispatched to %s once (%d)" % (task, agent, len(dispatched)))
             # the dispatch typed and confirmed: the worker's n-th promptRequested is
             # delivery n; its inputFinished says delivered
             w = workers[agent]
@@ -424,6 +424,9 @@ class E2E:
             if not done:
                 done = [b for k, b in w if k == "protocolMessage" and "STATUS: DONE" in (b.get("line") or "")]
             c(len(done) == 1, "%s: STATUS: DONE reported once (%s)" % (agent, [d.get("line") for d in done]))
+            # nothing else taken for a status (an echoed prompt's template lines, a repaint)
+            statuses = [b.get("line") for k, b in w if k == "protocolMessage" and b.get("kind") == "status"]
+            c(len(statuses) == 1, "%s: no other STATUS line reported (%s)" % (agent, statuses))
             gates = orch_of("gateFinished", task=task)
             c(any(g.get("passed") for g in gates), "task %s: gate passed (%s)" % (
                 task, [(g.get("passed"), g.get("reasons")) for g in gates]))
@@ -446,6 +449,8 @@ class E2E:
             c(first_settled < second_dispatched, "summary dispatched after notes settled")
         except ValueError:
             c(False, "summary dispatched after notes settled (order %s)" % order)
+        escalated = orch_of("taskEscalated")
+        c(not escalated, "no task escalated (loops, stalls: %s)" % escalated)
         finished = orch_of("runFinished")
         c(len(finished) == 1 and finished[0].get("ok"), "runFinished ok (%s)" % finished)
         c(self.exit_code == 0, "baton run exit 0 (got %s)" % self.exit_code)
