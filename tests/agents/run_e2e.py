@@ -205,7 +205,12 @@ class Checks:
         return ok
 
 
+def terminated(signum, frame):
+    raise Failure("terminated by signal %d" % signum)
+
+
 def main():
+    signal.signal(signal.SIGTERM, terminated)  # ctest's timeout: still stop the run and the mocks
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--baton", required=True)
     ap.add_argument("--cli", required=True, choices=["claude", "codex", "gemini"])
@@ -214,6 +219,7 @@ def main():
     ap.add_argument("--runs-dir", default=os.environ.get("BATON_AGENT_RUNS", "/var/tmp/baton-agent-runs"))
     ap.add_argument("--timeout", type=float, default=240, help="deadline for the whole run, seconds")
     ap.add_argument("--keep", action="store_true", help="keep the run dir when every check held")
+    ap.add_argument("--pack", help="a detector pack file for the agents instead of the built-in one")
     args = ap.parse_args()
     return E2E(args).main()
 
@@ -289,6 +295,8 @@ class E2E:
         values = {"approvals": approvals, "run_dir": self.run_dir,
                   "writer_port": str(ports["writer"]), "reader_port": str(ports["reader"])}
         plan = re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], plan)
+        if self.args.pack:
+            plan = re.sub(r'(?m)^(preset = "\w+")$', r'\1\npack = %s' % json.dumps(os.path.abspath(self.args.pack)), plan)
         self.plan = os.path.join(self.run_dir, "plan.toml")
         write(self.plan, plan)
         home = os.path.join(self.run_dir, "home-baton")
@@ -334,6 +342,11 @@ class E2E:
                 continue
             req = json.loads(line)
             if req["agent"] in self.variant["operator"] and req["id"] not in answered:
+                # the request waiting shows in `baton status`
+                rc, status = self.baton.run("status", self.db)
+                self.checks.check("approval %s %s asks" % (req["id"], req["agent"]) in status,
+                                  "baton status shows approval %s waiting (%s)" % (
+                                      req["id"], [l for l in status.splitlines() if "approval" in l]))
                 rc, said = self.baton.run("approve", self.db, req["id"], "--reason", "e2e test", "--by", "e2e")
                 log("baton approve %s (%s %s %s): %s" % (req["id"], req["agent"], req["tool"], req["subject"], said.strip()))
                 if rc != 0:
