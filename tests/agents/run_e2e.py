@@ -5,6 +5,11 @@ python3 standard library only. Usage:
 
   tests/agents/run_e2e.py --baton build/cli/baton --cli claude|codex|gemini \
       --variant policy|operator|deny [--agents-bin DIR] [--runs-dir DIR] [--timeout S] [--keep]
+      [--pack FILE]
+
+The variants: `policy` — the plan's rules allow both agents' requests; `operator` — the
+reader's request is left to the operator, answered by this script; `deny` — a deny rule
+refuses the writer's first command (Baton tells it why, it goes on with one allowed).
 
 For the chosen CLI (pinned in tests/agents/package.json, installed by
 tests/agents/install.sh) it:
@@ -18,19 +23,21 @@ tests/agents/install.sh) it:
   4. runs `baton run plan.toml --db LOG --workspace WS --json` in its own process
      group, bounded by a deadline (killed by its id when over);
   5. for the operator variant, polls `baton approvals LOG --json` until the request
-     is waiting and answers it with `baton approve LOG ID` (the control socket);
+     is waiting, checks `baton status LOG` shows it, and answers it with
+     `baton approve LOG ID` (the control socket);
   6. asserts from `baton log LOG --json`: each task dispatched and the dispatch
      confirmed delivered (inputFinished), the approval requested and decided as the
      variant says (and its answer typed and confirmed), STATUS: DONE reported, the
      gate passed, the dependent task dispatched after the first one passed and passed
-     too, the run finished ok with exit 0; then `baton replay LOG` says "identical".
+     too, no other STATUS line and no escalation, the refused command not run (deny),
+     the agent told (deny), the run finished ok with exit 0; then `baton replay LOG`
+     says "identical".
 
 On a failure it prints what went wrong, `baton show LOG` (the agents' screens) and the
 mock servers' logs, and keeps the run dir. Exit status 0 when every check held.
 """
 
 import argparse
-import base64
 import json
 import os
 import re
