@@ -124,11 +124,12 @@ std::string render_open_approvals(const engine::run_view& v,
                                   const table_style& s) {
   std::string out;
   for (auto& a : v.open_approvals())
-    out += paint("approval " + a.id, "\x1b[33m", s.colour) + " "
-           + fit(a.agent + " asks " + a.tool
-                   + (a.subject.empty() ? "" : " " + a.subject)
+    // How to answer first: a long command is what gets cut.
+    out += paint("approval " + a.id, "\x1b[33m", s.colour)
+           + fit(" (baton approve|deny LOG " + a.id + ") " + a.agent
                    + (a.task.empty() ? "" : " (task " + a.task + ")")
-                   + " — baton approve|deny LOG " + a.id,
+                   + " asks " + a.tool
+                   + (a.subject.empty() ? "" : " " + a.subject),
                  s.width > 20 ? s.width - 14 : 20)
            + "\n";
   return out;

@@ -195,8 +195,14 @@ approval_verdict judge_approval(const plan& p, const plan_agent& agent,
     return v;
   auto asked = tool.empty() ? std::string{"the request"}
                             : tool + (subject.empty() ? "" : " " + subject);
+  // Nothing could be read off the screen (a prompt caught before its panel
+  // was drawn, a pack without [approval] rules): only a rule that asks
+  // nothing of the request may decide it, and the operator otherwise.
+  bool unread = tool.empty() && subject.empty();
   for (size_t i = 0; i < p.approvals.rules.size(); ++i) {
     auto& r = p.approvals.rules[i];
+    if (unread && (!r.tool.empty() || !r.match.empty()))
+      continue;
     if (!r.agent.empty() && r.agent != agent.name)
       continue;
     if (!r.role.empty() && r.role != agent.role)
@@ -211,6 +217,10 @@ approval_verdict judge_approval(const plan& p, const plan_agent& agent,
               + std::to_string(r.where.line) + ")"};
   }
   auto& o = p.approvals.otherwise;
+  if (unread)
+    return {"operator", "policy",
+            "what is asked could not be read off the screen: left to the "
+            "operator"};
   return {o, "policy",
           asked + ": no rule matches; "
             + (o == "operator" ? std::string{"left to the operator"}

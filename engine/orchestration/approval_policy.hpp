@@ -12,6 +12,9 @@
 //      over the whole tool name, case ignored) and match (searched in the
 //      subject) must all hold;
 //   3. `otherwise` (default: the operator).
+// A request of which nothing could be read (no tool, no subject) is decided
+// only by a rule that names neither a tool nor a pattern, and is otherwise
+// left to the operator, whatever `otherwise` says.
 //
 // Deterministic; no I/O. Paths are compared as text (lexically normalised),
 // never looked up on disk.

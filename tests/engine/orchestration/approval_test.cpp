@@ -154,6 +154,20 @@ TEST_CASE("rules decide in order, by agent, role, tool and what is asked") {
   CHECK(v.by == "policy");
 }
 
+TEST_CASE("a request of which nothing could be read goes to the operator, "
+          "whatever otherwise says") {
+  auto p = parse(std::string{team} + "\n");
+  p.approvals.otherwise = "deny";
+  auto v = judge(p, "builder", "", "");
+  CHECK(v.decision == "operator");
+  CHECK(v.why.find("could not be read") != std::string::npos);
+  // The fixed deny list still speaks first where it can (a password).
+  CHECK(judge(p, "builder", "password", "").decision == "deny");
+  // A rule that asks nothing of the request still decides it.
+  p.approvals.rules.push_back({"builder", "", "", "", "allow", {}});
+  CHECK(judge(p, "builder", "", "").decision == "allow");
+}
+
 TEST_CASE("a plan's approvals are checked with file and line") {
   auto bad = parse_plan(R"(
 [approvals]
