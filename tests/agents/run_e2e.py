@@ -351,7 +351,7 @@ class E2E:
             if req["agent"] in self.variant["operator"] and req["id"] not in answered:
                 # the request waiting shows in `baton status`
                 rc, status = self.baton.run("status", self.db)
-                self.checks.check("approval %s %s asks" % (req["id"], req["agent"]) in status,
+                self.checks.check("approval %s (baton approve|deny LOG %s) %s" % (req["id"], req["id"], req["agent"]) in status,
                                   "baton status shows approval %s waiting (%s)" % (
                                       req["id"], [l for l in status.splitlines() if "approval" in l]))
                 rc, said = self.baton.run("approve", self.db, req["id"], "--reason", "e2e test", "--by", "e2e")
