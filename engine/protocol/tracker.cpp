@@ -104,7 +104,22 @@ bool tracker::is_echo(const message& m) const {
     for (auto& typed : input) {
       if (typed == m.line)
         return true;
-      if (has_text(m) && std::string_view{typed}.starts_with(m.line))
+      if (!has_text(m))
+        continue;
+      if (std::string_view{typed}.starts_with(m.line))
+        return true;
+      // A typed template line the CLI's redraw overwrote at its end ("...
+      // <what you tried>, < line"): most of it, from its start, is the
+      // typed text, placeholders included (an agent fills those in).
+      size_t same = 0;
+      while (same < typed.size() && same < m.line.size()
+             && typed[same] == m.line[same])
+        ++same;
+      auto common = std::string_view{typed}.substr(0, same);
+      auto open = common.find('<');
+      bool placeholder = open != std::string_view::npos
+                         && common.find('>', open) != std::string_view::npos;
+      if (placeholder && same >= 24 && same * 4 >= m.line.size() * 3)
         return true;
     }
   }

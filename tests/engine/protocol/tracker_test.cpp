@@ -197,6 +197,29 @@ TEST_CASE("the echo of typed text is never the agent's status",
   CHECK(got[0].index == 7);
 }
 
+TEST_CASE("the echo of a typed line whose end a redraw overwrote is still "
+          "the echo",
+          "[engine][protocol][tracker]") {
+  tracker t;
+  t.register_input("End with STATUS: ERROR — <what failed>, <what you "
+                   "tried>, <suggested fix> when it fails.\n");
+  // Seen with Codex: a redraw left another row's tail over the echo.
+  auto h = lines_at(0, 0, {"STATUS: ERROR — <what failed>, <what you "
+                           "tried>, < line"});
+  CHECK(t.observe(h, true).empty());
+  // The agent's own ERROR line shares only the keyword with it.
+  auto own = lines_at(0, 0, {"STATUS: ERROR — make failed, tried -j1, "
+                             "fix the include"});
+  CHECK(t.observe(own, true).size() == 1);
+  // A prompt that spells out most of the line: the agent's line that
+  // completes it is its own (no placeholder in what they share).
+  tracker u;
+  u.register_input("End with STATUS: DONE — created hello.txt + "
+                   "<evidence>\n");
+  auto done = lines_at(0, 0, {"STATUS: DONE — created hello.txt + 1 passed"});
+  CHECK(u.observe(done, true).size() == 1);
+}
+
 TEST_CASE("a bare status is the agent's unless a typed line was just that",
           "[engine][protocol][tracker]") {
   tracker t;
