@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "engine/plan/plan_check.hpp"
+#include "engine/protocol/evidence.hpp"
 
 namespace baton::engine {
 
@@ -430,10 +431,17 @@ void orchestrator::check_scope(const task_view& t,
 
 void orchestrator::on_done(task_view& t, const protocol_seen& in,
                            decisions& out) {
-  if (in.evidence.empty()) {
+  // Evidence is what the line states, not its punctuation: without
+  // " + <evidence>", a line that states something checkable is its own
+  // evidence ("Built REST API with 6 endpoints, all tests pass (23/23)").
+  auto evidence = !in.evidence.empty()                ? in.evidence
+                  : protocol::states_checkable(in.text) ? in.text
+                                                        : std::string{};
+  if (evidence.empty()) {
     retry(t,
-          "your STATUS: DONE carried no evidence; end the line with "
-          "\" + <evidence>\" (test counts, a command's result)",
+          "your STATUS: DONE states no evidence (\"" + in.text
+            + "\"): say what shows it is done — test counts (12 passed), "
+              "the files written, a command and its result, a port",
           out);
     promote(out);
     dispatch_ready(out);
@@ -441,8 +449,8 @@ void orchestrator::on_done(task_view& t, const protocol_seen& in,
     return;
   }
   t.status = task_status::verifying;
-  t.evidence = in.evidence;
-  out.push_back(run_gate{t.id, t.attempt, t.agent, in.evidence});
+  t.evidence = evidence;
+  out.push_back(run_gate{t.id, t.attempt, t.agent, evidence});
 }
 
 void orchestrator::on_error(task_view& t, const std::string& why,

@@ -160,6 +160,22 @@ void find_ports(std::string_view text, std::vector<uint16_t>& ports) {
 
 } // namespace
 
+bool states_checkable(std::string_view text) {
+  if (!extract_evidence(text).empty())
+    return true;
+  static const re2::RE2 quantity{R"((?i)\b\d+(?:[.,]\d+)?\s*(?:%|ms|s|kb|mb|[a-z]{2,}))"};
+  static const re2::RE2 command{R"(`[^`]+`)"};
+  static const re2::RE2 exit_status{
+    R"((?i)\bexit(?:s|ed)?\s*(?:code|status)?\s*(?:=|:|with)?\s*\d+)"};
+  static const re2::RE2 outcome{
+    R"((?i)\b(?:all\s+)?(?:tests?|specs?|checks?|build|lint|type-?check)s?\s+(?:all\s+)?(?:pass(?:es|ed)?|green|succeed(?:s|ed)?|clean)\b)"};
+  re2::StringPiece in{text.data(), text.size()};
+  return re2::RE2::PartialMatch(in, quantity)
+         || re2::RE2::PartialMatch(in, command)
+         || re2::RE2::PartialMatch(in, exit_status)
+         || re2::RE2::PartialMatch(in, outcome);
+}
+
 evidence extract_evidence(std::string_view text) {
   evidence out;
   find_tests(text, out.tests);

@@ -49,4 +49,12 @@ struct evidence {
 /// The evidence stated in `text`.
 evidence extract_evidence(std::string_view text);
 
+/// Whether `text` (what a STATUS: DONE says was done) states something a
+/// person could check: test counts, files, ports (extract_evidence), a
+/// quantity ("6 endpoints", "3 lines"), a command in backquotes, an exit
+/// status, a build or test outcome ("all tests pass", "build passes").
+/// "I think the API is working" and "Everything looks good" state nothing.
+/// Judged by what the line states, never by its punctuation.
+bool states_checkable(std::string_view text);
+
 } // namespace baton::engine::protocol

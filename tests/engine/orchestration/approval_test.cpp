@@ -369,3 +369,22 @@ TEST_CASE("an agent that gave its STATUS, or waits on a NEED, is not asked") {
     for (auto& t : only<tell_agent>(o.on(time_passed{}, at)))
       CHECK(t.why.find("status asked") == std::string::npos);
 }
+
+TEST_CASE("a DONE that states something checkable is verified without a "
+          "\" + \"; one that states nothing is sent back") {
+  auto o = started();
+  auto good = line("builder", protocol_kind::done,
+                   "Built REST API with 6 endpoints, all tests pass (23/23), "
+                   "server running on port 3001");
+  auto ds = o.on(good, 5 * s);
+  auto gates = only<run_gate>(ds);
+  REQUIRE(gates.size() == 1);
+  CHECK(gates[0].evidence == good.text);
+  auto vague = line("writer", protocol_kind::done, "Everything looks good");
+  ds = o.on(vague, 6 * s);
+  CHECK(only<run_gate>(ds).empty());
+  auto told = only<tell_agent>(ds);
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].text.find("states no evidence") != std::string::npos);
+  CHECK(told[0].text.find("Everything looks good") != std::string::npos);
+}

@@ -67,3 +67,21 @@ TEST_CASE("ports are found, times and file lines are not",
 TEST_CASE("impossible ports are ignored", "[engine][protocol][evidence]") {
   CHECK(extract_evidence("port 99999").ports.empty());
 }
+
+TEST_CASE("a DONE is judged by what it states, not by its punctuation",
+          "[engine][protocol][evidence]") {
+  // The protocol's own example, without " + ".
+  CHECK(states_checkable("Built REST API with 6 endpoints, all tests pass "
+                         "(23/23), server running on port 3001"));
+  CHECK(states_checkable("wrote notes.md"));
+  CHECK(states_checkable("added the parser, 3 files changed"));
+  CHECK(states_checkable("`make check` exits 0"));
+  CHECK(states_checkable("all tests pass"));
+  CHECK(states_checkable("the build passes"));
+  // Nothing a person could check.
+  CHECK_FALSE(states_checkable("I think the API is working"));
+  CHECK_FALSE(states_checkable("Everything looks good"));
+  CHECK_FALSE(states_checkable("done"));
+  CHECK_FALSE(states_checkable("did two"));
+  CHECK_FALSE(states_checkable(""));
+}
