@@ -57,7 +57,7 @@ void run_inspector::apply_orchestrator(schema::Event::Reader e) {
       if (!p.ok())
         return;
       for (auto& t : p->tasks) {
-        max_attempts_[t.id] = t.retries.value_or(p->run.retries);
+        max_attempts_[t.id] = 1 + t.retries.value_or(p->run.retries);
         after_[t.id] = t.after;
       }
       return;

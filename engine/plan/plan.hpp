@@ -41,7 +41,8 @@ struct plan_run {
   std::string log = "baton.log";
   /// "sync", "group" or "async".
   std::string durability = "group";
-  /// Attempts per task before it is reassigned or failed.
+  /// Retries per task after its first attempt (1 + retries attempts)
+  /// before it is reassigned or failed.
   uint32_t retries = 2;
   /// Logical seconds a task may take before it is treated as stalled.
   uint64_t task_timeout_s = 600;

@@ -88,7 +88,7 @@ TEST_CASE("baton show at the first dispatch: that task dispatched, the "
                            + std::to_string(at));
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("  " + task + "  dispatched  agent ") != std::string::npos);
-  CHECK(r.out.find("  verify  waiting  agent tester  attempt 0 of 2")
+  CHECK(r.out.find("  verify  waiting  agent tester  attempt 0 of 3")
         != std::string::npos);
   CHECK(r.out.find("run feature (hub): running") != std::string::npos);
 }
