@@ -146,8 +146,16 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
   ++t.escalations;
   auto& pt = plan_.tasks[index_.at(t.id)];
   auto agent = t.agent;
-  t.history.push_back("attempt " + std::to_string(t.attempt) + " by " + agent
-                      + ": " + evidence);
+  // One entry per failure: the nudge and the re-dispatch after the same
+  // repeated failure in one attempt are one thing that was tried.
+  // (the same once normalised: paths, numbers and times set aside).
+  auto entry = "attempt " + std::to_string(t.attempt) + " by " + agent + ": "
+               + evidence;
+  auto key = normalise_failure(entry);
+  if (std::none_of(t.history.begin(), t.history.end(), [&](auto& h) {
+        return normalise_failure(h) == key;
+      }))
+    t.history.push_back(std::move(entry));
   auto why = trigger + " on task " + t.id;
 
   if (t.escalations == 1) {
@@ -225,7 +233,8 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
       make_ready(index_.at(t.id));
       return;
     }
-    ++t.escalations; // nobody else can: the last rung
+    // Nobody else can: this escalation is the last rung (its count goes
+    // on by one, as every rung's does).
   }
   out.push_back(
     escalate_task{t.id, agent, trigger, "fail", t.escalations, evidence});

@@ -162,6 +162,53 @@ TEST_CASE("the same BUILD: FAIL twice in a row climbs the ladder: nudge, "
   CHECK(end[0].outcome == "failed");
 }
 
+TEST_CASE("with no other capable agent the ladder is nudge, re-dispatch, "
+          "fail, counted 1, 2, 3, and the history names a failure once",
+          "[engine][recovery][loop]") {
+  orchestrator o{parse(R"(
+[policy]
+stall_after = "60s"
+task_timeout = "1h"
+loop_repeats = 2
+[agents.solo]
+preset = "sim"
+[[tasks]]
+id = "build"
+agent = "solo"
+prompt = "build it"
+)")};
+  o.on(run_begun{}, 0);
+  REQUIRE(only<dispatch_task>(o.on(idle("solo"), 1 * s)).size() == 1);
+  o.on(working("solo"), 1 * s);
+  auto fail = [&](const std::string& summary, uint64_t at) {
+    return o.on(line("solo", protocol_kind::build_fail, summary), at);
+  };
+  std::vector<escalate_task> rungs;
+  fail("src/a.cpp:1: token_kind undeclared", 2 * s);
+  for (auto& e : escalations(fail("src/b.cpp:7: token_kind undeclared", 3 * s)))
+    rungs.push_back(e);
+  fail("src/c.cpp:2: token_kind undeclared", 4 * s);
+  for (auto& e : escalations(fail("src/c.cpp:3: token_kind undeclared", 5 * s)))
+    rungs.push_back(e);
+  o.on(agent_exited{"solo", 137}, 6 * s);
+  auto again = only<dispatch_task>(o.on(idle("solo"), 7 * s));
+  REQUIRE(again.size() == 1);
+  auto& prompt = again[0].prompt;
+  auto first = prompt.find("token_kind undeclared");
+  REQUIRE(first != std::string::npos);
+  CHECK(prompt.find("token_kind undeclared", first + 1) == std::string::npos);
+  o.on(working("solo"), 8 * s);
+  fail("src/d.cpp:1: token_kind undeclared", 9 * s);
+  for (auto& e : escalations(fail("src/d.cpp:2: token_kind undeclared", 10 * s)))
+    rungs.push_back(e);
+  REQUIRE(rungs.size() == 3);
+  CHECK(rungs[0].step == "nudge");
+  CHECK(rungs[1].step == "redispatch");
+  CHECK(rungs[2].step == "fail");
+  for (uint32_t i = 0; i < 3; ++i)
+    CHECK(rungs[i].count == i + 1);
+}
+
 TEST_CASE("different failures, or a pass between two, are no loop",
           "[engine][recovery][loop]") {
   orchestrator o{parse(builders)};
