@@ -77,7 +77,15 @@ std::string render_table(const engine::run_view& v, const table_style& s) {
   // name role state task progress | last line (the rest) | time
   size_t name_w = 10, role_w = 12, state_w = 16, task_w = 10, prog_w = 6,
          time_w = 7;
+  // Every state's name fits whole, with its restart count (no
+  // "waiting_approva…").
+  auto state_of = [](const engine::run_view_agent& a) {
+    return a.state
+           + (a.restarts > 0 ? " (" + std::to_string(a.restarts) + "x)"
+                             : std::string{});
+  };
   for (auto& a : v.agents()) {
+    state_w = std::max(state_w, columns_of(state_of(a)));
     name_w = std::max(name_w, std::min<size_t>(columns_of(a.name), 16));
     role_w = std::max(role_w, std::min<size_t>(columns_of(a.role), 20));
     task_w = std::max(task_w, std::min<size_t>(columns_of(a.task), 16));
@@ -97,10 +105,7 @@ std::string render_table(const engine::run_view& v, const table_style& s) {
   };
   row("AGENT", "ROLE", "STATE", nullptr, "TASK", "PROG", "LAST LINE", "TIME");
   for (auto& a : v.agents()) {
-    auto state = a.state
-                 + (a.restarts > 0 ? " (" + std::to_string(a.restarts) + "x)"
-                                   : std::string{});
-    row(a.name, a.role, state, state_colour(a.state), a.task, a.progress,
+    row(a.name, a.role, state_of(a), state_colour(a.state), a.task, a.progress,
         a.last_line, duration(now >= a.since_us ? now - a.since_us : 0));
   }
   auto passed = v.tasks_passed();

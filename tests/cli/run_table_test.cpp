@@ -120,3 +120,36 @@ TEST_CASE("cells are cut by columns, never inside a character",
   CHECK(cli::duration(184'000'000) == "3m04s");
   CHECK(cli::duration(3'720'000'000) == "1h02m");
 }
+
+TEST_CASE("a restarted agent waiting for approval shows its state whole, and "
+          "the request how to answer it",
+          "[cli][run_table]") {
+  auto v = sample();
+  using namespace engine;
+  uint64_t t = 100'000'000;
+  auto feed = [&](const frame& f) {
+    capnp::FlatArrayMessageReader r{f.words()};
+    v.apply("orchestrator", t += 1'000'000, r.getRoot<schema::Event>());
+  };
+  feed(to_event(orchestrator_decision{restart_agent{"backend", "crashed"}}));
+  feed(to_event(
+    orchestrator_input{agent_observed{"backend", "waiting_approval", false}}));
+  feed(to_event(orchestrator_decision{request_approval{
+    "a1", "backend", "api", "Bash", "rm -rf build", "", "operator (policy)"}}));
+  cli::table_style s;
+  s.width = 100;
+  auto table = cli::render_table(v, s);
+  INFO(table);
+  CHECK(table.find("waiting_approval (1x)") != std::string::npos);
+  CHECK(table.find("waiting_approva…") == std::string::npos);
+  CHECK(table.find("approval a1 (baton approve|deny LOG a1) backend (task "
+                   "api) asks Bash rm -rf build")
+        != std::string::npos);
+  // Answered, it is no longer shown as waiting.
+  feed(to_event(orchestrator_decision{
+    decide_approval{"a1", "backend", "allow", "operator", "ok"}}));
+  CHECK(cli::render_table(v, s).find("approval a1") == std::string::npos);
+  CHECK(cli::render_report(v, s).find("a1 backend asked Bash rm -rf build: "
+                                      "allow (operator)")
+        != std::string::npos);
+}
