@@ -40,6 +40,9 @@
 // call was refused) starts a sequence of its own, whatever came before it.
 // A turn may instead be {"error": {"status": 400, "message": "…"}} — the request fails with
 // that HTTP status and the API's own error body (no retry storms: use a 4xx).
+// A turn may also carry "fail_first": {"count": 2, "status": 529, "message": "Overloaded"}:
+// its first `count` requests fail like an "error" turn (the CLI retries them) and the
+// next one gets the turn's reply (counted per turn over the server's life).
 // A tool is either generic — {"kind":"shell","command","description"} or
 // {"kind":"write","path","content"} (path relative to --workdir) — mapped per CLI
 // (Claude: Bash / Write; Codex: exec_command with sandbox_permissions
@@ -238,6 +241,19 @@ function turnFor(index, lastUserText, history) {
   return { text: last.text || 'STATUS: DONE — scenario finished + no more turns', delay_ms: 0, index, extra: true };
 }
 
+// A turn's "fail_first": the failure to answer while its first `count` requests have not
+// all failed yet; otherwise the turn itself.
+const failures = new Map();
+function failFirst(turn) {
+  const f = turn.fail_first;
+  if (!f || turn.side) return turn;
+  const count = f.count ?? 1;
+  const done = failures.get(turn.index) || 0;
+  if (done >= count) return turn;
+  failures.set(turn.index, done + 1);
+  return { ...turn, error: { status: f.status || 529, message: f.message || 'Overloaded' }, delay_ms: f.delay_ms ?? 0, index: `${turn.index}(fail ${done + 1}/${count})` };
+}
+
 // Answer a scripted failure in the API's own error shape.
 async function scriptedError(res, api, turn) {
   if (!(await pause(turn.delay_ms || 0, res))) return;
@@ -356,6 +372,7 @@ async function handleAnthropic(req, res, body) {
       userOwnText(lastUser?.content),
       msgs.map((m) => (m.role === 'assistant' ? { model: true } : { user: userOwnText(m.content) })),
     );
+  turn = failFirst(turn);
   log(
     `anthropic POST ${req.url} model=${model} stream=${!!body.stream} tools=${(body.tools || []).length} msgs=${msgs.length} ` +
       (side ? (turn.compaction ? 'SIDE(compaction)' : 'SIDE') : `turn=${turn.index}${turn.extra ? '(past script)' : ''}${turn.error ? ` ERROR ${turn.error.status || 400}` : ''}`) +
@@ -458,6 +475,7 @@ async function handleOpenaiResponses(req, res, body) {
           : { user: it.role === 'user' ? openaiTextOf(it) : '' },
       ),
     );
+  turn = failFirst(turn);
   log(
     `openai POST ${req.url} model=${model} stream=${!!body.stream} tools=${(body.tools || []).length} items=${input.length} ` +
       (side ? (turn.compaction ? 'SIDE(compaction)' : 'SIDE') : `turn=${turn.index}${turn.extra ? '(past script)' : ''}${turn.error ? ` ERROR ${turn.error.status || 400}` : ''}`) +
@@ -574,6 +592,7 @@ async function handleGemini(req, res, body, model, method, alt) {
     );
   }
   const nTools = (body.tools || []).flatMap((t) => t.functionDeclarations || []).length;
+  turn = failFirst(turn);
   log(
     `gemini POST ${method} model=${model} tools=${nTools} contents=${contents.length} ` +
       (side ? `SIDE${geminiSchema(body) ? '(schema)' : turn.compaction ? '(compaction)' : ''}` : `turn=${turn.index}${turn.extra ? '(past script)' : ''}${turn.error ? ` ERROR ${turn.error.status || 400}` : ''}`) +

@@ -95,8 +95,9 @@ def package_version(agents_dir, package):
 
 
 # --------------------------------------------------------------------------- run setup
-def prepare(cli, run_dir, port):
-    """Create HOME, TMPDIR and the work dir, write the CLI's config. Returns (env, work)."""
+def prepare(cli, run_dir, port, trusted=True):
+    """Create HOME, TMPDIR and the work dir, write the CLI's config. Returns (env, work).
+    trusted=False leaves the work dir untrusted, so the CLI shows its trust dialog."""
     home = os.path.join(run_dir, "home")
     tmp = os.path.join(run_dir, "tmp")
     work = os.path.join(run_dir, "work")
@@ -124,7 +125,7 @@ def prepare(cli, run_dir, port):
         )
         cfg = {
             "hasCompletedOnboarding": True,
-            "projects": {work: {"hasTrustDialogAccepted": True, "hasCompletedProjectOnboarding": True}},
+            "projects": {work: {"hasTrustDialogAccepted": trusted, "hasCompletedProjectOnboarding": True}},
         }
         with open(os.path.join(home, ".claude.json"), "w") as f:
             json.dump(cfg, f, indent=2)
@@ -143,13 +144,12 @@ def prepare(cli, run_dir, port):
                 'name = "Mock"\n'
                 'base_url = "%s/v1"\n'
                 'env_key = "OPENAI_API_KEY"\n'
-                'wire_api = "responses"\n'
-                '\n[projects."%s"]\n'
-                'trust_level = "trusted"\n'
-                "\n[notice]\n"
+                'wire_api = "responses"\n' % base
+                + ('\n[projects."%s"]\ntrust_level = "trusted"\n' % work if trusted else "")
+                + "\n[notice]\n"
                 'model_migrations = { "gpt-5.5" = "gpt-6-sol" }\n'
                 "\n[analytics]\n"
-                "enabled = false\n" % (base, work)
+                "enabled = false\n"
             )
     elif cli == "gemini":
         gdir = os.path.join(home, ".gemini")
@@ -160,7 +160,7 @@ def prepare(cli, run_dir, port):
             GEMINI_CLI_NO_RELAUNCH="true",
         )
         settings = {
-            "security": {"auth": {"selectedType": "gemini-api-key"}, "folderTrust": {"enabled": False}},
+            "security": {"auth": {"selectedType": "gemini-api-key"}, "folderTrust": {"enabled": not trusted}},
             "privacy": {"usageStatisticsEnabled": False},
             "general": {"disableAutoUpdate": True},
             "ui": {"hideTips": True},
@@ -345,9 +345,21 @@ def drive(sess, cli, prof, scenario, timeout):
             "input": scenario["prompt"],
             "expect": scenario["expect"],
             "approvals": scenario.get("approvals", 1),
+            **{k: scenario[k] for k in ("notice", "notice_label", "interrupt_after_s", "label") if k in scenario},
         }
     ] + list(scenario.get("followups", []))
 
+    startup = scenario.get("startup")
+    if startup:
+        # a dialog before the prompt (e.g. the work dir's trust): mark the state it stands
+        # for once it has settled, answer it, go on
+        rx_dialog = re.compile(per_cli(startup["expect"], cli))
+        sess.wait("the startup dialog", lambda s: rx_dialog.search(s.text()), 90, quiet=1.0)
+        sess.mark(per_cli(startup.get("label", "waiting_approval"), cli))
+        sess.idle_for(float(startup.get("pause_s", 1.5)))
+        keys = per_cli(startup.get("keys", "\r"), cli)
+        sess.send(keys)
+        sess.mark("input: startup dialog answered (%r)" % keys)
     sess.wait("the idle screen", is_idle, 90, quiet=1.0)
     sess.mark("idle")
     for n, step in enumerate(steps):
@@ -381,10 +393,22 @@ def drive(sess, cli, prof, scenario, timeout):
         if rx_work.search(bottom(sess.screen, 12)):
             sess.mark("working")
 
+        # "notice": a screen the CLI shows mid-turn (e.g. its retry notice after an API
+        # error), marked "notice_label" the first time it is on the bottom rows;
+        # "interrupt_after_s": press Esc that long into the turn
+        rx_notice = re.compile(per_cli(step["notice"], cli)) if "notice" in step else None
+        interrupt_at = time.monotonic() + float(step["interrupt_after_s"]) if "interrupt_after_s" in step else None
         approvals = 0
         deadline = time.monotonic() + timeout
         state = "working"
         while True:
+            if rx_notice and rx_notice.search(bottom(sess.screen, 12)):
+                rx_notice = None
+                sess.mark(step.get("notice_label", "retrying"))
+            if interrupt_at and time.monotonic() >= interrupt_at:
+                interrupt_at = None
+                sess.send("\x1b")
+                sess.mark("input: Esc (interrupt)")
             if time.monotonic() > deadline:
                 raise DriverError("timed out in state %s waiting for /%s/" % (state, final.pattern))
             sess.pump()
@@ -410,6 +434,8 @@ def drive(sess, cli, prof, scenario, timeout):
                 sess.wait("a quiet idle screen", is_idle, 10, quiet=1.0)
                 sess.mark(step.get("label", "done"))
                 break
+        if rx_notice:
+            raise DriverError("step %d: never saw /%s/" % (n, rx_notice.pattern))
         if approvals != want:
             raise DriverError("step %d: saw %d approval prompt(s), expected %d" % (n, approvals, want))
 
@@ -473,7 +499,7 @@ def cmd_record(a):
     mock, port = start_mock(os.path.abspath(a.scenario), work, os.path.join(run_dir, "mock.log"))
     rc = 0
     try:
-        env, work = prepare(a.cli, run_dir, port)
+        env, work = prepare(a.cli, run_dir, port, trusted=not scenario.get("startup", {}).get("untrusted", False))
         argv = [os.path.realpath(exe)] + prof["args"]
         print("record.py: %s %s, scenario %s, run dir %s, mock port %d" % (a.cli, version, name, run_dir, port), file=sys.stderr)
         sess = Session(argv, env, work, cols, rows, run_dir)

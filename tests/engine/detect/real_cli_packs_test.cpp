@@ -239,6 +239,18 @@ bool check_marker(const marker_check& mk, state done_state) {
     // /clear to continue" needs someone to compact: `blocked`. Codex and
     // Gemini CLI show the too-long prompt as an ordinary API error.
     CHECK((mk.seen == state::error || mk.seen == state::blocked));
+  } else if (l == "retrying") {
+    // The CLI retries a failed request (HTTP 529 overloaded) and says so
+    // where its spinner was: the error is on screen (scenario `retry`).
+    CHECK(mk.seen == state::error);
+  } else if (l == "interrupted") {
+    // A turn the user interrupted with Esc: the CLI is back at its prompt,
+    // waiting for the next one — not an error (scenario `interrupt`).
+    CHECK(mk.seen == state::idle);
+  } else if (l == "unknown") {
+    // A startup screen no rule knows: `unknown` once it has stood still,
+    // not `starting` for ever (scenario `startup`).
+    CHECK(mk.seen == state::unknown);
   } else if (l.starts_with("exited")) {
     CHECK(mk.seen == state::exited);
   } else {
@@ -246,6 +258,13 @@ bool check_marker(const marker_check& mk, state done_state) {
   }
   return true;
 }
+
+/// The recorded scenarios of each CLI (tests/agents/recordings/<cli>-<scenario>.cast).
+const std::vector<std::string> claude_scenarios{"normal", "blocked", "compact",
+                                                "retry"};
+const std::vector<std::string> codex_scenarios{"normal", "blocked", "compact"};
+const std::vector<std::string> gemini_scenarios{"normal", "blocked",
+                                                "compact"};
 
 struct cli_case {
   const char* recording;
@@ -298,27 +317,27 @@ void run_case(const cli_case& k) {
 
 TEST_CASE("claude pack over the Claude Code 2.1.197 recordings",
           "[engine][detect][packs][claude]") {
-  for (auto scenario : {"normal", "blocked", "compact"}) {
+  for (const auto& scenario : claude_scenarios) {
     auto rec = std::string{"claude-"} + scenario;
     run_case(
-      {rec.c_str(), "claude", scenario, turn_end(scenario, state::done)});
+      {rec.c_str(), "claude", scenario.c_str(), turn_end(scenario, state::done)});
   }
 }
 
 TEST_CASE("codex pack over the Codex 0.169.0 recordings",
           "[engine][detect][packs][codex]") {
-  for (auto scenario : {"normal", "blocked", "compact"}) {
+  for (const auto& scenario : codex_scenarios) {
     auto rec = std::string{"codex-"} + scenario;
-    run_case({rec.c_str(), "codex", scenario, turn_end(scenario, state::done)});
+    run_case({rec.c_str(), "codex", scenario.c_str(), turn_end(scenario, state::done)});
   }
 }
 
 TEST_CASE("gemini pack over the Gemini CLI 0.61.0 recordings",
           "[engine][detect][packs][gemini]") {
-  for (auto scenario : {"normal", "blocked", "compact"}) {
+  for (const auto& scenario : gemini_scenarios) {
     auto rec = std::string{"gemini-"} + scenario;
     run_case(
-      {rec.c_str(), "gemini", scenario, turn_end(scenario, state::idle)});
+      {rec.c_str(), "gemini", scenario.c_str(), turn_end(scenario, state::idle)});
   }
 }
 
@@ -444,8 +463,10 @@ TEST_CASE("every real-CLI recording has a pack test",
           "[engine][detect][packs]") {
   // A recording added to tests/agents/recordings gets a case above.
   std::set<std::string> known;
-  for (auto cli : {"claude", "codex", "gemini"})
-    for (auto scenario : {"normal", "blocked", "compact"})
+  for (auto& [cli, scenarios] :
+       {std::pair{"claude", &claude_scenarios}, std::pair{"codex", &codex_scenarios},
+        std::pair{"gemini", &gemini_scenarios}})
+    for (auto& scenario : *scenarios)
       known.insert(std::string{cli} + "-" + scenario + ".cast");
   std::set<std::string> found;
   for (auto& e : std::filesystem::directory_iterator{"tests/agents/recordings"})
