@@ -261,7 +261,8 @@ bool check_marker(const marker_check& mk, state done_state) {
 
 /// The recorded scenarios of each CLI (tests/agents/recordings/<cli>-<scenario>.cast).
 const std::vector<std::string> claude_scenarios{"normal", "blocked", "compact",
-                                                "retry", "interrupt"};
+                                                "retry", "interrupt",
+                                                "startup"};
 const std::vector<std::string> codex_scenarios{"normal", "blocked", "compact"};
 const std::vector<std::string> gemini_scenarios{"normal", "blocked",
                                                 "compact"};
