@@ -396,7 +396,8 @@ def drive(sess, cli, prof, scenario, timeout):
         # "notice": a screen the CLI shows mid-turn (e.g. its retry notice after an API
         # error), marked "notice_label" the first time it is on the bottom rows;
         # "interrupt_after_s": press Esc that long into the turn
-        rx_notice = re.compile(per_cli(step["notice"], cli)) if "notice" in step else None
+        notice = per_cli(step.get("notice"), cli)
+        rx_notice = re.compile(notice) if notice else None
         interrupt_at = time.monotonic() + float(step["interrupt_after_s"]) if "interrupt_after_s" in step else None
         approvals = 0
         deadline = time.monotonic() + timeout
@@ -404,7 +405,7 @@ def drive(sess, cli, prof, scenario, timeout):
         while True:
             if rx_notice and rx_notice.search(bottom(sess.screen, 12)):
                 rx_notice = None
-                sess.mark(step.get("notice_label", "retrying"))
+                sess.mark(per_cli(step.get("notice_label"), cli, "retrying"))
             if interrupt_at and time.monotonic() >= interrupt_at:
                 interrupt_at = None
                 sess.send("\x1b")

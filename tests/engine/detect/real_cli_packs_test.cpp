@@ -265,7 +265,7 @@ const std::vector<std::string> claude_scenarios{"normal", "blocked", "compact",
                                                 "startup"};
 const std::vector<std::string> codex_scenarios{"normal", "blocked", "compact"};
 const std::vector<std::string> gemini_scenarios{"normal", "blocked",
-                                                "compact"};
+                                                "compact", "retry"};
 
 struct cli_case {
   const char* recording;
