@@ -15,6 +15,7 @@
 
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "storage/event_log.hpp"
+#include "tests/cli/orchestrator_log.hpp"
 #include "tests/cli/run_baton.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -25,33 +26,11 @@ namespace {
 
 template<class T>
 std::vector<T> decisions(const std::string& db) {
-  storage::options opts;
-  opts.read_only = true;
-  auto log = storage::event_log::open(db, opts);
-  REQUIRE(log.ok());
-  auto events = (*log)->read("orchestrator");
-  REQUIRE(events.ok());
-  std::vector<T> out;
-  for (auto& e : *events)
-    if (auto d = engine::decision_from_event(e.event()))
-      if (auto* x = std::get_if<T>(&*d))
-        out.push_back(*x);
-  return out;
+  return test::decisions<T>(test::orchestrator_steps(db));
 }
 
 std::vector<engine::approval_answered> answers(const std::string& db) {
-  storage::options opts;
-  opts.read_only = true;
-  auto log = storage::event_log::open(db, opts);
-  REQUIRE(log.ok());
-  auto events = (*log)->read("orchestrator");
-  REQUIRE(events.ok());
-  std::vector<engine::approval_answered> out;
-  for (auto& e : *events)
-    if (auto in = engine::input_from_event(e.event()))
-      if (auto* x = std::get_if<engine::approval_answered>(&*in))
-        out.push_back(*x);
-  return out;
+  return test::inputs<engine::approval_answered>(test::orchestrator_steps(db));
 }
 
 void write(const fs::path& p, const std::string& text) {

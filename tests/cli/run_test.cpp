@@ -19,58 +19,22 @@
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/text/json.hpp"
 #include "storage/event_log.hpp"
+#include "tests/cli/orchestrator_log.hpp"
 #include "tests/cli/run_baton.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace baton;
 namespace fs = std::filesystem;
+using test::decisions;
+using test::inputs;
+using test::orchestrator_steps;
+using test::step;
 
 namespace {
 
 /// ctest runs the tests in the source tree.
 std::string source_dir() {
   return fs::current_path().string();
-}
-
-/// A decision or input of the orchestrator's stream, in order.
-struct step {
-  uint64_t position = 0;
-  std::optional<engine::orchestrator_decision> decision;
-  std::optional<engine::orchestrator_input> input;
-};
-
-std::vector<step> orchestrator_steps(const std::string& db) {
-  storage::options opts;
-  opts.read_only = true;
-  auto log = storage::event_log::open(db, opts);
-  REQUIRE(log.ok());
-  auto events = (*log)->read("orchestrator");
-  REQUIRE(events.ok());
-  std::vector<step> out;
-  for (auto& e : *events)
-    out.push_back({e.position(), engine::decision_from_event(e.event()),
-                   engine::input_from_event(e.event())});
-  return out;
-}
-
-template<class T>
-std::vector<T> decisions(const std::vector<step>& steps) {
-  std::vector<T> out;
-  for (auto& s : steps)
-    if (s.decision)
-      if (auto* x = std::get_if<T>(&*s.decision))
-        out.push_back(*x);
-  return out;
-}
-
-template<class T>
-std::vector<T> inputs(const std::vector<step>& steps) {
-  std::vector<T> out;
-  for (auto& s : steps)
-    if (s.input)
-      if (auto* x = std::get_if<T>(&*s.input))
-        out.push_back(*x);
-  return out;
 }
 
 std::map<std::string, engine::task_settled>

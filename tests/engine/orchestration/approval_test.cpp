@@ -19,13 +19,7 @@ using namespace baton::engine::test;
 namespace {
 
 plan parse(std::string_view text) {
-  auto p = parse_plan(text, "t.toml");
-  if (!p.ok())
-    FAIL(p.err().message());
-  auto problems = check_plan(*p);
-  INFO((problems.empty() ? std::string{} : problems.front()));
-  REQUIRE(problems.empty());
-  return *p;
+  return checked_plan(text);
 }
 
 constexpr uint64_t s = 1'000'000;

@@ -3,12 +3,29 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "engine/orchestration/inputs.hpp"
+#include "engine/plan/plan_check.hpp"
+#include "engine/plan/plan_parser.hpp"
 
 namespace baton::engine::test {
+
+/// A plan from TOML text that parses and passes its checks (the test fails
+/// with the first problem otherwise).
+inline plan checked_plan(std::string_view text) {
+  auto p = parse_plan(text, "t.toml");
+  if (!p.ok())
+    FAIL(p.err().message());
+  auto problems = check_plan(*p);
+  INFO((problems.empty() ? std::string{} : problems.front()));
+  REQUIRE(problems.empty());
+  return *p;
+}
 
 /// The decisions of kind T, in order.
 template<class T>
