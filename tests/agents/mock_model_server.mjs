@@ -42,7 +42,9 @@
 // that HTTP status and the API's own error body (no retry storms: use a 4xx).
 // A turn may also carry "fail_first": {"count": 2, "status": 529, "message": "Overloaded"}:
 // its first `count` requests fail like an "error" turn (the CLI retries them) and the
-// next one gets the turn's reply (counted per turn over the server's life).
+// next one gets the turn's reply (counted per turn over the server's life). With
+// "drop": true instead of a status, each of those requests gets 200 and an event stream
+// that is cut after "delay_ms" (the connection closed mid-stream: a network failure).
 // A tool is either generic — {"kind":"shell","command","description"} or
 // {"kind":"write","path","content"} (path relative to --workdir) — mapped per CLI
 // (Claude: Bash / Write; Codex: exec_command with sandbox_permissions
@@ -251,7 +253,16 @@ function failFirst(turn) {
   const done = failures.get(turn.index) || 0;
   if (done >= count) return turn;
   failures.set(turn.index, done + 1);
-  return { ...turn, error: { status: f.status || 529, message: f.message || 'Overloaded' }, delay_ms: f.delay_ms ?? 0, index: `${turn.index}(fail ${done + 1}/${count})` };
+  const failure = f.drop ? { drop: true } : { error: { status: f.status || 529, message: f.message || 'Overloaded' } };
+  return { ...turn, ...failure, delay_ms: f.delay_ms ?? 0, index: `${turn.index}(${f.drop ? 'drop' : 'fail'} ${done + 1}/${count})` };
+}
+
+// A "fail_first" drop: an event stream opened and cut off before its first event.
+async function dropStream(res, turn) {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.flushHeaders();
+  if (!(await pause(turn.delay_ms || 0, res))) return;
+  res.socket?.destroy();
 }
 
 // Answer a scripted failure in the API's own error shape.
@@ -378,6 +389,7 @@ async function handleAnthropic(req, res, body) {
       (side ? (turn.compaction ? 'SIDE(compaction)' : 'SIDE') : `turn=${turn.index}${turn.extra ? '(past script)' : ''}${turn.error ? ` ERROR ${turn.error.status || 400}` : ''}`) +
       ` last_user="${snip(anthropicTextOf(lastUser?.content))}"`,
   );
+  if (!side && turn.drop) return dropStream(res, turn);
   if (!side && turn.error) return scriptedError(res, 'anthropic', turn);
   const tool = side ? null : claudeTool(turn.tool);
   const blocks = [];
@@ -481,6 +493,7 @@ async function handleOpenaiResponses(req, res, body) {
       (side ? (turn.compaction ? 'SIDE(compaction)' : 'SIDE') : `turn=${turn.index}${turn.extra ? '(past script)' : ''}${turn.error ? ` ERROR ${turn.error.status || 400}` : ''}`) +
       ` last_input="${snip(openaiTextOf(lastUser))}"`,
   );
+  if (!side && turn.drop) return dropStream(res, turn);
   if (!side && turn.error) return scriptedError(res, 'openai', turn);
   const tool = side ? null : codexTool(turn.tool);
   const respId = `resp_${shortId()}`;
@@ -598,6 +611,7 @@ async function handleGemini(req, res, body, model, method, alt) {
       (side ? `SIDE${geminiSchema(body) ? '(schema)' : turn.compaction ? '(compaction)' : ''}` : `turn=${turn.index}${turn.extra ? '(past script)' : ''}${turn.error ? ` ERROR ${turn.error.status || 400}` : ''}`) +
       ` last_user="${snip(geminiTextOf(lastUser))}"`,
   );
+  if (!side && turn.drop) return dropStream(res, turn);
   if (!side && turn.error) return scriptedError(res, 'gemini', turn);
   const tool = side ? null : geminiTool(turn.tool);
   const usageMetadata = { promptTokenCount: 1200, candidatesTokenCount: 40, totalTokenCount: 1240 };

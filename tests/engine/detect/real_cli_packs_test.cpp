@@ -263,7 +263,8 @@ bool check_marker(const marker_check& mk, state done_state) {
 const std::vector<std::string> claude_scenarios{"normal", "blocked", "compact",
                                                 "retry", "interrupt",
                                                 "startup"};
-const std::vector<std::string> codex_scenarios{"normal", "blocked", "compact"};
+const std::vector<std::string> codex_scenarios{"normal", "blocked", "compact",
+                                               "retry", "reconnect"};
 const std::vector<std::string> gemini_scenarios{"normal", "blocked",
                                                 "compact", "retry"};
 
