@@ -264,9 +264,9 @@ const std::vector<std::string> claude_scenarios{"normal", "blocked", "compact",
                                                 "retry", "interrupt",
                                                 "startup"};
 const std::vector<std::string> codex_scenarios{"normal", "blocked", "compact",
-                                               "retry", "reconnect"};
+                                               "retry", "reconnect", "interrupt"};
 const std::vector<std::string> gemini_scenarios{"normal", "blocked",
-                                                "compact", "retry"};
+                                                "compact", "retry", "interrupt"};
 
 struct cli_case {
   const char* recording;
