@@ -266,7 +266,8 @@ const std::vector<std::string> claude_scenarios{"normal", "blocked", "compact",
 const std::vector<std::string> codex_scenarios{"normal", "blocked", "compact",
                                                "retry", "reconnect", "interrupt"};
 const std::vector<std::string> gemini_scenarios{"normal", "blocked",
-                                                "compact", "retry", "interrupt"};
+                                                "compact", "retry", "interrupt",
+                                                "startup"};
 
 struct cli_case {
   const char* recording;
