@@ -356,7 +356,8 @@ def drive(sess, cli, prof, scenario, timeout):
         rx_dialog = re.compile(per_cli(startup["expect"], cli))
         sess.wait("the startup dialog", lambda s: rx_dialog.search(s.text()), 90, quiet=1.0)
         sess.mark(per_cli(startup.get("label", "waiting_approval"), cli))
-        sess.idle_for(float(startup.get("pause_s", 1.5)))
+        sess.idle_for(float(per_cli(startup.get("pause_s"), cli, 1.5)))
+        sess.mark(per_cli(startup.get("label", "waiting_approval"), cli))  # still, before the answer
         keys = per_cli(startup.get("keys", "\r"), cli)
         sess.send(keys)
         sess.mark("input: startup dialog answered (%r)" % keys)
@@ -500,7 +501,11 @@ def cmd_record(a):
     mock, port = start_mock(os.path.abspath(a.scenario), work, os.path.join(run_dir, "mock.log"))
     rc = 0
     try:
-        env, work = prepare(a.cli, run_dir, port, trusted=not scenario.get("startup", {}).get("untrusted", False))
+        startup = scenario.get("startup", {})
+        env, work = prepare(a.cli, run_dir, port, trusted=not startup.get("untrusted", False))
+        if per_cli(startup.get("git_init"), a.cli, False):
+            # a version-controlled work dir (Codex asks about trust only in one)
+            subprocess.run(["git", "init", "-q", work], check=True, env=env)
         argv = [os.path.realpath(exe)] + prof["args"]
         print("record.py: %s %s, scenario %s, run dir %s, mock port %d" % (a.cli, version, name, run_dir, port), file=sys.stderr)
         sess = Session(argv, env, work, cols, rows, run_dir)

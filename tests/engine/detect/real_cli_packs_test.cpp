@@ -264,7 +264,8 @@ const std::vector<std::string> claude_scenarios{"normal", "blocked", "compact",
                                                 "retry", "interrupt",
                                                 "startup"};
 const std::vector<std::string> codex_scenarios{"normal", "blocked", "compact",
-                                               "retry", "reconnect", "interrupt"};
+                                               "retry", "reconnect", "interrupt",
+                                               "startup"};
 const std::vector<std::string> gemini_scenarios{"normal", "blocked",
                                                 "compact", "retry", "interrupt",
                                                 "startup"};
