@@ -2,6 +2,7 @@
 # Re-record the committed fixtures: every CLI through every scenario listed below.
 #
 #   tests/agents/record_all.sh                 # all CLIs, scenarios normal blocked compact
+#                                              # retry interrupt startup (and reconnect for codex)
 #   tests/agents/record_all.sh claude          # one CLI
 #   tests/agents/record_all.sh gemini edit     # one CLI, given scenarios
 #
@@ -13,13 +14,17 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 "$here/install.sh" >/dev/null
 
 clis=(claude codex gemini)
-scenarios=(normal blocked compact)
+scenarios=(normal blocked compact retry interrupt startup)
+given=0
 if (( $# >= 1 )); then clis=("$1"); shift; fi
-if (( $# >= 1 )); then scenarios=("$@"); fi
+if (( $# >= 1 )); then scenarios=("$@"); given=1; fi
 
 fail=0
 for cli in "${clis[@]}"; do
-  for sc in "${scenarios[@]}"; do
+  list=("${scenarios[@]}")
+  # reconnect is recorded with Codex only (the others retry a cut stream silently)
+  if [[ $cli == codex && $given == 0 ]]; then list+=(reconnect); fi
+  for sc in "${list[@]}"; do
     out="$here/recordings/$cli-$sc.cast"
     echo "== $cli $sc -> ${out#$here/}" >&2
     if ! python3 "$here/record.py" record --cli "$cli" --scenario "$here/scenarios/$sc.json" --out "$out"; then
