@@ -205,3 +205,15 @@ TEST_CASE("an answer for a prompt the agent has left is dropped, not kept "
   REQUIRE(core.state() == detect::state::waiting_approval);
   CHECK(fx.writes.empty());
 }
+
+TEST_CASE("each CLI's folder trust dialog is asked as trust folder") {
+  for (auto cli : {"claude", "codex", "gemini"}) {
+    INFO(cli);
+    auto asks = asks_in(std::string{cli} + "-startup", cli);
+    REQUIRE(!asks.empty());
+    CHECK(asks[0].tool == "trust folder");
+  }
+  // Claude Code names the path it asks about.
+  auto claude = asks_in("claude-startup", "claude");
+  CHECK(claude[0].subject.starts_with("/"));
+}
