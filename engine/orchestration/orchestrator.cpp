@@ -433,11 +433,10 @@ void orchestrator::on_done(task_view& t, const protocol_seen& in,
                            decisions& out) {
   // Evidence is what the line states, not its punctuation: without
   // " + <evidence>", a line that states something checkable is its own
-  // evidence ("Built REST API with 6 endpoints, all tests pass (23/23)").
-  auto evidence = !in.evidence.empty()                ? in.evidence
-                  : protocol::states_checkable(in.text) ? in.text
-                                                        : std::string{};
-  if (evidence.empty()) {
+  // evidence ("Built REST API with 6 endpoints, all tests pass (23/23)"),
+  // its checkable statements recorded.
+  auto judged = protocol::judge_done(in.text, in.evidence);
+  if (!judged.checkable) {
     retry(t,
           "your STATUS: DONE states no evidence (\"" + in.text
             + "\"): say what shows it is done — test counts (12 passed), "
@@ -449,8 +448,8 @@ void orchestrator::on_done(task_view& t, const protocol_seen& in,
     return;
   }
   t.status = task_status::verifying;
-  t.evidence = evidence;
-  out.push_back(run_gate{t.id, t.attempt, t.agent, evidence});
+  t.evidence = judged.text;
+  out.push_back(run_gate{t.id, t.attempt, t.agent, std::move(judged.text)});
 }
 
 void orchestrator::on_error(task_view& t, const std::string& why,

@@ -160,20 +160,125 @@ void find_ports(std::string_view text, std::vector<uint16_t>& ports) {
 
 } // namespace
 
+namespace {
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front())))
+    s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.remove_suffix(1);
+  return s;
+}
+
+/// A number with a unit or a noun after it: "6 endpoints", "40%", "3 s".
+/// Not one followed by a word that only links it ("part 2 of 3", "step 1
+/// done", "the 2nd try").
+bool states_quantity(std::string_view text) {
+  static const re2::RE2 re{R"((?i)\b\d+(?:[.,]\d+)?\s*(%|[a-z]+))"};
+  static constexpr std::array<std::string_view, 30> linking
+    = {"of",    "to",       "in",        "on",       "at",    "by",
+       "for",   "and",      "or",        "the",      "an",    "is",
+       "are",   "was",      "were",      "be",       "it",    "as",
+       "so",    "more",     "done",      "complete", "completed",
+       "finished", "ready", "st",        "nd",       "rd",    "th",
+       "then"};
+  re2::StringPiece in{text.data(), text.size()};
+  std::string unit;
+  while (re2::RE2::FindAndConsume(&in, re, &unit)) {
+    if (unit == "%")
+      return true;
+    for (auto& c : unit)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (unit.size() < 2 && unit != "s")
+      continue;
+    if (std::find(linking.begin(), linking.end(), unit) != linking.end())
+      continue;
+    return true;
+  }
+  return false;
+}
+
+/// `text` cut into clauses at ", ", "; ", sentence ends and " — ", never
+/// inside brackets, parentheses or backquotes; each trimmed, none empty.
+std::vector<std::string_view> clauses_of(std::string_view text) {
+  std::vector<std::string_view> out;
+  auto add = [&](std::string_view c) {
+    c = trimmed(c);
+    if (!c.empty())
+      out.push_back(c);
+  };
+  constexpr std::string_view dash = " \xe2\x80\x94 "; // " — "
+  int depth = 0;
+  bool quoted = false;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '`') {
+      quoted = !quoted;
+      continue;
+    }
+    if (quoted)
+      continue;
+    if (c == '(' || c == '[' || c == '{') {
+      ++depth;
+    } else if ((c == ')' || c == ']' || c == '}') && depth > 0) {
+      --depth;
+    } else if (depth == 0 && text.substr(i).starts_with(dash)) {
+      add(text.substr(start, i - start));
+      start = i + dash.size();
+      i = start - 1;
+    } else if (depth == 0
+               && (c == ',' || c == ';' || c == '.' || c == '!' || c == '?')
+               && i + 1 < text.size()
+               && std::isspace(static_cast<unsigned char>(text[i + 1]))) {
+      add(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  add(text.substr(start));
+  return out;
+}
+
+} // namespace
+
 bool states_checkable(std::string_view text) {
   if (!extract_evidence(text).empty())
     return true;
-  static const re2::RE2 quantity{R"((?i)\b\d+(?:[.,]\d+)?\s*(?:%|ms|s|kb|mb|[a-z]{2,}))"};
   static const re2::RE2 command{R"(`[^`]+`)"};
   static const re2::RE2 exit_status{
     R"((?i)\bexit(?:s|ed)?\s*(?:code|status)?\s*(?:=|:|with)?\s*\d+)"};
   static const re2::RE2 outcome{
-    R"((?i)\b(?:all\s+)?(?:tests?|specs?|checks?|build|lint|type-?check)s?\s+(?:all\s+)?(?:pass(?:es|ed)?|green|succeed(?:s|ed)?|clean)\b)"};
+    R"((?i)\b(?:all\s+)?(?:tests?|specs?|checks?|build|lint|type-?check)s?\s+(?:all\s+|are\s+|now\s+)?(?:pass(?:es|ed|ing)?|green|succeed(?:s|ed)?|clean)\b)"};
   re2::StringPiece in{text.data(), text.size()};
-  return re2::RE2::PartialMatch(in, quantity)
-         || re2::RE2::PartialMatch(in, command)
+  return states_quantity(text) || re2::RE2::PartialMatch(in, command)
          || re2::RE2::PartialMatch(in, exit_status)
          || re2::RE2::PartialMatch(in, outcome);
+}
+
+std::string checkable_statements(std::string_view text) {
+  text = trimmed(text);
+  std::string kept;
+  size_t dropped = 0;
+  for (auto c : clauses_of(text)) {
+    if (!states_checkable(c)) {
+      ++dropped;
+      continue;
+    }
+    // Joined by ", ": a sentence's own end would read wrongly inside.
+    while (!c.empty() && (c.back() == '.' || c.back() == '!'))
+      c.remove_suffix(1);
+    kept += (kept.empty() ? "" : ", ") + std::string{c};
+  }
+  if (dropped == 0 || (kept.empty() && states_checkable(text)))
+    return states_checkable(text) ? std::string{text} : std::string{};
+  return kept;
+}
+
+done_evidence judge_done(std::string_view text, std::string_view cited) {
+  if (auto c = trimmed(cited); !c.empty())
+    return {true, std::string{c}};
+  auto statements = checkable_statements(text);
+  return {!statements.empty(), std::move(statements)};
 }
 
 evidence extract_evidence(std::string_view text) {

@@ -54,7 +54,34 @@ evidence extract_evidence(std::string_view text);
 /// quantity ("6 endpoints", "3 lines"), a command in backquotes, an exit
 /// status, a build or test outcome ("all tests pass", "build passes").
 /// "I think the API is working" and "Everything looks good" state nothing.
-/// Judged by what the line states, never by its punctuation.
+/// Judged by what the line states, never by its punctuation. A number is a
+/// quantity only with a unit or a noun after it: "part 2 of 3" and "step 1
+/// done" state nothing.
 bool states_checkable(std::string_view text);
+
+/// The statements of `text` that are checkable, in order: `text` is cut
+/// into clauses at ", ", "; " and sentence ends (never inside brackets,
+/// parentheses or backquotes), and the checkable clauses are kept, joined
+/// by ", ". `text` itself, trimmed, when every clause is checkable or when
+/// only the whole line is; "" when nothing in it is.
+std::string checkable_statements(std::string_view text);
+
+/// What a STATUS: DONE offers as evidence.
+struct done_evidence {
+  /// It states something a person could check.
+  bool checkable = false;
+  /// The evidence to record and give to the gate; "" when not checkable.
+  std::string text;
+
+  friend bool operator==(const done_evidence&, const done_evidence&) = default;
+};
+
+/// Judges a STATUS: DONE by what it states. `text` is the DONE's whole text,
+/// `cited` the part after " + " ("" when the line has none, as the parser's
+/// `evidence_text`). Evidence cited after " + " is the worker's own and is
+/// taken as written (the gate checks it). Without it the line is its own
+/// evidence: checkable when it states something checkable, recorded as its
+/// checkable statements. "I think the API is working" is not checkable.
+done_evidence judge_done(std::string_view text, std::string_view cited);
 
 } // namespace baton::engine::protocol

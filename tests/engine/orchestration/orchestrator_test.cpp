@@ -488,3 +488,63 @@ TEST_CASE("a resumed start asks an open NEED again, an answered one is not "
   o.on(contract);
   CHECK(only<tell_agent>(o.on(again)).empty());
 }
+
+TEST_CASE("a DONE without \" + \" that states something checkable goes to "
+          "the gate with what it states; a vague one is sent back",
+          "[engine][orchestrator][evidence]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  o.on(idle("backend"));
+  o.on(idle("frontend"));
+  o.on(working("backend"));
+  o.on(working("frontend"));
+  // The protocol's own example: its evidence is the line.
+  auto example = "Built REST API with 6 endpoints, all tests pass (23/23), "
+                 "server running on port 3001";
+  auto gates = only<run_gate>(o.on(line("backend", protocol_kind::done,
+                                        example)));
+  REQUIRE(gates.size() == 1);
+  CHECK(gates[0].task == "api");
+  CHECK(gates[0].evidence == example);
+  CHECK(o.tasks().at("api").status == task_status::verifying);
+  CHECK(o.tasks().at("api").evidence == example);
+
+  // Vague: sent back, saying what evidence is wanted, and still at work.
+  for (auto vague : {"I think the page is working", "Everything looks good",
+                     "done"}) {
+    INFO(vague);
+    orchestrator fresh{parse(feature)};
+    fresh.on(run_begun{});
+    fresh.on(idle("frontend"));
+    fresh.on(working("frontend"));
+    auto ds = fresh.on(line("frontend", protocol_kind::done, vague));
+    CHECK(only<run_gate>(ds).empty());
+    auto told = only<tell_agent>(ds);
+    REQUIRE(told.size() == 1);
+    CHECK(told[0].agent == "frontend");
+    CHECK(told[0].text.find("Attempt 2 of 2") != std::string::npos);
+    CHECK(told[0].text.find("states no evidence") != std::string::npos);
+    CHECK(told[0].text.find(vague) != std::string::npos);
+    CHECK(told[0].text.find("test counts") != std::string::npos);
+    CHECK(fresh.tasks().at("page").status == task_status::dispatched);
+  }
+}
+
+TEST_CASE("a DONE's checkable statements are what is recorded of it",
+          "[engine][orchestrator][evidence]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  o.on(idle("frontend"));
+  o.on(working("frontend"));
+  auto gates = only<run_gate>(o.on(line(
+    "frontend", protocol_kind::done,
+    "Page finished, looks great, wrote web/index.html and 4 tests pass")));
+  REQUIRE(gates.size() == 1);
+  CHECK(gates[0].evidence == "wrote web/index.html and 4 tests pass");
+  // Evidence cited after " + " is taken as written, as before.
+  o.on(gate_finished{"page", 1, false, {"web/app.js is missing"}, {}});
+  gates = only<run_gate>(o.on(
+    line("frontend", protocol_kind::done, "page + trust me", "trust me")));
+  REQUIRE(gates.size() == 1);
+  CHECK(gates[0].evidence == "trust me");
+}

@@ -85,3 +85,57 @@ TEST_CASE("a DONE is judged by what it states, not by its punctuation",
   CHECK_FALSE(states_checkable("did two"));
   CHECK_FALSE(states_checkable(""));
 }
+
+TEST_CASE("a number states a quantity only with a unit or a noun after it",
+          "[engine][protocol][evidence]") {
+  CHECK(states_checkable("served 40% faster"));
+  CHECK(states_checkable("startup takes 3 s"));
+  CHECK(states_checkable("2 migrations applied"));
+  CHECK(states_checkable("all tests passing"));
+  CHECK_FALSE(states_checkable("finished part 2 of the task"));
+  CHECK_FALSE(states_checkable("step 1 done"));
+  CHECK_FALSE(states_checkable("on the 2nd try it works"));
+}
+
+TEST_CASE("the checkable statements of a line are kept, the rest is not",
+          "[engine][protocol][evidence]") {
+  // All of it is checkable: the line itself.
+  auto example = "Built REST API with 6 endpoints, all tests pass (23/23), "
+                 "server running on port 3001";
+  CHECK(checkable_statements(example) == example);
+  CHECK(checkable_statements("  wrote notes.md ") == "wrote notes.md");
+  // Vague clauses go; brackets and backquotes are never cut.
+  CHECK(checkable_statements("I think it works now, 12 tests pass (12/12). "
+                             "Everything looks good.")
+        == "12 tests pass (12/12)");
+  CHECK(checkable_statements("refactored it; looks fine; `make check, lint` "
+                             "exits 0")
+        == "`make check, lint` exits 0");
+  CHECK(checkable_statements("the parser is done — 5 passed, 0 failed")
+        == "5 passed, 0 failed");
+  // Nothing checkable: nothing.
+  CHECK(checkable_statements("I think the API is working").empty());
+  CHECK(checkable_statements("Everything looks good. Done!").empty());
+  CHECK(checkable_statements("").empty());
+}
+
+TEST_CASE("a DONE's evidence is what it cites after \" + \", or else what it "
+          "states that can be checked",
+          "[engine][protocol][evidence]") {
+  // Cited after " + ": the worker's own, taken as written.
+  CHECK(judge_done("login form + tests pass (23/23)", "tests pass (23/23)")
+        == done_evidence{true, "tests pass (23/23)"});
+  CHECK(judge_done("login form + ok", " ok ") == done_evidence{true, "ok"});
+  // The protocol's own example, without " + ".
+  auto example = "Built REST API with 6 endpoints, all tests pass (23/23), "
+                 "server running on port 3001";
+  CHECK(judge_done(example, "") == done_evidence{true, example});
+  CHECK(judge_done("Added the cache, it seems fine, 3 files changed", "")
+        == done_evidence{true, "3 files changed"});
+  // Nothing a person could check.
+  for (auto vague : {"I think the API is working", "Everything looks good",
+                     "done", "finished part 2 of the task", ""}) {
+    INFO(vague);
+    CHECK(judge_done(vague, "") == done_evidence{false, ""});
+  }
+}
