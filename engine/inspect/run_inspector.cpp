@@ -56,6 +56,10 @@ void run_inspector::apply_orchestrator(schema::Event::Reader e) {
       auto p = parse_plan(str(r.getPlanText()), str(r.getPlan()));
       if (!p.ok())
         return;
+      // As the orchestrator counts them: a first attempt, then the
+      // retries (the task's own, or the run's). A task found on a swarm's
+      // board gets the run's.
+      default_attempts_ = 1 + p->run.retries;
       for (auto& t : p->tasks) {
         max_attempts_[t.id] = 1 + t.retries.value_or(p->run.retries);
         after_[t.id] = t.after;
@@ -122,7 +126,7 @@ void run_inspector::apply_worker(std::string_view agent,
 
 uint32_t run_inspector::max_attempts(std::string_view task) const {
   auto i = max_attempts_.find(task);
-  return i == max_attempts_.end() ? 0 : i->second;
+  return i == max_attempts_.end() ? default_attempts_ : i->second;
 }
 
 std::vector<inspect_wait> run_inspector::waits() const {

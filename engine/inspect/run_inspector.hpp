@@ -74,7 +74,10 @@ public:
   const run_view& view() const {
     return view_;
   }
-  /// The task's attempts allowed by the plan (0 when unknown).
+  /// The task's attempts allowed by the plan, as the orchestrator counts
+  /// and tells them ("Attempt 2 of 3"): 1 + its retries. A task not in the
+  /// plan (found on a swarm's board) has the run's; 0 before the run
+  /// started.
   uint32_t max_attempts(std::string_view task) const;
   /// NEEDs not answered by a CONTRACT yet, oldest first.
   const std::vector<inspect_need>& open_needs() const {
@@ -110,6 +113,7 @@ private:
   run_inspector_options opts_;
   run_view view_;
   std::map<std::string, uint32_t, std::less<>> max_attempts_;
+  uint32_t default_attempts_ = 0;
   std::map<std::string, std::vector<std::string>, std::less<>> after_;
   std::vector<inspect_need> needs_;
   std::map<std::string, uint64_t, std::less<>> events_;

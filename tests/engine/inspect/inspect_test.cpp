@@ -4,9 +4,14 @@
 #include <catch2/catch.hpp>
 
 #include <capnp/message.h>
+#include <capnp/serialize.h>
 
 #include "engine/inspect/cast_export.hpp"
 #include "engine/inspect/logical_time.hpp"
+#include "engine/inspect/run_inspector.hpp"
+#include "engine/orchestration/orchestrator.hpp"
+#include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/plan/plan_parser.hpp"
 #include "engine/recording/cast.hpp"
 
 using namespace baton;
@@ -132,4 +137,73 @@ TEST_CASE("a cast export marks a restart, records a new size and keeps to "
   auto h = parsed(none.finish());
   CHECK(h.header.width == 90);
   CHECK(h.events.empty());
+}
+
+TEST_CASE("baton show counts a task's attempts as the agent is told them",
+          "[engine][inspect]") {
+  // retries = 2: a first attempt and two more, "Attempt 2 of 3"; a task's
+  // own retries count for it.
+  constexpr std::string_view text = R"(
+[policy]
+retries = 2
+[agents.backend]
+preset = "sim"
+[[tasks]]
+id = "api"
+prompt = "build the api"
+agent = "backend"
+[[tasks]]
+id = "docs"
+prompt = "write the docs"
+agent = "backend"
+after = ["api"]
+retries = 0
+)";
+  auto p = parse_plan(text, "t.toml");
+  REQUIRE(p.ok());
+  orchestrator o{*p};
+  run_inspector inspector{{.screens = false}};
+  uint64_t seq = 0;
+  uint64_t now = 0;
+  auto record = [&](const frame& f) {
+    capnp::FlatArrayMessageReader r{f.words()};
+    ++seq;
+    inspector.apply("orchestrator", seq, seq, now, r.getRoot<schema::Event>());
+  };
+  std::vector<std::string> told;
+  auto on = [&](orchestrator_input in) {
+    now += 1'000'000;
+    record(to_event(in));
+    for (auto& d : o.on(in, now)) {
+      if (auto* t = std::get_if<tell_agent>(&d))
+        told.push_back(t->text);
+      record(to_event(d));
+    }
+  };
+  on(run_begun{"t.toml", std::string{text}, "hub", false});
+  CHECK(inspector.max_attempts("api") == 3);
+  CHECK(inspector.max_attempts("docs") == 1);
+  on(agent_observed{"backend", "idle", true});
+  on(agent_observed{"backend", "working", false});
+  protocol_seen done;
+  done.agent = "backend";
+  done.kind = protocol_kind::done;
+  done.text = "the api + 3 passed";
+  done.evidence = "3 passed";
+  on(done);
+  on(gate_finished{"api", 1, false, {"api/openapi.json is missing"}, {}});
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].starts_with("Attempt 2 of 3 for task api"));
+  auto shown = inspector.render();
+  INFO(shown);
+  CHECK(shown.find("  api  dispatched  agent backend  attempt 2 of 3")
+        != std::string::npos);
+  CHECK(shown.find("  docs  waiting  agent backend  attempt 0 of 1")
+        != std::string::npos);
+  CHECK(inspector.to_json().find("\"maxAttempts\":3") != std::string::npos);
+  // A task found on a swarm's board has the run's attempts.
+  on(agent_observed{"backend", "idle", true});
+  record(to_event(orchestrator_decision{
+    add_task{"found", "a task found", {}, "", "backend"}}));
+  CHECK(inspector.max_attempts("found") == 3);
 }
