@@ -146,16 +146,23 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
   ++t.escalations;
   auto& pt = plan_.tasks[index_.at(t.id)];
   auto agent = t.agent;
-  // One entry per failure: the nudge and the re-dispatch after the same
-  // repeated failure in one attempt are one thing that was tried.
-  // (the same once normalised: paths, numbers and times set aside).
-  auto entry = "attempt " + std::to_string(t.attempt) + " by " + agent + ": "
-               + evidence;
-  auto key = normalise_failure(entry);
+  // One entry per failure. Every rung of the ladder writes the failure
+  // that climbed it, and a re-dispatch keeps its attempt's number: the
+  // nudge and the re-dispatch (and the rung after it) of one repeated
+  // failure would each list the same line. The same failure (once
+  // normalised: paths, numbers and times set aside) by the same agent in
+  // the same attempt is listed once; in a later attempt, or by another
+  // agent, it is listed again (that retry did not help either).
+  auto attempt = "attempt " + std::to_string(t.attempt) + " by " + agent
+                 + ": ";
+  auto key = normalise_failure(evidence);
   if (std::none_of(t.history.begin(), t.history.end(), [&](auto& h) {
-        return normalise_failure(h) == key;
+        return h.starts_with(attempt)
+               && normalise_failure(
+                    std::string_view{h}.substr(attempt.size()))
+                    == key;
       }))
-    t.history.push_back(std::move(entry));
+    t.history.push_back(attempt + evidence);
   auto why = trigger + " on task " + t.id;
 
   if (t.escalations == 1) {

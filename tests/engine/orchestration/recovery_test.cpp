@@ -203,6 +203,67 @@ prompt = "build it"
     CHECK(rungs[i].count == i + 1);
 }
 
+TEST_CASE("a re-dispatch's history lists a failure once per attempt: not "
+          "once per rung it climbed",
+          "[engine][recovery][loop]") {
+  orchestrator o{parse(builders)};
+  o.on(run_begun{}, 0);
+  o.on(idle("b2"), 0);
+  o.on(idle("tester"), 0);
+  REQUIRE(only<dispatch_task>(o.on(idle("b1"), 1 * s)).size() == 1);
+  o.on(working("b1"), 1 * s);
+  auto fail = [&](const std::string& summary, uint64_t at) {
+    return o.on(line("b1", protocol_kind::build_fail, summary), at);
+  };
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos;
+         at = text.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  // Attempt 1: the nudge.
+  fail("src/a.cpp:1: token_kind undeclared", 2 * s);
+  REQUIRE(escalations(fail("src/a.cpp:2: token_kind undeclared", 3 * s))
+            .size() == 1);
+  // An ERROR is retried: attempt 2.
+  auto retried = o.on(line("b1", protocol_kind::error,
+                           "the build fails, tried an include, check the "
+                           "header"),
+                      4 * s);
+  REQUIRE(only<tell_agent>(retried).size() == 1);
+  CHECK(only<tell_agent>(retried)[0].text.find("Attempt 2 of 3")
+        != std::string::npos);
+  // Attempt 2: the same failure again, the re-dispatch.
+  fail("src/b.cpp:1: token_kind undeclared", 5 * s);
+  auto second = fail("src/b.cpp:4: token_kind undeclared", 6 * s);
+  REQUIRE(escalations(second).size() == 1);
+  CHECK(escalations(second)[0].step == "redispatch");
+  o.on(agent_exited{"b1", 137}, 7 * s);
+  auto again = only<dispatch_task>(o.on(idle("b1"), 8 * s));
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].attempt == 2);
+  INFO(again[0].prompt);
+  CHECK(count(again[0].prompt, "attempt 1 by b1: the same failure") == 1);
+  CHECK(count(again[0].prompt, "attempt 1 by b1: you reported an error")
+        == 1);
+  CHECK(count(again[0].prompt, "attempt 2 by b1: the same failure") == 1);
+  // Still attempt 2 after the re-dispatch: the same failure once more is
+  // the reassignment, and the history does not list it a second time.
+  o.on(working("b1"), 9 * s);
+  fail("src/c.cpp:1: token_kind undeclared", 10 * s);
+  auto third = fail("src/c.cpp:9: token_kind undeclared", 11 * s);
+  REQUIRE(escalations(third).size() == 1);
+  CHECK(escalations(third)[0].step == "reassign");
+  auto moved = only<dispatch_task>(third);
+  REQUIRE(moved.size() == 1);
+  CHECK(moved[0].agent == "b2");
+  INFO(moved[0].prompt);
+  CHECK(count(moved[0].prompt, "token_kind undeclared") == 2);
+  CHECK(count(moved[0].prompt, "attempt 1 by b1: the same failure") == 1);
+  CHECK(count(moved[0].prompt, "attempt 2 by b1: the same failure") == 1);
+}
+
 TEST_CASE("different failures, or a pass between two, are no loop",
           "[engine][recovery][loop]") {
   orchestrator o{parse(builders)};
