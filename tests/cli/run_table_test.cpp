@@ -153,3 +153,34 @@ TEST_CASE("a restarted agent waiting for approval shows its state whole, and "
                                       "allow (operator)")
         != std::string::npos);
 }
+
+TEST_CASE("every state's name fits its column whole, in colour and on a "
+          "narrow terminal",
+          "[cli][run_table]") {
+  using namespace engine;
+  for (auto state : {"starting", "working", "idle", "waiting_approval", "done",
+                     "blocked", "error", "exited", "unknown"}) {
+    INFO(state);
+    auto v = sample();
+    uint64_t t = 200'000'000;
+    auto feed = [&](const frame& f) {
+      capnp::FlatArrayMessageReader r{f.words()};
+      v.apply("orchestrator", t += 1'000'000, r.getRoot<schema::Event>());
+    };
+    for (int i = 0; i < 12; ++i) // the widest count here: two digits
+      feed(to_event(orchestrator_decision{restart_agent{"frontend", "crash"}}));
+    feed(to_event(
+      orchestrator_input{agent_observed{"frontend", state, false}}));
+    for (size_t width : {40u, 120u})
+      for (bool colour : {false, true}) {
+        cli::table_style s;
+        s.width = width;
+        s.colour = colour;
+        auto table = cli::render_table(v, s);
+        std::string whole{state};
+        CHECK(table.find(whole + " (12x)") != std::string::npos);
+        CHECK(table.find(whole.substr(0, whole.size() - 1) + "…")
+              == std::string::npos);
+      }
+  }
+}
