@@ -162,7 +162,9 @@ retries = 0
   auto p = parse_plan(text, "t.toml");
   REQUIRE(p.ok());
   orchestrator o{*p};
-  run_inspector inspector{{.screens = false}};
+  run_inspector_options no_screens;
+  no_screens.screens = false;
+  run_inspector inspector{no_screens};
   uint64_t seq = 0;
   uint64_t now = 0;
   auto record = [&](const frame& f) {
