@@ -110,16 +110,18 @@ bool tracker::is_echo(const message& m) const {
         return true;
       // A typed template line the CLI's redraw overwrote at its end ("...
       // <what you tried>, < line"): most of it, from its start, is the
-      // typed text, placeholders included (an agent fills those in).
+      // typed text, <...> fields included (an agent writes its own words
+      // where the prompt has those).
       size_t same = 0;
       while (same < typed.size() && same < m.line.size()
              && typed[same] == m.line[same])
         ++same;
       auto common = std::string_view{typed}.substr(0, same);
       auto open = common.find('<');
-      bool placeholder = open != std::string_view::npos
-                         && common.find('>', open) != std::string_view::npos;
-      if (placeholder && same >= 24 && same * 4 >= m.line.size() * 3)
+      bool template_field
+        = open != std::string_view::npos
+          && common.find('>', open) != std::string_view::npos;
+      if (template_field && same >= 24 && same * 4 >= m.line.size() * 3)
         return true;
     }
   }

@@ -41,6 +41,7 @@ import argparse
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import subprocess
@@ -324,19 +325,41 @@ class E2E:
 
     # ---------------------------------------------------------------- the run
     def run(self):
-        out = open(os.path.join(self.run_dir, "run.jsonl"), "w")
+        # The run's --json stream is read as it comes: each approvalRequested
+        # event (recorded before it is printed) is the moment to answer as the
+        # operator; the run ends when baton closes its output and exits.
+        out = open(os.path.join(self.run_dir, "run.jsonl"), "wb")
         err = open(os.path.join(self.run_dir, "run.stderr"), "w")
         self.proc = subprocess.Popen(
             [self.baton_exe, "run", self.plan, "--db", self.db, "--workspace", self.ws, "--json"],
-            env=self.env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+            env=self.env, stdout=subprocess.PIPE, stderr=err, stdin=subprocess.DEVNULL,
+            start_new_session=True)
         deadline = time.monotonic() + self.args.timeout
         answered = set()
-        while self.proc.poll() is None:
-            if time.monotonic() > deadline:
+        pending = b""
+        fd = self.proc.stdout.fileno()
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise Failure("baton run did not finish within %.0f s" % self.args.timeout)
-            if len(answered) < len(self.variant["operator"]) and os.path.isdir(self.db):
-                self.answer_operator(answered)
-            time.sleep(0.2)  # polling interval, not synchronisation: the loop waits for a condition
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break  # baton closed its output: it is ending
+            out.write(chunk)
+            out.flush()
+            pending += chunk
+            while b"\n" in pending:
+                line, pending = pending.split(b"\n", 1)
+                if (b'"approvalRequested"' in line
+                        and len(answered) < len(self.variant["operator"])):
+                    self.answer_operator(answered)
+        try:
+            self.proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            raise Failure("baton run did not exit within %.0f s" % self.args.timeout)
         self.exit_code = self.proc.returncode
         log("baton run exited %d" % self.exit_code)
 

@@ -5,13 +5,15 @@
 // `baton replay` reproducing them.
 #include <catch2/catch.hpp>
 
+#include <poll.h>
+#include <spawn.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <thread>
 
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "storage/event_log.hpp"
@@ -35,13 +37,6 @@ std::vector<engine::approval_answered> answers(const std::string& db) {
 
 void write(const fs::path& p, const std::string& text) {
   std::ofstream{p} << text;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream in{p};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 /// Two agents that ask to run `rm -rf build` in their first task.
@@ -70,24 +65,97 @@ prompt = "Tidy up."
 )";
 }
 
-/// Polls `baton approvals DIR` until it lists `n` waiting requests, within
-/// a deadline; returns their ids.
-std::vector<std::string> wait_for_requests(const std::string& db, size_t n) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto r = test::run_baton("approvals " + db);
-    std::vector<std::string> ids;
-    std::istringstream in{r.out};
-    for (std::string line; std::getline(in, line);)
-      if (line.starts_with("a"))
-        ids.push_back(line.substr(0, line.find(' ')));
-    if (ids.size() >= n)
-      return ids;
-    std::this_thread::sleep_for(std::chrono::milliseconds{100});
+/// `baton run … --json` with its output in a pipe, read as it comes.
+class piped_run {
+public:
+  explicit piped_run(const std::vector<std::string>& args) {
+    int p[2];
+    REQUIRE(::pipe(p) == 0);
+    std::vector<std::string> argv{test::baton_path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--json");
+    std::vector<char*> cargv;
+    for (auto& a : argv)
+      cargv.push_back(a.data());
+    cargv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+    posix_spawn_file_actions_addclose(&fa, p[0]);
+    REQUIRE(posix_spawn(&pid_, cargv[0], &fa, nullptr, cargv.data(), environ)
+            == 0);
+    posix_spawn_file_actions_destroy(&fa);
+    ::close(p[1]);
+    fd_ = p[0];
   }
-  FAIL("no " << n << " approval requests waiting within 60 s");
-  return {};
-}
+
+  ~piped_run() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+
+  /// Reads until `n` requests left to the operator have been recorded
+  /// (each approvalRequested event is printed once it is in the log), or
+  /// the deadline; returns their ids.
+  std::vector<std::string> operator_requests(size_t n) {
+    std::vector<std::string> ids;
+    size_t scanned = 0;
+    while (ids.size() < n && read_some()) {
+      size_t nl;
+      while ((nl = out_.find('\n', scanned)) != std::string::npos) {
+        auto line = out_.substr(scanned, nl - scanned);
+        scanned = nl + 1;
+        constexpr std::string_view key = "\"approvalRequested\":{\"id\":\"";
+        auto at = line.find(key);
+        if (at == std::string::npos
+            || line.find("\"policy\":\"operator") == std::string::npos)
+          continue;
+        at += key.size();
+        ids.push_back(line.substr(at, line.find('"', at) - at));
+      }
+    }
+    if (ids.size() < n)
+      FAIL("no " << n << " approval requests for the operator within 60 s:\n"
+                 << out_);
+    return ids;
+  }
+
+  /// Reads to the end of the run's output, then its exit code.
+  int finish() {
+    while (read_some()) {
+    }
+    return test::wait_exit(pid_);
+  }
+
+  const std::string& output() const {
+    return out_;
+  }
+
+private:
+  /// One read within the deadline; false at the end of the output.
+  bool read_some() {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline_ - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      return false;
+    char buf[4096];
+    auto got = ::read(fd_, buf, sizeof buf);
+    if (got <= 0)
+      return false;
+    out_.append(buf, static_cast<size_t>(got));
+    return true;
+  }
+
+  pid_t pid_ = 0;
+  int fd_ = -1;
+  std::string out_;
+  std::chrono::steady_clock::time_point deadline_
+    = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+};
 
 } // namespace
 
@@ -141,9 +209,8 @@ TEST_CASE("requests left to the operator are answered with baton approve and "
           "[cli][run][e2e][approvals]") {
   test::temp_dir dir;
   write(dir / "plan.toml", plan("[approvals]\ntimeout = \"100s\"\n"));
-  auto pid = test::spawn_baton({"run", dir / "plan.toml", "--db", dir / "log"},
-                               dir / "out.txt");
-  auto ids = wait_for_requests(dir / "log", 2);
+  piped_run run{{"run", dir / "plan.toml", "--db", dir / "log"}};
+  auto ids = run.operator_requests(2);
   REQUIRE(ids.size() == 2);
   // An answer to a request that is not waiting is refused, and says so.
   auto wrong = test::run_baton("approve " + dir / "log" + " a9");
@@ -159,8 +226,11 @@ TEST_CASE("requests left to the operator are answered with baton approve and "
   // Answered once is answered: a second answer is too late.
   auto again = test::run_baton("deny " + dir / "log" + " " + ids[0]);
   CHECK(again.exit_code == 1);
-  CHECK(test::wait_exit(pid) == 0);
-  INFO(read(dir / "out.txt"));
+  CHECK(run.finish() == 0);
+  INFO(run.output());
+  // What the operator sees is what the log holds.
+  auto listed = test::run_baton("approvals " + dir / "log" + " --all");
+  CHECK(listed.out.find(ids[0] + "  ") != std::string::npos);
   auto given = answers(dir / "log");
   REQUIRE(given.size() == 2);
   CHECK(given[0].id == ids[0]);
@@ -209,17 +279,15 @@ TEST_CASE("the approvals example: a rule allows, the fixed deny list refuses, "
           "the operator answers",
           "[cli][run][e2e][approvals]") {
   test::temp_dir dir;
-  auto pid = test::spawn_baton({"run", fs::current_path().string()
-                                         + "/examples/approvals.toml",
-                                "--db", dir / "log", "--workspace",
-                                dir / "work"},
-                               dir / "out.txt");
-  auto ids = wait_for_requests(dir / "log", 1);
+  piped_run run{{"run",
+                 fs::current_path().string() + "/examples/approvals.toml",
+                 "--db", dir / "log", "--workspace", dir / "work"}};
+  auto ids = run.operator_requests(1);
   auto ok = test::run_baton("approve " + dir / "log" + " " + ids[0]);
   INFO(ok.out);
   CHECK(ok.out.find("(agent dev)") != std::string::npos);
-  CHECK(test::wait_exit(pid) == 0);
-  INFO(read(dir / "out.txt"));
+  CHECK(run.finish() == 0);
+  INFO(run.output());
   std::map<std::string, engine::decide_approval> by_agent;
   for (auto& d : decisions<engine::decide_approval>(dir / "log"))
     by_agent[d.agent] = d;

@@ -12,6 +12,7 @@
 #include "engine/recording/cast.hpp"
 #include "engine/session/session_core.hpp"
 #include "packs/builtin_packs.hpp"
+#include "tests/engine/detect/builtin_pack.hpp"
 
 using namespace baton;
 using namespace baton::engine;
@@ -19,23 +20,11 @@ using namespace baton::engine;
 namespace {
 
 std::string read(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return test::read_fixture(path);
 }
 
 std::shared_ptr<const detect::pack> builtin(std::string_view name) {
-  for (auto& [n, text] : packs::builtin)
-    if (n == name) {
-      auto p = detect::parse_pack(text, "builtin:" + std::string{n});
-      if (!p)
-        FAIL(p.err().message());
-      return std::make_shared<const detect::pack>(std::move(*p));
-    }
-  FAIL("no built-in pack " << name);
-  return nullptr;
+  return test::builtin_pack(name);
 }
 
 /// The asks of every change to waiting_approval in a recording.

@@ -12,6 +12,7 @@
 #include "engine/detect/pack.hpp"
 #include "engine/recording/cast.hpp"
 #include "packs/builtin_packs.hpp"
+#include "tests/engine/detect/builtin_pack.hpp"
 
 using namespace baton;
 using namespace baton::engine;
@@ -19,14 +20,7 @@ using namespace baton::engine;
 namespace {
 
 std::shared_ptr<const detect::pack> builtin(std::string_view name) {
-  for (auto& [n, text] : packs::builtin)
-    if (n == name) {
-      auto p = detect::parse_pack(text, "builtin:" + std::string{n});
-      REQUIRE(p.ok());
-      return std::make_shared<const detect::pack>(std::move(*p));
-    }
-  FAIL("no built-in pack " << name);
-  return nullptr;
+  return test::builtin_pack(name);
 }
 
 cast load(const std::string& path) {

@@ -212,7 +212,7 @@ TEST_CASE("the echo of a typed line whose end a redraw overwrote is still "
                              "fix the include"});
   CHECK(t.observe(own, true).size() == 1);
   // A prompt that spells out most of the line: the agent's line that
-  // completes it is its own (no placeholder in what they share).
+  // completes it is its own (no <...> field in what they share).
   tracker u;
   u.register_input("End with STATUS: DONE — created hello.txt + "
                    "<evidence>\n");
