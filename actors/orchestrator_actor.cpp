@@ -236,6 +236,21 @@ std::string operator_answer(self_ptr self, std::string id, std::string answer,
   return "ok: " + answer + " " + id + " (agent " + agent + ")";
 }
 
+/// A worker's report: recorded as an input of the orchestrator, then
+/// applied.
+void on_report(self_ptr self, frame& f) {
+  auto r = decode_worker_report(f);
+  if (!r) {
+    std::fprintf(stderr, "baton: orchestrator: %s\n",
+                 r.err().message().c_str());
+    return;
+  }
+  capnp::FlatArrayMessageReader reader{r->event.words(),
+                                       frame_reader_options()};
+  auto in = engine::input_from_event(reader.getRoot<schema::Event>());
+  step(self, std::move(r->event), std::move(in), self->state.cfg.clock());
+}
+
 constexpr std::chrono::milliseconds folder_poll{250};
 
 /// Mesh: what agents wrote in the shared folder becomes inputs.
@@ -325,18 +340,15 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
                        resumed, st.cfg.workspace,
                        resumed ? st.cfg.checkpoints
                                : std::map<std::string, std::string>{}});
+      for (auto& f : std::exchange(st.early_reports, {}))
+        on_report(self, f);
     },
     [self](atom::report, frame& f) {
-      auto r = decode_worker_report(f);
-      if (!r) {
-        std::fprintf(stderr, "baton: orchestrator: %s\n",
-                     r.err().message().c_str());
+      if (!self->state.started) {
+        self->state.early_reports.push_back(std::move(f));
         return;
       }
-      capnp::FlatArrayMessageReader reader{r->event.words(),
-                                           frame_reader_options()};
-      auto in = engine::input_from_event(reader.getRoot<schema::Event>());
-      step(self, std::move(r->event), std::move(in), self->state.cfg.clock());
+      on_report(self, f);
     },
     [self](atom::gate, frame& f) {
       auto g = decode_gate_report(f);

@@ -80,6 +80,9 @@ struct orchestrator_state {
   /// Each agent's files when its current attempt was dispatched.
   std::map<std::string, file_snapshot> baselines;
   bool started = false;
+  /// Workers' reports that arrived before the run's start was recorded:
+  /// the stream begins with runStarted, so they are recorded after it.
+  std::vector<frame> early_reports;
   bool finished = false;
   /// The deadline a tick is armed for (0: none).
   uint64_t armed = 0;
