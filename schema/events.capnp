@@ -88,7 +88,12 @@ struct Event {
     # Decision: an approval request was answered (by the plan's policy, the
     # operator or the timeout's fallback), or the agent left the prompt.
     approvalAnswered @34 :ApprovalAnswered;
-    # Input: the operator answered an approval request.
+    # Input: the operator answered an approval request (runs before the
+    # operator stream; newer runs record operatorCommand).
+    operatorCommand @35 :OperatorCommand;
+    # Input (the `operator` stream): something a person or a program did to
+    # a running run through the engine's API (text typed to an agent, a task
+    # added, cancelled or run again, an approval decided, a stop).
   }
 }
 
@@ -233,6 +238,8 @@ struct InputFinished {
   # How many writes it took.
   reason @3 :Text;
   # Why it counts as delivered or failed, e.g. "confirmed: idle -> working".
+  ref @4 :Text;
+  # The operator command whose prompt this was (PromptRequested.ref).
 }
 
 struct TaskDispatched {
@@ -258,6 +265,10 @@ struct AgentTold {
   # What is typed.
   why @2 :Text;
   # Why, for people: "retry of task api", "need from frontend", ...
+  ref @3 :Text;
+  # The operator command it carries out ("o3"); empty for the engine's own.
+  raw @4 :Bool;
+  # True: keys typed as they are (PromptRequested.raw).
 }
 
 struct AgentRestarted {
@@ -316,6 +327,12 @@ struct PromptRequested {
   answer @2 :Bool;
   # True: `text` is the keys answering a permission prompt, typed as they
   # are (no paste, no submit key) while the agent is in waiting_approval.
+  ref @3 :Text;
+  # The operator command it carries out ("o3"); empty for the engine's own.
+  # The delivery's InputFinished carries it too.
+  raw @4 :Bool;
+  # True: `text` is keys a person typed (baton attach), passed through at
+  # once: no paste, no submit key, no acknowledgement.
 }
 
 struct StopRequested {
@@ -471,4 +488,40 @@ struct ApprovalAnswered {
   by @2 :Text;
   # Who answered (the operator's name or "operator").
   reason @3 :Text;
+}
+
+enum OperatorAction {
+  send @0;
+  # Type `text` into `agent` as an acknowledged prompt.
+  keys @1;
+  # Pass the keys in `text` to `agent` as they are (baton attach).
+  addTask @2;
+  # Put a task on the board: `text` is its [[tasks]] table in TOML, `task`
+  # its id.
+  cancelTask @3;
+  # Fail `task` now (its agent is told to stop working on it).
+  rerunTask @4;
+  # Run a settled `task` again from attempt 1.
+  approve @5;
+  # Answer the approval request `approval` with `answer`.
+  stop @6;
+  # Stop the run (`immediate`: kill the agents at once).
+}
+
+struct OperatorCommand {
+  id @0 :Text;
+  # "o1", "o2", ... in the order the run accepted them.
+  by @1 :Text;
+  # Who: "operator", a person's name, "mcp:<client>", a program's name.
+  action @2 :OperatorAction;
+  agent @3 :Text;
+  task @4 :Text;
+  text @5 :Text;
+  approval @6 :Text;
+  # approve: the request's id ("a1").
+  answer @7 :Text;
+  # approve: "allow", "allow_always" or "deny".
+  reason @8 :Text;
+  # Why, as the operator gave it (may be empty).
+  immediate @9 :Bool;
 }
