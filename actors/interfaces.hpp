@@ -49,11 +49,11 @@ using orchestrator_actor = caf::typed_actor<
   caf::reacts_to<atom::gate, frame>,
   // (stop, immediate): the operator asked the run to stop.
   caf::reacts_to<atom::stop, bool>,
-  // (approve, id, answer, by, reason) -> "ok: ..." or "error: ...": the
-  // operator answers an approval request ("allow", "allow_always",
-  // "deny"); recorded as an input before it is acted on.
-  caf::replies_to<atom::approve, std::string, std::string, std::string,
-                  std::string>::with<std::string>,
+  // (operate, OperatorCommand event frame) -> "ok: <id>" or "error: ...":
+  // an operator's command (DESIGN.md §7). Checked against the run, then
+  // recorded on the `operator` stream, then applied; the reply comes once
+  // it was applied (or refused).
+  caf::replies_to<atom::operate, frame>::with<std::string>,
   // Internal: a task's time limit (logical µs) may have passed.
   caf::reacts_to<atom::tick, uint64_t>,
   // Internal: look at the shared state folder (mesh).

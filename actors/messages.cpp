@@ -46,6 +46,10 @@ frame encode_worker_command(const worker_command& c) {
         b.setText(text(x.text));
         b.setWhy(text(x.why));
         b.setAnswer(x.answer);
+        if (!x.ref.empty())
+          b.setRef(text(x.ref));
+        if (x.raw)
+          b.setRaw(true);
       } else if constexpr (std::is_same_v<T, restart_command>) {
         root.initRestart().setWhy(text(x.why));
       } else if constexpr (std::is_same_v<T, stop_command>) {
@@ -73,7 +77,9 @@ result<worker_command> decode_worker_command(const frame& f) {
         case schema::WorkerCommand::PROMPT:
           return worker_command{prompt_command{str(r.getPrompt().getText()),
                                                str(r.getPrompt().getWhy()),
-                                               r.getPrompt().getAnswer()}};
+                                               r.getPrompt().getAnswer(),
+                                               str(r.getPrompt().getRef()),
+                                               r.getPrompt().getRaw()}};
         case schema::WorkerCommand::RESTART:
           return worker_command{restart_command{str(r.getRestart().getWhy())}};
         case schema::WorkerCommand::STOP:

@@ -20,6 +20,11 @@ struct prompt_command {
   /// True: `text` names an answer to a permission prompt ("allow",
   /// "allow_always", "deny"); the worker types its pack's keys for it.
   bool answer = false;
+  /// The operator command it carries out ("o3"): its delivery's
+  /// InputFinished carries it. Empty for the engine's own prompts.
+  std::string ref = {};
+  /// True: `text` is keys a person typed, passed through as they are.
+  bool raw = false;
   friend bool operator==(const prompt_command&, const prompt_command&)
     = default;
 };

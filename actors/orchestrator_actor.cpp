@@ -119,7 +119,7 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
       } else if constexpr (std::is_same_v<T, engine::run_gate>) {
         start_gate(self, x);
       } else if constexpr (std::is_same_v<T, engine::tell_agent>) {
-        tell(self, x.agent, prompt_command{x.text, x.why});
+        tell(self, x.agent, prompt_command{x.text, x.why, false, x.ref, x.raw});
       } else if constexpr (std::is_same_v<T, engine::restart_agent>) {
         tell(self, x.agent, restart_command{x.why});
       } else if constexpr (std::is_same_v<T, engine::decide_approval>) {
@@ -147,19 +147,34 @@ void arm(self_ptr self, uint64_t now) {
                      atom::tick_v, d);
 }
 
-/// Record `input` (its event `recorded`), apply it, record the decisions,
-/// carry them out.
+/// Record `input` (its event `recorded`) in `into` (the orchestrator's
+/// stream unless said), apply it, record the decisions, carry them out.
+/// `applied` runs after the input was applied (or not, the run having
+/// finished meanwhile: then with false).
 void step(self_ptr self, frame recorded,
-          std::optional<engine::orchestrator_input> input, uint64_t now) {
+          std::optional<engine::orchestrator_input> input, uint64_t now,
+          detail::journal* into = nullptr,
+          std::function<void(bool)> applied = {}) {
   auto& st = self->state;
-  if (st.finished)
+  if (st.finished) {
+    if (applied)
+      applied(false);
     return;
-  st.journal->record(
-    {{std::move(recorded), now}}, false, [self, input = std::move(input), now] {
+  }
+  if (into == nullptr)
+    into = st.journal.get();
+  into->record(
+    {{std::move(recorded), now}}, false,
+    [self, input = std::move(input), now, applied = std::move(applied)] {
       auto& st = self->state;
-      if (!input || st.finished)
+      if (!input || st.finished) {
+        if (applied)
+          applied(false);
         return;
+      }
       auto decisions = st.engine->on(*input, now);
+      if (applied)
+        applied(true);
       if (st.folder) {
         if (auto* p = std::get_if<engine::protocol_seen>(&*input);
             p != nullptr && p->kind == engine::protocol_kind::contract
@@ -177,6 +192,9 @@ void step(self_ptr self, frame recorded,
       bool immediate = false;
       if (auto* s = std::get_if<engine::stop_requested>(&*input))
         immediate = s->immediate;
+      if (auto* c = std::get_if<engine::operator_command>(&*input);
+          c != nullptr && c->action == engine::operator_action::stop)
+        immediate = c->immediate;
       st.journal->record(std::move(entries), false,
                          [self, decisions = std::move(decisions), immediate] {
                            auto& st = self->state;
@@ -212,28 +230,42 @@ void look_at_stalled(self_ptr self, uint64_t now) {
   }
 }
 
-/// The operator's answer to an approval request: checked against what is
-/// waiting, then recorded and applied like any input.
-std::string operator_answer(self_ptr self, std::string id, std::string answer,
-                            std::string by, std::string reason) {
+/// An operator's command: checked against the run as it stands, then
+/// recorded on the operator stream and applied like any input. The reply
+/// ("ok: <id>" or "error: ...") is delivered once it was applied.
+caf::result<std::string> operate(self_ptr self, const frame& f) {
   auto& st = self->state;
-  if (answer != "allow" && answer != "allow_always" && answer != "deny")
-    return "error: unknown answer \"" + answer
-           + "\" (allow, allow_always or deny)";
-  if (st.finished)
-    return "error: the run has finished";
-  auto& open = st.engine->approvals();
-  if (!open.contains(id)) {
-    std::string waiting;
-    for (auto& [key, a] : open)
-      waiting += (waiting.empty() ? "" : ", ") + key;
-    return "error: no approval request " + id
-           + " is waiting for an answer (answered already, or unknown); "
-           + (waiting.empty() ? "none is waiting" : "waiting: " + waiting);
+  std::optional<engine::orchestrator_input> in;
+  try {
+    capnp::FlatArrayMessageReader reader{f.words(), frame_reader_options()};
+    in = engine::input_from_event(reader.getRoot<schema::Event>());
+  } catch (const kj::Exception& e) {
+    return std::string{"error: the command does not decode: "}
+           + e.getDescription().cStr();
   }
-  auto agent = open.at(id).agent;
-  on_input(self, engine::approval_answered{id, answer, by, reason});
-  return "ok: " + answer + " " + id + " (agent " + agent + ")";
+  auto* c = in ? std::get_if<engine::operator_command>(&*in) : nullptr;
+  if (c == nullptr)
+    return std::string{"error: not an operator command"};
+  if (st.finished || !st.started)
+    return std::string{st.finished ? "error: the run has finished"
+                                   : "error: the run has not started yet"};
+  if (auto problem = st.engine->check_operator(*c); !problem.empty())
+    return "error: " + problem;
+  c->id = "o" + std::to_string(st.next_operator++);
+  auto id = c->id;
+  auto rp = self->make_response_promise<std::string>();
+  auto command = *c;
+  step(self, engine::to_event(*in), std::move(in), st.cfg.clock(),
+       st.operator_journal.get(),
+       [self, rp, id, command](bool applied) mutable {
+         if (!applied) {
+           rp.deliver(std::string{"error: the run finished before "} + id
+                      + " was applied");
+           return;
+         }
+         rp.deliver("ok: " + id);
+       });
+  return rp;
 }
 
 /// A worker's report: recorded as an input of the orchestrator, then
@@ -292,23 +324,28 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       || std::any_of(st.cfg.plan.agents.begin(), st.cfg.plan.agents.end(),
                      [](auto& a) { return !a.owns.empty(); });
   auto log = st.cfg.log;
-  st.journal = std::make_unique<detail::journal>(
-    "orchestrator", st.cfg.id_high,
-    [self, log](frame request, detail::journal::done_fn done) {
-      self->request(log, caf::infinite, atom::append_v, std::move(request))
-        .then([done](frame& reply) { done(decode_append_reply(reply)); },
-              [done](caf::error& err) {
-                done(error{ec::io_error,
-                           "the log actor did not answer: " + to_string(err)});
-              });
-    });
-  st.journal->on_failure([self](const error& e) {
+  auto append = [self, log](frame request, detail::journal::done_fn done) {
+    self->request(log, caf::infinite, atom::append_v, std::move(request))
+      .then([done](frame& reply) { done(decode_append_reply(reply)); },
+            [done](caf::error& err) {
+              done(error{ec::io_error,
+                         "the log actor did not answer: " + to_string(err)});
+            });
+  };
+  auto failed = [self](const error& e) {
     std::fprintf(stderr, "baton: the orchestrator stops: cannot record: %s\n",
                  e.message().c_str());
     self->state.finished = true;
     stop_workers(self, "the log failed", true);
     self->quit(caf::sec::runtime_error);
-  });
+  };
+  st.journal = std::make_unique<detail::journal>("orchestrator",
+                                                 st.cfg.id_high, append);
+  st.journal->on_failure(failed);
+  st.operator_journal = std::make_unique<detail::journal>(
+    "operator", st.cfg.operator_id_high, append);
+  st.operator_journal->on_failure(failed);
+  st.next_operator = std::stoull(st.engine->next_operator_id().substr(1));
   return {
     [self](atom::start) {
       auto& st = self->state;
@@ -399,10 +436,8 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       on_input(
         self, engine::stop_requested{"interrupted by the operator", immediate});
     },
-    [self](atom::approve, std::string& id, std::string& answer,
-           std::string& by, std::string& reason) -> std::string {
-      return operator_answer(self, std::move(id), std::move(answer),
-                             std::move(by), std::move(reason));
+    [self](atom::operate, frame& f) -> caf::result<std::string> {
+      return operate(self, f);
     },
   };
 }

@@ -46,8 +46,10 @@ struct orchestrator_config {
   log_actor log;
   /// The run's logical clock. Required.
   logical_clock clock;
-  /// High half of the orchestrator's event ids.
+  /// High half of the orchestrator's event ids, and of the operator
+  /// stream's.
   uint64_t id_high = 0;
+  uint64_t operator_id_high = 0;
   /// The workers, by agent name. Every agent of the plan needs one.
   std::map<std::string, worker_actor> workers;
   /// Each agent's working directory (absolute): gates run there.
@@ -73,6 +75,10 @@ struct orchestrator_state {
   orchestrator_config cfg;
   std::unique_ptr<engine::orchestrator> engine;
   std::unique_ptr<detail::journal> journal;
+  /// The `operator` stream: commands recorded before they are applied.
+  std::unique_ptr<detail::journal> operator_journal;
+  /// The number the next accepted operator command gets ("o<n>").
+  uint64_t next_operator = 0;
   /// Some agent owns paths: scan workers' directories around attempts.
   bool check_scope = false;
   /// The plan's tasks by id.

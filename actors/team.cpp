@@ -9,6 +9,7 @@
 #include "actors/log_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/orchestrator_actor.hpp"
+#include "engine/orchestration/orchestrator_event.hpp"
 
 namespace baton::actors {
 
@@ -97,6 +98,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   ocfg->log = t->log_;
   ocfg->clock = opts.clock;
   ocfg->id_high = random_high();
+  ocfg->operator_id_high = random_high();
   ocfg->gate_timeout = opts.gate_timeout;
   ocfg->inline_gates = opts.deterministic;
   ocfg->workspace = std::move(opts.workspace);
@@ -145,21 +147,20 @@ void team::stop(bool immediate) {
         encode_worker_command(stop_command{"stopped at once", true}));
 }
 
-std::string team::answer_approval(const std::string& id,
-                                  const std::string& answer,
-                                  const std::string& by,
-                                  const std::string& reason) {
+std::string team::operate(const engine::operator_command& c,
+                          std::chrono::milliseconds timeout) {
   if (done())
     return "error: the run has finished";
   caf::scoped_actor self{orchestrator_->home_system()};
   std::string reply;
   self
-    ->request(orchestrator_, std::chrono::seconds{10}, atom::approve_v, id,
-              answer, by, reason)
+    ->request(orchestrator_, timeout, atom::operate_v,
+              engine::to_event(engine::orchestrator_input{c}))
     .receive([&](std::string& r) { reply = std::move(r); },
              [&](caf::error& err) {
-               reply = "error: the orchestrator did not answer: "
-                       + to_string(err);
+               reply = done() ? "error: the run has finished"
+                              : "error: the orchestrator did not answer: "
+                                  + to_string(err);
              });
   return reply;
 }

@@ -100,13 +100,13 @@ public:
   /// that `immediate` still kills agents being stopped gracefully.
   void stop(bool immediate);
 
-  /// The operator's answer ("allow", "allow_always" or "deny") to the
-  /// approval request `id`, recorded as an input of the orchestrator.
-  /// Returns its reply: "ok: ..." or "error: ..." (no such request waiting,
-  /// the run finished, no reply within 10 s). Blocks the caller; thread-safe.
-  std::string answer_approval(const std::string& id, const std::string& answer,
-                              const std::string& by,
-                              const std::string& reason);
+  /// An operator's command (DESIGN.md §7): checked against the run,
+  /// recorded on the `operator` stream, applied. Returns "ok: <id>" once it
+  /// was applied, or "error: ..." (refused and not recorded; the run
+  /// finished; no reply within `timeout`). Blocks the caller; thread-safe.
+  std::string operate(const engine::operator_command& c,
+                      std::chrono::milliseconds timeout
+                      = std::chrono::seconds{30});
 
   /// Waits up to `timeout` for every actor of the run to quit.
   bool wait(std::chrono::milliseconds timeout);

@@ -21,6 +21,6 @@ CAF_ADD_ATOM(baton, baton::atom, exited, "exited")
 CAF_ADD_ATOM(baton, baton::atom, tick, "tick")
 CAF_ADD_ATOM(baton, baton::atom, stop, "stop")
 CAF_ADD_ATOM(baton, baton::atom, start, "start")
-CAF_ADD_ATOM(baton, baton::atom, approve, "approve")
+CAF_ADD_ATOM(baton, baton::atom, operate, "operate")
 
 CAF_END_TYPE_ID_BLOCK(baton)

@@ -130,7 +130,8 @@ void send_report(self_ptr self, frame reported, uint64_t now) {
 }
 
 void type_prompt(self_ptr self, std::string text, std::string why,
-                 uint64_t now, bool answer = false);
+                 uint64_t now, bool answer = false, std::string ref = {},
+                 bool raw = false);
 
 /// The agent's model compacted its conversation: its checkpoint summary,
 /// folded from its stream, is written to its checkpoint file and typed
@@ -196,24 +197,33 @@ void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
 }
 
 /// Records and queues a prompt, or (`answer`) the keys answering a
-/// permission prompt.
+/// permission prompt, or (`raw`) passes a person's keys through. `ref`: the
+/// operator command it carries out.
 void type_prompt(self_ptr self, std::string prompt, std::string why,
-                 uint64_t now, bool answer) {
+                 uint64_t now, bool answer, std::string ref, bool raw) {
   auto recorded = event([&](schema::Event::Builder e) {
     auto b = e.initPromptRequested();
     b.setText(text(prompt));
     b.setWhy(text(why));
     b.setAnswer(answer);
+    if (!ref.empty())
+      b.setRef(text(ref));
+    if (raw)
+      b.setRaw(true);
   });
   self->state.journal->record(
-    {{recorded, now}}, false, [self, prompt = std::move(prompt), now, answer] {
+    {{recorded, now}}, false,
+    [self, prompt = std::move(prompt), now, answer, ref = std::move(ref),
+     raw] {
       auto& st = self->state;
       terminal::session_effects fx;
       if (st.core && !st.core->finished()) {
-        if (answer)
-          st.core->answer(prompt, now, fx);
+        if (raw)
+          st.core->user_input(prompt, fx);
+        else if (answer)
+          st.core->answer(prompt, now, fx, ref);
         else
-          st.core->prompt(prompt, now, fx);
+          st.core->prompt(prompt, now, fx, ref);
       }
       act(self, std::move(fx), now);
     });
@@ -229,7 +239,7 @@ void type_answer(self_ptr self, const prompt_command& p, uint64_t now) {
                  self->state.cfg.name.c_str(), p.text.c_str());
     return;
   }
-  type_prompt(self, std::move(keys), p.why, now, true);
+  type_prompt(self, std::move(keys), p.why, now, true, p.ref);
 }
 
 void start_agent(self_ptr self) {
@@ -303,7 +313,7 @@ void on_command(self_ptr self, const worker_command& c) {
     if (p->answer)
       type_answer(self, *p, now);
     else
-      type_prompt(self, p->text, p->why, now);
+      type_prompt(self, p->text, p->why, now, false, p->ref, p->raw);
   } else if (auto* r = std::get_if<restart_command>(&c)) {
     auto recorded = event([&](schema::Event::Builder e) {
       auto b = e.initAgentRestarted();

@@ -2,14 +2,14 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/plan_loader.hpp"
+#include "api/plan_loader.hpp"
 
 namespace baton::cli {
 
 namespace {
 
 int run_check(const std::string& path) {
-  auto loaded = load_plan(path);
+  auto loaded = api::load_plan(path);
   if (!loaded) {
     std::cerr << "baton check: " << loaded.err().message() << '\n';
     return 2;

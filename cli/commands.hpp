@@ -23,7 +23,9 @@ void add_checkpoint_command(CLI::App& app, int& exit_code);
 void add_why_command(CLI::App& app, int& exit_code);
 void add_cast_command(CLI::App& app, int& exit_code);
 void add_show_command(CLI::App& app, int& exit_code);
-/// approvals, approve, deny.
-void add_approval_commands(CLI::App& app, int& exit_code);
+/// The operator's commands to a running run (through its control socket):
+/// send, add-task, cancel-task, rerun-task, approve, deny, stop, attach,
+/// and approvals.
+void add_live_commands(CLI::App& app, int& exit_code);
 
 } // namespace baton::cli

@@ -8,7 +8,7 @@
 #include <capnp/message.h>
 
 #include "cli/commands.hpp"
-#include "cli/event_format.hpp"
+#include "api/event_format.hpp"
 #include "schema/events.capnp.h"
 #include "storage/event_log.hpp"
 
@@ -104,7 +104,7 @@ int run_demo(const demo_args& args) {
     }
   }
   auto printed = (*log)->read_all(1, UINT64_MAX, [](auto&& ev) {
-    std::cout << format_text(ev) << '\n';
+    std::cout << api::format_text(ev) << '\n';
     return true;
   });
   if (!printed) {

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "cli/event_format.hpp"
+#include "api/event_format.hpp"
 #include "storage/event_log.hpp"
 
 namespace baton::cli {
@@ -26,7 +26,7 @@ void on_interrupt(int) {
 }
 
 bool print(const log_args& args, storage::recorded_event&& ev) {
-  std::cout << (args.json ? format_json(ev) : format_text(ev)) << '\n';
+  std::cout << (args.json ? api::format_json(ev) : api::format_text(ev)) << '\n';
   return static_cast<bool>(std::cout);
 }
 

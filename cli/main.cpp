@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   baton::cli::add_why_command(app, exit_code);
   baton::cli::add_cast_command(app, exit_code);
   baton::cli::add_show_command(app, exit_code);
-  baton::cli::add_approval_commands(app, exit_code);
+  baton::cli::add_live_commands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,7 +1,8 @@
 // baton status DIR [--follow] [--json]
 //
-// The table `baton run` shows, for a finished or running run, from its log
-// (read-only, so it works while the run writes). --follow keeps it up to
+// The table `baton run` shows, for a finished or running run, from its
+// events through the public API's cursor (baton::open_events: the log
+// opened read-only, so it works while the run writes). --follow keeps it up to
 // date until the run finishes (redrawn in place on a terminal, a line per
 // change otherwise); --json prints the view as one JSON object. Exit code:
 // 0 when the run finished with every task passed or is still running, 1
@@ -15,10 +16,11 @@
 
 #include <capnp/compat/json.h>
 
+#include "api/detail/event_access.hpp"
+#include "baton/event_cursor.hpp"
 #include "cli/commands.hpp"
 #include "cli/run_table.hpp"
 #include "engine/orchestration/run_view.hpp"
-#include "storage/event_log.hpp"
 
 namespace baton::cli {
 
@@ -68,41 +70,40 @@ std::string to_json(const engine::run_view& v) {
            + ",\"attempts\":" + std::to_string(t.attempts) + ",\"evidence\":"
            + quote(t.evidence) + ",\"reason\":" + quote(t.reason) + "}";
   }
+  out += "],\"approvals\":[";
+  first = true;
+  for (auto& a : v.approvals()) {
+    out += (first ? "" : ",");
+    first = false;
+    out += "{\"id\":" + quote(a.id) + ",\"agent\":" + quote(a.agent)
+           + ",\"task\":" + quote(a.task) + ",\"tool\":" + quote(a.tool)
+           + ",\"subject\":" + quote(a.subject) + ",\"policy\":"
+           + quote(a.policy) + ",\"answer\":" + quote(a.answer)
+           + ",\"by\":" + quote(a.by) + ",\"why\":" + quote(a.why) + "}";
+  }
   out += "]}";
   return out;
 }
 
-/// Folds the orchestrator's events from `next`; returns the next sequence.
-result<uint64_t> fold(const storage::event_log& log, uint64_t next,
-                      engine::run_view& view, bool lines) {
-  auto n = log.read("orchestrator", next, UINT64_MAX, UINT64_MAX,
-                    [&](storage::recorded_event&& ev) {
-                      view.apply(ev.stream(), ev.logical_time(), ev.event());
-                      if (lines) {
-                        auto line = engine::describe_change(
-                          ev.stream(), ev.logical_time(), ev.event());
-                        if (!line.empty())
-                          std::cout << line << '\n';
-                      }
-                      return true;
-                    });
-  if (!n)
-    return n.err();
-  return next + *n;
+/// Folds what `cursor` has now (waiting up to `wait` for the first).
+void fold(event_cursor& cursor, engine::run_view& view, bool lines,
+          std::chrono::milliseconds wait = std::chrono::milliseconds{0}) {
+  for (auto* e = cursor.next(wait); e != nullptr; e = cursor.next()) {
+    auto& ev = event_access::of(*e);
+    view.apply(ev.stream(), ev.logical_time(), ev.event());
+    if (lines) {
+      auto line = engine::describe_change(ev.stream(), ev.logical_time(),
+                                          ev.event());
+      if (!line.empty())
+        std::cout << line << '\n';
+    }
+  }
 }
 
-int run_status(const status_args& args) {
-  storage::options opts;
-  opts.read_only = true;
-  opts.create_if_missing = false;
-  auto log = storage::event_log::open(args.dir, opts);
-  if (!log) {
-    std::cerr << "baton status: " << log.err().to_string() << '\n';
-    return 2;
-  }
-  if ((*log)->highest("orchestrator") == 0) {
-    std::cerr << "baton status: " << args.dir
-              << " holds no run (no orchestrator stream)\n";
+int show_status(const status_args& args) {
+  auto cursor = open_events(args.dir);
+  if (!cursor) {
+    std::cerr << "baton status: " << cursor.err().to_string() << '\n';
     return 2;
   }
   bool tty = ::isatty(STDOUT_FILENO) == 1;
@@ -113,10 +114,16 @@ int run_status(const status_args& args) {
     style.width = ws.ws_col;
   engine::run_view view;
   bool lines = args.follow && !tty && !args.json;
-  auto next = fold(**log, 1, view, lines);
-  if (!next) {
-    std::cerr << "baton status: " << next.err().to_string() << '\n';
+  fold(**cursor, view, lines);
+  if (!(*cursor)->error()) {
+    std::cerr << "baton status: " << (*cursor)->error().err().to_string()
+              << '\n';
     return 1;
+  }
+  if (!view.started) {
+    std::cerr << "baton status: " << args.dir
+              << " holds no run (no orchestrator stream)\n";
+    return 2;
   }
   live_table live;
   if (args.follow && !args.json) {
@@ -124,15 +131,10 @@ int run_status(const status_args& args) {
     if (tty)
       std::cout << live.redraw(render_table(view, style)) << std::flush;
     while (!view.finished && !stop_following.load()) {
-      auto seen = (*log)->last_position();
-      (*log)->wait_beyond(seen, std::chrono::milliseconds{200});
-      if (auto r = (*log)->refresh(); !r) {
-        std::cerr << "baton status: " << r.err().to_string() << '\n';
-        return 1;
-      }
-      next = fold(**log, *next, view, lines);
-      if (!next) {
-        std::cerr << "baton status: " << next.err().to_string() << '\n';
+      fold(**cursor, view, lines, std::chrono::milliseconds{200});
+      if (!(*cursor)->error()) {
+        std::cerr << "baton status: " << (*cursor)->error().err().to_string()
+                  << '\n';
         return 1;
       }
       if (tty)
@@ -162,7 +164,7 @@ void add_status_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--follow", args->follow,
                 "Keep showing changes until the run finishes");
   cmd->add_flag("--json", args->json, "The view as one JSON object");
-  cmd->callback([args, &exit_code] { exit_code = run_status(*args); });
+  cmd->callback([args, &exit_code] { exit_code = show_status(*args); });
 }
 
 } // namespace baton::cli

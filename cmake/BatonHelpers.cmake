@@ -13,6 +13,7 @@ endfunction()
 function(baton_add_library name)
   add_library(${name} STATIC ${ARGN})
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}
+                                            ${PROJECT_SOURCE_DIR}/include
                                             ${PROJECT_BINARY_DIR})
   baton_set_warnings(${name})
 endfunction()

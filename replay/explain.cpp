@@ -8,6 +8,7 @@
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/plan/plan_parser.hpp"
+#include "replay/detail/inputs.hpp"
 
 namespace baton::replay {
 
@@ -259,6 +260,36 @@ described describe_input(const orchestrator_input& in,
                            + (x.reason.empty() ? "" : " — " + x.reason),
                          {}};
       },
+      [](const engine::operator_command& x) {
+        auto by = "the operator (" + (x.by.empty() ? "operator" : x.by) + ", "
+                  + x.id + ")";
+        auto why = x.reason.empty() ? std::string{} : " — " + x.reason;
+        std::string what;
+        switch (x.action) {
+          case engine::operator_action::send:
+            what = " typed to " + x.agent + ": " + x.text;
+            break;
+          case engine::operator_action::keys:
+            what = " typed keys to " + x.agent;
+            break;
+          case engine::operator_action::add_task:
+            what = " added task " + x.task;
+            break;
+          case engine::operator_action::cancel_task:
+            what = " cancelled task " + x.task;
+            break;
+          case engine::operator_action::rerun_task:
+            what = " ran task " + x.task + " again";
+            break;
+          case engine::operator_action::approve:
+            what = " answered approval " + x.approval + ": " + x.answer;
+            break;
+          case engine::operator_action::stop:
+            what = x.immediate ? " stopped the run at once" : " stopped the run";
+            break;
+        }
+        return described{"operator_command", by + what + why, {}};
+      },
     },
     in);
 }
@@ -481,10 +512,10 @@ public:
   /// Reads the orchestrator stream into `out`.
   result<void> run(const storage::event_log& log, std::string_view subject,
                    explanation& out) {
-    auto n = log.read("orchestrator", 1, UINT64_MAX, UINT64_MAX,
-                      [&](storage::recorded_event&& e) {
-                        return on_event(e, subject, out);
-                      });
+    auto n = detail::read_orchestrator_inputs(
+      log, UINT64_MAX, [&](storage::recorded_event&& e) {
+        return on_event(e, subject, out);
+      });
     if (!n)
       return n.err();
     return failure_;

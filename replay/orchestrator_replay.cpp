@@ -4,6 +4,7 @@
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "replay/detail/compare.hpp"
+#include "replay/detail/inputs.hpp"
 
 namespace baton::replay {
 
@@ -17,19 +18,21 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
   std::string failure;
   uint64_t last = 0;
   bool cut = false; // stopped by until_time
-  auto n = log.read(
-    "orchestrator", 1, opts.until, UINT64_MAX,
-    [&](storage::recorded_event&& e) {
+  auto n = detail::read_orchestrator_inputs(
+    log, opts.until, [&](storage::recorded_event&& e) {
       if (e.logical_time() > opts.until_time) {
         cut = true;
         return false;
       }
-      last = e.sequence();
+      if (e.stream() == "orchestrator")
+        last = e.sequence();
       auto ev = e.event();
       if (!o) {
         if (!ev.isRunStarted()) {
-          failure = "orchestrator@" + std::to_string(e.sequence())
-                    + ": the stream does not start with runStarted";
+          failure = std::string{e.stream()} + "@"
+                    + std::to_string(e.sequence())
+                    + ": the orchestrator stream does not start with "
+                      "runStarted";
           return false;
         }
         auto text = opts.plan_text.empty()
@@ -87,9 +90,8 @@ result<recorded_run> rebuild_orchestrator(const storage::event_log& log) {
     return error{ec::not_found, "the log holds no orchestrator stream"};
   recorded_run run;
   std::string failure;
-  auto n = log.read(
-    "orchestrator", 1, UINT64_MAX, UINT64_MAX,
-    [&](storage::recorded_event&& e) {
+  auto n = detail::read_orchestrator_inputs(
+    log, UINT64_MAX, [&](storage::recorded_event&& e) {
       run.last_time = std::max(run.last_time, e.logical_time());
       if (engine::decision_from_event(e.event())) {
         if (!run.unrecorded.empty())
@@ -102,8 +104,10 @@ result<recorded_run> rebuild_orchestrator(const storage::event_log& log) {
       if (!run.engine) {
         auto* b = std::get_if<engine::run_begun>(&*in);
         if (b == nullptr) {
-          failure = "orchestrator@" + std::to_string(e.sequence())
-                    + ": the stream does not start with runStarted";
+          failure = std::string{e.stream()} + "@"
+                    + std::to_string(e.sequence())
+                    + ": the orchestrator stream does not start with "
+                      "runStarted";
           return false;
         }
         auto plan = engine::parse_plan(b->plan_text, "the recorded plan");

@@ -65,10 +65,12 @@ result<replay_report> replay_worker(const storage::event_log& log,
         case schema::Event::PROMPT_REQUESTED:
           if (!core || core->finished())
             break; // as live: no session to type into
-          if (ev.getPromptRequested().getAnswer())
-            core->answer(ev.getPromptRequested().getText(), now, fx);
+          if (auto p = ev.getPromptRequested(); p.getRaw())
+            core->user_input(p.getText().cStr(), fx);
+          else if (p.getAnswer())
+            core->answer(p.getText(), now, fx, p.getRef());
           else
-            core->prompt(ev.getPromptRequested().getText(), now, fx);
+            core->prompt(p.getText(), now, fx, p.getRef());
           break;
         case schema::Event::PTY_OUTPUT:
         case schema::Event::TIMER_FIRED:

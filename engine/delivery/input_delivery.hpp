@@ -54,6 +54,8 @@ struct delivery_action {
   std::string bytes;
   bool delivered = false;
   std::string reason;
+  /// The operator command the delivery carries out (set by the session).
+  std::string ref = {};
 
   friend bool operator==(const delivery_action&, const delivery_action&)
     = default;

@@ -183,6 +183,11 @@ run_inspector::screen_rows(std::string_view agent) const {
   return rows;
 }
 
+const screen* run_inspector::screen_of(std::string_view agent) const {
+  auto i = screens_.find(agent);
+  return i == screens_.end() ? nullptr : i->second.get();
+}
+
 std::string run_inspector::render() const {
   auto& v = view_;
   std::string out = "at position " + num(point_.position);

@@ -95,6 +95,8 @@ public:
   std::vector<std::string> screen_agents() const;
   /// The agent's visible rows, trailing blank rows dropped.
   std::vector<std::string> screen_rows(std::string_view agent) const;
+  /// The agent's screen model; null before its process started.
+  const screen* screen_of(std::string_view agent) const;
   /// The last event applied (position 0 when none).
   const inspect_point& point() const {
     return point_;

@@ -78,6 +78,8 @@ frame to_event(const delivery_action& a) {
   done.setDelivered(a.delivered);
   done.setAttempts(a.attempt);
   done.setReason(a.reason);
+  if (!a.ref.empty())
+    done.setRef(a.ref);
   return frame::from(builder);
 }
 

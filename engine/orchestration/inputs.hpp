@@ -151,10 +151,51 @@ struct approval_answered {
     = default;
 };
 
+/// What an operator command does (schema OperatorAction).
+enum class operator_action : uint8_t {
+  /// Type `text` into `agent` as an acknowledged prompt.
+  send,
+  /// Pass the keys in `text` to `agent` as they are.
+  keys,
+  /// Put the task in `text` (a [[tasks]] table in TOML) on the board.
+  add_task,
+  /// Fail `task` now.
+  cancel_task,
+  /// Run the settled `task` again from attempt 1.
+  rerun_task,
+  /// Answer the approval request `approval` with `answer`.
+  approve,
+  /// Stop the run.
+  stop,
+};
+
+std::string_view to_string(operator_action a);
+
+/// Something a person or a program did to the running run through the
+/// engine's API, recorded on the `operator` stream before it is applied.
+/// Checked first (orchestrator::check): a recorded command is one the
+/// engine accepted.
+struct operator_command {
+  /// "o1", "o2", ... in the order the run accepted them.
+  std::string id;
+  /// Who: "operator", a person's name, "mcp:<client>".
+  std::string by;
+  operator_action action = operator_action::send;
+  std::string agent;
+  std::string task;
+  std::string text;
+  std::string approval;
+  std::string answer;
+  std::string reason;
+  bool immediate = false;
+  friend bool operator==(const operator_command&, const operator_command&)
+    = default;
+};
+
 using orchestrator_input
   = std::variant<run_begun, agent_observed, protocol_seen, gate_finished,
                  agent_exited, stop_requested, time_passed, agent_active,
-                 lock_requested, approval_answered>;
+                 lock_requested, approval_answered, operator_command>;
 
 // -- decisions ---------------------------------------------------------------
 
@@ -184,6 +225,11 @@ struct tell_agent {
   std::string text;
   /// Why, for the record ("gate failed", "need from frontend", ...).
   std::string why;
+  /// The operator command it carries out ("o3"); empty for the engine's
+  /// own.
+  std::string ref = {};
+  /// Keys typed as they are (an operator's raw keys), not a prompt.
+  bool raw = false;
   friend bool operator==(const tell_agent&, const tell_agent&) = default;
 };
 

@@ -102,6 +102,8 @@ orchestrator::on(const orchestrator_input& in, uint64_t now_us) {
         on_lock(x, out);
       else if constexpr (std::is_same_v<T, approval_answered>)
         on_answered(x, out);
+      else if constexpr (std::is_same_v<T, operator_command>)
+        on_operator(x, out);
       else
         on_time(out);
     },

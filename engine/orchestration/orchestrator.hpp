@@ -33,6 +33,7 @@
 #include "engine/coordination/wait_for_graph.hpp"
 #include "engine/orchestration/inputs.hpp"
 #include "engine/plan/plan.hpp"
+#include "engine/result.hpp"
 #include "engine/supervision/supervisor.hpp"
 
 namespace baton::engine {
@@ -206,6 +207,15 @@ public:
     return begun_;
   }
 
+  /// Why the operator command `c` cannot be carried out now ("no agent x in
+  /// this run (agents: a, b)", the plan problems of a task to add, ...);
+  /// empty when it can. A command is checked before it is recorded: bad
+  /// input is refused and changes nothing.
+  std::string check_operator(const operator_command& c) const;
+
+  /// The id the next operator command gets ("o1", "o2", ...).
+  std::string next_operator_id() const;
+
 private:
   using decisions = std::vector<orchestrator_decision>;
 
@@ -220,6 +230,15 @@ private:
   void on_active(const agent_active& in, decisions& out);
   void on_lock(const lock_requested& in, decisions& out);
   void on_task_line(const protocol_seen& in, decisions& out);
+
+  // The operator's commands (operator.cpp).
+  void on_operator(const operator_command& c, decisions& out);
+  /// The task of an add_task command, parsed and checked as `baton check`
+  /// checks a plan's tasks.
+  result<plan_task> added_task(const operator_command& c) const;
+  /// A settled task (and its dependents that never started because it
+  /// failed) waits to run again from attempt 1.
+  void reopen(size_t i);
 
   // Approvals and status asks (approvals.cpp).
   /// The agent's state changed from `before`: a permission prompt becomes
@@ -410,6 +429,8 @@ private:
   uint64_t approvals_seen_ = 0;
   /// (due, task index) of status asks.
   std::set<std::pair<uint64_t, size_t>> status_asks_;
+  /// Operator commands applied so far (their ids are "o<n>").
+  uint64_t operators_seen_ = 0;
   /// The run's working area (absolute), from run_begun.
   std::string workspace_;
   bool begun_ = false;

@@ -174,6 +174,26 @@ frame to_event(const orchestrator_input& in) {
           b.setAnswer(text(x.answer));
           b.setBy(text(x.by));
           b.setReason(text(x.reason));
+        } else if constexpr (std::is_same_v<T, operator_command>) {
+          auto b = e.initOperatorCommand();
+          b.setId(text(x.id));
+          b.setBy(text(x.by));
+          b.setAction(static_cast<schema::OperatorAction>(x.action));
+          // Only what the action uses is set: a command's record is as
+          // small as what it says.
+          if (!x.agent.empty())
+            b.setAgent(text(x.agent));
+          if (!x.task.empty())
+            b.setTask(text(x.task));
+          if (!x.text.empty())
+            b.setText(text(x.text));
+          if (!x.approval.empty())
+            b.setApproval(text(x.approval));
+          if (!x.answer.empty())
+            b.setAnswer(text(x.answer));
+          if (!x.reason.empty())
+            b.setReason(text(x.reason));
+          b.setImmediate(x.immediate);
         } else {
           e.initTimerFired();
         }
@@ -204,6 +224,12 @@ frame to_event(const orchestrator_decision& d) {
           b.setAgent(text(x.agent));
           b.setText(text(x.text));
           b.setWhy(text(x.why));
+          // Unset when empty: the engine's own messages keep the bytes
+          // they had before the field existed.
+          if (!x.ref.empty())
+            b.setRef(text(x.ref));
+          if (x.raw)
+            b.setRaw(true);
         } else if constexpr (std::is_same_v<T, restart_agent>) {
           auto b = e.initAgentRestarted();
           b.setAgent(text(x.agent));
@@ -380,6 +406,22 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
       return approval_answered{str(a.getId()), str(a.getAnswer()),
                                str(a.getBy()), str(a.getReason())};
     }
+    case schema::Event::OPERATOR_COMMAND: {
+      auto o = e.getOperatorCommand();
+      auto action = static_cast<uint16_t>(o.getAction());
+      if (action > static_cast<uint16_t>(operator_action::stop))
+        return std::nullopt; // an action this version does not know
+      return operator_command{str(o.getId()),
+                              str(o.getBy()),
+                              static_cast<operator_action>(action),
+                              str(o.getAgent()),
+                              str(o.getTask()),
+                              str(o.getText()),
+                              str(o.getApproval()),
+                              str(o.getAnswer()),
+                              str(o.getReason()),
+                              o.getImmediate()};
+    }
     default: return std::nullopt;
   }
 }
@@ -399,7 +441,8 @@ decision_from_event(schema::Event::Reader e) {
     }
     case schema::Event::AGENT_TOLD: {
       auto b = e.getAgentTold();
-      return tell_agent{str(b.getAgent()), str(b.getText()), str(b.getWhy())};
+      return tell_agent{str(b.getAgent()), str(b.getText()), str(b.getWhy()),
+                        str(b.getRef()), b.getRaw()};
     }
     case schema::Event::AGENT_RESTARTED: {
       auto b = e.getAgentRestarted();

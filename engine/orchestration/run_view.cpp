@@ -60,6 +60,20 @@ size_t run_view::tasks_failed() const {
 
 bool run_view::apply(std::string_view stream, uint64_t logical_time,
                      schema::Event::Reader e) {
+  if (stream == "operator" && e.isOperatorCommand()) {
+    // A task run again waits once more (its dispatch follows).
+    auto c = e.getOperatorCommand();
+    if (c.getAction() != schema::OperatorAction::RERUN_TASK)
+      return false;
+    for (auto& t : tasks_)
+      if (t.id == str(c.getTask())) {
+        t.status = "waiting";
+        t.reason.clear();
+        t.evidence.clear();
+        return true;
+      }
+    return false;
+  }
   if (stream != "orchestrator")
     return false;
   now_ = std::max(now_, logical_time);
@@ -230,9 +244,30 @@ std::vector<run_view_approval> run_view::open_approvals() const {
 
 std::string describe_change(std::string_view stream, uint64_t logical_time,
                             schema::Event::Reader e) {
+  auto at = seconds(logical_time) + " ";
+  if (stream == "operator" && e.isOperatorCommand()) {
+    auto c = e.getOperatorCommand();
+    auto who = "operator " + str(c.getBy()) + " (" + str(c.getId()) + "): ";
+    switch (c.getAction()) {
+      case schema::OperatorAction::SEND:
+        return at + who + "typed to " + str(c.getAgent()) + ": "
+               + str(c.getText());
+      case schema::OperatorAction::KEYS: return {}; // keystrokes: too many
+      case schema::OperatorAction::ADD_TASK:
+        return at + who + "added task " + str(c.getTask());
+      case schema::OperatorAction::CANCEL_TASK:
+        return at + who + "cancelled task " + str(c.getTask());
+      case schema::OperatorAction::RERUN_TASK:
+        return at + who + "ran task " + str(c.getTask()) + " again";
+      case schema::OperatorAction::APPROVE:
+        return at + who + str(c.getAnswer()) + " " + str(c.getApproval());
+      case schema::OperatorAction::STOP:
+        return at + who + "stop" + (c.getImmediate() ? " at once" : "");
+    }
+    return {};
+  }
   if (stream != "orchestrator")
     return {};
-  auto at = seconds(logical_time) + " ";
   switch (e.which()) {
     case schema::Event::RUN_STARTED:
       return at + "run started: " + str(e.getRunStarted().getPlan()) + " ("

@@ -300,4 +300,20 @@ std::vector<std::string> check_plan(const plan& p) {
   return lines;
 }
 
+std::vector<std::string> check_added_task(const plan& current,
+                                          const plan_task& t) {
+  auto before = check_plan(current);
+  auto with = current;
+  with.tasks.push_back(t);
+  std::vector<std::string> out;
+  for (auto& p : check_plan(with))
+    if (std::find(before.begin(), before.end(), p) == before.end())
+      out.push_back(p);
+  // A task already there by that id (check_plan names duplicates by the
+  // plan's lines; say it plainly).
+  if (out.empty() && current.find_task(t.id) != nullptr)
+    out.push_back("task " + t.id + " exists already");
+  return out;
+}
+
 } // namespace baton::engine

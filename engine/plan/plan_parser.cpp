@@ -1,5 +1,7 @@
 #include "engine/plan/plan_parser.hpp"
 
+#include <sstream>
+
 #include <algorithm>
 #include <initializer_list>
 
@@ -662,6 +664,72 @@ result<plan> parse_plan(std::string_view text, std::string_view source) {
   if (!diag.empty())
     return error{ec::parse_error, diag.joined()};
   return p;
+}
+
+result<plan_task> parse_task(std::string_view text, std::string_view source) {
+  diagnostics diag{source};
+  auto parsed = toml::parse(text, source);
+  if (!parsed) {
+    diag.add(parsed.error().source(),
+             std::string{parsed.error().description()});
+    return error{ec::parse_error, diag.joined()};
+  }
+  // As the one entry of a plan's [[tasks]]: the same keys, the same checks.
+  toml::table root;
+  toml::array tasks;
+  tasks.push_back(std::move(parsed).table());
+  root.insert("tasks", std::move(tasks));
+  plan p;
+  p.source = source;
+  parse_tasks(root, p, diag);
+  if (!diag.empty())
+    return error{ec::parse_error, diag.joined()};
+  return std::move(p.tasks.front());
+}
+
+std::string task_to_toml(const plan_task& t) {
+  auto strings = [](const std::vector<std::string>& v) {
+    toml::array a;
+    for (auto& s : v)
+      a.push_back(s);
+    return a;
+  };
+  toml::table out;
+  out.insert("id", t.id);
+  if (!t.title.empty())
+    out.insert("title", t.title);
+  if (!t.prompt.empty())
+    out.insert("prompt", t.prompt);
+  if (!t.agent.empty())
+    out.insert("agent", t.agent);
+  if (!t.requires_caps.empty())
+    out.insert("requires", strings(t.requires_caps));
+  if (!t.after.empty())
+    out.insert("after", strings(t.after));
+  if (!t.verify.empty())
+    out.insert("verify", strings(t.verify));
+  if (t.retries)
+    out.insert("retries", static_cast<int64_t>(*t.retries));
+  if (!t.degrade.empty())
+    out.insert("degrade", t.degrade);
+  if (!t.artifacts.empty()) {
+    toml::array artifacts;
+    for (auto& a : t.artifacts) {
+      toml::table at;
+      at.insert("path", a.path);
+      at.insert("format", a.format);
+      if (!a.pattern.empty())
+        at.insert("pattern", a.pattern);
+      at.insert("non_empty", a.non_empty);
+      if (!a.must_contain.empty())
+        at.insert("must_contain", strings(a.must_contain));
+      artifacts.push_back(std::move(at));
+    }
+    out.insert("artifacts", std::move(artifacts));
+  }
+  std::ostringstream text;
+  text << out;
+  return text.str();
 }
 
 const plan_agent* plan::find_agent(std::string_view name) const {

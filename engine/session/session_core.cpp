@@ -91,13 +91,8 @@ void session_core::exited(const exit_status& status, uint64_t now,
   report(monitor_.exited(now, status.to_string()), out);
   finished_ = true;
   for (auto* queue : {&prompts_, &answers_})
-    for (auto& a : queue->observe(false, "exited", true, now)) {
-      session_event e;
-      e.what = session_event::kind::delivery;
-      e.at = now;
-      e.delivery = std::move(a);
-      out.events.push_back(std::move(e));
-    }
+    for (auto& a : queue->observe(false, "exited", true, now))
+      push_delivery(std::move(a), now, out);
   session_event e;
   e.what = session_event::kind::exited;
   e.at = now;
@@ -106,8 +101,10 @@ void session_core::exited(const exit_status& status, uint64_t now,
 }
 
 uint64_t session_core::prompt(std::string text, uint64_t now,
-                              session_effects& out) {
+                              session_effects& out, std::string ref) {
   auto id = next_id_++;
+  if (!ref.empty())
+    refs_[id] = std::move(ref);
   prompts_.enqueue(id, std::move(text));
   if (!finished_)
     deliver(now, out);
@@ -115,8 +112,10 @@ uint64_t session_core::prompt(std::string text, uint64_t now,
 }
 
 uint64_t session_core::answer(std::string keys, uint64_t now,
-                              session_effects& out) {
+                              session_effects& out, std::string ref) {
   auto id = next_id_++;
+  if (!ref.empty())
+    refs_[id] = std::move(ref);
   answers_.enqueue(id, std::move(keys));
   if (!finished_)
     deliver(now, out);
@@ -167,13 +166,9 @@ void session_core::report(std::vector<engine::observation> obs,
     if (o.what == engine::observation::kind::protocol)
       answered = prompts_.answered(o.message.message.line);
     out.events.push_back(event_of(std::move(o)));
-    for (auto& a : answered) {
-      session_event e;
-      e.what = session_event::kind::delivery;
-      e.at = out.events.back().at;
-      e.delivery = std::move(a);
-      out.events.push_back(std::move(e));
-    }
+    auto at = out.events.back().at;
+    for (auto& a : answered)
+      push_delivery(std::move(a), at, out);
   }
 }
 
@@ -193,13 +188,8 @@ void session_core::deliver(uint64_t now, session_effects& out) {
       && monitor_.state() != state::unknown && answers_.pending() > 0)
     for (auto& a : answers_.drop_unwritten(
            "the agent is no longer asking for approval (now "
-           + std::string{detect::to_string(monitor_.state())} + ")")) {
-      session_event e;
-      e.what = session_event::kind::delivery;
-      e.at = now;
-      e.delivery = std::move(a);
-      out.events.push_back(std::move(e));
-    }
+           + std::string{detect::to_string(monitor_.state())} + ")"))
+      push_delivery(std::move(a), now, out);
 }
 
 void session_core::run(engine::input_delivery& queue, bool ready, uint64_t now,
@@ -211,12 +201,21 @@ void session_core::run(engine::input_delivery& queue, bool ready, uint64_t now,
       write_delivery(std::move(a.bytes), now, out);
       continue;
     }
-    session_event e;
-    e.what = session_event::kind::delivery;
-    e.at = now;
-    e.delivery = std::move(a);
-    out.events.push_back(std::move(e));
+    push_delivery(std::move(a), now, out);
   }
+}
+
+void session_core::push_delivery(engine::delivery_action a, uint64_t at,
+                                 session_effects& out) {
+  if (auto r = refs_.find(a.delivery_id); r != refs_.end()) {
+    a.ref = std::move(r->second);
+    refs_.erase(r);
+  }
+  session_event e;
+  e.what = session_event::kind::delivery;
+  e.at = at;
+  e.delivery = std::move(a);
+  out.events.push_back(std::move(e));
 }
 
 void session_core::write_delivery(std::string bytes, uint64_t now,

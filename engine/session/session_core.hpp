@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -103,12 +104,15 @@ public:
               session_effects& out);
 
   /// Queues `text` to be typed as a prompt; returns its delivery id. The
-  /// write happens in this call when the agent takes input now.
-  uint64_t prompt(std::string text, uint64_t now, session_effects& out);
+  /// write happens in this call when the agent takes input now. `ref` (an
+  /// operator command's id) is carried by the delivery's finished event.
+  uint64_t prompt(std::string text, uint64_t now, session_effects& out,
+                  std::string ref = {});
 
   /// Queues `keys` to answer a permission prompt; returns its delivery id.
   /// Typed once the agent is (or is now) in waiting_approval.
-  uint64_t answer(std::string keys, uint64_t now, session_effects& out);
+  uint64_t answer(std::string keys, uint64_t now, session_effects& out,
+                  std::string ref = {});
 
   /// Keys from a person, passed through at once. A line they submit (CR or
   /// LF) is registered as typed text, so its echo is not taken for the
@@ -145,12 +149,17 @@ private:
   void run(engine::input_delivery& queue, bool ready, uint64_t now,
            session_effects& out);
   void write_delivery(std::string bytes, uint64_t now, session_effects& out);
+  /// A delivery's end as an event, with its ref.
+  void push_delivery(engine::delivery_action a, uint64_t at,
+                     session_effects& out);
 
   session_core_options opts_;
   engine::agent_monitor monitor_;
   engine::input_delivery prompts_;
   engine::input_delivery answers_;
   uint64_t next_id_ = 1;
+  /// Deliveries that carry out an operator command: id -> its ref.
+  std::map<uint64_t, std::string> refs_;
   bool finished_ = false;
   /// Keys a person typed since the last submitted line.
   std::string user_line_;

@@ -1,11 +1,11 @@
-#include "cli/event_format.hpp"
+#include "api/event_format.hpp"
 
 #include <cstdio>
 
 #include <capnp/compat/json.h>
 #include <capnp/dynamic.h>
 
-namespace baton::cli {
+namespace baton::api {
 
 namespace {
 
@@ -83,4 +83,4 @@ std::string format_json(const storage::recorded_event& ev) {
   return codec.encode(ev.envelope()).cStr();
 }
 
-} // namespace baton::cli
+} // namespace baton::api

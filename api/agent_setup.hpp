@@ -12,7 +12,7 @@
 #include "engine/plan/plan.hpp"
 #include "engine/result.hpp"
 
-namespace baton::cli {
+namespace baton::api {
 
 /// The agents' terminals, packs and directories, from `plan`, each under
 /// `workspace` (created when missing). Files holding MCP servers' env
@@ -27,4 +27,4 @@ result<std::vector<actors::team_agent>>
 setup_agents(const engine::plan& plan, const std::filesystem::path& workspace,
              actors::pty::reactor& reactor);
 
-} // namespace baton::cli
+} // namespace baton::api

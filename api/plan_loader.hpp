@@ -8,7 +8,7 @@
 #include "engine/plan/plan.hpp"
 #include "engine/result.hpp"
 
-namespace baton::cli {
+namespace baton::api {
 
 /// Problems found, one line each ("plan.toml:12:1: ..."); the plan when none.
 struct loaded_plan {
@@ -20,6 +20,9 @@ struct loaded_plan {
 /// read; otherwise problems are in the result.
 result<loaded_plan> load_plan(const std::string& path);
 
+/// The same for a plan's text; `path` names it in problems.
+loaded_plan load_plan_text(const std::string& text, const std::string& path);
+
 /// The program an agent runs: its command, or its preset's program.
 std::string agent_program(const engine::plan_agent& agent);
 
@@ -27,4 +30,4 @@ std::string agent_program(const engine::plan_agent& agent);
 /// there is no such executable.
 std::string find_executable(const std::string& program);
 
-} // namespace baton::cli
+} // namespace baton::api

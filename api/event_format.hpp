@@ -6,7 +6,7 @@
 
 #include "storage/recorded_event.hpp"
 
-namespace baton::cli {
+namespace baton::api {
 
 /// "#<position> <stream>@<sequence> t=<logical seconds> <kind> <details>".
 std::string format_text(const storage::recorded_event& ev);
@@ -15,4 +15,4 @@ std::string format_text(const storage::recorded_event& ev);
 /// are hex and terminal bytes base64, as the codec and schema annotations say.
 std::string format_json(const storage::recorded_event& ev);
 
-} // namespace baton::cli
+} // namespace baton::api

@@ -1,4 +1,4 @@
-#include "cli/plan_loader.hpp"
+#include "api/plan_loader.hpp"
 
 #include <unistd.h>
 
@@ -12,7 +12,7 @@
 
 namespace fs = std::filesystem;
 
-namespace baton::cli {
+namespace baton::api {
 
 std::string agent_program(const engine::plan_agent& agent) {
   if (agent.preset == "sim")
@@ -44,8 +44,12 @@ result<loaded_plan> load_plan(const std::string& path) {
     return error{ec::not_found, "cannot read plan file " + path};
   std::stringstream text;
   text << in.rdbuf();
+  return load_plan_text(text.str(), path);
+}
+
+loaded_plan load_plan_text(const std::string& text, const std::string& path) {
   loaded_plan out;
-  auto parsed = engine::parse_plan(text.str(), path);
+  auto parsed = engine::parse_plan(text, path);
   if (!parsed) {
     std::stringstream lines{parsed.err().message()};
     std::string line;
@@ -70,4 +74,4 @@ result<loaded_plan> load_plan(const std::string& path) {
   return out;
 }
 
-} // namespace baton::cli
+} // namespace baton::api

@@ -1,5 +1,6 @@
-#include "cli/agent_setup.hpp"
+#include "api/agent_setup.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,18 +8,38 @@
 #include <string>
 
 #include "actors/terminal/pack_loader.hpp"
+#include "api/plan_loader.hpp"
 #include "engine/agent/agent_config.hpp"
 
 namespace fs = std::filesystem;
 
-namespace baton::cli {
+namespace baton::api {
 
 namespace {
 
-std::string self_executable() {
+/// The `baton` executable whose `sim` subcommand is the simulated agent:
+/// $BATON_EXECUTABLE; this process when it is baton; the one installed
+/// beside this library (<prefix>/lib/libbaton.so -> <prefix>/bin/baton);
+/// else baton on PATH.
+std::string sim_executable() {
+  if (const char* env = std::getenv("BATON_EXECUTABLE"); env && *env)
+    return env;
   std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string{"baton"} : p.string();
+  auto self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && self.filename() == "baton")
+    return self.string();
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(&sim_executable), &info) != 0
+      && info.dli_fname != nullptr) {
+    auto lib = fs::weakly_canonical(info.dli_fname, ec);
+    for (auto candidate : {lib.parent_path().parent_path() / "bin" / "baton",
+                           lib.parent_path().parent_path().parent_path()
+                             / "bin" / "baton"})
+      if (!ec && ::access(candidate.c_str(), X_OK) == 0)
+        return candidate.string();
+  }
+  auto found = find_executable("baton");
+  return found.empty() ? std::string{"baton"} : found;
 }
 
 /// `text` with every "${plan_dir}" replaced by the plan file's directory:
@@ -67,7 +88,7 @@ std::vector<std::string> base_argv(const engine::plan_agent& a,
                                    const std::string& plan_dir) {
   std::vector<std::string> argv;
   if (a.preset == "sim")
-    argv = {self_executable(), "sim"};
+    argv = {sim_executable(), "sim"};
   else if (!a.preset.empty())
     argv = {a.preset};
   for (auto& arg : a.command)
@@ -149,4 +170,4 @@ setup_agents(const engine::plan& plan, const fs::path& workspace,
   return out;
 }
 
-} // namespace baton::cli
+} // namespace baton::api

@@ -1,0 +1,305 @@
+// The composition of a run (DESIGN.md §1): the plan loaded and checked, the
+// workspace and each agent's directory prepared, the log opened, the actors
+// started over the PTY reactor — for a new run, or for one continued from
+// its log (resume).
+#include "baton/runtime.hpp"
+
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "actors/team.hpp"
+#include "api/agent_setup.hpp"
+#include "api/control_server.hpp"
+#include "api/detail/run_impl.hpp"
+#include "api/plan_loader.hpp"
+#include "engine/checkpoint/checkpoint.hpp"
+#include "engine/plan/plan_check.hpp"
+#include "engine/plan/plan_parser.hpp"
+#include "engine/plan/plan_secrets.hpp"
+#include "replay/orchestrator_replay.hpp"
+
+namespace fs = std::filesystem;
+
+namespace baton {
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (auto& l : lines)
+    out += (out.empty() ? "" : "\n") + l;
+  return out;
+}
+
+/// The run's logical clock: microseconds since it began (from 1); a resumed
+/// run's goes on from `offset`, where its log stops.
+actors::logical_clock make_clock(uint64_t offset) {
+  auto origin = std::chrono::steady_clock::now();
+  return [origin, offset] {
+    return static_cast<uint64_t>(
+             std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now() - origin)
+               .count())
+           + offset + 1;
+  };
+}
+
+/// Ends what is left of an agent's process from before the engine stopped:
+/// the last process its stream started and never saw exit, when it still
+/// runs the recorded program (its process group: Baton made it a session
+/// leader). The pid may have been reused since: only the recorded program
+/// is ended.
+void end_leftover(const storage::event_log& log, const std::string& agent) {
+  int32_t pid = 0;
+  std::string program;
+  auto n = log.read("worker/" + agent, 1, UINT64_MAX, UINT64_MAX,
+                    [&](storage::recorded_event&& e) {
+                      auto ev = e.event();
+                      if (ev.isProcessStarted()) {
+                        pid = ev.getProcessStarted().getPid();
+                        auto argv = ev.getProcessStarted().getArgv();
+                        program = argv.size() > 0 ? argv[0].cStr() : "";
+                      } else if (ev.isProcessExited()) {
+                        pid = 0;
+                      }
+                      return true;
+                    });
+  if (!n || pid <= 0 || program.empty())
+    return;
+  auto cmdline = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+  auto first = cmdline.substr(0, cmdline.find('\0'));
+  if (first.empty()
+      || fs::path{first}.filename() != fs::path{program}.filename())
+    return;
+  ::kill(-pid, SIGKILL);
+  ::kill(pid, SIGKILL);
+}
+
+} // namespace
+
+runtime::runtime(std::unique_ptr<impl> p) : impl_(std::move(p)) {
+}
+
+runtime::~runtime() = default;
+
+result<std::unique_ptr<runtime>> runtime::open(const runtime_options& opts) {
+  auto p = std::make_unique<impl>();
+  actors::configure_actor_system(p->cfg);
+  // Baton reports problems itself.
+  p->cfg.set("logger.console", caf::atom("none"));
+  if (opts.threads > 0)
+    p->cfg.set("scheduler.max-threads", opts.threads);
+  p->sys = std::make_unique<caf::actor_system>(p->cfg);
+  auto reactor = actors::pty::reactor::make();
+  if (!reactor)
+    return reactor.err();
+  p->reactor = std::move(*reactor);
+  return std::unique_ptr<runtime>{new runtime{std::move(p)}};
+}
+
+namespace {
+
+/// Starts the team over `log` and wraps it in a run.
+result<std::unique_ptr<run::impl>>
+launch(caf::actor_system& sys, std::shared_ptr<storage::event_log> log,
+       std::string log_dir, actors::team_options topts, uint64_t resumed_at) {
+  uint64_t offset = 0;
+  if (resumed_at > 0)
+    if (auto last = log->read_all(resumed_at, 1); last.ok() && !last->empty())
+      offset = last->front().logical_time();
+  auto p = std::make_unique<run::impl>();
+  p->clock = make_clock(offset);
+  topts.clock = p->clock;
+  auto team = actors::team::start(sys, *log, std::move(topts));
+  if (!team)
+    return team.err();
+  p->team = std::move(*team);
+  p->live->team = p->team.get();
+  p->log = std::move(log);
+  p->log_dir = std::move(log_dir);
+  p->resumed_at = resumed_at;
+  return p;
+}
+
+} // namespace
+
+result<std::unique_ptr<run>> runtime::start(const run_options& opts) {
+  if (opts.plan_path.empty() == opts.plan_text.empty())
+    return error{ec::invalid_argument,
+                 "a run needs its plan: a file (plan_path) or a text "
+                 "(plan_text), one of them"};
+  api::loaded_plan loaded;
+  std::string text;
+  std::string source;
+  fs::path base;
+  if (!opts.plan_path.empty()) {
+    auto l = api::load_plan(opts.plan_path);
+    if (!l)
+      return l.err();
+    loaded = std::move(*l);
+    text = read_file(opts.plan_path);
+    source = opts.plan_path;
+    base = fs::absolute(opts.plan_path).parent_path();
+  } else {
+    auto l = api::load_plan_text(opts.plan_text, "the plan");
+    loaded = std::move(l);
+    text = opts.plan_text;
+    source = "the plan";
+    base = fs::absolute(opts.base_dir.empty() ? "." : opts.base_dir);
+  }
+  if (!loaded.problems.empty())
+    return error{ec::invalid_argument,
+                 join_lines(loaded.problems) + "\n" + source + " is not valid ("
+                   + std::to_string(loaded.problems.size()) + " problem"
+                   + (loaded.problems.size() == 1 ? "" : "s")
+                   + "); nothing was started"};
+  auto& plan = loaded.plan;
+  auto workspace = opts.workspace.empty()
+                     ? (base / plan.run.workspace).lexically_normal()
+                     : fs::absolute(opts.workspace).lexically_normal();
+  auto db = opts.log_dir.empty() ? (base / plan.run.log).lexically_normal()
+                                 : fs::absolute(opts.log_dir);
+
+  storage::options lopts;
+  auto mode = storage::parse_durability(plan.run.durability);
+  if (!mode)
+    return mode.err();
+  lopts.mode = *mode;
+  std::error_code fec;
+  if (fs::exists(db, fec) && !fs::is_empty(db, fec)) {
+    if (!opts.replace)
+      return error{ec::invalid_argument,
+                   db.string()
+                     + " already holds a run; pass another log directory, "
+                       "or replace it (--replace) to delete it first"};
+    // Only a Baton log is deleted: opening it proves what it is.
+    {
+      storage::options probe;
+      probe.create_if_missing = false;
+      probe.read_only = true;
+      if (auto old = storage::event_log::open(db.string(), probe); !old)
+        return error{ec::invalid_argument,
+                     "--replace: " + db.string() + " is not a Baton log ("
+                       + old.err().message() + "); nothing was deleted"};
+    }
+    fs::remove_all(db, fec);
+  }
+  fs::create_directories(workspace, fec);
+  auto log = storage::event_log::open(db.string(), lopts);
+  if (!log)
+    return log.err();
+  auto agents = api::setup_agents(plan, workspace, *impl_->reactor);
+  if (!agents)
+    return agents.err();
+
+  actors::team_options topts;
+  topts.plan = plan;
+  topts.plan_path = source;
+  topts.plan_text = engine::redact_plan_secrets(text);
+  topts.workspace = workspace.string();
+  topts.agents = std::move(*agents);
+  topts.stop_grace = opts.stop_grace;
+  auto title = plan.run.name + " (" + source + "), "
+               + std::to_string(plan.agents.size()) + " agents, "
+               + std::to_string(plan.tasks.size()) + " tasks; log "
+               + db.string();
+  auto p = launch(*impl_->sys, std::shared_ptr<storage::event_log>{std::move(*log)},
+                  db.string(), std::move(topts), 0);
+  if (!p)
+    return p.err();
+  (*p)->title = std::move(title);
+  std::unique_ptr<run> r{new run{std::move(*p)}};
+  if (opts.control_socket)
+    if (auto s = r->serve(); !s)
+      return s.err();
+  return r;
+}
+
+result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
+  if (opts.log_dir.empty())
+    return error{ec::invalid_argument, "resume needs the run's log directory"};
+  storage::options lopts;
+  lopts.create_if_missing = false;
+  auto opened = storage::event_log::open(opts.log_dir, lopts);
+  if (!opened)
+    return opened.err();
+  std::shared_ptr<storage::event_log> log{std::move(*opened)};
+  auto recorded = replay::rebuild_orchestrator(*log);
+  if (!recorded)
+    return error{recorded.err().code(),
+                 opts.log_dir + ": " + recorded.err().message()};
+  if (recorded->engine->finished() && recorded->unrecorded.empty())
+    return error{ec::invalid_argument,
+                 opts.log_dir + " holds a finished run; nothing to resume"};
+  // The env values were kept out of the log: back from the plan file.
+  auto text = engine::restore_plan_secrets(recorded->start.plan_text,
+                                           read_file(recorded->start.plan),
+                                           recorded->start.plan);
+  if (!text)
+    return text.err();
+  auto plan = engine::parse_plan(*text, "the recorded plan");
+  if (!plan)
+    return plan.err();
+  auto workspace = !opts.workspace.empty()
+                     ? fs::absolute(opts.workspace)
+                     : fs::path{recorded->start.workspace};
+  if (workspace.empty())
+    return error{ec::invalid_argument,
+                 opts.log_dir
+                   + " does not record its workspace; pass the workspace"};
+  auto agents = api::setup_agents(*plan, workspace, *impl_->reactor);
+  if (!agents)
+    return agents.err();
+  actors::team_options topts;
+  for (auto& a : plan->agents) {
+    if (opts.end_leftovers)
+      end_leftover(*log, a.name);
+    // Each agent's re-orientation summary, from its own stream only.
+    engine::checkpoint_fold fold;
+    auto n = log->read("worker/" + a.name, 1, UINT64_MAX, UINT64_MAX,
+                       [&](storage::recorded_event&& e) {
+                         fold.apply(e.sequence(), e.event());
+                         return true;
+                       });
+    if (n && *n > 0) {
+      topts.checkpoints[a.name] = fold.render(a.name);
+      // The worker goes on folding from there.
+      for (auto& t : *agents)
+        if (t.name == a.name)
+          t.checkpoint = fold.save();
+    }
+  }
+  topts.plan = *plan;
+  topts.plan_path = recorded->start.plan;
+  topts.plan_text = recorded->start.plan_text;
+  topts.workspace = workspace.string();
+  topts.agents = std::move(*agents);
+  topts.resume = std::move(recorded->engine);
+  topts.unrecorded = std::move(recorded->unrecorded);
+  topts.stop_grace = opts.stop_grace;
+  auto at = log->last_position();
+  auto title = plan->run.name + ", from position " + std::to_string(at)
+               + " of " + opts.log_dir;
+  auto p = launch(*impl_->sys, log, opts.log_dir, std::move(topts), at);
+  if (!p)
+    return p.err();
+  (*p)->title = std::move(title);
+  std::unique_ptr<run> r{new run{std::move(*p)}};
+  if (opts.control_socket)
+    if (auto s = r->serve(); !s)
+      return s.err();
+  return r;
+}
+
+} // namespace baton

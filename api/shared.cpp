@@ -1,0 +1,1 @@
+// libbaton.so is baton_api (whole) and what it links; see CMakeLists.txt.
