@@ -255,7 +255,9 @@ caf::result<std::string> operate(self_ptr self, const frame& f) {
   auto id = c->id;
   auto rp = self->make_response_promise<std::string>();
   auto command = *c;
-  step(self, engine::to_event(*in), std::move(in), st.cfg.clock(),
+  // Encoded first: the input is moved into step() below.
+  auto recorded = engine::to_event(*in);
+  step(self, std::move(recorded), std::move(in), st.cfg.clock(),
        st.operator_journal.get(),
        [self, rp, id, command](bool applied) mutable {
          if (!applied) {

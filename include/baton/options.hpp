@@ -20,16 +20,16 @@ struct runtime_options {
 struct run_options {
   /// The plan: a TOML file, or its text. Exactly one is required. A plan
   /// given as text has its relative paths resolved against `base_dir`.
-  std::string plan_path;
-  std::string plan_text;
+  std::string plan_path = {};
+  std::string plan_text = {};
   /// Directory the relative paths of a plan given as text are resolved
   /// against. Default: the current directory.
-  std::string base_dir;
+  std::string base_dir = {};
   /// The run's log directory. Default: the plan's `[run] log`, relative to
   /// the plan file's directory (or `base_dir`).
-  std::string log_dir;
+  std::string log_dir = {};
   /// The run's working area. Default: the plan's `[run] workspace`.
-  std::string workspace;
+  std::string workspace = {};
   /// Delete an earlier run's log in `log_dir` first (only a Baton log is
   /// ever deleted). Default: false, and a non-empty `log_dir` is refused.
   bool replace = false;
@@ -44,9 +44,9 @@ struct run_options {
 
 struct resume_options {
   /// The stopped run's log directory. Required.
-  std::string log_dir;
+  std::string log_dir = {};
   /// The run's working area. Default: the one the log recorded.
-  std::string workspace;
+  std::string workspace = {};
   /// End the agents' processes left from before the engine stopped (the
   /// last process each agent's stream started and never saw exit, if it
   /// still runs the recorded program). Default: true.
@@ -62,22 +62,22 @@ struct resume_options {
 /// artifacts stay in the workspace, ...).
 struct task_spec {
   /// Unique in the run. Required.
-  std::string id;
+  std::string id = {};
   /// What the agent is asked to do. Required.
-  std::string prompt;
+  std::string prompt = {};
   /// The agent that does it; empty: any agent with every capability in
   /// `capabilities` (the plan's `requires`).
-  std::string agent;
-  std::string title;
-  std::vector<std::string> capabilities;
+  std::string agent = {};
+  std::string title = {};
+  std::vector<std::string> capabilities = {};
   /// Tasks that must pass first.
-  std::vector<std::string> after;
+  std::vector<std::string> after = {};
   /// Commands run in the agent's directory; each must exit 0.
-  std::vector<std::string> verify;
+  std::vector<std::string> verify = {};
   /// Files the task must produce (relative to the agent's directory).
-  std::vector<std::string> artifacts;
+  std::vector<std::string> artifacts = {};
   /// Attempts after the first. Default: the plan's `[run] retries`.
-  std::optional<uint32_t> retries;
+  std::optional<uint32_t> retries = {};
 };
 
 } // namespace baton
