@@ -66,7 +66,7 @@ result<replay_report> replay_worker(const storage::event_log& log,
           if (!core || core->finished())
             break; // as live: no session to type into
           if (auto p = ev.getPromptRequested(); p.getRaw())
-            core->user_input(p.getText().cStr(), fx);
+            core->user_input({p.getText().cStr(), p.getText().size()}, fx);
           else if (p.getAnswer())
             core->answer(p.getText(), now, fx, p.getRef());
           else

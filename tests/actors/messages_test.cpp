@@ -41,6 +41,9 @@ TEST_CASE("worker commands round-trip", "[actors][messages]") {
   std::vector<actors::worker_command> commands{
     actors::prompt_command{"Task api: add GET /api/todos\n\nReport as you go",
                            "dispatch of task api, attempt 1"},
+    actors::prompt_command{"use the v2 endpoint", "operator send", false, "o3"},
+    actors::prompt_command{"allow", "operator approve", true, "o4"},
+    actors::prompt_command{"\x1b:wq\r", "operator keys", false, "o5", true},
     actors::restart_command{"agent backend exited with status 137"},
     actors::stop_command{"run finished", false},
     actors::stop_command{"stopped at once", true},
