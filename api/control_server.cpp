@@ -87,7 +87,7 @@ control_server::start(const std::string& log_dir, controls& target,
   s->listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ::unlink(addr.sun_path); // a socket left by an engine that was killed
   // Owner-only from the start: no window in which another user connects.
-  auto old_mask = ::umask(0077);
+  auto old_mask = ::umask(0177);
   int bound = ::bind(s->listen_fd_, reinterpret_cast<sockaddr*>(&addr),
                      sizeof addr);
   ::umask(old_mask);
@@ -120,13 +120,12 @@ control_server::~control_server() {
     // Unblock every connection (reads return, writes fail).
     std::lock_guard lock{mu_};
     for (auto& c : connections_)
-      ::shutdown(c.fd, SHUT_RDWR);
+      if (c.fd >= 0)
+        ::shutdown(c.fd, SHUT_RDWR);
   }
   for (auto& c : connections_)
     if (c.thread.joinable())
       c.thread.join();
-  for (auto& c : connections_)
-    ::close(c.fd);
   for (int fd : {listen_fd_, wake_[0], wake_[1]})
     if (fd >= 0)
       ::close(fd);
@@ -154,7 +153,6 @@ void control_server::accept_loop() {
     for (auto i = connections_.begin(); i != connections_.end();) {
       if (i->done.load()) {
         i->thread.join();
-        ::close(i->fd);
         i = connections_.erase(i);
       } else {
         ++i;
@@ -172,6 +170,11 @@ void control_server::accept_loop() {
     c.fd = fd;
     c.thread = std::thread{[this, &c] {
       serve(c.fd);
+      // Closed at once: a client still writing (an oversized request) or
+      // reading to the end learns that this is all.
+      std::lock_guard lock{mu_};
+      ::close(c.fd);
+      c.fd = -1;
       c.done.store(true);
     }};
   }

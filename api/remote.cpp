@@ -1,7 +1,12 @@
 // baton::remote: a run served by another process, one request per
 // connection on its control socket (api/control_server.hpp has the
 // protocol), and read_status for a run that may or may not be served.
+#include <poll.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -216,6 +221,17 @@ result<void> remote::attach(const std::string& agent,
     return {};
   char buf[8192];
   while (true) {
+    // A quiet agent must not hold a caller that wants to leave: while
+    // nothing comes, on_bytes is asked with no bytes every 100 ms.
+    pollfd p{fd, POLLIN, 0};
+    int ready = ::poll(&p, 1, 100);
+    if (ready < 0 && errno != EINTR)
+      return error{ec::io_error, std::string{"attach: "} + std::strerror(errno)};
+    if (ready <= 0) {
+      if (!on_bytes({}))
+        return {};
+      continue;
+    }
     auto n = ::read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR)
       continue;

@@ -14,7 +14,8 @@
 //   baton approvals DIR [--all] [--json]
 //
 // Each command is recorded by the run as the operator's (who: --by, default
-// the user's login name) before it is applied; it prints the command's id.
+// the user's login name) before it is applied; it prints the command's id
+// and what it did ("o3: sent to backend").
 // Exit code: 0 done, 1 refused by the run (the reason is printed) or no
 // engine runs DIR, 2 bad usage. `approvals` lists the requests from the
 // engine, or from the log when the run is over.
@@ -82,7 +83,7 @@ int done(const char* command, const result<std::string>& id,
     std::cerr << "baton " << command << ": " << id.err().message() << '\n';
     return 1;
   }
-  std::cout << "baton " << command << ": ok: " << what << " (" << *id << ")\n";
+  std::cout << *id << ": " << what << '\n';
   return 0;
 }
 
@@ -202,10 +203,17 @@ void add_answer(CLI::App& app, int& exit_code, const char* name,
     std::string answer = deny           ? "deny"
                          : args->always ? "allow_always"
                                         : "allow";
+    // Whose request it is, to say so (the answer is the engine's to check).
+    std::string whose;
+    if (auto s = r->status(); s)
+      for (auto& x : s->approvals)
+        if (x.id == args->id)
+          whose = " (agent " + x.agent + ")"
+                  + (x.task.empty() ? "" : ", task " + x.task);
     exit_code = done(name,
                      r->decide_approval(args->id, answer, args->reason,
                                         args->who()),
-                     answer + " " + args->id);
+                     answer + " " + args->id + whose);
   });
 }
 
@@ -246,7 +254,7 @@ int attach(const common_args& a, const std::string& agent) {
   std::signal(SIGPIPE, SIG_IGN);
   std::cerr << "baton attach: " << agent << " in " << a.dir
             << " — read-only; Ctrl-] t to type (again: stop typing), "
-               "Ctrl-] q to leave\r\n";
+               "Ctrl-] q (or Ctrl-] Ctrl-]) to leave\r\n";
   raw_terminal raw;
   std::atomic<bool> typing{false};
   // Keys: on this thread's side, sent as the operator's.
@@ -258,10 +266,8 @@ int attach(const common_args& a, const std::string& agent) {
         continue;
       char buf[256];
       auto n = ::read(STDIN_FILENO, buf, sizeof buf);
-      if (n <= 0) {
-        detach.store(true);
-        return;
-      }
+      if (n <= 0)
+        return; // no keyboard (stdin is not a terminal): read-only
       std::string out;
       for (ssize_t i = 0; i < n; ++i) {
         char c = buf[i];
@@ -294,6 +300,8 @@ int attach(const common_args& a, const std::string& agent) {
   auto result = r->attach(agent, [&](std::string_view bytes) {
     if (detach.load())
       return false;
+    if (bytes.empty())
+      return true;
     auto n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
     return n >= 0;
   });

@@ -211,8 +211,10 @@ public:
 
   /// The agent's terminal, live: `on_bytes` gets the screen as it stands
   /// (rendered, to draw first), then every byte the agent writes, until it
-  /// returns false, the agent's run ends, or the connection drops. Blocks
-  /// the caller; `on_bytes` runs on the caller's thread.
+  /// returns false, the agent's run ends, or the connection drops. While
+  /// the agent is quiet, `on_bytes` is called with no bytes every 100 ms
+  /// (so that it can return false to leave). Blocks the caller; `on_bytes`
+  /// runs on the caller's thread.
   result<void> attach(const std::string& agent,
                       const std::function<bool(std::string_view)>& on_bytes);
 
