@@ -3,15 +3,21 @@
 // `attach` and baton::remote use it from other processes.
 //
 // The contract:
-//   - The socket is created owner-only (0600). A socket file left by a killed
-//     engine is replaced; a second engine on the same log never gets this
-//     far (the log's lock refuses it).
+//   - The socket is created owner-only (0600). A path too long for a socket
+//     address is reached through the directory's /proc/self/fd/<fd> entry,
+//     by the server and the client alike. A socket file left by a killed
+//     engine is replaced; a client that finds nothing listening (ENOENT,
+//     ECONNREFUSED) reports ec::not_found "no engine runs <dir>". A second
+//     engine on the same log never gets this far (the log's lock refuses
+//     it).
 //   - One request per connection: one JSON object on one line, at most
-//     1 MiB. The reply is one JSON line: {"ok":true,...} or
-//     {"ok":false,"error":"<message>","code":"<ec name>"}. Bad input (not
-//     JSON, not an object, an unknown op, a missing or ill-typed field, an
-//     oversized line) gets an error naming what is wrong, and changes
-//     nothing.
+//     1 MiB, sent within 10 s of connecting. The reply is one JSON line:
+//     {"ok":true,...} or {"ok":false,"error":"<message>","code":"<ec
+//     name>"} (ec names: invalid_argument, not_found, timeout, closed,
+//     io_error, ...); then the server closes the connection. Bad input (not
+//     JSON, not an object, an unknown op, a missing or ill-typed field, a
+//     line longer than 1 MiB: refused without reading the rest) gets an
+//     error naming what is wrong, and changes nothing.
 //   - ops (each maps to one baton::controls method, so the socket can do
 //     nothing the library cannot; `by` is optional, default "operator"):
 //       status                                  -> {"status":{...}}
@@ -31,8 +37,10 @@
 //                    agent's raw terminal output as it is recorded, until
 //                    the client closes or the run ends.
 //   - Connections are served concurrently (a thread each, at most 64 at
-//     once; beyond that the reply is an error), so a long delivery wait or
-//     an attach does not hold up a send.
+//     once; beyond that the reply is an error saying "busy" and the
+//     connection closes), so a long delivery wait or an attach does not
+//     hold up a send. No code but the controls methods runs on the
+//     server's threads.
 #pragma once
 
 #include <atomic>
