@@ -292,7 +292,7 @@ TEST_CASE("the control socket: bad requests get a clear error and change "
   CHECK_FALSE(fs::exists(log + "/control.sock"));
 }
 
-TEST_CASE("the control socket: at most 64 connections at once; the next is "
+TEST_CASE("the control socket: at most 64 connections at once — the next is "
           "told the server is busy, and served once they close") {
   baton::test::temp_dir dir;
   auto log = dir / "log";
@@ -329,7 +329,7 @@ TEST_CASE("the control socket: at most 64 connections at once; the next is "
 }
 
 TEST_CASE("baton::remote: status, screen, a send and its delivery, attach "
-          "and stop through the socket of a run in a deep directory; then "
+          "and stop through the socket of a run in a deep directory — then "
           "no engine runs there, and its status is read from the log") {
   baton::test::temp_dir dir;
   // Deeper than a socket address can name (108 bytes).

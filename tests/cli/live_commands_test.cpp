@@ -101,7 +101,7 @@ bool contains(const std::string& s, const std::string& what) {
 } // namespace
 
 TEST_CASE("send, add-task, attach and stop from another process while "
-          "baton run goes; the steered run replays identically",
+          "baton run goes — the steered run replays identically",
           "[cli][run][e2e][live]") {
   baton::test::temp_dir dir;
   auto log = dir / "log";
