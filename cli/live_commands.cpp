@@ -161,12 +161,12 @@ int list(const list_args& a) {
       continue;
     any = true;
     if (a.json) {
-      std::cout << nlohmann::json{{"id", x.id},       {"agent", x.agent},
+      std::cout << nlohmann::ordered_json{{"id", x.id},       {"agent", x.agent},
                                   {"task", x.task},   {"tool", x.tool},
                                   {"subject", x.subject},
                                   {"policy", x.policy},
                                   {"answer", x.answer}, {"by", x.by},
-                                  {"why", x.why}}
+                                  {"why", x.why}, {"logicalTimeUs", x.at_us}}
                      .dump()
                 << '\n';
       continue;

@@ -107,7 +107,8 @@ json to_json(const run_status& s) {
                          {"policy", a.policy},
                          {"answer", a.answer},
                          {"by", a.by},
-                         {"why", a.why}});
+                         {"why", a.why},
+                         {"at_us", a.at_us}});
   return {{"name", s.name},         {"pattern", s.pattern},
           {"started", s.started},   {"finished", s.finished},
           {"ok", s.ok},             {"outcome", s.outcome},
@@ -168,7 +169,8 @@ result<run_status> status_from_json(const json& j) {
       s.approvals.push_back({text(a, "id"), text(a, "agent"), text(a, "task"),
                              text(a, "tool"), text(a, "subject"),
                              text(a, "policy"), text(a, "answer"),
-                             text(a, "by"), text(a, "why")});
+                             text(a, "by"), text(a, "why"),
+                             number(a, "at_us", false)});
     return s;
   });
 }

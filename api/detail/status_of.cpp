@@ -20,7 +20,7 @@ run_status status_of(const engine::run_view& v, uint64_t position) {
                        t.evidence, t.reason});
   for (auto& a : v.approvals())
     s.approvals.push_back({a.id, a.agent, a.task, a.tool, a.subject,
-                           a.policy, a.answer, a.by, a.why});
+                           a.policy, a.answer, a.by, a.why, a.at_us});
   return s;
 }
 

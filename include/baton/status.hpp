@@ -52,6 +52,8 @@ struct approval_status {
   std::string answer;
   std::string by;
   std::string why;
+  /// The run's logical time when it was asked, µs since the run began.
+  uint64_t at_us = 0;
 };
 
 struct run_status {

@@ -199,6 +199,10 @@ TEST_CASE("send, add-task, attach and stop from another process while "
   INFO(listed.out);
   CHECK(listed.exit_code == 0);
   CHECK(contains(listed.out, "a1  a  task t1"));
+  auto as_json = baton::test::run_baton("approvals " + log + " --all --json");
+  INFO(as_json.out);
+  CHECK(contains(as_json.out, R"({"id":"a1","agent":"a","task":"t1",)"));
+  CHECK(contains(as_json.out, R"("logicalTimeUs":)"));
 
   auto replay = baton::test::run_baton("replay " + log);
   INFO(replay.out);
