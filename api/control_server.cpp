@@ -82,22 +82,36 @@ control_server::start(const std::string& log_dir, controls& target,
   s->events_ = std::move(events);
   sockaddr_un addr;
   int dir_fd = -1;
-  if (!detail::address_of(s->path_, addr, dir_fd))
+  if (!detail::address_of(s->path_, addr, dir_fd)) {
+    if (dir_fd >= 0)
+      ::close(dir_fd);
     return error{ec::io_error, "cannot name the control socket " + s->path_};
+  }
   s->listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s->listen_fd_ < 0) {
+    auto why = std::strerror(errno);
+    if (dir_fd >= 0)
+      ::close(dir_fd);
+    return error{ec::io_error, "cannot make the control socket " + s->path_
+                                 + ": " + why};
+  }
   ::unlink(addr.sun_path); // a socket left by an engine that was killed
-  // Owner-only from the start: no window in which another user connects.
-  auto old_mask = ::umask(0177);
-  int bound = ::bind(s->listen_fd_, reinterpret_cast<sockaddr*>(&addr),
-                     sizeof addr);
-  ::umask(old_mask);
-  std::string why = std::strerror(errno);
+  // Owner-only from the start, so that no other user ever connects: Linux
+  // gives the bound file the mode of the socket's inode (less the umask).
+  // The process's umask is left alone (other threads create files).
+  int bound = ::fchmod(s->listen_fd_, 0600) == 0
+                  && ::bind(s->listen_fd_, reinterpret_cast<sockaddr*>(&addr),
+                            sizeof addr)
+                       == 0
+                  && ::listen(s->listen_fd_, 32) == 0
+                ? 0
+                : errno;
   if (dir_fd >= 0)
     ::close(dir_fd);
-  if (bound != 0 || ::listen(s->listen_fd_, 32) != 0) {
+  if (bound != 0) {
     ::close(s->listen_fd_);
-    return error{ec::io_error,
-                 "cannot listen on the control socket " + s->path_ + ": " + why};
+    return error{ec::io_error, "cannot listen on the control socket "
+                                 + s->path_ + ": " + std::strerror(bound)};
   }
   if (::pipe2(s->wake_, O_CLOEXEC) != 0) {
     ::close(s->listen_fd_);
