@@ -400,12 +400,15 @@ class E2E:
         c = self.checks.check
         events = events_of(self.baton, self.db)
         orch = []
+        operator = []
         workers = {a: [] for a in AGENTS}
         for e in events:
             stream = e.get("stream", "")
             kind, body = kind_of(e)
             if stream == "orchestrator":
                 orch.append((kind, body))
+            elif stream == "operator":
+                operator.append((kind, body))
             elif stream.startswith("worker/") and stream[len("worker/"):] in workers:
                 workers[stream[len("worker/"):]].append((kind, body))
         self.summary = []
@@ -446,9 +449,10 @@ class E2E:
                 self.summary.append("%s: approval %s %s %r -> %s by %s" % (
                     agent, r.get("id"), r.get("tool"), r.get("subject"), d.get("answer"), d.get("by")))
             if agent in self.variant["operator"]:
-                answered = orch_of("approvalAnswered")
+                # the operator's commands are recorded on the operator stream
+                answered = [b for k, b in operator if k == "operatorCommand" and b.get("action") == "approve"]
                 c(any(a.get("by") == "e2e" and a.get("answer") == "allow" for a in answered),
-                  "%s: the operator's answer recorded (approvalAnswered %s)" % (agent, answered))
+                  "%s: the operator's answer recorded (operatorCommand %s)" % (agent, answered))
             if agent in self.variant.get("told", {}):
                 told = [t for t in orch_of("agentTold", agent=agent)
                         if (t.get("why") or "").endswith(self.variant["told"][agent])]

@@ -2,6 +2,8 @@
 // tests that assert on what a run decided (tests/cli).
 #pragma once
 
+#include <algorithm>
+
 #include <optional>
 #include <string>
 #include <variant>
@@ -28,10 +30,16 @@ inline std::vector<step> orchestrator_steps(const std::string& db) {
   REQUIRE(log.ok());
   auto events = (*log)->read("orchestrator");
   REQUIRE(events.ok());
+  // The operator's commands are the orchestrator's inputs too.
+  auto commands = (*log)->read("operator");
+  REQUIRE(commands.ok());
   std::vector<step> out;
-  for (auto& e : *events)
-    out.push_back({e.position(), engine::decision_from_event(e.event()),
-                   engine::input_from_event(e.event())});
+  for (auto* list : {&*events, &*commands})
+    for (auto& e : *list)
+      out.push_back({e.position(), engine::decision_from_event(e.event()),
+                     engine::input_from_event(e.event())});
+  std::sort(out.begin(), out.end(),
+            [](auto& a, auto& b) { return a.position < b.position; });
   return out;
 }
 

@@ -365,9 +365,12 @@ agent = "slow"
   REQUIRE(::kill(pid, SIGINT) == 0);
   CHECK(test::wait_exit(pid) == 130);
   auto steps = orchestrator_steps(dir / "log");
-  auto stops = inputs<engine::stop_requested>(steps);
+  // Ctrl-C is the operator's stop, recorded on the operator stream.
+  auto stops = inputs<engine::operator_command>(steps);
   REQUIRE(stops.size() == 1);
+  CHECK(stops[0].action == engine::operator_action::stop);
   CHECK_FALSE(stops[0].immediate);
+  CHECK(stops[0].reason == "interrupted (Ctrl-C)");
   auto v = verdicts(steps);
   CHECK_FALSE(v.at("forever").passed);
   CHECK(v.at("forever").reason.find("stopped before it finished")
