@@ -29,6 +29,16 @@ int main(int argc, char** argv) {
   baton::cli::add_cast_command(app, exit_code);
   baton::cli::add_show_command(app, exit_code);
   baton::cli::add_live_commands(app, exit_code);
+  // An unknown subcommand is a usage error, even with --help after it
+  // (CLI11 would print the general help and succeed).
+  bool known = argc <= 1 || argv[1][0] == '-';
+  for (auto* sub : app.get_subcommands({}))
+    known = known || sub->get_name() == argv[1];
+  if (!known) {
+    std::cerr << "baton: unknown command \"" << argv[1]
+              << "\" (see baton --help)\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
