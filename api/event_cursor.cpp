@@ -1,5 +1,7 @@
 #include "baton/event_cursor.hpp"
 
+#include <algorithm>
+
 #include <capnp/dynamic.h>
 #include <capnp/schema.h>
 
@@ -121,12 +123,21 @@ const storage::recorded_event*
 event_cursor::impl::next(std::chrono::milliseconds wait) {
   if (!failure)
     return nullptr;
-  if (at >= batch.size() && !fill() && failure) {
-    if (wait.count() > 0) {
+  if (at >= batch.size() && !fill() && failure && wait.count() > 0) {
+    // Until the deadline: the log's last position may move a moment before
+    // its events can be read.
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (failure) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0)
+        break;
       if (!finished)
         ignore(log->refresh());
-      log->wait_beyond(next_position - 1, wait);
-      fill();
+      log->wait_beyond(next_position - 1,
+                       std::min(left, std::chrono::milliseconds{100}));
+      if (fill() || (finished && finished()))
+        break;
     }
   }
   if (!failure || at >= batch.size())
