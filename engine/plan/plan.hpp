@@ -37,6 +37,12 @@ struct plan_run {
   plan_pattern pattern = plan_pattern::hub;
   /// Working area of the run, relative to the plan file's directory.
   std::string workspace = "workspace";
+  /// Places outside the workspace (relative to it, or absolute) that
+  /// workdirs, owned paths and artifacts may name ([run]
+  /// outside_workspace). Without them every such path stays inside the
+  /// workspace: a plan cannot point an agent at "../../.." or gate on
+  /// "/etc/passwd" by accident.
+  std::vector<std::string> outside_workspace;
   /// The run's log directory, relative to the plan file; `--db` overrides.
   std::string log = "baton.log";
   /// "sync", "group" or "async".

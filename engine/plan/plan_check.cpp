@@ -261,6 +261,104 @@ void check_approvals(const plan& p, report& r) {
   }
 }
 
+// -- paths -------------------------------------------------------------------
+
+/// `path`, relative to `base` (itself relative to the workspace), as a path
+/// relative to the workspace with "." and ".." resolved by its text alone
+/// (the plan's places need not exist yet); an absolute path stays absolute.
+/// "" is the workspace itself.
+std::string resolve(std::string_view base, std::string_view path) {
+  std::vector<std::string_view> parts;
+  bool absolute = !path.empty() && path.front() == '/';
+  auto walk = [&parts, absolute](std::string_view text) {
+    while (!text.empty()) {
+      auto slash = text.find('/');
+      auto part = text.substr(0, slash);
+      text = slash == std::string_view::npos ? "" : text.substr(slash + 1);
+      if (part.empty() || part == ".")
+        continue;
+      if (part == ".." && !parts.empty() && parts.back() != "..")
+        parts.pop_back();
+      else if (part != ".." || !absolute) // "/.." is "/"
+        parts.push_back(part);
+    }
+  };
+  if (!absolute)
+    walk(base);
+  walk(path);
+  std::string out = absolute ? "/" : "";
+  for (auto& part : parts) {
+    if (!out.empty() && out.back() != '/')
+      out += '/';
+    out += part;
+  }
+  return out;
+}
+
+/// Whether a resolved path leaves the workspace.
+bool leaves(std::string_view resolved) {
+  return resolved.starts_with('/') || resolved == ".."
+         || resolved.starts_with("../");
+}
+
+/// Whether `resolved` is `place` or inside it.
+bool within(std::string_view resolved, std::string_view place) {
+  if (place == "/")
+    return true;
+  if (place.empty()) // the workspace itself
+    return !leaves(resolved);
+  if (resolved == place)
+    return true;
+  if (!resolved.starts_with(place) || resolved[place.size()] != '/')
+    return false;
+  // "../../x" is not inside "..": it only starts like it.
+  auto rest = resolved.substr(place.size() + 1);
+  return rest != ".." && !rest.starts_with("../");
+}
+
+/// Workdirs, owned paths and artifacts stay inside the workspace, or inside
+/// a place [run] outside_workspace names.
+void check_paths(const plan& p, report& r) {
+  std::vector<std::string> allowed;
+  for (auto& place : p.run.outside_workspace)
+    allowed.push_back(resolve("", place));
+  auto refuse = [&](std::string_view resolved) {
+    return leaves(resolved)
+           && std::none_of(allowed.begin(), allowed.end(), [&](auto& place) {
+                return within(resolved, place);
+              });
+  };
+  auto explain = [](const std::string& path) {
+    return "\"" + path
+           + "\" is outside the workspace (name the place in [run] "
+             "outside_workspace to allow it)";
+  };
+  std::map<std::string, std::string> workdir_of;
+  for (auto& a : p.agents) {
+    auto dir = resolve("", a.workdir.empty() ? a.name : a.workdir);
+    workdir_of[a.name] = dir;
+    if (refuse(dir))
+      r.add(a.where, "agent " + a.name + "'s workdir "
+                       + explain(a.workdir.empty() ? a.name : a.workdir));
+    for (auto& glob : a.owns)
+      if (refuse(resolve("", glob)))
+        r.add(a.where, "agent " + a.name + " owns " + explain(glob));
+  }
+  // Artifacts are read in the working directory of the agent that does the
+  // task: any agent it could go to.
+  for (auto& t : p.tasks)
+    for (auto& artifact : t.artifacts)
+      for (auto& a : p.agents) {
+        bool could = t.agent.empty() ? can_do(a, t.requires_caps)
+                                     : a.name == t.agent;
+        if (could && refuse(resolve(workdir_of[a.name], artifact.path))) {
+          r.add(artifact.where, "task " + t.id + "'s artifact "
+                                  + explain(artifact.path));
+          break;
+        }
+      }
+}
+
 } // namespace
 
 bool globs_overlap(std::string_view a, std::string_view b) {
@@ -293,6 +391,7 @@ std::vector<std::string> check_plan(const plan& p) {
   check_stages(p, r);
   check_teams(p, r);
   check_approvals(p, r);
+  check_paths(p, r);
   auto lines = r.take();
   // Tools and MCP servers, per agent's CLI.
   for (auto& line : agent::check_agent_tools(p))

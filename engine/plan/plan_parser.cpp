@@ -210,9 +210,12 @@ void read_supervision(const toml::table& t, plan_team& team,
 void parse_run(const toml::table& root, plan& p, diagnostics& diag) {
   if (auto* run = root.get_as<toml::table>("run")) {
     check_keys(*run, "[run]",
-               {"name", "pattern", "workspace", "log", "durability"}, diag);
+               {"name", "pattern", "workspace", "log", "durability",
+                "outside_workspace"},
+               diag);
     read(*run, "name", p.run.name, diag);
     read(*run, "workspace", p.run.workspace, diag);
+    read(*run, "outside_workspace", p.run.outside_workspace, diag);
     read(*run, "log", p.run.log, diag);
     read(*run, "durability", p.run.durability, diag);
     if (auto* d = run->get("durability");

@@ -150,3 +150,55 @@ agent = "a"
   CHECK(mentions(lines, "agent a needs a \"preset\" or a \"command\""));
   CHECK(mentions(lines, "agent b has unknown preset \"gpt\""));
 }
+
+TEST_CASE("workdirs, owned paths and artifacts stay inside the workspace",
+          "[engine][plan_check]") {
+  constexpr std::string_view escaping = R"([agents.a]
+preset = "sim"
+workdir = "../../../somewhere"
+owns = ["../**"]
+[agents.b]
+preset = "sim"
+workdir = "b/./deep/../.."
+owns = ["src/../lib/**"]
+capabilities = ["x"]
+[[tasks]]
+id = "one"
+prompt = "x"
+agent = "b"
+[[tasks.artifacts]]
+path = "/etc/passwd"
+[[tasks]]
+id = "two"
+prompt = "x"
+requires = ["x"]
+[[tasks.artifacts]]
+path = "../../x.md"
+[[tasks]]
+id = "three"
+prompt = "x"
+agent = "b"
+[[tasks.artifacts]]
+path = "out/../ok.md"
+)";
+  auto lines = check(escaping);
+  CHECK(mentions(lines, "p.toml:1:1: agent a's workdir \"../../../somewhere\" "
+                        "is outside the workspace (name the place in [run] "
+                        "outside_workspace to allow it)"));
+  CHECK(mentions(lines, "agent a owns \"../**\" is outside"));
+  CHECK(mentions(lines, "task one's artifact \"/etc/passwd\" is outside"));
+  // b works in the workspace itself: "../../x.md" is two levels up.
+  CHECK(mentions(lines, "task two's artifact \"../../x.md\" is outside"));
+  // What resolves inside is fine, however it is written.
+  CHECK_FALSE(mentions(lines, "agent b"));
+  CHECK_FALSE(mentions(lines, "task three"));
+  CHECK(lines.size() == 4);
+
+  // Named places outside are allowed, and only those.
+  auto allowed = check(
+    "[run]\noutside_workspace = [\"../../../somewhere\", \"/etc\", \"..\"]\n"
+    + std::string{escaping});
+  // ".." holds "../**" but not "../../x.md", which is above it.
+  CHECK(allowed.size() == 1);
+  CHECK(mentions(allowed, "task two's artifact \"../../x.md\""));
+}
