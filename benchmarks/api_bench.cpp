@@ -79,26 +79,27 @@ void build_log(const std::string& dir, uint64_t total) {
   }
 }
 
-void cursor_throughput(const std::string& dir, uint64_t total) {
-  build_log(dir, total);
-  double raw_rate = 0;
-  {
-    storage::options opts;
-    opts.read_only = true;
-    opts.create_if_missing = false;
-    auto log = storage::event_log::open(dir, opts);
-    if (!log)
-      fail(log.err().to_string());
-    auto start = clock_type::now();
-    uint64_t bytes = 0;
-    auto n = (*log)->read_all(1, UINT64_MAX, [&](storage::recorded_event&& e) {
-      bytes += e.event().getNote().getText().size();
-      return true;
-    });
-    if (!n || *n != total)
-      fail("read_all: short");
-    raw_rate = total / seconds_since(start);
-  }
+/// events/s of one pass of read_all over the whole log.
+double read_all_rate(const std::string& dir, uint64_t total) {
+  storage::options opts;
+  opts.read_only = true;
+  opts.create_if_missing = false;
+  auto log = storage::event_log::open(dir, opts);
+  if (!log)
+    fail(log.err().to_string());
+  auto start = clock_type::now();
+  uint64_t bytes = 0;
+  auto n = (*log)->read_all(1, UINT64_MAX, [&](storage::recorded_event&& e) {
+    bytes += e.event().getNote().getText().size();
+    return true;
+  });
+  if (!n || *n != total || bytes == 0)
+    fail("read_all: short");
+  return total / seconds_since(start);
+}
+
+/// events/s of one pass of a public cursor over the whole log.
+double cursor_rate(const std::string& dir, uint64_t total) {
   auto cursor = open_events(dir, 1);
   if (!cursor)
     fail(cursor.err().to_string());
@@ -112,6 +113,19 @@ void cursor_throughput(const std::string& dir, uint64_t total) {
   double rate = n / seconds_since(start);
   if (n != total || positions == 0)
     fail("cursor: short");
+  return rate;
+}
+
+void cursor_throughput(const std::string& dir, uint64_t total) {
+  build_log(dir, total);
+  // Alternating passes, best of three each: neither side gets the page
+  // cache warmed by the other alone.
+  double raw_rate = 0;
+  double rate = 0;
+  for (int pass = 0; pass < 3; ++pass) {
+    raw_rate = std::max(raw_rate, read_all_rate(dir, total));
+    rate = std::max(rate, cursor_rate(dir, total));
+  }
   std::printf("%-34s %12.0f ev/s   %-22s %12.0f ev/s   %.2fx   goal >= 0.5x\n",
               "event cursor (open_events)", rate, "read_all, same log",
               raw_rate, rate / raw_rate);
