@@ -26,61 +26,18 @@
 #include <nlohmann/json.hpp>
 
 #include "baton/baton.hpp"
-#include "replay/run_replay.hpp"
-#include "storage/event_log.hpp"
+#include "tests/api/api_support.hpp"
 #include "tests/cli/run_baton.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/plans.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using nlohmann::json;
+using namespace baton::test;
 
 namespace {
-
-/// Agent a asks for permission in its task and waits for the operator (so
-/// the run stays up while the test talks to it); b's task waits for a's, so
-/// b is free.
-constexpr const char* plan_text = R"([run]
-name = "socket"
-[policy]
-task_timeout = "10m"
-[approvals]
-timeout = "5m"
-[agents.a]
-preset = "sim"
-args = ["--scenario", "permission", "--speed", "8"]
-[agents.b]
-preset = "sim"
-args = ["--speed", "8"]
-[[tasks]]
-id = "t1"
-agent = "a"
-prompt = "Clean the build directory."
-[[tasks]]
-id = "t2"
-agent = "b"
-prompt = "Check the build directory."
-after = ["t1"]
-)";
-
-void use_built_baton() {
-  static bool done = [] {
-    ::setenv("BATON_EXECUTABLE", baton::test::baton_path().c_str(), 1);
-    return true;
-  }();
-  static_cast<void>(done);
-}
-
-template<class F>
-bool eventually(F f, std::chrono::seconds limit = 60s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f())
-      return true;
-    std::this_thread::sleep_for(20ms); // polling a condition, with a deadline
-  }
-  return f();
-}
 
 std::unique_ptr<baton::runtime> open_runtime() {
   use_built_baton();
@@ -93,7 +50,7 @@ std::unique_ptr<baton::run> start(baton::runtime& rt,
                                   const std::string& log_dir,
                                   const std::string& work) {
   baton::run_options opts;
-  opts.plan_text = plan_text;
+  opts.plan_text = waiting_plan;
   opts.log_dir = log_dir;
   opts.workspace = work;
   auto r = rt.start(opts);
@@ -104,34 +61,11 @@ std::unique_ptr<baton::run> start(baton::runtime& rt,
 
 /// Waits until agent a's request waits for the operator: the run is up
 /// and stays up.
-void wait_for_request(baton::controls& run) {
-  REQUIRE(eventually([&] {
+void wait_for_request(baton::controls& run, const std::string& log_dir) {
+  REQUIRE(on_events(log_dir, [&] {
     auto st = run.status();
     return st && !st->approvals.empty() && st->approvals[0].answer.empty();
   }));
-}
-
-uint64_t operator_events(const std::string& log_dir) {
-  baton::storage::options o;
-  o.read_only = true;
-  o.create_if_missing = false;
-  auto log = baton::storage::event_log::open(log_dir, o);
-  REQUIRE(log.ok());
-  return (*log)->highest("operator");
-}
-
-void replays_identically(const std::string& log_dir) {
-  baton::storage::options o;
-  o.read_only = true;
-  o.create_if_missing = false;
-  auto log = baton::storage::event_log::open(log_dir, o);
-  REQUIRE(log.ok());
-  auto reports = baton::replay::replay_run(**log, {});
-  REQUIRE(reports.ok());
-  for (auto& r : *reports) {
-    INFO(r.stream);
-    CHECK(!r.report.first_divergence);
-  }
 }
 
 /// A connection to `dir`/control.sock (a short path), or -1.
@@ -204,7 +138,7 @@ TEST_CASE("the control socket: bad requests get a clear error and change "
   auto log = dir / "log";
   auto rt = open_runtime();
   auto run = start(*rt, log, dir / "work");
-  wait_for_request(*run);
+  wait_for_request(*run, log);
 
   // Owner-only.
   struct stat st {};
@@ -269,7 +203,7 @@ TEST_CASE("the control socket: bad requests get a clear error and change "
           "longer than 1024 KiB");
   auto j = ask(log, R"({"op":"status"})" "\n");
   CHECK(j["ok"] == true);
-  CHECK(j["status"]["name"] == "socket");
+  CHECK(j["status"]["name"] == "waiting");
 
   // A client that opens a connection and says nothing holds nobody up.
   int idle = dial(log);
@@ -298,7 +232,7 @@ TEST_CASE("the control socket: at most 64 connections at once — the next is "
   auto log = dir / "log";
   auto rt = open_runtime();
   auto run = start(*rt, log, dir / "work");
-  wait_for_request(*run);
+  wait_for_request(*run, log);
   std::vector<int> open;
   for (int i = 0; i < 64; ++i) {
     int fd = dial(log);
@@ -346,14 +280,14 @@ TEST_CASE("baton::remote: status, screen, a send and its delivery, attach "
   INFO((remote ? "" : remote.err().message()));
   REQUIRE(remote.ok());
   auto& r = **remote;
-  wait_for_request(r);
+  wait_for_request(r, log);
   struct stat st {};
   REQUIRE(::lstat((log + "/control.sock").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
 
   auto status = r.status();
   REQUIRE(status.ok());
-  CHECK(status->name == "socket");
+  CHECK(status->name == "waiting");
   REQUIRE(status->agents.size() == 2);
   REQUIRE(status->tasks.size() == 2);
   CHECK(status->tasks[0].id == "t1");
@@ -437,7 +371,7 @@ TEST_CASE("baton::remote: status, screen, a send and its delivery, attach "
   INFO((folded ? "" : folded.err().message()));
   REQUIRE(folded.ok());
   CHECK(folded->finished);
-  CHECK(folded->name == "socket");
+  CHECK(folded->name == "waiting");
   REQUIRE(folded->tasks.size() == in_process->tasks.size());
   for (size_t i = 0; i < folded->tasks.size(); ++i) {
     CHECK(folded->tasks[i].id == in_process->tasks[i].id);
@@ -477,7 +411,7 @@ TEST_CASE("a socket file left behind: no engine runs there, and the next "
   auto log = dir / "log";
   {
     std::ofstream out{dir / "plan.toml"};
-    out << plan_text;
+    out << waiting_plan;
   }
   auto pid = baton::test::spawn_baton(
     {"run", dir / "plan.toml", "--db", log, "--workspace", dir / "work"},
@@ -518,7 +452,7 @@ TEST_CASE("a socket file left behind: no engine runs there, and the next "
   REQUIRE(remote.ok());
   auto st = (*remote)->status();
   REQUIRE(st.ok());
-  CHECK(st->name == "socket");
+  CHECK(st->name == "waiting");
   struct stat info {};
   REQUIRE(::lstat((log + "/control.sock").c_str(), &info) == 0);
   CHECK((info.st_mode & 0777) == 0600);

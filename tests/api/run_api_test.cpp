@@ -17,12 +17,13 @@
 #include <thread>
 
 #include "baton/baton.hpp"
-#include "replay/run_replay.hpp"
-#include "storage/event_log.hpp"
+#include "tests/api/api_support.hpp"
 #include "tests/cli/run_baton.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
+using namespace baton::test;
 
 namespace {
 
@@ -53,26 +54,6 @@ after = ["t1"]
 )" + extra;
 }
 
-/// The simulated agents are `baton sim`: the built executable.
-void use_built_baton() {
-  static bool done = [] {
-    ::setenv("BATON_EXECUTABLE", baton::test::baton_path().c_str(), 1);
-    return true;
-  }();
-  static_cast<void>(done);
-}
-
-template <class F>
-bool eventually(F f, std::chrono::seconds limit = 60s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f())
-      return true;
-    std::this_thread::sleep_for(20ms); // polling a condition, with a deadline
-  }
-  return f();
-}
-
 std::unique_ptr<baton::run> start(baton::runtime& rt, const std::string& text,
                                   const baton::test::temp_dir& dir) {
   baton::run_options opts;
@@ -83,33 +64,6 @@ std::unique_ptr<baton::run> start(baton::runtime& rt, const std::string& text,
   INFO((r ? "" : r.err().message()));
   REQUIRE(r.ok());
   return std::move(*r);
-}
-
-uint64_t operator_events(const std::string& log_dir) {
-  baton::storage::options o;
-  o.read_only = true;
-  o.create_if_missing = false;
-  auto log = baton::storage::event_log::open(log_dir, o);
-  REQUIRE(log.ok());
-  return (*log)->highest("operator");
-}
-
-void replays_identically(const std::string& log_dir) {
-  baton::storage::options o;
-  o.read_only = true;
-  o.create_if_missing = false;
-  auto log = baton::storage::event_log::open(log_dir, o);
-  REQUIRE(log.ok());
-  auto reports = baton::replay::replay_run(**log, {});
-  REQUIRE(reports.ok());
-  for (auto& r : *reports) {
-    std::string what;
-    if (auto& d = r.report.first_divergence)
-      what = "@" + std::to_string(d->sequence) + ": replay " + d->expected
-             + ", run " + d->found;
-    INFO(r.stream << what);
-    CHECK(!r.report.first_divergence);
-  }
 }
 
 } // namespace
@@ -130,9 +84,13 @@ TEST_CASE("the API: events from position 1 and later, a screen, a send and "
   // The run's start is among its first events (its workers record theirs
   // too, as they start).
   uint64_t expected = 2;
-  bool started = false;
+  bool started = first->kind() == "runStarted";
   while (!started) {
     auto* e = cursor->next(60s);
+    INFO("at position " << cursor->position() << ", run over: "
+                        << cursor->at_end() << ", error: "
+                        << (cursor->error() ? "none"
+                                            : cursor->error().err().message()));
     REQUIRE(e != nullptr);
     CHECK(e->position() == expected++);
     if (e->kind() == "runStarted") {
@@ -144,7 +102,7 @@ TEST_CASE("the API: events from position 1 and later, a screen, a send and "
   CHECK(started);
 
   // An agent's screen, as the engine renders it.
-  REQUIRE(eventually([&] {
+  REQUIRE(on_events(*run, [&] {
     auto s = run->screen("a");
     return s && !s->lines.empty() && s->position > 0;
   }));
@@ -192,7 +150,7 @@ TEST_CASE("the API: events from position 1 and later, a screen, a send and "
                              "api-test");
   REQUIRE(added.ok());
 
-  REQUIRE(eventually([&] {
+  REQUIRE(on_events(*run, [&] {
     auto st = run->status();
     return st && st->finished;
   }, 120s));
@@ -236,7 +194,7 @@ TEST_CASE("the API: an operator stop fails what has not settled, recorded "
   auto rt = baton::runtime::open();
   REQUIRE(rt.ok());
   auto run = start(**rt, plan_text("1"), dir);
-  REQUIRE(eventually([&] {
+  REQUIRE(on_events(*run, [&] {
     auto st = run->status();
     return st && !st->tasks.empty() && st->tasks[0].status == "dispatched";
   }));

@@ -22,48 +22,14 @@
 #include <thread>
 
 #include "tests/cli/run_baton.hpp"
+#include "tests/support/eventually.hpp"
+#include "tests/support/plans.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// Agent a asks for permission and waits for the operator (the run stays
-/// up until it is stopped); b's task waits for a's, so b is free.
-constexpr const char* plan_text = R"([run]
-name = "live"
-[policy]
-task_timeout = "10m"
-[approvals]
-timeout = "5m"
-[agents.a]
-preset = "sim"
-args = ["--scenario", "permission", "--speed", "8"]
-[agents.b]
-preset = "sim"
-args = ["--speed", "8"]
-[[tasks]]
-id = "t1"
-agent = "a"
-prompt = "Clean the build directory."
-[[tasks]]
-id = "t2"
-agent = "b"
-prompt = "Check the build directory."
-after = ["t1"]
-)";
-
-template<class F>
-bool eventually(F f, std::chrono::seconds limit = 60s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f())
-      return true;
-    std::this_thread::sleep_for(20ms); // polling a condition, with a deadline
-  }
-  return f();
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in{path, std::ios::binary};
@@ -107,13 +73,13 @@ TEST_CASE("send, add-task, attach and stop from another process while "
   auto log = dir / "log";
   {
     std::ofstream out{dir / "plan.toml"};
-    out << plan_text;
+    out << baton::test::waiting_plan;
   }
   auto run = baton::test::spawn_baton(
     {"run", dir / "plan.toml", "--db", log, "--workspace", dir / "work"},
     dir / "run.txt");
   // Up once a's request waits for the operator.
-  bool up = eventually([&] {
+  bool up = baton::test::eventually([&] {
     auto r = baton::test::run_baton("approvals " + log);
     return r.exit_code == 0 && contains(r.out, "a1  a  task t1")
            && contains(r.out, "  waiting");
@@ -132,7 +98,7 @@ TEST_CASE("send, add-task, attach and stop from another process while "
   // run's end.
   auto by_signal = spawn_detached({"attach", log, "b"}, dir / "attach1.txt");
   auto to_end = spawn_detached({"attach", log, "b"}, dir / "attach2.txt");
-  REQUIRE(eventually([&] {
+  REQUIRE(baton::test::eventually([&] {
     return contains(slurp(dir / "attach1.txt"), "Ctrl-] t")
            && contains(slurp(dir / "attach2.txt"), "Ctrl-] t");
   }));
@@ -159,7 +125,7 @@ TEST_CASE("send, add-task, attach and stop from another process while "
   CHECK(sent.exit_code == 0);
   CHECK(contains(sent.out, "o1: sent to b"));
   CHECK(contains(sent.out, "delivered to b"));
-  CHECK(eventually([&] {
+  CHECK(baton::test::eventually([&] {
     return contains(slurp(dir / "attach1.txt"), "live-marker-5")
            && contains(slurp(dir / "attach2.txt"), "live-marker-5");
   }));
