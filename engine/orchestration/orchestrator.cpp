@@ -152,6 +152,7 @@ void orchestrator::on_resumed(const run_begun& in, decisions& out) {
     a.reported_ready = false;
     a.ever_ready = false;
     a.unavailable = false;
+    a.gone.clear();
     a.exited = false;
     dirty_.insert(name);
   }
@@ -189,6 +190,7 @@ void orchestrator::on_observed(const agent_observed& in, decisions& out) {
   if (in.input_ready) {
     a->second.ever_ready = true;
     a->second.unavailable = false;
+    a->second.gone.clear();
   }
   if (in.state != "exited")
     a->second.exited = false;
@@ -318,6 +320,22 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
     } else {
       fail_task(t, why + "; no attempts left", out);
     }
+  } else {
+    // It exited between tasks (or before its first: a command that is not
+    // there, an agent CLI that cannot log in) and no supervisor restarts
+    // it: what waits for it can never start, and fails now rather than
+    // wait for ever.
+    a->second.unavailable = true;
+    a->second.gone = "never started: agent " + in.agent
+                     + " exited with status "
+                     + std::to_string(in.exit_code)
+                     + " while it had no task, and no supervisor restarts "
+                       "it ([teams] or [supervision] would)";
+    if (auto r = ready_for_.find(in.agent); r != ready_for_.end()) {
+      auto waiting = r->second; // settle() changes the set
+      for (auto j : waiting)
+        fail_task(*views_[j], a->second.gone, out);
+    }
   }
   promote(out);
   dispatch_ready(out);
@@ -383,6 +401,8 @@ void orchestrator::on_time(decisions& out) {
 }
 
 std::string orchestrator::never_ready(const agent_view& a) const {
+  if (!a.gone.empty())
+    return a.gone;
   return "never started: agent " + a.name
          + " did not become ready to take input within "
          + std::to_string(plan_.run.task_timeout_s)

@@ -129,9 +129,12 @@ struct agent_view {
   bool reported_ready = false;
   /// It has taken input at least once.
   bool ever_ready = false;
-  /// It never became ready within the task time limit of the run's start:
-  /// its tasks fail instead of waiting for ever.
+  /// It never became ready within the task time limit of the run's start,
+  /// or it exited between tasks and nothing restarts it: its tasks fail
+  /// instead of waiting for ever.
   bool unavailable = false;
+  /// Why it is unavailable, when it exited (see never_ready()).
+  std::string gone;
   bool exited = false;
   /// The engine stopped its process to start it afresh: the exit that
   /// follows is expected.

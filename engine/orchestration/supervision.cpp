@@ -221,6 +221,7 @@ void orchestrator::restart_member(const std::string& agent, bool alive,
   a.input_ready = false;
   a.reported_ready = false;
   a.unavailable = false;
+  a.gone.clear();
   if (auto t = tasks_.find(a.task); t != tasks_.end()
                                     && t->second.status
                                          == task_status::dispatched) {

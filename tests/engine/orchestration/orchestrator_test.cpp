@@ -220,6 +220,29 @@ TEST_CASE("an agent that exits mid-task is restarted and the task retried",
   CHECK(settled[0].reason.find("no attempts left") != std::string::npos);
 }
 
+TEST_CASE("an agent that exits with no task and no supervisor fails what "
+          "waits for it, instead of leaving the run waiting for ever",
+          "[engine][orchestrator]") {
+  orchestrator o{parse(feature)};
+  o.on(run_begun{});
+  o.on(idle("tester"));
+  // backend's command is not there: it exits before it was ever ready.
+  auto out = o.on(agent_exited{"backend", 127});
+  CHECK(only<restart_agent>(out).empty());
+  auto settled = only<task_settled>(out);
+  REQUIRE(settled.size() == 2);
+  CHECK(settled[0].task == "api");
+  CHECK(settled[0].reason
+        == "never started: agent backend exited with status 127 while it "
+           "had no task, and no supervisor restarts it ([teams] or "
+           "[supervision] would)");
+  CHECK(settled[1].task == "verify");
+  // The page is still built; then the run ends, failed.
+  o.on(idle("frontend"));
+  pass(o, "frontend", "page");
+  CHECK(o.finished());
+}
+
 TEST_CASE("a pipeline stage starts only after the previous stage passed",
           "[engine][orchestrator]") {
   orchestrator o{parse(R"(
