@@ -57,7 +57,10 @@ result<plan_task> orchestrator::added_task(const operator_command& c) const {
   if (!c.task.empty() && t->id != c.task)
     return error{ec::invalid_argument, "the task's id is " + t->id
                                          + ", the command names " + c.task};
-  auto problems = check_added_task(plan_, *t);
+  // In a pipeline it joins the stage under way.
+  auto problems = check_added_task(
+    plan_, *t,
+    stage_ < plan_.stages.size() ? plan_.stages[stage_].name : "");
   if (!problems.empty())
     return error{ec::invalid_argument, join_lines(problems)};
   return t;
@@ -89,6 +92,9 @@ std::string orchestrator::check_operator(const operator_command& c) const {
         return "nothing to type";
       return agent_problem();
     case operator_action::add_task: {
+      if (plan_.run.pattern == plan_pattern::pipeline
+          && stage_ >= plan_.stages.size())
+        return "the pipeline's stages are over";
       auto t = added_task(c);
       return t ? std::string{} : t.err().message();
     }
@@ -197,7 +203,13 @@ void orchestrator::on_operator(const operator_command& c, decisions& out) {
       for (auto& d : pt.after)
         if (auto j = index_.find(d); j != index_.end())
           dependents_[j->second].push_back(i);
-      stage_of_.push_back(SIZE_MAX);
+      if (plan_.run.pattern == plan_pattern::pipeline) {
+        // check_operator made sure a stage is under way.
+        plan_.stages[stage_].tasks.push_back(pt.id);
+        stage_of_.push_back(stage_);
+      } else {
+        stage_of_.push_back(SIZE_MAX);
+      }
       out.push_back(add_task{pt.id, pt.title.empty() ? pt.id : pt.title,
                              pt.requires_caps, pt.prompt, why});
       worklist_.insert(i);

@@ -400,10 +400,14 @@ std::vector<std::string> check_plan(const plan& p) {
 }
 
 std::vector<std::string> check_added_task(const plan& current,
-                                          const plan_task& t) {
+                                          const plan_task& t,
+                                          std::string_view stage) {
   auto before = check_plan(current);
   auto with = current;
   with.tasks.push_back(t);
+  for (auto& s : with.stages)
+    if (s.name == stage)
+      s.tasks.push_back(t.id);
   std::vector<std::string> out;
   for (auto& p : check_plan(with))
     if (std::find(before.begin(), before.end(), p) == before.end())
