@@ -12,7 +12,9 @@
 // continues a run whose engine stopped, from its log.
 //
 // Thread-safe: start and resume may be called from any thread. The runtime
-// must outlive the runs it started.
+// must outlive the runs it started, and must be destroyed before main()
+// returns — not as a static object: its actor system's threads may not
+// outlive the C++ runtime's own teardown.
 #pragma once
 
 #include <memory>
