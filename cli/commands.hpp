@@ -27,5 +27,7 @@ void add_show_command(CLI::App& app, int& exit_code);
 /// send, add-task, cancel-task, rerun-task, approve, deny, stop, attach,
 /// and approvals.
 void add_live_commands(CLI::App& app, int& exit_code);
+/// `baton mcp DIR`: the MCP server of a run on stdio (mcp/server.hpp).
+void add_mcp_command(CLI::App& app, int& exit_code);
 
 } // namespace baton::cli

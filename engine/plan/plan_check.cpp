@@ -409,9 +409,17 @@ std::vector<std::string> check_added_task(const plan& current,
     if (s.name == stage)
       s.tasks.push_back(t.id);
   std::vector<std::string> out;
+  // Where the plan file's lines are is nothing to the one adding a task:
+  // each problem without its "<source>:<line>:<column>: ".
+  auto bare = [&](const std::string& line) {
+    auto at = line.find(": ", current.source.size());
+    return line.starts_with(current.source + ":") && at != std::string::npos
+             ? line.substr(at + 2)
+             : line;
+  };
   for (auto& p : check_plan(with))
     if (std::find(before.begin(), before.end(), p) == before.end())
-      out.push_back(p);
+      out.push_back(bare(p));
   // A task already there by that id (check_plan names duplicates by the
   // plan's lines; say it plainly).
   if (out.empty() && current.find_task(t.id) != nullptr)

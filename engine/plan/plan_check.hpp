@@ -19,7 +19,7 @@ std::vector<std::string> check_plan(const plan& p);
 /// The problems of task `t` added to the running plan `current`: what
 /// check_plan would report for the plan with it appended, less what it
 /// reports for `current` alone (problems of the plan's own are not the new
-/// task's). Empty when it may be added. In a pipeline it joins `stage`.
+/// task's), without their plan file locations. Empty when it may be added. In a pipeline it joins `stage`.
 std::vector<std::string> check_added_task(const plan& current,
                                           const plan_task& t,
                                           std::string_view stage = {});

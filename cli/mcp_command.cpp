@@ -1,0 +1,41 @@
+// baton mcp DIR: the Model Context Protocol server of the run whose log is
+// DIR, on stdio — one JSON-RPC message per line in, one reply per line out
+// (mcp/server.hpp has the protocol and the tools). Diagnostics go to
+// stderr; stdout carries nothing but messages. Ends at the end of its
+// input. Exit code: 0, or 2 when DIR holds no run's log.
+#include <filesystem>
+#include <iostream>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "mcp/server.hpp"
+
+namespace baton::cli {
+
+void add_mcp_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+    "mcp", "Serve a run to MCP clients (an orchestrator agent, an IDE) on "
+           "stdio: its agents, tasks, screens and events, and the operator's "
+           "commands, recorded as the client's");
+  static std::string dir;
+  cmd->add_option("dir", dir, "The run's log directory")->required();
+  cmd->callback([&exit_code] {
+    if (!std::filesystem::is_directory(dir)) {
+      std::cerr << "baton mcp: " << dir << " is not a run's log directory\n";
+      exit_code = 2;
+      return;
+    }
+    mcp::server server{{.log_dir = dir}};
+    std::ios::sync_with_stdio(false);
+    std::string line;
+    while (std::getline(std::cin, line)) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos)
+        continue;
+      auto reply = server.handle(line);
+      if (!reply.empty())
+        std::cout << reply << '\n' << std::flush;
+    }
+  });
+}
+
+} // namespace baton::cli
