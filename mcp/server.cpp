@@ -150,6 +150,8 @@ json server::call_tool(const json& params) {
   if (!params.contains("name") || !params["name"].is_string())
     throw bad_params{"tools/call needs the tool's \"name\""};
   json args = params.value("arguments", json::object());
+  if (args.is_null())
+    args = json::object();
   if (!args.is_object())
     throw bad_params{"arguments must be an object"};
   tool_context ctx{opts_.log_dir, by_, opts_.max_wait, sent_};

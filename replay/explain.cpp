@@ -483,7 +483,10 @@ struct subject_filter {
 
 // -- resolving the subject ---------------------------------------------------------
 
-result<subject_filter> resolve(const engine::plan& p, std::string_view subject) {
+/// `added`: the tasks added while the run went (by the operator, an MCP
+/// client or a swarm's agents), subjects like the plan's own.
+result<subject_filter> resolve(const engine::plan& p, std::string_view subject,
+                               const std::vector<std::string>& added) {
   std::vector<std::string> agents;
   std::vector<std::string> tasks;
   for (auto& a : p.agents) {
@@ -491,16 +494,30 @@ result<subject_filter> resolve(const engine::plan& p, std::string_view subject) 
       return subject_filter{a.name, subject_kind::agent};
     agents.push_back(a.name);
   }
-  for (auto& t : p.tasks) {
-    if (t.id == subject)
-      return subject_filter{t.id, subject_kind::task};
+  for (auto& t : p.tasks)
     tasks.push_back(t.id);
-  }
+  tasks.insert(tasks.end(), added.begin(), added.end());
+  for (auto& t : tasks)
+    if (t == subject)
+      return subject_filter{t, subject_kind::task};
   return error{ec::invalid_argument,
                "\"" + std::string{subject}
-                 + "\" is neither an agent nor a task of the recorded plan "
+                 + "\" is neither an agent nor a task of the run "
                    "(agents: "
                  + join(agents, ", ") + "; tasks: " + join(tasks, ", ") + ")"};
+}
+
+/// The ids of the tasks the run added (its add_task decisions).
+std::vector<std::string> added_tasks(const storage::event_log& log) {
+  std::vector<std::string> out;
+  ignore(log.read("orchestrator", 1, UINT64_MAX, UINT64_MAX,
+                  [&out](storage::recorded_event&& e) {
+                    if (auto d = engine::decision_from_event(e.event()))
+                      if (auto* a = std::get_if<engine::add_task>(&*d))
+                        out.push_back(a->task);
+                    return true;
+                  }));
+  return out;
 }
 
 // -- the fold --------------------------------------------------------------------
@@ -512,6 +529,7 @@ public:
   /// Reads the orchestrator stream into `out`.
   result<void> run(const storage::event_log& log, std::string_view subject,
                    explanation& out) {
+    added_ = added_tasks(log);
     auto n = detail::read_orchestrator_inputs(
       log, UINT64_MAX, [&](storage::recorded_event&& e) {
         return on_event(e, subject, out);
@@ -558,7 +576,7 @@ private:
       failure_ = p.err();
       return false;
     }
-    auto f = resolve(*p, subject);
+    auto f = resolve(*p, subject, added_);
     if (!f) {
       failure_ = f.err();
       return false;
@@ -614,6 +632,7 @@ private:
   std::optional<orchestrator> o_;
   subject_filter filter_;
   std::deque<pending> pending_;
+  std::vector<std::string> added_;
   std::vector<explained_event> causes_;
   bool diverged_ = false;
   /// Why the read stopped early; ok() when it did not.

@@ -43,7 +43,7 @@ namespace baton::replay {
 enum class subject_kind : uint8_t {
   /// An agent of the recorded plan.
   agent,
-  /// A task of the recorded plan.
+  /// A task of the recorded plan, or one added while the run went.
   task,
 };
 

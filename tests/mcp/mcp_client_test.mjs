@@ -1,0 +1,174 @@
+// `baton mcp` against the official MCP TypeScript SDK's client (pinned in
+// tests/agents/package.json), over stdio, on a live `baton run` of
+// simulated agents: the SDK negotiates the revision and validates every
+// structured result against its tool's output schema; the test lists the
+// tools, reads agents, approvals and events, sends input twice under one
+// idempotency key, gets a refused task back as a tool error and a bad
+// argument as invalid params, adds a task, answers the approval, waits for
+// the task and the run, then checks that `baton replay` of the steered run
+// is identical and that `baton why` names the MCP client.
+//
+//   node tests/mcp/mcp_client_test.mjs --baton build/cli/baton \
+//        --modules build/agents/node_modules
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import assert from 'node:assert/strict';
+
+const args = process.argv.slice(2);
+const opt = (name) => {
+  const i = args.indexOf(name);
+  if (i < 0 || i + 1 >= args.length) throw new Error(`usage: ${name} is required`);
+  return path.resolve(args[i + 1]);
+};
+const baton = opt('--baton');
+const modules = opt('--modules');
+const sdk = (p) => import(pathToFileURL(path.join(modules, '@modelcontextprotocol/sdk/dist/esm', p)).href);
+const { Client } = await sdk('client/index.js');
+const { StdioClientTransport } = await sdk('client/stdio.js');
+const { McpError } = await sdk('types.js');
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-mcp-'));
+const log = path.join(dir, 'log');
+// Agent a asks for permission and waits for the operator; b's task waits for
+// a's, so b is free.
+fs.writeFileSync(path.join(dir, 'plan.toml'), `[run]
+name = "mcp"
+[policy]
+task_timeout = "10m"
+[approvals]
+timeout = "5m"
+[agents.a]
+preset = "sim"
+args = ["--scenario", "permission", "--speed", "8"]
+[agents.b]
+preset = "sim"
+args = ["--speed", "8"]
+[[tasks]]
+id = "t1"
+agent = "a"
+prompt = "Clean the build directory."
+[[tasks]]
+id = "t2"
+agent = "b"
+prompt = "Check the build directory."
+after = ["t1"]
+`);
+const runOut = fs.openSync(path.join(dir, 'run.txt'), 'w');
+const run = spawn(baton, ['run', path.join(dir, 'plan.toml'), '--db', log, '--workspace', path.join(dir, 'work')],
+                  { stdio: ['ignore', runOut, runOut] });
+const runExit = new Promise((resolve) => run.on('exit', (code) => resolve(code)));
+
+let failed = false;
+const deadline = Date.now() + 240_000;
+const left = () => Math.max(1, Math.min(50, Math.floor((deadline - Date.now()) / 1000)));
+
+try {
+  // The engine's control socket appears once the run is up.
+  while (!fs.existsSync(path.join(log, 'control.sock'))) {
+    assert.ok(Date.now() < deadline, 'the run never served its control socket');
+    await new Promise((r) => setTimeout(r, 50)); // a file to appear: nothing to wait on
+  }
+  const client = new Client({ name: 'baton-mcp-test', version: '1.0.0' });
+  await client.connect(new StdioClientTransport({ command: baton, args: ['mcp', log], stderr: 'inherit' }));
+  assert.equal(client.getServerVersion().name, 'baton');
+  assert.ok(client.getServerCapabilities().tools, 'tools capability');
+
+  const { tools } = await client.listTools();
+  const names = tools.map((t) => t.name).sort();
+  for (const want of ['list_agents', 'agent_status', 'agent_screen', 'send_input', 'delivery_status',
+                      'add_task', 'task_status', 'list_tasks', 'wait_for', 'list_approvals',
+                      'decide_approval', 'tail_events', 'cancel_task', 'rerun_task', 'stop_run'])
+    assert.ok(names.includes(want), `tool ${want} listed`);
+  for (const t of tools) {
+    assert.equal(t.inputSchema.type, 'object', `${t.name} input schema`);
+    assert.equal(t.outputSchema?.type, 'object', `${t.name} output schema`);
+  }
+
+  const call = async (name, a = {}) => {
+    const r = await client.callTool({ name, arguments: a }, undefined, { timeout: 60_000 });
+    if (r.isError) return { error: r.content[0].text };
+    return r.structuredContent;
+  };
+
+  // b becomes idle; a's permission request waits for an answer.
+  let idle = await call('wait_for', { condition: 'agent_idle', agent: 'b', timeout_seconds: left() });
+  assert.equal(idle.met, true, 'b idle');
+  let approvals = await call('list_approvals');
+  while (approvals.approvals.length === 0) {
+    await call('wait_for', { condition: 'event_after', position: approvals.position, timeout_seconds: left() });
+    assert.ok(Date.now() < deadline, 'no approval request came');
+    approvals = await call('list_approvals');
+  }
+  const request = approvals.approvals[0];
+  assert.equal(request.agent, 'a');
+  assert.equal(request.tool, 'Bash');
+
+  const agents = await call('list_agents');
+  assert.deepEqual(agents.agents.map((a) => a.name).sort(), ['a', 'b']);
+  const screen = await call('agent_screen', { agent: 'a', rows: 10 });
+  assert.ok(screen.lines.length > 0 && screen.lines.length <= 10, 'a bounded screen');
+  assert.ok(screen.lines.join('\n').includes('[y/n]'), 'the permission prompt is on a\'s screen');
+
+  // Input, acknowledged; the same key sends once.
+  const sent = await call('send_input', { agent: 'b', text: 'Note: the MCP client says hello.', idempotency_key: 'hello-1' });
+  const again = await call('send_input', { agent: 'b', text: 'Note: the MCP client says hello.', idempotency_key: 'hello-1' });
+  assert.equal(again.delivery_id, sent.delivery_id);
+  assert.equal(again.repeated, true);
+  let delivery = await call('delivery_status', { delivery_id: sent.delivery_id, wait_seconds: left() });
+  assert.equal(delivery.state, 'delivered', JSON.stringify(delivery));
+
+  // A task that breaks the plan's rules is the run's refusal: a tool error.
+  const bad = await call('add_task', { id: 'bad', prompt: 'x', agent: 'nobody' });
+  assert.match(bad.error, /^task bad names unknown agent "nobody"$/);
+  const outside = await call('add_task', { id: 'out', prompt: 'x', agent: 'b', artifacts: ['/etc/passwd'] });
+  assert.match(outside.error, /outside the workspace/);
+  // Arguments that do not match the schema: invalid params.
+  await assert.rejects(client.callTool({ name: 'add_task', arguments: { id: 'x' } }),
+                       (e) => e instanceof McpError && e.code === -32602 && /prompt is required/.test(e.message));
+  await assert.rejects(client.callTool({ name: 'no_such_tool', arguments: {} }),
+                       (e) => e instanceof McpError && e.code === -32602);
+
+  const added = await call('add_task', { id: 't3', prompt: 'Write a summary.', agent: 'b', after: ['t2'] });
+  assert.equal(added.task_id, 't3');
+  const answered = await call('decide_approval', { id: request.id, decision: 'allow', reason: 'the build dir may go' });
+  assert.match(answered.command_id, /^o\d+$/);
+
+  let settled = await call('wait_for', { condition: 'task_settled', task: 't3', timeout_seconds: left() });
+  while (!settled.met) {
+    assert.ok(Date.now() < deadline, 't3 never settled');
+    settled = await call('wait_for', { condition: 'task_settled', task: 't3', timeout_seconds: left() });
+  }
+  const t3 = await call('task_status', { task: 't3' });
+  assert.equal(t3.task.status, 'passed', JSON.stringify(t3));
+  let finished = await call('wait_for', { condition: 'run_finished', timeout_seconds: left() });
+  while (!finished.met) {
+    assert.ok(Date.now() < deadline, 'the run never finished');
+    finished = await call('wait_for', { condition: 'run_finished', timeout_seconds: left() });
+  }
+  assert.equal(finished.detail.outcome, 'complete');
+
+  const events = await call('tail_events', { from_position: 1, max: 5 });
+  assert.deepEqual(events.events.map((e) => e.position), [1, 2, 3, 4, 5]);
+  assert.ok(events.events.every((e) => typeof e.kind === 'string' && e.event_id.length === 32));
+  await client.close();
+
+  assert.equal(await runExit, 0, 'baton run exited 0');
+  const replay = spawnSync(baton, ['replay', log], { encoding: 'utf8' });
+  assert.equal(replay.status, 0, replay.stdout + replay.stderr);
+  assert.match(replay.stdout, /identical: \d+ streams replayed/);
+  const why = spawnSync(baton, ['why', log, 't3'], { encoding: 'utf8' });
+  assert.match(why.stdout, /mcp:baton-mcp-test/, why.stdout);
+  console.log('mcp client test: passed');
+} catch (e) {
+  failed = true;
+  console.error(e);
+  console.error('--- baton run output ---\n' + fs.readFileSync(path.join(dir, 'run.txt'), 'utf8').slice(-4000));
+} finally {
+  if (run.exitCode === null) run.kill('SIGKILL');
+  if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+  else console.error('kept ' + dir);
+}
+process.exit(failed ? 1 : 0);
