@@ -20,16 +20,16 @@ uint64_t random_high() {
   return (uint64_t{rd()} << 32) ^ rd();
 }
 
-template<class Handle>
-void on_quit(const Handle& h, std::mutex& mu, std::condition_variable& cv,
+template<class Handle, class Signal>
+void on_quit(const Handle& h, std::shared_ptr<Signal> sig,
              std::function<void()> f) {
   auto ptr = caf::actor_cast<caf::strong_actor_ptr>(h);
-  ptr->get()->attach_functor([&mu, &cv, f = std::move(f)] {
-    {
-      std::lock_guard lock{mu};
-      f();
-    }
-    cv.notify_all();
+  ptr->get()->attach_functor([sig = std::move(sig), f = std::move(f)] {
+    // Notified under the lock: a waiter that sees the change cannot go on
+    // (and destroy the team) before this is done with it.
+    std::lock_guard lock{sig->mu};
+    f();
+    sig->cv.notify_all();
   });
 }
 
@@ -65,7 +65,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   t->log_alive_ = std::make_shared<bool>(true);
   t->log_ = opts.deterministic ? sys.spawn(inline_log_actor_impl, &log)
                                : sys.spawn(log_actor_impl, &log);
-  on_quit(t->log_, t->mu_, t->cv_, [flag = t->log_alive_] { *flag = false; });
+  on_quit(t->log_, t->sig_, [flag = t->log_alive_] { *flag = false; });
 
   // The orchestrator is spawned after the workers (it needs their handles);
   // workers report to it through this slot, filled before anyone starts.
@@ -109,13 +109,13 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   *slot = t->orchestrator_;
 
   {
-    std::lock_guard lock{t->mu_};
+    std::lock_guard lock{t->sig_->mu};
     *t->alive_ = t->workers_.size() + 1;
   }
   auto count_down = [alive = t->alive_] { --*alive; };
-  on_quit(t->orchestrator_, t->mu_, t->cv_, count_down);
+  on_quit(t->orchestrator_, t->sig_, count_down);
   for (auto& w : t->workers_)
-    on_quit(w, t->mu_, t->cv_, count_down);
+    on_quit(w, t->sig_, count_down);
 
   for (auto& w : t->workers_)
     caf::anon_send(w, atom::start_v);
@@ -134,8 +134,9 @@ team::~team() {
     }
   }
   caf::anon_send_exit(log_, caf::exit_reason::user_shutdown);
-  std::unique_lock lock{mu_};
-  cv_.wait_for(lock, std::chrono::seconds{30}, [this] { return !*log_alive_; });
+  std::unique_lock lock{sig_->mu};
+  sig_->cv.wait_for(lock, std::chrono::seconds{30},
+                    [this] { return !*log_alive_; });
 }
 
 void team::stop(bool immediate) {
@@ -166,12 +167,12 @@ std::string team::operate(const engine::operator_command& c,
 }
 
 bool team::wait(std::chrono::milliseconds timeout) {
-  std::unique_lock lock{mu_};
-  return cv_.wait_for(lock, timeout, [this] { return *alive_ == 0; });
+  std::unique_lock lock{sig_->mu};
+  return sig_->cv.wait_for(lock, timeout, [this] { return *alive_ == 0; });
 }
 
 bool team::done() const {
-  std::lock_guard lock{mu_};
+  std::lock_guard lock{sig_->mu};
   return *alive_ == 0;
 }
 

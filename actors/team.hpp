@@ -127,8 +127,14 @@ private:
   log_actor log_;
   orchestrator_actor orchestrator_;
   std::vector<worker_actor> workers_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
+  /// What the actors' exit callbacks signal on: shared with them, so that
+  /// a callback still running (or a late one, after a stop gave up
+  /// waiting) never touches a destroyed team.
+  struct signal {
+    std::mutex mu;
+    std::condition_variable cv;
+  };
+  std::shared_ptr<signal> sig_ = std::make_shared<signal>();
   /// Run actors (orchestrator and workers) still alive.
   std::shared_ptr<size_t> alive_;
   std::shared_ptr<bool> log_alive_;
