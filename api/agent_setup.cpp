@@ -10,6 +10,7 @@
 #include "actors/terminal/pack_loader.hpp"
 #include "api/plan_loader.hpp"
 #include "engine/agent/agent_config.hpp"
+#include "engine/agent/tool_vocabulary.hpp"
 
 namespace fs = std::filesystem;
 
@@ -126,12 +127,24 @@ pack_of(const engine::plan_agent& a) {
 } // namespace
 
 result<std::vector<actors::team_agent>>
-setup_agents(const engine::plan& plan, const fs::path& workspace,
-             actors::pty::reactor& reactor) {
+setup_agents(const engine::plan& recorded, const fs::path& workspace,
+             const fs::path& log_dir, actors::pty::reactor& reactor) {
   std::vector<actors::team_agent> out;
   std::error_code dir_ec;
   auto plan_dir
-    = fs::absolute(fs::path{plan.source}, dir_ec).parent_path().string();
+    = fs::absolute(fs::path{recorded.source}, dir_ec).parent_path().string();
+  // The orchestrator agent's tools: Baton's MCP server on this run.
+  auto plan = recorded;
+  if (!plan.orchestrator.empty()) {
+    engine::plan_mcp_server baton;
+    baton.name = "baton";
+    baton.command = sim_executable();
+    baton.args = {"mcp", fs::absolute(log_dir).lexically_normal().string()};
+    plan.mcp_servers.push_back(std::move(baton));
+    for (auto& a : plan.agents)
+      if (a.name == plan.orchestrator)
+        a.mcp.push_back("baton");
+  }
   for (auto& a : plan.agents) {
     auto dir = (workspace / (a.workdir.empty() ? a.name : a.workdir))
                  .lexically_normal();
@@ -153,6 +166,9 @@ setup_agents(const engine::plan& plan, const fs::path& workspace,
     spawn.argv = base_argv(a, plan_dir);
     spawn.argv.insert(spawn.argv.end(), config.args.begin(),
                       config.args.end());
+    if (a.name == plan.orchestrator
+        && engine::agent::cli_of(a) == engine::agent::cli_kind::claude)
+      spawn.argv.push_back("--allowedTools=mcp__baton");
     spawn.working_dir = dir.string();
     set_environment(a, plan_dir, spawn);
     auto pack = pack_of(a);

@@ -22,9 +22,13 @@ namespace baton::api {
 /// env values.
 /// Errors: ec::io_error when a directory or file cannot be written, and a
 /// pack's error when an agent's detector pack cannot be loaded, each
-/// naming the agent.
+/// naming the agent. The plan's orchestrator agent gets Baton's own MCP
+/// server, `baton mcp <log_dir>` (named "baton"), besides its own, and —
+/// for Claude Code — its tools allowed (they are the engine's API, and the
+/// engine checks every change they ask for).
 result<std::vector<actors::team_agent>>
 setup_agents(const engine::plan& plan, const std::filesystem::path& workspace,
+             const std::filesystem::path& log_dir,
              actors::pty::reactor& reactor);
 
 } // namespace baton::api

@@ -7,6 +7,15 @@
 #include <fstream>
 #include <sstream>
 
+// Parse results, not exceptions: the no-exceptions parser, header-only (its
+// own ABI namespace), as in engine/plan.
+#undef TOML_SHARED_LIB
+#define TOML_SHARED_LIB 0
+#undef TOML_HEADER_ONLY
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
 #include "engine/plan/plan_check.hpp"
 #include "engine/plan/plan_parser.hpp"
 
@@ -72,6 +81,37 @@ loaded_plan load_plan_text(const std::string& text, const std::string& path) {
                              + program + "\" not found on PATH");
   }
   return out;
+}
+
+result<std::string> with_goal(const std::string& text, const std::string& goal,
+                              const std::string& preset) {
+  auto parsed = toml::parse(text);
+  if (!parsed)
+    return error{ec::invalid_argument,
+                 std::string{parsed.error().description()}};
+  std::ostringstream quoted;
+  quoted << toml::value<std::string>{goal};
+  auto line = "goal = " + quoted.str() + "\n";
+  auto* orchestrator = parsed.table().get_as<toml::table>("orchestrator");
+  if (orchestrator == nullptr) {
+    std::ostringstream name;
+    name << toml::value<std::string>{preset.empty() ? "claude" : preset};
+    return text + (text.empty() || text.back() == '\n' ? "" : "\n")
+           + "\n[orchestrator]\npreset = " + name.str() + "\n" + line;
+  }
+  if (orchestrator->contains("goal"))
+    return error{ec::invalid_argument,
+                 "the plan's [orchestrator] has a goal already: give the goal "
+                 "there or on the command line, not both"};
+  // Right under the [orchestrator] header.
+  auto header = orchestrator->source().begin.line;
+  size_t at = std::string::npos; // the end of line l
+  for (uint32_t l = 1, from = 0; l <= header; ++l, from = at + 1)
+    if (at = text.find('\n', from); at == std::string::npos)
+      break;
+  if (at == std::string::npos)
+    return text + "\n" + line;
+  return text.substr(0, at + 1) + line + text.substr(at + 1);
 }
 
 } // namespace baton::api

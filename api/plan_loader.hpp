@@ -23,6 +23,14 @@ result<loaded_plan> load_plan(const std::string& path);
 /// The same for a plan's text; `path` names it in problems.
 loaded_plan load_plan_text(const std::string& text, const std::string& path);
 
+/// The plan's text with `goal` for its orchestrator agent (`baton run
+/// --goal`): set in its [orchestrator], or a new [orchestrator] running
+/// `preset` (default: claude) appended. The result is what the run records.
+/// Errors: ec::invalid_argument when the plan has a goal already, or is not
+/// TOML (the plan's own check then names the problem).
+result<std::string> with_goal(const std::string& text, const std::string& goal,
+                              const std::string& preset);
+
 /// The program an agent runs: its command, or its preset's program.
 std::string agent_program(const engine::plan_agent& agent);
 

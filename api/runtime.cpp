@@ -144,20 +144,24 @@ result<std::unique_ptr<run>> runtime::start(const run_options& opts) {
   std::string source;
   fs::path base;
   if (!opts.plan_path.empty()) {
-    auto l = api::load_plan(opts.plan_path);
-    if (!l)
-      return l.err();
-    loaded = std::move(*l);
+    if (!fs::is_regular_file(opts.plan_path))
+      return error{ec::not_found, "cannot read plan file " + opts.plan_path};
     text = read_file(opts.plan_path);
     source = opts.plan_path;
     base = fs::absolute(opts.plan_path).parent_path();
   } else {
-    auto l = api::load_plan_text(opts.plan_text, "the plan");
-    loaded = std::move(l);
     text = opts.plan_text;
     source = "the plan";
     base = fs::absolute(opts.base_dir.empty() ? "." : opts.base_dir);
   }
+  if (!opts.goal.empty()) {
+    auto goaled = api::with_goal(text, opts.goal, opts.orchestrator);
+    if (!goaled)
+      return error{ec::invalid_argument, source + ": "
+                                           + goaled.err().message()};
+    text = std::move(*goaled);
+  }
+  loaded = api::load_plan_text(text, source);
   if (!loaded.problems.empty())
     return error{ec::invalid_argument,
                  join_lines(loaded.problems) + "\n" + source + " is not valid ("
@@ -199,7 +203,7 @@ result<std::unique_ptr<run>> runtime::start(const run_options& opts) {
   auto log = storage::event_log::open(db.string(), lopts);
   if (!log)
     return log.err();
-  auto agents = api::setup_agents(plan, workspace, *impl_->reactor);
+  auto agents = api::setup_agents(plan, workspace, db, *impl_->reactor);
   if (!agents)
     return agents.err();
 
@@ -258,7 +262,8 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
     return error{ec::invalid_argument,
                  opts.log_dir
                    + " does not record its workspace; pass the workspace"};
-  auto agents = api::setup_agents(*plan, workspace, *impl_->reactor);
+  auto agents = api::setup_agents(*plan, workspace, opts.log_dir,
+                                   *impl_->reactor);
   if (!agents)
     return agents.err();
   actors::team_options topts;

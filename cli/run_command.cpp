@@ -38,6 +38,9 @@ namespace {
 
 struct run_args {
   std::string plan;
+  /// --goal, and --orchestrator (the orchestrator agent's preset).
+  std::string goal;
+  std::string orchestrator;
   std::string db;
   std::string workspace;
   bool json = false;
@@ -178,6 +181,8 @@ int run_plan(const run_args& args) {
   }
   run_options opts;
   opts.plan_path = args.plan;
+  opts.goal = args.goal;
+  opts.orchestrator = args.orchestrator;
   opts.log_dir = args.db;
   opts.workspace = args.workspace;
   opts.replace = args.replace;
@@ -367,7 +372,20 @@ void add_run_command(CLI::App& app, int& exit_code) {
   auto args = std::make_shared<run_args>();
   auto* cmd = app.add_subcommand(
     "run", "Run a plan: a team of agents driven to a verified result");
-  cmd->add_option("plan", args->plan, "The plan file (TOML)")->required();
+  auto* plan = cmd->add_option("plan", args->plan, "The plan file (TOML)");
+  auto* team = cmd->add_option(
+    "--team", args->plan,
+    "The plan file, as the team an orchestrator agent gives --goal's tasks "
+    "to");
+  plan->excludes(team);
+  team->excludes(plan);
+  cmd->add_option("--goal", args->goal,
+                  "A goal for the plan's orchestrator agent ([orchestrator]), "
+                  "which plans tasks for the team through Baton's MCP server");
+  cmd->add_option("--orchestrator", args->orchestrator,
+                  "The orchestrator agent's preset when the plan has no "
+                  "[orchestrator] (claude, codex or gemini; default claude)")
+    ->check(CLI::IsMember({"claude", "codex", "gemini"}));
   cmd->add_option("--db", args->db,
                   "The run's log directory (default: the plan's [run] log)");
   cmd->add_option("--workspace", args->workspace,
@@ -377,7 +395,15 @@ void add_run_command(CLI::App& app, int& exit_code) {
                 "One JSON object per recorded event, for automation");
   cmd->add_flag("--replace", args->replace,
                 "Delete an earlier run's log in the log directory first");
-  cmd->callback([args, &exit_code] { exit_code = run_plan(*args); });
+  cmd->callback([args, &exit_code] {
+    if (args->plan.empty()) {
+      std::cerr << "baton run: a plan is required (baton run plan.toml, or "
+                   "--team plan.toml with --goal)\n";
+      exit_code = 2;
+      return;
+    }
+    exit_code = run_plan(*args);
+  });
 }
 
 } // namespace baton::cli

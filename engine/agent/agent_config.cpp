@@ -130,10 +130,16 @@ void configure_claude(const plan_agent& a, const resolved_tools& tools,
     out.args.push_back("--tools=" + joined(tool_names(cli_kind::claude, tools), ','));
   if (!mcp_scoped(a))
     return;
-  out.files.push_back(mcp_json(servers));
+  // Not as .mcp.json in its directory: Claude Code takes that for the
+  // project's own servers and asks about each ("New MCP server found in
+  // this project"), --strict-mcp-config or not.
+  auto file = mcp_json(servers);
+  file.path = ".baton/claude-mcp.json";
+  out.files.push_back(std::move(file));
   if (!given(a, {"--strict-mcp-config"}))
     out.args.push_back("--strict-mcp-config");
-  out.args.push_back("--mcp-config=" + std::string{dir} + "/.mcp.json");
+  out.args.push_back("--mcp-config=" + std::string{dir}
+                     + "/.baton/claude-mcp.json");
 }
 
 void configure_gemini(const plan_agent& a, const resolved_tools& tools,

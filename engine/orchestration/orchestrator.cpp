@@ -352,7 +352,10 @@ void orchestrator::on_stop(const stop_requested& in, decisions& out) {
 }
 
 void orchestrator::arm_deadline(task_view& t) {
-  if (plan_.run.task_timeout_s == 0)
+  // The goal takes as long as the run: its orchestrator waits on the tasks
+  // it gave, each with its own time limit.
+  if (plan_.run.task_timeout_s == 0
+      || (!plan_.orchestrator.empty() && t.agent == plan_.orchestrator))
     return;
   t.deadline_us = now_ + plan_.run.task_timeout_s * 1'000'000;
   deadlines_.emplace(t.deadline_us, index_.at(t.id));
@@ -746,6 +749,9 @@ bool orchestrator::can_take(const agent_view& a, const plan_task& pt) const {
   // it now would be lost.
   if (a.exited || a.restarting || !a.input_ready || !a.task.empty()
       || stopped_agents_.contains(a.name))
+    return false;
+  // The orchestrator agent takes its goal, and nothing a capability picks.
+  if (a.name == plan_.orchestrator && pt.agent != a.name)
     return false;
   auto* pa = plan_agent_of(a.name);
   return pa != nullptr

@@ -95,7 +95,10 @@ void orchestrator::note_progress(task_view& t) {
 }
 
 void orchestrator::arm_stall(task_view& t) {
-  if (plan_.run.stall_after_s == 0)
+  // The orchestrator agent waits on its team (wait_for) for as long as the
+  // team works: no stall of its own.
+  if (plan_.run.stall_after_s == 0
+      || (!plan_.orchestrator.empty() && t.agent == plan_.orchestrator))
     return;
   t.stall_us = now_ + plan_.run.stall_after_s * 1'000'000;
   stalls_.emplace(t.stall_us, index_.at(t.id));

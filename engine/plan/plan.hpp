@@ -233,6 +233,15 @@ struct plan {
   plan_team supervision;
   /// How permission prompts are answered.
   plan_approvals approvals;
+  /// The orchestrator agent ([orchestrator]): an agent CLI that plans the
+  /// work toward `goal` and gives it to the team through Baton's MCP
+  /// server. Its name ("orchestrator") when the plan has one, else empty.
+  /// It is among `agents`; it takes no task but the goal.
+  std::string orchestrator;
+  /// What the orchestrator agent is to achieve. With a goal the plan has a
+  /// task "goal" for it (first), whose prompt is the goal with the team and
+  /// the rules (goal_prompt()).
+  std::string goal;
   /// MCP servers agents may be given, in the plan's order.
   std::vector<plan_mcp_server> mcp_servers;
 

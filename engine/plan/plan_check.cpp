@@ -126,6 +126,10 @@ void check_tasks(const plan& p, report& r) {
     if (!t.agent.empty() && p.find_agent(t.agent) == nullptr)
       r.add(t.where, "task " + t.id + " names unknown agent \"" + t.agent
                        + "\"");
+    if (!p.orchestrator.empty() && t.agent == p.orchestrator
+        && (t.id != "goal" || p.goal.empty()))
+      r.add(t.where, "task " + t.id + " names the orchestrator agent, which "
+                     "plans and gives tasks but takes none");
     if (t.agent.empty() && !t.requires_caps.empty()
         && std::none_of(p.agents.begin(), p.agents.end(),
                         [&t](auto& a) { return can_do(a, t.requires_caps); }))

@@ -80,7 +80,7 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 
 /// Reports keys of `table` that are not in `known`, with a suggestion.
 void check_keys(const toml::table& table, std::string_view where,
-                std::initializer_list<std::string_view> known,
+                const std::vector<std::string_view>& known,
                 diagnostics& diag) {
   for (auto& [key, node] : table) {
     auto k = key.str();
@@ -349,6 +349,13 @@ void parse_mcp_servers(const toml::table& root, plan& p, diagnostics& diag) {
   }
 }
 
+const std::vector<std::string_view> agent_keys = {
+  "role",  "preset",       "command", "args",    "pack", "workdir", "env",
+  "env_allow", "owns", "reads", "tools", "capabilities", "restart", "mcp"};
+
+plan_agent read_agent(std::string name, const toml::node& value,
+                      diagnostics& diag);
+
 void parse_agents(const toml::table& root, plan& p, diagnostics& diag) {
   auto* node = root.get("agents");
   if (node == nullptr)
@@ -365,14 +372,20 @@ void parse_agents(const toml::table& root, plan& p, diagnostics& diag) {
                                  + " must be a table");
       continue;
     }
-    plan_agent a;
-    a.name = name.str();
-    a.where = location_of(value);
-    check_keys(*t, "[agents." + a.name + "]",
-               {"role", "preset", "command", "args", "pack", "workdir", "env",
-                "env_allow", "owns", "reads", "tools", "capabilities",
-                "restart", "mcp"},
+    check_keys(*t, "[agents." + std::string{name.str()} + "]", agent_keys,
                diag);
+    p.agents.push_back(read_agent(std::string{name.str()}, value, diag));
+  }
+}
+
+/// An agent's settings, from [agents.<name>] or [orchestrator].
+plan_agent read_agent(std::string name, const toml::node& value,
+                      diagnostics& diag) {
+  auto* t = value.as_table();
+  {
+    plan_agent a;
+    a.name = std::move(name);
+    a.where = location_of(value);
     read_choice(*t, "restart", a.restart,
                 {"permanent", "transient", "temporary"}, diag);
     read(*t, "role", a.role, diag);
@@ -392,7 +405,7 @@ void parse_agents(const toml::table& root, plan& p, diagnostics& diag) {
     read(*t, "tools", a.tools, diag);
     read(*t, "capabilities", a.capabilities, diag);
     parse_agent_mcp(*t, a, diag);
-    p.agents.push_back(std::move(a));
+    return a;
   }
 }
 
@@ -642,6 +655,40 @@ void parse_teams(const toml::table& root, plan& p, diagnostics& diag) {
   }
 }
 
+/// [orchestrator]: the orchestrator agent (an agent's keys, and `goal`).
+void parse_orchestrator(const toml::table& root, plan& p, diagnostics& diag) {
+  auto* node = root.get("orchestrator");
+  if (node == nullptr)
+    return;
+  auto* t = node->as_table();
+  if (t == nullptr) {
+    diag.add(node->source(), "[orchestrator] must be a table");
+    return;
+  }
+  auto keys = agent_keys;
+  keys.push_back("goal");
+  check_keys(*t, "[orchestrator]", keys, diag);
+  if (p.find_agent("orchestrator") != nullptr)
+    diag.add(node->source(),
+             "an agent is named \"orchestrator\": the name is the "
+             "orchestrator agent's ([orchestrator])");
+  auto a = read_agent("orchestrator", *node, diag);
+  if (a.role.empty())
+    a.role = "orchestrator";
+  read(*t, "goal", p.goal, diag);
+  p.orchestrator = a.name;
+  p.agents.push_back(std::move(a));
+  if (p.goal.empty())
+    return;
+  plan_task goal;
+  goal.id = "goal";
+  goal.title = "the goal";
+  goal.agent = p.orchestrator;
+  goal.where = location_of(*node);
+  goal.prompt = goal_prompt(p);
+  p.tasks.insert(p.tasks.begin(), std::move(goal));
+}
+
 result<plan> parse_plan(std::string_view text, std::string_view source) {
   diagnostics diag{source};
   auto parsed = toml::parse(text, source);
@@ -655,7 +702,7 @@ result<plan> parse_plan(std::string_view text, std::string_view source) {
   p.source = source;
   check_keys(root, "the plan",
              {"run", "policy", "agents", "tasks", "stages", "teams",
-              "supervision", "approvals", "mcp"},
+              "supervision", "approvals", "mcp", "orchestrator"},
              diag);
   parse_run(root, p, diag);
   parse_agents(root, p, diag);
@@ -664,6 +711,8 @@ result<plan> parse_plan(std::string_view text, std::string_view source) {
   parse_teams(root, p, diag);
   parse_approvals(root, p, diag);
   parse_mcp_servers(root, p, diag);
+  // Last: the goal's prompt describes the team and the board.
+  parse_orchestrator(root, p, diag);
   if (!diag.empty())
     return error{ec::parse_error, diag.joined()};
   return p;
@@ -765,6 +814,57 @@ std::string_view to_string(plan_pattern p) {
     case plan_pattern::mesh: return "mesh";
   }
   return "unknown";
+}
+
+std::string goal_prompt(const plan& p) {
+  auto list = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (auto& x : v)
+      out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  std::string team;
+  for (auto& a : p.agents) {
+    if (a.name == p.orchestrator)
+      continue;
+    team += "- " + a.name + (a.role.empty() ? "" : " (" + a.role + ")");
+    if (!a.owns.empty())
+      team += "; owns " + list(a.owns);
+    if (!a.reads.empty())
+      team += "; may read " + list(a.reads);
+    if (!a.capabilities.empty())
+      team += "; can: " + list(a.capabilities);
+    team += "\n";
+  }
+  std::string board;
+  for (auto& t : p.tasks)
+    board += "- " + t.id + " (" + t.agent
+             + (t.after.empty() ? "" : ", after " + list(t.after)) + "): "
+             + (t.title.empty() ? t.prompt.substr(0, 80) : t.title) + "\n";
+  return "Your goal: " + p.goal
+         + "\n\nYou are the orchestrator of a team of coding agents that "
+           "Baton runs. Do not write the code yourself: break the goal into "
+           "scoped tasks and give them to the team with the tools of the MCP "
+           "server \"baton\" — add_task (an id, a prompt, the agent or the "
+           "capabilities it needs, the tasks it comes after, its artifacts "
+           "and verify commands), then wait_for (task_settled) and "
+           "task_status; list_agents, agent_screen and send_input when a "
+           "worker needs guidance; list_approvals and decide_approval when "
+           "one asks permission.\n\nThe team:\n"
+         + team
+         + (board.empty() ? std::string{}
+                          : "\nTasks already on the board:\n" + board)
+         + "\nBaton enforces on every task you add: its agent exists (or some "
+           "agent has the capabilities), its dependencies have no cycles, "
+           "its artifacts stay inside the workspace, and an agent changes "
+           "only what it owns; a task that breaks a rule is refused with the "
+           "reason. Each worker ends a task with `STATUS: DONE — <what> + "
+           "<evidence>`, and Baton checks the evidence, the artifacts and the "
+           "verify commands before the task passes; a failed attempt is "
+           "retried.\n\nWhen every task you added has passed and the goal is "
+           "met, end with one line: STATUS: DONE — <what the team built> + "
+           "<how many tasks passed, and which>. If it cannot be met, end "
+           "with STATUS: BLOCKED — <why>.";
 }
 
 } // namespace baton::engine

@@ -30,4 +30,10 @@ std::string task_to_toml(const plan_task& t);
 /// "1h30m". nullopt when malformed.
 std::optional<uint64_t> parse_duration_seconds(std::string_view text);
 
+/// The orchestrator agent's prompt for the plan's goal: the goal, what the
+/// orchestrator does and with which tools, the team (each agent's role,
+/// what it owns and reads, its capabilities), the tasks already planned,
+/// the rules Baton enforces and how to report the end.
+std::string goal_prompt(const plan& p);
+
 } // namespace baton::engine

@@ -40,6 +40,12 @@ struct run_options {
   /// Grace between SIGTERM and SIGKILL when agents are stopped.
   /// Default: 2 s.
   std::chrono::milliseconds stop_grace{2000};
+  /// A goal for an orchestrator agent (`baton run --goal`): set in the
+  /// plan's [orchestrator], or one running `orchestrator` (a preset:
+  /// claude, codex, gemini; default claude) is added. The plan's agents are
+  /// its team; its tasks, if any, are on the board already.
+  std::string goal = {};
+  std::string orchestrator = {};
 };
 
 struct resume_options {

@@ -134,7 +134,8 @@ TEST_CASE("Baton's tool names and every CLI's mean the same per CLI",
 }
 
 TEST_CASE("claude: --tools names exactly its built-in tools, and only the "
-          "plan's MCP servers are loaded, from .mcp.json",
+          "plan's MCP servers are loaded, from a file that is not the "
+          "project's .mcp.json",
           "[engine][agent_config]") {
   auto c = configure(R"(
 [agents.a]
@@ -145,11 +146,13 @@ mcp = ["files"]
   CHECK(c.cli == cli_kind::claude);
   CHECK(has_arg(c, "--tools=Bash,Read,Glob,Grep,Write,WebFetch,WebSearch"));
   CHECK(has_arg(c, "--strict-mcp-config"));
-  CHECK(has_arg(c, "--mcp-config=/w/a/.mcp.json"));
+  CHECK(has_arg(c, "--mcp-config=/w/a/.baton/claude-mcp.json"));
+  // Claude Code would ask about a project's .mcp.json.
+  CHECK(file(c, ".mcp.json") == nullptr);
   // No env value on the command line (processStarted records argv).
   for (auto& arg : c.args)
     CHECK(arg.find("tok-123") == std::string::npos);
-  auto* f = file(c, ".mcp.json");
+  auto* f = file(c, ".baton/claude-mcp.json");
   REQUIRE(f != nullptr);
   CHECK(f->secret);
   auto v = json(f);
@@ -172,11 +175,11 @@ tools = ["Edit"]
 )");
   CHECK(has_arg(c, "--tools=Edit"));
   CHECK(has_arg(c, "--strict-mcp-config"));
-  auto v = json(file(c, ".mcp.json"));
+  auto v = json(file(c, ".baton/claude-mcp.json"));
   auto* s = text::get<text::json_object>(*member(v, "mcpServers"));
   REQUIRE(s != nullptr);
   CHECK(s->empty());
-  CHECK_FALSE(file(c, ".mcp.json")->secret);
+  CHECK_FALSE(file(c, ".baton/claude-mcp.json")->secret);
 }
 
 TEST_CASE("an agent with neither tools nor mcp keeps its CLI's defaults",
