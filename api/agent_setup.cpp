@@ -139,7 +139,8 @@ setup_agents(const engine::plan& recorded, const fs::path& workspace,
     engine::plan_mcp_server baton;
     baton.name = "baton";
     baton.command = sim_executable();
-    baton.args = {"mcp", fs::absolute(log_dir).lexically_normal().string()};
+    baton.args = {"mcp", fs::absolute(log_dir).lexically_normal().string(),
+                  "--as", plan.orchestrator};
     plan.mcp_servers.push_back(std::move(baton));
     for (auto& a : plan.agents)
       if (a.name == plan.orchestrator)

@@ -18,14 +18,18 @@ void add_mcp_command(CLI::App& app, int& exit_code) {
            "stdio: its agents, tasks, screens and events, and the operator's "
            "commands, recorded as the client's");
   static std::string dir;
+  static std::string as;
   cmd->add_option("dir", dir, "The run's log directory")->required();
+  cmd->add_option("--as", as,
+                  "Record the changes as NAME's (default: mcp:<the client's "
+                  "name>)");
   cmd->callback([&exit_code] {
     if (!std::filesystem::is_directory(dir)) {
       std::cerr << "baton mcp: " << dir << " is not a run's log directory\n";
       exit_code = 2;
       return;
     }
-    mcp::server server{{.log_dir = dir}};
+    mcp::server server{{.log_dir = dir, .as = as}};
     std::ios::sync_with_stdio(false);
     std::string line;
     while (std::getline(std::cin, line)) {

@@ -50,6 +50,8 @@ bool valid_id(const json& m) {
 } // namespace
 
 server::server(server_options opts) : opts_(std::move(opts)) {
+  if (!opts_.as.empty())
+    by_ = opts_.as;
 }
 
 server::~server() = default;
@@ -136,7 +138,8 @@ json server::initialize(const json& params) {
     if (asked == v)
       version_ = asked;
   if (auto c = params.find("clientInfo");
-      c != params.end() && c->is_object() && c->contains("name")
+      opts_.as.empty() && c != params.end() && c->is_object()
+      && c->contains("name")
       && (*c)["name"].is_string() && !(*c)["name"].get<std::string>().empty())
     by_ = "mcp:" + (*c)["name"].get<std::string>();
   return {{"protocolVersion", version_},

@@ -48,6 +48,10 @@ struct server_options {
   std::string log_dir;
   /// The longest a tool call waits.
   std::chrono::seconds max_wait{50};
+  /// Who the changes are recorded as, whatever the client calls itself
+  /// ("orchestrator": the server Baton gives its orchestrator agent).
+  /// Empty: "mcp:<client name>".
+  std::string as = {};
 };
 
 class server {

@@ -219,6 +219,12 @@ role_texts verifier() {
 std::optional<role_texts> find_role(std::string_view name) {
   if (name.empty())
     return generic();
+  if (name == "orchestrator") {
+    // Plans instead of working: see turn_source (orchestrator_turn).
+    auto r = generic();
+    r.name = "orchestrator";
+    return r;
+  }
   if (name == "backend")
     return backend();
   if (name == "frontend")
@@ -238,7 +244,7 @@ std::optional<role_texts> find_role(std::string_view name) {
 
 std::vector<std::string> role_names() {
   return {"backend", "frontend", "tester",  "researcher",
-          "planner", "builder",  "verifier"};
+          "planner", "builder",  "verifier", "orchestrator"};
 }
 
 } // namespace baton::sim

@@ -268,7 +268,91 @@ void runner::play_step(const step& s) {
     case step_kind::raw: emit(screen_.erase() + s.text + screen_.draw()); break;
     case step_kind::title: emit(screen::title(s.text)); break;
     case step_kind::exit: exit_ = static_cast<int>(s.count); break;
+    case step_kind::mcp: play_mcp(s); break;
+    case step_kind::mcp_wait: play_mcp_wait(s); break;
+    case step_kind::mcp_report: play_mcp_report(s); break;
   }
+}
+
+mcp_client* runner::mcp() {
+  if (!mcp_ && mcp_error_.empty()) {
+    auto c = mcp_client::start(".", "baton");
+    if (c)
+      mcp_ = std::move(*c);
+    else
+      mcp_error_ = c.err().message();
+  }
+  return mcp_.get();
+}
+
+void runner::play_mcp(const step& s) {
+  auto row = "baton - " + s.text + " (MCP)";
+  auto* c = mcp();
+  if (c == nullptr) {
+    print(screen_.tool(row, {mcp_error_}, true));
+    return;
+  }
+  auto args = nlohmann::json::parse(s.lines.empty() ? "{}" : s.lines[0],
+                                    nullptr, false);
+  auto r = c->call(s.text, args.is_discarded() ? nlohmann::json::object()
+                                               : args);
+  if (!r) {
+    print(screen_.tool(row, {r.err().message()}, true));
+    return;
+  }
+  auto shown = r->dump();
+  if (shown.size() > 100)
+    shown = shown.substr(0, 97) + "...";
+  print(screen_.tool(row, {shown}, false));
+}
+
+void runner::play_mcp_wait(const step& s) {
+  auto* c = mcp();
+  if (c == nullptr)
+    return;
+  // Short waits with the spinner between them: the screen shows work.
+  for (;;) {
+    if (stopped() || interrupted_)
+      return;
+    auto r = c->call("wait_for", {{"condition", "task_settled"},
+                                  {"task", s.text},
+                                  {"timeout_seconds", 5}});
+    if (!r) {
+      print(screen_.tool("baton - wait_for (MCP)", {r.err().message()}, true));
+      settled_.emplace_back(s.text, false);
+      return;
+    }
+    if (r->value("met", false)) {
+      auto status = (*r)["detail"].value("status", "");
+      print(screen_.tool("baton - wait_for (MCP)",
+                         {"task " + s.text + " " + status}, false));
+      settled_.emplace_back(s.text, status == "passed");
+      return;
+    }
+    play_work(5, "Waiting for the team");
+  }
+}
+
+void runner::play_mcp_report(const step& s) {
+  if (mcp_ == nullptr) {
+    print(screen_.message(status_line(
+      status_kind::blocked, "cannot reach Baton's MCP server: " + mcp_error_)));
+    return;
+  }
+  std::string passed;
+  std::string failed;
+  size_t n = 0;
+  for (auto& [task, ok] : settled_) {
+    auto& list = ok ? passed : failed;
+    list += (list.empty() ? "" : ", ") + task;
+    n += ok ? 1 : 0;
+  }
+  if (!failed.empty())
+    print(screen_.message(status_line(status_kind::blocked,
+                                      "tasks did not pass: " + failed)));
+  else
+    print(screen_.message("STATUS: DONE — " + s.text + " + "
+                          + std::to_string(n) + " tasks passed: " + passed));
 }
 
 void runner::play_ask(const step& s) {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "cli/sim/input.hpp"
+#include "cli/sim/mcp_client.hpp"
 #include "cli/sim/options.hpp"
 #include "cli/sim/port.hpp"
 #include "cli/sim/rng.hpp"
@@ -54,6 +55,12 @@ private:
   void play_work(uint64_t frames, std::string_view verb);
   void play_noise(const step& s);
   void play_write(const step& s);
+  void play_mcp(const step& s);
+  void play_mcp_wait(const step& s);
+  void play_mcp_report(const step& s);
+  /// The MCP server "baton", started on first use; null (and the reason
+  /// in mcp_error_) when it cannot be.
+  mcp_client* mcp();
   void print(const std::vector<std::string>& rows);
   void print_worked();
   std::string spinner() const;
@@ -77,6 +84,10 @@ private:
   bool turn_over_ = false;
   std::optional<int> exit_;
   std::optional<int> crash_;
+  std::unique_ptr<mcp_client> mcp_;
+  std::string mcp_error_;
+  /// The tasks mcp_wait saw settle, and whether each passed.
+  std::vector<std::pair<std::string, bool>> settled_;
 };
 
 } // namespace baton::sim

@@ -46,6 +46,15 @@ enum class step_kind : uint8_t {
   title,
   /// Leaves the program cleanly with exit code `count`.
   exit,
+  /// Calls the tool `text` of the MCP server "baton" (from .mcp.json) with
+  /// the JSON arguments `lines[0]`, shown as a tool row.
+  mcp,
+  /// Waits (wait_for, then task_status) until task `text` has settled.
+  mcp_wait,
+  /// The STATUS line of what the waits found: DONE with the tasks that
+  /// passed (`text` says what was built), or BLOCKED naming those that did
+  /// not.
+  mcp_report,
 };
 
 struct step {

@@ -1,5 +1,7 @@
 #include "cli/sim/turn_source.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "cli/sim/protocol.hpp"
 #include "cli/sim/text.hpp"
 
@@ -17,6 +19,58 @@ std::string_view first_line(std::string_view input) {
     input.remove_prefix(nl == std::string_view::npos ? input.size() : nl + 1);
   }
   return {};
+}
+
+/// The orchestrator role's answer to Baton's goal prompt (engine
+/// goal_prompt()): one task per member of "The team:", each that member's
+/// part of the goal, added through Baton's MCP server; then a wait for each
+/// to settle, and the STATUS line of what came of them. Anything else typed
+/// to it is acknowledged.
+turn orchestrator_turn(std::string_view input) {
+  turn out;
+  auto at = input.find("Your goal: ");
+  if (at == std::string_view::npos) {
+    out.push_back({step_kind::say, "Noted."});
+    return out;
+  }
+  auto rest = input.substr(at + 11);
+  auto goal = std::string{trim(rest.substr(0, rest.find('\n')))};
+  std::vector<std::string> team;
+  if (auto t = input.find("The team:\n"); t != std::string_view::npos) {
+    auto lines = input.substr(t + 10);
+    while (lines.starts_with("- ")) {
+      auto line = lines.substr(2, lines.find('\n') - 2);
+      team.emplace_back(line.substr(0, line.find_first_of(" ;(")));
+      auto nl = lines.find('\n');
+      if (nl == std::string_view::npos)
+        break;
+      lines.remove_prefix(nl + 1);
+    }
+  }
+  if (team.empty()) {
+    out.push_back({step_kind::protocol,
+                   status_line(status_kind::blocked,
+                               "the goal's prompt names no team to plan for")});
+    return out;
+  }
+  std::string names;
+  for (auto& m : team)
+    names += (names.empty() ? "" : ", ") + m;
+  out.push_back({step_kind::say, "I'll give each of " + names
+                                   + " a part of the goal, then check what "
+                                     "Baton verified."});
+  nlohmann::json ids = nlohmann::json::array();
+  for (auto& m : team) {
+    nlohmann::json args = {{"id", m + "-part"},
+                           {"title", m + "'s part"},
+                           {"prompt", "Your part of the goal: " + goal},
+                           {"agent", m}};
+    out.push_back({step_kind::mcp, "add_task", {args.dump()}});
+  }
+  for (auto& m : team)
+    out.push_back({step_kind::mcp_wait, m + "-part"});
+  out.push_back({step_kind::mcp_report, "the team did its parts of: " + goal});
+  return out;
 }
 
 } // namespace
@@ -49,6 +103,8 @@ result<turn_source> turn_source::make(const sim_options& opts,
 }
 
 turn turn_source::next(std::string_view input) {
+  if (ctx_.role.name == "orchestrator")
+    return orchestrator_turn(input);
   bool first = inputs_++ == 0;
   if (has_contract(input))
     ctx_.have_contract = true;

@@ -116,8 +116,8 @@ def main():
             check("\n\nYour goal: " + GOAL + "\n" in prompt, "the goal's prompt holds the goal")
             check("- writer (writer); owns notes/**; can: docs" in prompt, "the goal's prompt describes the team")
         added = [b for s, k, b in kinds if k == "operatorCommand" and b.get("action") == "addTask"]
-        check(len(added) == 1 and added[0].get("by", "").startswith("mcp:"),
-              "the task added once, as the MCP client's command (%s)" % [a.get("by") for a in added])
+        check(len(added) == 1 and added[0].get("by", "") == "orchestrator",
+              "the task added once, as the orchestrator agent's command (%s)" % [a.get("by") for a in added])
         notes = [b for s, k, b in kinds if k == "taskDispatched" and b.get("task") == "notes"]
         check(len(notes) >= 1 and notes[0].get("agent") == "writer", "notes dispatched to the writer")
         settled = {b.get("task"): b.get("passed") for s, k, b in kinds if k == "taskSettled"}
@@ -129,7 +129,7 @@ def main():
         rc, replay = baton.run("replay", db, timeout=120)
         check(rc == 0 and "identical" in replay, "baton replay: identical\n" + replay[-800:])
         rc, why = baton.run("why", db, "notes", timeout=60)
-        check(rc == 0 and re.search(r"the operator \(mcp:[^,]+, o\d+\) added task notes", why) is not None,
+        check(rc == 0 and re.search(r"the operator \(orchestrator, o\d+\) added task notes", why) is not None,
               "baton why names the MCP call that added notes\n" + why[-1200:])
     except run_e2e.Failure as e:
         failed.append(str(e))

@@ -105,19 +105,22 @@ TEST_CASE("baton run writes each agent's tools and MCP servers as its CLI's "
   REQUIRE(r.exit_code == 0);
   auto work = dir / "work";
 
-  // Claude Code: --tools and only the plan's servers, from its .mcp.json.
+  // Claude Code: --tools and only the plan's servers, from a file that is
+  // not the project's .mcp.json (it would ask about those).
   auto claude_args = read(work + "/c/args.txt");
   INFO(claude_args);
   CHECK(has_line(claude_args, "--tools=Bash,Read,Glob,Grep"));
   CHECK(has_line(claude_args, "--strict-mcp-config"));
-  CHECK(has_line(claude_args, "--mcp-config=" + work + "/c/.mcp.json"));
-  auto mcp = read(work + "/c/.mcp.json");
+  CHECK(has_line(claude_args,
+                 "--mcp-config=" + work + "/c/.baton/claude-mcp.json"));
+  CHECK_FALSE(fs::exists(work + "/c/.mcp.json"));
+  auto mcp = read(work + "/c/.baton/claude-mcp.json");
   CHECK(mcp.find("\"files\": {") != std::string::npos);
   CHECK(mcp.find("\"command\": \"fs-server\"") != std::string::npos);
   CHECK(mcp.find("\"" + dir.path() + "/data\"") != std::string::npos);
   CHECK(mcp.find("\"FS_TOKEN\": \"mcp-secret-4711\"") != std::string::npos);
   CHECK(mcp.find("unused") == std::string::npos);
-  CHECK(mode_of(work + "/c/.mcp.json") == 0600);
+  CHECK(mode_of(work + "/c/.baton/claude-mcp.json") == 0600);
 
   // Gemini CLI: its workspace settings.
   auto settings = read(work + "/g/.gemini/settings.json");

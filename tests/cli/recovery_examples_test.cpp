@@ -213,3 +213,25 @@ TEST_CASE("loop counters live in the log: after the engine is killed and "
         == std::vector<std::string>{"nudge", "redispatch", "reassign"});
   CHECK(test::run_baton("replay " + db).exit_code == 0);
 }
+
+TEST_CASE("goal: the simulated orchestrator plans over Baton's MCP server, "
+          "each task it adds recorded as its command, and the run passes",
+          "[cli][goal][e2e]") {
+  example_run r;
+  run_example("goal", r);
+  INFO(r.run.out);
+  REQUIRE(r.run.exit_code == 0);
+  // The goal first, to the orchestrator; one task per member, added by it.
+  CHECK(r.log.find("taskDispatched {\"task\":\"goal\",\"agent\":"
+                   "\"orchestrator\"")
+        != std::string::npos);
+  auto ops = test::run_baton("log " + r.dir / "log" + " --stream operator").out;
+  CHECK(count(ops, "\"by\":\"orchestrator\",\"action\":\"addTask\"") == 2);
+  CHECK(count(r.log, " taskSettled {") == 3);
+  CHECK(r.log.find("runFinished {\"ok\":true") != std::string::npos);
+  auto why = test::run_baton("why " + r.dir / "log" + " writer-part");
+  CHECK(why.out.find("the operator (orchestrator, o") != std::string::npos);
+  // The MCP server the orchestrator was given, and what it may not do.
+  auto mcp = read(r.dir / "work/orchestrator/.mcp.json");
+  CHECK(mcp.find("\"--as\", \"orchestrator\"") != std::string::npos);
+}
