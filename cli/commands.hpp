@@ -29,5 +29,7 @@ void add_show_command(CLI::App& app, int& exit_code);
 void add_live_commands(CLI::App& app, int& exit_code);
 /// `baton mcp DIR`: the MCP server of a run on stdio (mcp/server.hpp).
 void add_mcp_command(CLI::App& app, int& exit_code);
+/// `baton serve DIR`: the run over HTTP (http/server.hpp).
+void add_serve_command(CLI::App& app, int& exit_code);
 
 } // namespace baton::cli

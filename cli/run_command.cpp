@@ -26,6 +26,7 @@
 #include "api/event_format.hpp"
 #include "baton/baton.hpp"
 #include "cli/commands.hpp"
+#include "http/server.hpp"
 #include "cli/run_table.hpp"
 #include "engine/orchestration/run_view.hpp"
 #include "storage/event_log.hpp"
@@ -41,6 +42,8 @@ struct run_args {
   /// --goal, and --orchestrator (the orchestrator agent's preset).
   std::string goal;
   std::string orchestrator;
+  /// --serve: ADDR:PORT for the run's HTTP server (empty: none).
+  std::string serve;
   std::string db;
   std::string workspace;
   bool json = false;
@@ -147,6 +150,20 @@ int drive(const run_args& args, const std::string& name, run& r) {
   display.history(r.resumed_at());
   if (!args.json)
     display.note(name + ": " + r.describe());
+  // The run over HTTP (its MCP server at /mcp), for as long as it runs.
+  std::unique_ptr<http::server> web;
+  if (!args.serve.empty()) {
+    auto s = http::server::start({.log_dir = r.log_dir(), .listen = args.serve});
+    if (!s) {
+      std::cerr << name << ": --serve: " << s.err().message() << '\n';
+      ignore(r.stop(true, "--serve could not listen"));
+      r.wait(std::chrono::seconds{30});
+      return 1;
+    }
+    web = std::move(*s);
+    display.note(name + ": serving " + web->url() + " (MCP: " + web->url()
+                 + "/mcp; token " + web->token() + ")");
+  }
   auto cursor = r.events(1);
   int seen_interrupts = 0;
   while (true) {
@@ -393,6 +410,12 @@ void add_run_command(CLI::App& app, int& exit_code) {
                   "workspace)");
   cmd->add_flag("--json", args->json,
                 "One JSON object per recorded event, for automation");
+  cmd->add_option("--serve", args->serve,
+                  "Serve the run over HTTP while it runs (its MCP server at "
+                  "/mcp): ADDR:PORT, or just --serve for 127.0.0.1, a free "
+                  "port")
+    ->expected(0, 1)
+    ->default_str("127.0.0.1:0");
   cmd->add_flag("--replace", args->replace,
                 "Delete an earlier run's log in the log directory first");
   cmd->callback([args, &exit_code] {

@@ -6,7 +6,10 @@
 // idempotency key, gets a refused task back as a tool error and a bad
 // argument as invalid params, adds a task, answers the approval, waits for
 // the task and the run, then checks that `baton replay` of the steered run
-// is identical and that `baton why` names the MCP client.
+// is identical and that `baton why` names the MCP client. A second client
+// reaches the same run over Streamable HTTP (`baton serve`): it lists the
+// tools, reads the agents and adds a task; requests without the token, from
+// a foreign Origin, or with an unknown session are refused.
 //
 //   node tests/mcp/mcp_client_test.mjs --baton build/cli/baton \
 //        --modules build/agents/node_modules
@@ -28,6 +31,7 @@ const modules = opt('--modules');
 const sdk = (p) => import(pathToFileURL(path.join(modules, '@modelcontextprotocol/sdk/dist/esm', p)).href);
 const { Client } = await sdk('client/index.js');
 const { StdioClientTransport } = await sdk('client/stdio.js');
+const { StreamableHTTPClientTransport } = await sdk('client/streamableHttp.js');
 const { McpError } = await sdk('types.js');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-mcp-'));
@@ -133,16 +137,49 @@ try {
 
   const added = await call('add_task', { id: 't3', prompt: 'Write a summary.', agent: 'b', after: ['t2'] });
   assert.equal(added.task_id, 't3');
+
+  // The same run over Streamable HTTP.
+  const serve = spawn(baton, ['serve', log, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const where = JSON.parse(await new Promise((resolve, reject) => {
+    let out = '';
+    serve.stdout.on('data', (d) => { out += d; if (out.includes('\n')) resolve(out.split('\n')[0]); });
+    serve.on('exit', (code) => reject(new Error(`baton serve exited ${code}`)));
+  }));
+  try {
+    const auth = { Authorization: `Bearer ${where.token}` };
+    const web = new Client({ name: 'baton-mcp-http-test', version: '1.0.0' });
+    const transport = new StreamableHTTPClientTransport(new URL(where.mcp), { requestInit: { headers: auth } });
+    await web.connect(transport);
+    assert.ok(transport.sessionId, 'a session id');
+    assert.equal((await web.listTools()).tools.length, tools.length);
+    const overHttp = await web.callTool({ name: 'list_agents', arguments: {} });
+    assert.deepEqual(overHttp.structuredContent.agents.map((a) => a.name).sort(), ['a', 'b']);
+    const httpAdded = await web.callTool({ name: 'add_task', arguments: { id: 't4', prompt: 'Proofread the summary.', agent: 'b', after: ['t3'] } });
+    assert.equal(httpAdded.structuredContent.task_id, 't4');
+    const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize',
+                                  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    const post = (headers, body = init) => fetch(where.mcp, { method: 'POST', body,
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers } });
+    assert.equal((await post({})).status, 401, 'no token');
+    assert.equal((await post({ ...auth, Origin: 'http://evil.example' })).status, 403, 'a foreign Origin');
+    assert.equal((await post({ ...auth, 'Mcp-Session-Id': 'nope' }, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }))).status, 404, 'an unknown session');
+    assert.equal((await post(auth, JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }))).status, 400, 'no session');
+    assert.equal((await fetch(where.mcp, { headers: auth })).status, 405, 'GET');
+    await web.close();
+  } finally {
+    serve.kill('SIGTERM');
+  }
   const answered = await call('decide_approval', { id: request.id, decision: 'allow', reason: 'the build dir may go' });
   assert.match(answered.command_id, /^o\d+$/);
 
-  let settled = await call('wait_for', { condition: 'task_settled', task: 't3', timeout_seconds: left() });
+  let settled = await call('wait_for', { condition: 'task_settled', task: 't4', timeout_seconds: left() });
   while (!settled.met) {
-    assert.ok(Date.now() < deadline, 't3 never settled');
-    settled = await call('wait_for', { condition: 'task_settled', task: 't3', timeout_seconds: left() });
+    assert.ok(Date.now() < deadline, 't4 never settled');
+    settled = await call('wait_for', { condition: 'task_settled', task: 't4', timeout_seconds: left() });
   }
   const t3 = await call('task_status', { task: 't3' });
   assert.equal(t3.task.status, 'passed', JSON.stringify(t3));
+  assert.equal((await call('task_status', { task: 't4' })).task.status, 'passed');
   let finished = await call('wait_for', { condition: 'run_finished', timeout_seconds: left() });
   while (!finished.met) {
     assert.ok(Date.now() < deadline, 'the run never finished');
@@ -161,6 +198,8 @@ try {
   assert.match(replay.stdout, /identical: \d+ streams replayed/);
   const why = spawnSync(baton, ['why', log, 't3'], { encoding: 'utf8' });
   assert.match(why.stdout, /mcp:baton-mcp-test/, why.stdout);
+  const whyHttp = spawnSync(baton, ['why', log, 't4'], { encoding: 'utf8' });
+  assert.match(whyHttp.stdout, /mcp:baton-mcp-http-test/, whyHttp.stdout);
   console.log('mcp client test: passed');
 } catch (e) {
   failed = true;

@@ -1,0 +1,67 @@
+// http::server: Baton's HTTP door to one run, on loopback by default. For
+// now it serves the run's MCP server over Streamable HTTP (revision
+// 2025-06-18) at /mcp; the browser view's REST and WebSocket API will join
+// it here.
+//
+// Security, as the MCP specification asks of a local server:
+// - it binds where it is told (default 127.0.0.1, a free port);
+// - every request needs the server's token (`Authorization: Bearer <token>`,
+//   or `?token=` for a browser's first page): 401 otherwise;
+// - a request with an Origin header that is not this server's own
+//   (http://127.0.0.1:<port> or http://localhost:<port>) is refused (403):
+//   no web page elsewhere can drive the run through the browser.
+//
+// /mcp, as the specification's Streamable HTTP transport:
+// - POST a JSON-RPC message (or a batch): a request is answered with
+//   application/json; a notification or a response alone gets 202 and no
+//   body. The initialize reply carries `Mcp-Session-Id`; every later
+//   message must carry it (400 without, 404 for a session that is not or no
+//   longer there).
+// - GET: 405 (this server sends nothing unasked). DELETE: ends the session.
+// - An `MCP-Protocol-Version` header naming a revision the server does not
+//   speak: 400.
+//
+// Threads: one accepts; each connection (at most 64 at once; the next is
+// refused with 503) is served on its own thread, since a tool call may wait
+// up to 50 s. A session's calls are taken one at a time.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/result.hpp"
+
+namespace baton::http {
+
+struct server_options {
+  /// The run's log directory.
+  std::string log_dir;
+  /// "ADDR:PORT"; port 0 picks a free one. Default: 127.0.0.1:0.
+  std::string listen = "127.0.0.1:0";
+  /// The token clients must present. Default: empty, meaning a random one.
+  std::string token = {};
+};
+
+class server {
+public:
+  /// Binds and starts serving. Errors: ec::invalid_argument (a bad
+  /// address), ec::io_error (cannot bind).
+  static result<std::unique_ptr<server>> start(server_options opts);
+
+  /// Stops accepting, and waits for the connections being served.
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// "http://127.0.0.1:PORT".
+  std::string url() const;
+  const std::string& token() const;
+
+  struct impl;
+
+private:
+  explicit server(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace baton::http
