@@ -355,11 +355,30 @@ void check_paths(const plan& p, report& r) {
       for (auto& a : p.agents) {
         bool could = t.agent.empty() ? can_do(a, t.requires_caps)
                                      : a.name == t.agent;
-        if (could && refuse(resolve(workdir_of[a.name], artifact.path))) {
+        if (!could)
+          continue;
+        auto resolved = resolve(workdir_of[a.name], artifact.path);
+        if (refuse(resolved)) {
           r.add(artifact.where, "task " + t.id + "'s artifact "
                                   + explain(artifact.path));
           break;
         }
+        // What a task must leave, its agent writes: not in what another
+        // agent owns.
+        bool clash = false;
+        for (auto& other : p.agents)
+          for (auto& glob : other.owns)
+            if (!clash && other.name != a.name
+                && globs_overlap(resolved, glob)) {
+              r.add(artifact.where,
+                    "task " + t.id + "'s artifact \"" + artifact.path
+                      + "\" is in what agent " + other.name + " owns (\""
+                      + glob + "\"), but agent " + a.name
+                      + " would write it");
+              clash = true;
+            }
+        if (clash)
+          break;
       }
 }
 

@@ -129,6 +129,8 @@ try {
   assert.match(bad.error, /^task bad names unknown agent "nobody"$/);
   const outside = await call('add_task', { id: 'out', prompt: 'x', agent: 'b', artifacts: ['/etc/passwd'] });
   assert.match(outside.error, /outside the workspace/);
+  const cycle = await call('add_task', { id: 'c1', prompt: 'x', agent: 'b', after: ['c1'] });
+  assert.match(cycle.error, /dependency cycle: c1 -> c1/);
   // Arguments that do not match the schema: invalid params.
   await assert.rejects(client.callTool({ name: 'add_task', arguments: { id: 'x' } }),
                        (e) => e instanceof McpError && e.code === -32602 && /prompt is required/.test(e.message));

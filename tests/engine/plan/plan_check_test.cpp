@@ -202,3 +202,32 @@ path = "out/../ok.md"
   CHECK(allowed.size() == 1);
   CHECK(mentions(allowed, "task two's artifact \"../../x.md\""));
 }
+
+TEST_CASE("a task's artifact in what another agent owns is refused",
+          "[engine][plan_check]") {
+  auto lines = check(R"([agents.api]
+preset = "sim"
+workdir = "."
+owns = ["api/**"]
+[agents.web]
+preset = "sim"
+workdir = "."
+owns = ["web/**"]
+[[tasks]]
+id = "page"
+prompt = "x"
+agent = "web"
+[[tasks.artifacts]]
+path = "api/openapi.json"
+[[tasks]]
+id = "spec"
+prompt = "x"
+agent = "api"
+[[tasks.artifacts]]
+path = "api/openapi.json"
+)");
+  REQUIRE(lines.size() == 1);
+  CHECK(mentions(lines, "task page's artifact \"api/openapi.json\" is in what "
+                        "agent api owns (\"api/**\"), but agent web would "
+                        "write it"));
+}
