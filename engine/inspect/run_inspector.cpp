@@ -44,6 +44,10 @@ void run_inspector::apply(std::string_view stream, uint64_t sequence,
   if (stream == "orchestrator") {
     view_.apply(stream, logical_time, e);
     apply_orchestrator(e);
+  } else if (stream == "operator") {
+    // A task run again waits once more: the view reads that off the
+    // operator's command.
+    view_.apply(stream, logical_time, e);
   } else if (stream.starts_with(worker_prefix)) {
     apply_worker(stream.substr(worker_prefix.size()), e);
   }

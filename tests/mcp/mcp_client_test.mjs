@@ -112,6 +112,13 @@ try {
 
   const agents = await call('list_agents');
   assert.deepEqual(agents.agents.map((a) => a.name).sort(), ['a', 'b']);
+  const aStatus = await call('agent_status', { agent: 'a' });
+  assert.equal(aStatus.agent.state, 'waiting_approval');
+  assert.deepEqual(aStatus.approvals_waiting.map((r) => r.id), [request.id]);
+  assert.deepEqual(aStatus.tasks.map((t) => t.id), ['t1']);
+  const board = await call('list_tasks');
+  assert.deepEqual(board.tasks.map((t) => t.id), ['t1', 't2']);
+  assert.equal(board.finished, false);
   const screen = await call('agent_screen', { agent: 'a', rows: 10 });
   assert.ok(screen.lines.length > 0 && screen.lines.length <= 10, 'a bounded screen');
   assert.ok(screen.lines.join('\n').includes('[y/n]'), 'the permission prompt is on a\'s screen');
@@ -171,6 +178,12 @@ try {
   } finally {
     serve.kill('SIGTERM');
   }
+  // A task cancelled, then run again: it fails at once, then waits anew.
+  await call('add_task', { id: 'x9', prompt: 'A last look.', agent: 'b', after: ['t3'] });
+  assert.match((await call('cancel_task', { task: 'x9', reason: 'not yet' })).command_id, /^o\d+$/);
+  assert.equal((await call('task_status', { task: 'x9' })).task.status, 'failed');
+  assert.match((await call('rerun_task', { task: 'x9' })).command_id, /^o\d+$/);
+  assert.notEqual((await call('task_status', { task: 'x9' })).task.status, 'failed');
   const answered = await call('decide_approval', { id: request.id, decision: 'allow', reason: 'the build dir may go' });
   assert.match(answered.command_id, /^o\d+$/);
 
@@ -189,6 +202,9 @@ try {
   }
   assert.equal(finished.detail.outcome, 'complete');
 
+  assert.equal((await call('task_status', { task: 'x9' })).task.status, 'passed');
+  // The run is over: a stop is the run's refusal.
+  assert.match((await call('stop_run', { reason: 'late' })).error, /no engine runs|finished/);
   const events = await call('tail_events', { from_position: 1, max: 5 });
   assert.deepEqual(events.events.map((e) => e.position), [1, 2, 3, 4, 5]);
   assert.ok(events.events.every((e) => typeof e.kind === 'string' && e.event_id.length === 32));
