@@ -149,8 +149,8 @@ void arm(self_ptr self, uint64_t now) {
 
 /// Record `input` (its event `recorded`) in `into` (the orchestrator's
 /// stream unless said), apply it, record the decisions, carry them out.
-/// `applied` runs after the input was applied (or not, the run having
-/// finished meanwhile: then with false).
+/// `applied` runs once the input was applied and its decisions recorded
+/// (or with false: the run finished meanwhile).
 void step(self_ptr self, frame recorded,
           std::optional<engine::orchestrator_input> input, uint64_t now,
           detail::journal* into = nullptr,
@@ -173,8 +173,6 @@ void step(self_ptr self, frame recorded,
         return;
       }
       auto decisions = st.engine->on(*input, now);
-      if (applied)
-        applied(true);
       if (st.folder) {
         if (auto* p = std::get_if<engine::protocol_seen>(&*input);
             p != nullptr && p->kind == engine::protocol_kind::contract
@@ -184,8 +182,11 @@ void step(self_ptr self, frame recorded,
           st.folder->sync(*st.engine);
       }
       arm(self, now);
-      if (decisions.empty())
+      if (decisions.empty()) {
+        if (applied)
+          applied(true);
         return;
+      }
       std::vector<entry> entries;
       for (auto& d : decisions)
         entries.push_back({engine::to_event(d), now});
@@ -195,9 +196,15 @@ void step(self_ptr self, frame recorded,
       if (auto* c = std::get_if<engine::operator_command>(&*input);
           c != nullptr && c->action == engine::operator_action::stop)
         immediate = c->immediate;
+      // Whoever waits for the input to be applied (an operator's command)
+      // hears of it once its decisions are in the log too: what it reads
+      // next shows them.
       st.journal->record(std::move(entries), false,
-                         [self, decisions = std::move(decisions), immediate] {
+                         [self, decisions = std::move(decisions), immediate,
+                          applied] {
                            auto& st = self->state;
+                           if (applied)
+                             applied(true);
                            for (auto& d : decisions) {
                              if (st.folder)
                                st.folder->apply(d);
@@ -232,7 +239,8 @@ void look_at_stalled(self_ptr self, uint64_t now) {
 
 /// An operator's command: checked against the run as it stands, then
 /// recorded on the operator stream and applied like any input. The reply
-/// ("ok: <id>" or "error: ...") is delivered once it was applied.
+/// ("ok: <id>" or "error: ...") is delivered once it was applied and what
+/// it decided is in the log: a status read after the reply shows it.
 caf::result<std::string> operate(self_ptr self, const frame& f) {
   auto& st = self->state;
   std::optional<engine::orchestrator_input> in;

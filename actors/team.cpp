@@ -159,9 +159,12 @@ std::string team::operate(const engine::operator_command& c,
               engine::to_event(engine::orchestrator_input{c}))
     .receive([&](std::string& r) { reply = std::move(r); },
              [&](caf::error& err) {
-               reply = done() ? "error: the run has finished"
-                              : "error: the orchestrator did not answer: "
-                                  + to_string(err);
+               // The orchestrator ends with the run (its workers may still
+               // be stopping).
+               bool over = done() || err == caf::sec::request_receiver_down;
+               reply = over ? "error: the run has finished"
+                            : "error: the orchestrator did not answer: "
+                                + to_string(err);
              });
   return reply;
 }
