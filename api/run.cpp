@@ -218,7 +218,11 @@ result<std::string> run::add_task(const task_spec& task,
   t.verify = task.verify;
   for (auto& a : task.artifacts) {
     engine::plan_artifact artifact;
-    artifact.path = a;
+    artifact.path = a.path;
+    artifact.format = a.format;
+    artifact.pattern = a.pattern;
+    artifact.non_empty = a.non_empty;
+    artifact.must_contain = a.must_contain;
     t.artifacts.push_back(std::move(artifact));
   }
   t.retries = task.retries;

@@ -279,8 +279,19 @@ json add_task(const json& args, tool_context& ctx) {
     t.after = args["after"].get<std::vector<std::string>>();
   if (args.contains("verify"))
     t.verify = args["verify"].get<std::vector<std::string>>();
-  if (args.contains("artifacts"))
-    t.artifacts = args["artifacts"].get<std::vector<std::string>>();
+  for (auto& a : args.value("artifacts", json::array())) {
+    if (a.is_string()) {
+      t.artifacts.emplace_back(a.get<std::string>());
+      continue;
+    }
+    artifact_spec spec{a["path"].get<std::string>()};
+    spec.format = a.value("format", "any");
+    spec.pattern = a.value("pattern", "");
+    spec.non_empty = a.value("non_empty", true);
+    spec.must_contain
+      = a.value("must_contain", std::vector<std::string>{});
+    t.artifacts.push_back(std::move(spec));
+  }
   if (args.contains("retries"))
     t.retries = args["retries"].get<uint32_t>();
   auto id = take(engine(ctx)->add_task(t, ctx.by));
@@ -522,9 +533,28 @@ const std::vector<tool>& tools() {
                {"after", strings("Tasks that must pass first.")},
                {"verify", strings("Commands run in the agent's directory "
                                   "after its DONE; each must exit 0.")},
-               {"artifacts", strings("Files the task must leave (relative "
-                                     "to the agent's directory), checked "
-                                     "non-empty.")},
+               {"artifacts",
+                {{"type", "array"},
+                 {"description",
+                  "Files the task must leave, relative to the agent's "
+                  "directory: a path (checked non-empty), or its contract — "
+                  "format (any, json, toml, markdown, regex), pattern (for "
+                  "regex), non_empty, must_contain. Baton checks each before "
+                  "the task passes."},
+                 {"items",
+                  {{"anyOf",
+                    {{{"type", "string"}},
+                     object({{"path", str("The file.")},
+                             {"format", choice("What it must parse as.",
+                                               {"any", "json", "toml",
+                                                "markdown", "regex"})},
+                             {"pattern", str("For regex: what the whole file "
+                                             "must match.")},
+                             {"non_empty", boolean("It must not be empty "
+                                                   "(default true).")},
+                             {"must_contain", strings("Texts it must "
+                                                      "contain.")}},
+                            {"path"})}}}}}},
                {"retries", integer("Attempts after the first.", 0, 20)}},
               {"id", "prompt"}),
        output({{"task_id", {{"type", "string"}}},
@@ -617,6 +647,24 @@ const std::vector<tool>& tools() {
 
 std::string schema_problem(const json& schema, const json& value,
                            const std::string& path) {
+  if (schema.contains("anyOf")) {
+    // When none fits: the problem with the alternative of the value's own
+    // type, else with the first.
+    std::string first;
+    std::string same_type;
+    for (auto& alternative : schema["anyOf"]) {
+      auto p = schema_problem(alternative, value, path);
+      if (p.empty())
+        return {};
+      if (first.empty())
+        first = p;
+      auto t = alternative.value("type", "");
+      if ((t == "object" && value.is_object())
+          || (t == "string" && value.is_string()))
+        same_type = p;
+    }
+    return same_type.empty() ? first : same_type;
+  }
   auto type = schema.value("type", "");
   if (type == "object") {
     if (!value.is_object())

@@ -55,7 +55,8 @@ std::string instructions(const std::string& log_dir);
 
 /// The problem with `value` against the JSON schema `schema` (the subset
 /// the tools use: object, string, integer, boolean, array of a type,
-/// required, enum, minimum, maximum, additionalProperties false), named by
+/// anyOf, required, enum, minimum, maximum, additionalProperties false),
+/// named by
 /// its path ("arguments.after[1]"); "" when it matches.
 std::string schema_problem(const nlohmann::json& schema,
                            const nlohmann::json& value,

@@ -133,11 +133,22 @@ json to_json(const delivery& d) {
           {"reason", d.reason}};
 }
 
+json to_json(const artifact_spec& a) {
+  return {{"path", a.path},
+          {"format", a.format},
+          {"pattern", a.pattern},
+          {"non_empty", a.non_empty},
+          {"must_contain", a.must_contain}};
+}
+
 json to_json(const task_spec& t) {
+  json artifacts = json::array();
+  for (auto& a : t.artifacts)
+    artifacts.push_back(to_json(a));
   json j = {{"id", t.id},          {"prompt", t.prompt},
             {"agent", t.agent},    {"title", t.title},
             {"requires", t.capabilities}, {"after", t.after},
-            {"verify", t.verify},  {"artifacts", t.artifacts}};
+            {"verify", t.verify},  {"artifacts", artifacts}};
   if (t.retries)
     j["retries"] = *t.retries;
   return j;
@@ -205,7 +216,33 @@ result<task_spec> task_from_json(const json& j) {
     t.capabilities = texts(j, "requires");
     t.after = texts(j, "after");
     t.verify = texts(j, "verify");
-    t.artifacts = texts(j, "artifacts");
+    // Each a path, or {"path", "format", "pattern", "non_empty",
+    // "must_contain"}.
+    if (j.contains("artifacts") && !j.at("artifacts").is_null()) {
+      auto& list = j.at("artifacts");
+      if (!list.is_array())
+        throw bad_field{"\"artifacts\" must be a list"};
+      for (auto& a : list) {
+        if (a.is_string()) {
+          t.artifacts.emplace_back(a.get<std::string>());
+          continue;
+        }
+        if (!a.is_object())
+          throw bad_field{"an artifact must be a path or an object"};
+        artifact_spec spec{text(a, "path")};
+        if (a.contains("format"))
+          spec.format = text(a, "format");
+        if (a.contains("pattern"))
+          spec.pattern = text(a, "pattern");
+        if (a.contains("non_empty")) {
+          if (!a.at("non_empty").is_boolean())
+            throw bad_field{"\"non_empty\" must be true or false"};
+          spec.non_empty = a.at("non_empty").get<bool>();
+        }
+        spec.must_contain = texts(a, "must_contain");
+        t.artifacts.push_back(std::move(spec));
+      }
+    }
     if (j.contains("retries") && !j.at("retries").is_null())
       t.retries = static_cast<uint32_t>(number(j, "retries"));
     return t;

@@ -62,6 +62,25 @@ struct resume_options {
   std::chrono::milliseconds stop_grace{2000};
 };
 
+/// A file a task must leave, and what it must hold (a plan's
+/// `[[tasks.artifacts]]`). A path alone means: it exists and is not empty.
+struct artifact_spec {
+  artifact_spec() = default;
+  artifact_spec(std::string p) : path(std::move(p)) {
+  }
+  artifact_spec(const char* p) : path(p) {
+  }
+  /// Relative to the agent's directory, inside the workspace.
+  std::string path = {};
+  /// "any", "json", "toml", "markdown" or "regex" (then `pattern`, which
+  /// the whole file must match).
+  std::string format = "any";
+  std::string pattern = {};
+  bool non_empty = true;
+  /// Texts the file must contain.
+  std::vector<std::string> must_contain = {};
+};
+
 /// A task to add to a running run. The fields are those of a plan's
 /// `[[tasks]]` table, and the task is checked exactly as `baton check`
 /// checks a plan's tasks (its agent exists, its dependencies exist, its
@@ -80,8 +99,9 @@ struct task_spec {
   std::vector<std::string> after = {};
   /// Commands run in the agent's directory; each must exit 0.
   std::vector<std::string> verify = {};
-  /// Files the task must produce (relative to the agent's directory).
-  std::vector<std::string> artifacts = {};
+  /// Files the task must produce (relative to the agent's directory), and
+  /// what each must hold.
+  std::vector<artifact_spec> artifacts = {};
   /// Attempts after the first. Default: the plan's `[run] retries`.
   std::optional<uint32_t> retries = {};
 };

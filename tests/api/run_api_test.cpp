@@ -124,6 +124,15 @@ TEST_CASE("the API: events from position 1 and later, a screen, a send and "
     {.id = "t9", .prompt = "x", .agent = "a", .after = {"missing"}});
   REQUIRE(!orphan);
   CHECK(orphan.err().message().find("missing") != std::string::npos);
+  // An artifact's contract goes to the plan checker with it.
+  baton::artifact_spec yaml{"notes.yaml"};
+  yaml.format = "yaml";
+  yaml.must_contain = {"# Notes"};
+  auto unknown = run->add_task(
+    {.id = "t8", .prompt = "x", .agent = "a", .artifacts = {yaml}});
+  REQUIRE(!unknown);
+  INFO(unknown.err().message());
+  CHECK(unknown.err().message().find("format") != std::string::npos);
   CHECK(!run->decide_approval("a9", "allow"));
   CHECK(!run->decide_approval("a1", "maybe"));
   CHECK(!run->cancel_task("nope"));

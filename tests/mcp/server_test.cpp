@@ -108,6 +108,18 @@ TEST_CASE("arguments are checked against the tool's input schema, naming the "
   CHECK(call({{"id", "t"}, {"prompt", "p"}, {"colour", "red"}})["error"]
             ["message"]
         == "arguments.colour is not an argument of this tool");
+  // An artifact is a path, or its contract.
+  CHECK(call({{"id", "t"}, {"prompt", "p"},
+              {"artifacts", {{{"format", "json"}}}}})["error"]["message"]
+        == "arguments.artifacts[0].path is required");
+  CHECK(call({{"id", "t"}, {"prompt", "p"},
+              {"artifacts", {{{"path", "a.json"}, {"format", "yaml"}}}}})
+          ["error"]["message"]
+          .get<std::string>()
+          .starts_with("arguments.artifacts[0].format must be one of"));
+  CHECK(call({{"id", "t"}, {"prompt", "p"}, {"artifacts", {3}}})["error"]
+            ["message"]
+        == "arguments.artifacts[0] must be a string");
   auto decide = ask(s, request(6, "tools/call",
                                {{"name", "decide_approval"},
                                 {"arguments",
