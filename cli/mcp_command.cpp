@@ -3,9 +3,13 @@
 // (mcp/server.hpp has the protocol and the tools). Diagnostics go to
 // stderr; stdout carries nothing but messages. Ends at the end of its
 // input. Exit code: 0, or 2 when DIR holds no run's log.
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "cli/commands.hpp"
 #include "mcp/server.hpp"
@@ -31,14 +35,42 @@ void add_mcp_command(CLI::App& app, int& exit_code) {
     }
     mcp::server server{{.log_dir = dir, .as = as}};
     std::ios::sync_with_stdio(false);
-    std::string line;
-    while (std::getline(std::cin, line)) {
-      if (line.find_first_not_of(" \t\r") == std::string::npos)
-        continue;
+    // Messages are read as they come, so that a cancellation reaches the
+    // call it cancels while that call waits; they are handled in order.
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<std::string> queue;
+    bool eof = false;
+    std::thread reader{[&] {
+      std::string line;
+      while (std::getline(std::cin, line)) {
+        if (line.find_first_not_of(" \t\r") == std::string::npos)
+          continue;
+        if (auto id = mcp::server::cancels(line))
+          server.cancel(*id);
+        std::lock_guard lock{mu};
+        queue.push_back(std::move(line));
+        cv.notify_one();
+      }
+      std::lock_guard lock{mu};
+      eof = true;
+      cv.notify_one();
+    }};
+    for (;;) {
+      std::string line;
+      {
+        std::unique_lock lock{mu};
+        cv.wait(lock, [&] { return eof || !queue.empty(); });
+        if (queue.empty())
+          break;
+        line = std::move(queue.front());
+        queue.pop_front();
+      }
       auto reply = server.handle(line);
       if (!reply.empty())
         std::cout << reply << '\n' << std::flush;
     }
+    reader.join();
   });
 }
 

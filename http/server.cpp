@@ -288,6 +288,12 @@ response server::impl::mcp(const request& req) {
                    "no session " + id + " (initialize again)\n");
     }
   }
+  // A cancellation reaches the call it cancels at once: that call holds
+  // the session.
+  if (auto cancelled = mcp::server::cancels(req.body())) {
+    s->mcp.cancel(*cancelled);
+    return reply(req, bhttp::status::accepted);
+  }
   std::string answer;
   {
     std::lock_guard lock{s->mu};

@@ -98,8 +98,11 @@ json server::one(const json& m) {
   if (notification) {
     if (method == "notifications/initialized")
       initialized_ = !version_.empty();
-    // Cancellations and progress: every call here ends on its own within
-    // max_wait, so there is nothing to cancel.
+    // A cancellation that arrives between calls (a transport that reads
+    // while handle() runs calls cancel() itself).
+    if (method == "notifications/cancelled" && m.contains("params")
+        && m["params"].is_object() && m["params"].contains("requestId"))
+      cancel(m["params"]["requestId"]);
     return {};
   }
   if (!valid_id(m))
@@ -120,8 +123,25 @@ json server::one(const json& m) {
                          "first)");
     if (method == "tools/list")
       return result_reply(id, {{"tools", tool_list(version_)}});
-    if (method == "tools/call")
-      return result_reply(id, call_tool(params));
+    if (method == "tools/call") {
+      {
+        std::lock_guard lock{cancel_mu_};
+        current_ = id.dump();
+        cancelled_ = false;
+      }
+      struct done {
+        server& s;
+        ~done() {
+          std::lock_guard lock{s.cancel_mu_};
+          s.current_.clear();
+        }
+      } clear{*this};
+      try {
+        return result_reply(id, call_tool(params));
+      } catch (const cancelled_call&) {
+        return {}; // the client no longer waits for it
+      }
+    }
     return error_reply(id, method_not_found,
                        "unknown method \"" + method + "\"");
   } catch (const bad_params& e) {
@@ -129,6 +149,21 @@ json server::one(const json& m) {
   } catch (const std::exception& e) {
     return error_reply(id, internal_error, e.what());
   }
+}
+
+void server::cancel(const json& id) {
+  std::lock_guard lock{cancel_mu_};
+  if (!current_.empty() && current_ == id.dump())
+    cancelled_ = true;
+}
+
+std::optional<json> server::cancels(std::string_view message) {
+  auto m = json::parse(message, nullptr, false);
+  if (m.is_object() && m.value("method", "") == "notifications/cancelled"
+      && !m.contains("id") && m.contains("params") && m["params"].is_object()
+      && m["params"].contains("requestId"))
+    return m["params"]["requestId"];
+  return std::nullopt;
 }
 
 json server::initialize(const json& params) {
@@ -157,7 +192,8 @@ json server::call_tool(const json& params) {
     args = json::object();
   if (!args.is_object())
     throw bad_params{"arguments must be an object"};
-  tool_context ctx{opts_.log_dir, by_, opts_.max_wait, sent_};
+  tool_context ctx{opts_.log_dir, by_, opts_.max_wait, sent_,
+                   [this] { return cancelled_.load(); }};
   auto outcome = run_tool(params["name"].get<std::string>(), args, ctx);
   json result;
   if (outcome.error.empty()) {

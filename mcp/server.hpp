@@ -30,16 +30,20 @@
 // Long work is "add, then wait": wait_for and delivery_status wait at most
 // max_wait (50 s), under the clients' usual 60 s tool timeout.
 //
-// Not thread-safe: one server per connection, called from one thread.
+// Not thread-safe: one server per session, called from one thread — but
+// for cancel(), which a transport calls as the cancellation arrives.
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 namespace baton::mcp {
 
@@ -61,8 +65,17 @@ public:
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
-  /// One message in, the reply out ("" when none is due).
+  /// One message in, the reply out ("" when none is due; none for a
+  /// request the client cancelled meanwhile).
   std::string handle(std::string_view message);
+
+  /// The client cancelled request `id` (notifications/cancelled): if it is
+  /// the one handle() works on, its waits end and it gets no reply. The one
+  /// call that may come from another thread while handle() runs.
+  void cancel(const nlohmann::json& id);
+
+  /// `message` is a notifications/cancelled, and the id it cancels.
+  static std::optional<nlohmann::json> cancels(std::string_view message);
 
   /// Who the changes are recorded as: "mcp:<client name>" once the client
   /// introduced itself, "mcp" before.
@@ -86,6 +99,11 @@ private:
   bool initialized_ = false;
   /// send_input's idempotency keys: key -> delivery id, for this session.
   std::map<std::string, std::string> sent_;
+  /// The request being handled (its id, dumped), and whether the client
+  /// cancelled it.
+  std::mutex cancel_mu_;
+  std::string current_;
+  std::atomic<bool> cancelled_{false};
 };
 
 } // namespace baton::mcp

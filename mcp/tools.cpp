@@ -236,10 +236,31 @@ json send_input(const json& args, tool_context& ctx) {
   return {{"delivery_id", id}, {"repeated", false}};
 }
 
+/// A wait of up to `limit`, in slices short enough that a cancellation
+/// ends it soon: `slice(wait)` is one wait, true when it is over.
+template <class F>
+void sliced(std::chrono::milliseconds limit, tool_context& ctx, F slice) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  for (;;) {
+    if (ctx.cancelled())
+      throw cancelled_call{};
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+    if (slice(std::max(std::chrono::milliseconds{0},
+                       std::min(left, std::chrono::milliseconds{250})))
+        || left.count() <= 0)
+      return;
+  }
+}
+
 json delivery_status(const json& args, tool_context& ctx) {
   auto id = args["delivery_id"].get<std::string>();
-  auto d = engine(ctx)->await_delivery(id, wait_of(args, "wait_seconds", 0,
-                                                   ctx));
+  auto run = engine(ctx);
+  auto d = run->await_delivery(id, std::chrono::milliseconds{0});
+  sliced(wait_of(args, "wait_seconds", 0, ctx), ctx, [&](auto wait) {
+    d = run->await_delivery(id, wait);
+    return d || d.err().code() != ec::timeout;
+  });
   if (!d && d.err().code() == ec::timeout)
     return {{"delivery_id", id}, {"state", "pending"}};
   auto v = take(std::move(d));
@@ -379,7 +400,12 @@ json wait_for(const json& args, tool_context& ctx) {
   if (condition == "event_after") {
     auto after = need("position").get<uint64_t>();
     auto c = take(open_events(ctx.log_dir, after + 1));
-    if (auto* e = c->next(limit); e != nullptr)
+    const event* e = nullptr;
+    sliced(limit, ctx, [&](auto wait) {
+      e = c->next(wait);
+      return e != nullptr || c->at_end() || !c->error();
+    });
+    if (e != nullptr)
       return {{"met", true}, {"position", e->position()},
               {"detail", event_json(*e)}};
     return {{"met", false}, {"position", c->position() - 1},
@@ -414,7 +440,12 @@ json wait_for(const json& args, tool_context& ctx) {
       deadline - std::chrono::steady_clock::now());
     if (met || left.count() <= 0 || st.finished)
       return {{"met", met}, {"position", st.position}, {"detail", detail}};
-    if (c->next(left) == nullptr && (c->at_end() || !c->error())) {
+    if (ctx.cancelled())
+      throw cancelled_call{};
+    // In slices, so that a cancellation ends the wait soon.
+    if (c->next(std::min(left, std::chrono::milliseconds{250})) == nullptr) {
+      if (!c->at_end() && c->error())
+        continue; // nothing in this slice
       st = status_of(ctx);
       auto [now_met, now_detail] = holds(st);
       return {{"met", now_met},

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -32,7 +33,12 @@ struct tool_context {
   std::chrono::seconds max_wait;
   /// send_input's idempotency keys -> delivery ids.
   std::map<std::string, std::string>& sent;
+  /// True once the client cancelled the call (waits end early).
+  std::function<bool()> cancelled = [] { return false; };
 };
+
+/// The call was cancelled by the client: no result is sent.
+struct cancelled_call {};
 
 /// A tool's result: `value` (its structured content), or `error` (what the
 /// run refused, for a result with isError).

@@ -9,7 +9,8 @@
 // is identical and that `baton why` names the MCP client. A second client
 // reaches the same run over Streamable HTTP (`baton serve`): it lists the
 // tools, reads the agents and adds a task; requests without the token, from
-// a foreign Origin, or with an unknown session are refused.
+// a foreign Origin, or with an unknown session are refused. Over both, a
+// call the client cancels ends at once.
 //
 //   node tests/mcp/mcp_client_test.mjs --baton build/cli/baton \
 //        --modules build/agents/node_modules
@@ -116,6 +117,19 @@ try {
   assert.equal(aStatus.agent.state, 'waiting_approval');
   assert.deepEqual(aStatus.approvals_waiting.map((r) => r.id), [request.id]);
   assert.deepEqual(aStatus.tasks.map((t) => t.id), ['t1']);
+  // A call the client gives up on (notifications/cancelled) ends its wait
+  // and gets no reply: the next call is answered long before the 50 s that
+  // wait was given (the SDK's own deadline for it is 20 s).
+  const giveUp = async (c) => {
+    const ac = new AbortController();
+    const waiting = c.callTool({ name: 'wait_for', arguments: { condition: 'event_after', position: 1e12, timeout_seconds: 50 } },
+                               undefined, { signal: ac.signal, timeout: 60_000 });
+    setTimeout(() => ac.abort('changed my mind'), 300); // the user's change of mind
+    await assert.rejects(waiting);
+    const next = await c.callTool({ name: 'list_agents', arguments: {} }, undefined, { timeout: 20_000 });
+    assert.equal(next.structuredContent.agents.length, 2);
+  };
+  await giveUp(client);
   const board = await call('list_tasks');
   assert.deepEqual(board.tasks.map((t) => t.id), ['t1', 't2']);
   assert.equal(board.finished, false);
@@ -161,6 +175,7 @@ try {
     await web.connect(transport);
     assert.ok(transport.sessionId, 'a session id');
     assert.equal((await web.listTools()).tools.length, tools.length);
+    await giveUp(web);
     const overHttp = await web.callTool({ name: 'list_agents', arguments: {} });
     assert.deepEqual(overHttp.structuredContent.agents.map((a) => a.name).sort(), ['a', 'b']);
     const httpAdded = await web.callTool({ name: 'add_task', arguments: { id: 't4', prompt: 'Proofread the summary.', agent: 'b', after: ['t3'] } });
