@@ -141,6 +141,7 @@ setup_agents(const engine::plan& recorded, const fs::path& workspace,
     baton.command = sim_executable();
     baton.args = {"mcp", fs::absolute(log_dir).lexically_normal().string(),
                   "--as", plan.orchestrator};
+    baton.trust = true;
     plan.mcp_servers.push_back(std::move(baton));
     for (auto& a : plan.agents)
       if (a.name == plan.orchestrator)

@@ -57,7 +57,7 @@ std::string json_list(const std::vector<std::string>& items) {
 /// `{"name": {"command": ..., "args": [...], "env": {...}}, ...}` indented
 /// by `indent` spaces.
 std::string json_servers(const std::vector<plan_mcp_server>& servers,
-                         const std::string& indent) {
+                         const std::string& indent, bool with_trust = false) {
   if (servers.empty())
     return "{}";
   std::string out = "{\n";
@@ -75,6 +75,8 @@ std::string json_servers(const std::vector<plan_mcp_server>& servers,
       }
       out += "}";
     }
+    if (with_trust && s.trust)
+      out += ",\n" + indent + "    \"trust\": true";
     out += "\n" + indent + "  }" + (i + 1 < servers.size() ? "," : "") + "\n";
   }
   return out + indent + "}";
@@ -155,7 +157,7 @@ void configure_gemini(const plan_agent& a, const resolved_tools& tools,
       names.push_back(s.name);
     if (names.empty())
       names.emplace_back(no_server);
-    parts.push_back("  \"mcpServers\": " + json_servers(servers, "  "));
+    parts.push_back("  \"mcpServers\": " + json_servers(servers, "  ", true));
     parts.push_back("  \"mcp\": {\"allowed\": " + json_list(names) + "}");
   }
   if (parts.empty())

@@ -179,6 +179,10 @@ struct plan_mcp_server {
   /// Its environment. Values are secrets: written only into the agents'
   /// own configuration files, never into the log (plan_secrets.hpp).
   std::map<std::string, std::string> env;
+  /// Its tools are used without asking (set by Baton for the server it
+  /// gives an orchestrator agent; not a plan key). Written where the CLI
+  /// has such a setting (Gemini CLI's `trust`).
+  bool trust = false;
   plan_location where;
 };
 

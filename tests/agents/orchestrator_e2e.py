@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""`baton run --goal` end to end: Claude Code (pinned) as the orchestrator agent
-against the mock model server, a simulated writer as its team.
+"""`baton run --goal` end to end: Claude Code or Gemini CLI (pinned) as the
+orchestrator agent against the mock model server, a simulated writer as its team.
 
 python3 standard library only. Usage:
 
-  tests/agents/orchestrator_e2e.py --baton build/cli/baton [--agents-bin DIR]
+  tests/agents/orchestrator_e2e.py --baton build/cli/baton [--cli claude|gemini] [--agents-bin DIR]
       [--runs-dir DIR] [--timeout S] [--keep]
 
-The mock model (scenarios/orchestrator-claude.json) makes Claude Code call Baton's
+The mock model (scenarios/orchestrator-<cli>.json) makes the CLI call Baton's
 MCP tools as an orchestrator would: add_task for the writer, wait_for it to settle,
 task_status, then STATUS: DONE. The script runs
 `baton run --goal "Write the notes." --team plan.toml` and asserts from the log: the
@@ -41,6 +41,7 @@ def log(msg):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--baton", required=True)
+    ap.add_argument("--cli", choices=("claude", "gemini"), default="claude")
     ap.add_argument("--agents-bin")
     ap.add_argument("--runs-dir", default=os.environ.get("BATON_AGENT_RUNS", "/var/tmp/baton-agent-runs"))
     ap.add_argument("--timeout", type=float, default=240)
@@ -48,7 +49,8 @@ def main():
     args = ap.parse_args()
 
     baton_exe = os.path.abspath(args.baton)
-    run_dir = os.path.join(os.path.abspath(args.runs_dir), "e2e-orchestrator-claude")
+    cli = args.cli
+    run_dir = os.path.join(os.path.abspath(args.runs_dir), "e2e-orchestrator-" + cli)
     ws = os.path.join(run_dir, "ws")
     db = os.path.join(run_dir, "log")
     failed = []
@@ -72,10 +74,10 @@ def main():
         work = os.path.join(ws, "orchestrator")
         os.makedirs(work)
         os.makedirs(os.path.join(run_dir, "tmp-orchestrator"))
-        mock = run_e2e.Mock(os.path.join(HERE, "scenarios", "orchestrator-claude.json"), work,
+        mock = run_e2e.Mock(os.path.join(HERE, "scenarios", "orchestrator-%s.json" % cli), work,
                             os.path.join(run_dir, "mock-orchestrator.log"))
-        run_e2e.prepare_home("claude", os.path.join(run_dir, "home-orchestrator"), work, mock.port)
-        with open(os.path.join(HERE, "plans", "orchestrator-claude.toml")) as f:
+        run_e2e.prepare_home(cli, os.path.join(run_dir, "home-orchestrator"), work, mock.port)
+        with open(os.path.join(HERE, "plans", "orchestrator-%s.toml" % cli)) as f:
             plan = f.read()
         values = {"run_dir": run_dir, "orchestrator_port": str(mock.port)}
         plan = re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], plan)
