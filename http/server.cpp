@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "http/rest.hpp"
 #include "mcp/server.hpp"
 
 namespace baton::http {
@@ -234,11 +235,26 @@ response server::impl::handle(const request& req) {
     return reply(req, bhttp::status::unauthorized,
                  "this server wants its token (Authorization: Bearer <token>)"
                  "\n");
-  auto path = target.substr(0, target.find('?'));
+  auto q = target.find('?');
+  auto path = target.substr(0, q);
   if (path == "/mcp")
     return mcp(req);
+  if (path.starts_with("/api/v1/")) {
+    auto by = req.find("X-Baton-By");
+    auto r = handle_rest(
+      {req.method_string().data(), req.method_string().size()}, path,
+      q == std::string_view::npos ? std::string_view{} : target.substr(q + 1),
+      req.body(),
+      by == req.end() ? std::string_view{}
+                      : std::string_view{by->value().data(),
+                                         by->value().size()},
+      opts.log_dir);
+    return reply(req, static_cast<bhttp::status>(r.status), r.body.dump(),
+                 "application/json");
+  }
   return reply(req, bhttp::status::not_found,
-               "no " + std::string{path} + " here (the MCP server is /mcp)\n");
+               "no " + std::string{path}
+                 + " here (the MCP server is /mcp, the API /api/v1/)\n");
 }
 
 response server::impl::mcp(const request& req) {

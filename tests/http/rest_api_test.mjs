@@ -1,0 +1,143 @@
+// The REST API under /api/v1 (http/rest.hpp) on a live `baton run --serve`
+// of simulated agents, checked against its own OpenAPI description: every
+// documented route answers (no 404, no 405) with the method it is described
+// with, and what it says is what the run holds; a route not described is
+// 404, a wrong method 405, no token 401. Changes made through it are the
+// operator's, recorded as "http:<X-Baton-By>", and the run replays
+// identically.
+//
+//   node tests/http/rest_api_test.mjs --baton build/cli/baton
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+
+const args = process.argv.slice(2);
+const i = args.indexOf('--baton');
+if (i < 0) throw new Error('usage: --baton PATH');
+const baton = path.resolve(args[i + 1]);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-rest-'));
+const log = path.join(dir, 'log');
+fs.writeFileSync(path.join(dir, 'plan.toml'), `[run]
+name = "rest"
+[policy]
+task_timeout = "10m"
+[approvals]
+timeout = "5m"
+[agents.a]
+preset = "sim"
+args = ["--scenario", "permission", "--speed", "8"]
+[agents.b]
+preset = "sim"
+args = ["--speed", "8"]
+[[tasks]]
+id = "t1"
+agent = "a"
+prompt = "Clean the build directory."
+[[tasks]]
+id = "t2"
+agent = "b"
+prompt = "Check the build directory."
+after = ["t1"]
+`);
+const run = spawn(baton, ['run', path.join(dir, 'plan.toml'), '--db', log, '--workspace', path.join(dir, 'work'), '--serve'],
+                  { stdio: ['ignore', 'pipe', 'inherit'] });
+let output = '';
+const runExit = new Promise((resolve) => run.on('exit', (code) => resolve(code)));
+const serving = new Promise((resolve, reject) => {
+  run.stdout.on('data', (d) => {
+    output += d;
+    const m = output.match(/serving (http:\/\/127\.0\.0\.1:\d+) \(MCP: \S+; token ([0-9a-f]+)\)/);
+    if (m) resolve({ url: m[1], token: m[2] });
+  });
+  run.on('exit', (code) => reject(new Error(`baton run exited ${code} before serving:\n${output}`)));
+});
+
+let failed = false;
+try {
+  const { url, token } = await serving;
+  const auth = { Authorization: `Bearer ${token}`, 'X-Baton-By': 'rest-test' };
+  const get = async (p) => {
+    const r = await fetch(url + p, { headers: auth });
+    return { status: r.status, body: await r.json() };
+  };
+  const post = async (p, body) => {
+    const r = await fetch(url + p, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' },
+                                     body: JSON.stringify(body) });
+    return { status: r.status, body: await r.json() };
+  };
+
+  // Wait, on the run's own events, until a's request waits for an answer.
+  let approvals = await get('/api/v1/approvals');
+  for (let from = 1; approvals.body.approvals.length === 0;) {
+    const page = await get(`/api/v1/events?from=${from}&limit=1000`);
+    from = page.body.next;
+    approvals = await get('/api/v1/approvals');
+    if (approvals.body.approvals.length === 0 && page.body.events.length === 0)
+      await new Promise((r) => setTimeout(r, 100)); // the log has nothing new yet: nothing to wait on here
+  }
+
+  const spec = (await get('/api/v1/openapi.json')).body;
+  assert.equal(spec.openapi, '3.1.0');
+  const sent = await post('/api/v1/agents/b/input', { text: 'Note: hello from the REST test.' });
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  const values = { agent: 'b', task: 't2', id: null };
+  // What each POST is sent, and each route's parameters.
+  const bodies = {
+    '/api/v1/agents/{agent}/input': { text: 'Note: a second hello.' },
+    '/api/v1/tasks': { id: 't3', prompt: 'Summarise.', agent: 'b', after: ['t2'],
+                       artifacts: [{ path: 'summary.md', format: 'markdown', must_contain: ['# Summary'] }] },
+    '/api/v1/tasks/{task}/cancel': { reason: 'the REST test' },
+    '/api/v1/tasks/{task}/rerun': {},
+    '/api/v1/approvals/{id}': { decision: 'allow', reason: 'the REST test' },
+    '/api/v1/stop': { immediate: true, reason: 'the REST test is over' },
+  };
+  const order = Object.keys(spec.paths).sort((x, y) => (x === '/api/v1/stop') - (y === '/api/v1/stop'));
+  let routes = 0;
+  for (const p of order) {
+    for (const method of Object.keys(spec.paths[p])) {
+      const concrete = p.replace('{agent}', 'b').replace('{task}', 't2')
+        .replace('{id}', p.startsWith('/api/v1/deliveries') ? sent.body.delivery_id : approvals.body.approvals[0].id);
+      const r = method === 'get' ? await get(concrete) : await post(concrete, bodies[p] ?? {});
+      assert.ok(r.status !== 404 && r.status !== 405,
+                `${method} ${concrete}: ${r.status} ${JSON.stringify(r.body)}; tasks ${JSON.stringify((await get('/api/v1/tasks')).body)}`);
+      assert.ok(r.status === 200 || (p.endsWith('/rerun') && r.status === 409),
+                `${method} ${concrete}: ${r.status} ${JSON.stringify(r.body)}`);
+      ++routes;
+    }
+  }
+  assert.ok(routes >= 16, `${routes} routes described`);
+  // What they say is the run's.
+  const agent = (await get('/api/v1/agents/a')).body;
+  assert.equal(agent.name, 'a');
+  const board = (await get('/api/v1/tasks')).body.tasks.map((t) => t.id);
+  assert.deepEqual(board, ['t1', 't2', 't3']);
+  assert.equal((await get('/api/v1/tasks/t2')).body.status, 'failed'); // cancelled
+  assert.equal((await get('/api/v1/agents/nobody')).status, 404);
+  assert.equal((await post('/api/v1/tasks', { id: 'bad', prompt: 'x', agent: 'nobody' })).status, 409);
+  assert.equal((await post('/api/v1/tasks', { prompt: 'no id' })).status, 400);
+
+  // Not described, not served.
+  assert.equal((await get('/api/v1/nothing')).status, 404);
+  assert.equal((await fetch(url + '/api/v1/agents', { method: 'POST', headers: auth })).status, 405);
+  assert.equal((await fetch(url + '/api/v1/run')).status, 401);
+
+  assert.notEqual(await runExit, null);
+  const replay = spawnSync(baton, ['replay', log], { encoding: 'utf8' });
+  assert.equal(replay.status, 0, replay.stdout + replay.stderr);
+  assert.match(replay.stdout, /identical: \d+ streams replayed/);
+  const why = spawnSync(baton, ['why', log, 't3'], { encoding: 'utf8' });
+  assert.match(why.stdout, /the operator \(http:rest-test, o\d+\) added task t3/, why.stdout);
+  console.log(`rest api test: passed (${routes} routes)`);
+} catch (e) {
+  failed = true;
+  console.error(e);
+  console.error('--- baton run output ---\n' + output.slice(-3000));
+} finally {
+  if (run.exitCode === null) run.kill('SIGKILL');
+  if (!failed) fs.rmSync(dir, { recursive: true, force: true });
+  else console.error('kept ' + dir);
+}
+process.exit(failed ? 1 : 0);
