@@ -351,6 +351,15 @@ json openapi() {
     std::string method = r.method == "GET" ? "get" : "post";
     paths[r.path][method] = op;
   }
+  // Served by the server itself (it holds its connection).
+  paths["/api/v1/events/stream"]["get"] = {
+    {"summary", "The run's events, live, as server-sent events from ?from= "
+                "(each event's id is its global position; a client that "
+                "reconnects sends Last-Event-ID and goes on after it); an "
+                "`end` event when the run is over"},
+    {"responses",
+     {{"200", {{"description", "text/event-stream"}}},
+      {"503", {{"description", "no run's log there"}}}}}};
   return {{"openapi", "3.1.0"},
           {"info",
            {{"title", "Baton"},

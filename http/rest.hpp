@@ -17,6 +17,10 @@
 //   GET  /api/v1/approvals                    every request, waiting first
 //   POST /api/v1/approvals/{id}               {"decision", "reason"}
 //   GET  /api/v1/events?from=P&limit=N        the log from a position
+//   GET  /api/v1/events/stream?from=P         the same, live: server-sent
+//                                             events, id = position (a
+//                                             reconnect sends Last-Event-ID;
+//                                             served by http::server)
 //   POST /api/v1/stop                         {"immediate", "reason"}
 //   GET  /api/v1/openapi.json                 this, described
 //

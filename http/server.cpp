@@ -6,15 +6,18 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
 
+#include "baton/baton.hpp"
 #include "http/rest.hpp"
 #include "mcp/server.hpp"
 
@@ -98,7 +101,15 @@ struct server::impl {
 
   void accept_loop();
   void serve(tcp::socket socket);
+  /// The reply refusing `req` (a foreign Origin, no token); none when it
+  /// may be served.
+  std::optional<response> refuse(const request& req);
   response handle(const request& req);
+  /// GET /api/v1/events/stream: the run's events as server-sent events,
+  /// each with its global position as its id, from ?from= or after the
+  /// Last-Event-ID a reconnecting client sends; until the run is over (an
+  /// `end` event) or the client leaves.
+  void stream_events(tcp::socket& socket, const request& req);
   response mcp(const request& req);
 };
 
@@ -209,6 +220,17 @@ void server::impl::serve(tcp::socket socket) {
     if (bec)
       break; // closed, or not HTTP
     auto req = parser.release();
+    std::string_view target{req.target().data(), req.target().size()};
+    if (req.method() == bhttp::verb::get
+        && target.substr(0, target.find('?')) == "/api/v1/events/stream") {
+      if (auto refused = refuse(req)) {
+        refused->keep_alive(false);
+        bhttp::write(socket, *refused, bec);
+      } else {
+        stream_events(socket, req);
+      }
+      break; // a stream ends its connection
+    }
     auto res = handle(req);
     bhttp::write(socket, res, bec);
     if (bec || !res.keep_alive())
@@ -218,7 +240,7 @@ void server::impl::serve(tcp::socket socket) {
   socket.shutdown(tcp::socket::shutdown_both, ignored);
 }
 
-response server::impl::handle(const request& req) {
+std::optional<response> server::impl::refuse(const request& req) {
   std::string_view target{req.target().data(), req.target().size()};
   if (auto origin = req.find(bhttp::field::origin); origin != req.end()) {
     std::string_view o{origin->value().data(), origin->value().size()};
@@ -235,6 +257,13 @@ response server::impl::handle(const request& req) {
     return reply(req, bhttp::status::unauthorized,
                  "this server wants its token (Authorization: Bearer <token>)"
                  "\n");
+  return std::nullopt;
+}
+
+response server::impl::handle(const request& req) {
+  if (auto refused = refuse(req))
+    return std::move(*refused);
+  std::string_view target{req.target().data(), req.target().size()};
   auto q = target.find('?');
   auto path = target.substr(0, q);
   if (path == "/mcp")
@@ -255,6 +284,62 @@ response server::impl::handle(const request& req) {
   return reply(req, bhttp::status::not_found,
                "no " + std::string{path}
                  + " here (the MCP server is /mcp, the API /api/v1/)\n");
+}
+
+void server::impl::stream_events(tcp::socket& socket, const request& req) {
+  std::string_view target{req.target().data(), req.target().size()};
+  uint64_t from = 1;
+  if (auto last = req.find("Last-Event-ID"); last != req.end()) {
+    try {
+      from = std::stoull(std::string{last->value()}) + 1;
+    } catch (...) {
+    }
+  } else if (auto f = query_value(target, "from"); !f.empty()) {
+    try {
+      from = std::stoull(f);
+    } catch (...) {
+    }
+  }
+  boost::system::error_code bec;
+  auto send = [&](const std::string& text) {
+    asio::write(socket, asio::buffer(text), bec);
+    return !bec;
+  };
+  auto cursor = open_events(opts.log_dir, from);
+  if (!cursor) {
+    request r = req;
+    auto gone = reply(r, bhttp::status::service_unavailable,
+                      cursor.err().message() + "\n");
+    gone.keep_alive(false);
+    bhttp::write(socket, gone, bec);
+    return;
+  }
+  if (!send("HTTP/1.1 200 OK\r\nServer: baton\r\nContent-Type: "
+            "text/event-stream\r\nCache-Control: no-cache\r\n"
+            "Connection: close\r\n\r\n"))
+    return;
+  auto quiet_since = std::chrono::steady_clock::now();
+  while (!stopping) {
+    auto* e = (*cursor)->next(std::chrono::milliseconds{250});
+    if (e != nullptr) {
+      if (!send("id: " + std::to_string(e->position())
+                + "\nevent: event\ndata: " + e->json() + "\n\n"))
+        return;
+      quiet_since = std::chrono::steady_clock::now();
+      continue;
+    }
+    if ((*cursor)->at_end() || !(*cursor)->error()) {
+      send("event: end\ndata: {}\n\n");
+      return;
+    }
+    // A comment now and then: a client that left is found out.
+    if (std::chrono::steady_clock::now() - quiet_since
+        > std::chrono::seconds{15}) {
+      if (!send(": still here\n\n"))
+        return;
+      quiet_since = std::chrono::steady_clock::now();
+    }
+  }
 }
 
 response server::impl::mcp(const request& req) {

@@ -95,8 +95,37 @@ try {
     '/api/v1/stop': { immediate: true, reason: 'the REST test is over' },
   };
   const order = Object.keys(spec.paths).sort((x, y) => (x === '/api/v1/stop') - (y === '/api/v1/stop'));
+  // The live stream: events with their positions as ids; a reconnect with
+  // Last-Event-ID goes on right after it.
+  const firstIds = async (headers, n) => {
+    const r = await fetch(url + '/api/v1/events/stream' + (headers['Last-Event-ID'] ? '' : '?from=1'),
+                          { headers: { ...auth, ...headers } });
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /text\/event-stream/);
+    const reader = r.body.getReader();
+    let text = '';
+    const ids = [];
+    while (ids.length < n) {
+      const { value, done } = await reader.read();
+      assert.ok(!done, 'the stream ended early');
+      text += Buffer.from(value).toString('utf8');
+      const events = text.split('\n\n');
+      text = events.pop();
+      for (const ev of events) {
+        const id = ev.match(/^id: (\d+)$/m);
+        if (id) ids.push(Number(id[1]));
+      }
+    }
+    await reader.cancel();
+    return ids.slice(0, n);
+  };
+  assert.deepEqual(await firstIds({}, 3), [1, 2, 3]);
+  assert.deepEqual(await firstIds({ 'Last-Event-ID': '5' }, 2), [6, 7]);
+
   let routes = 0;
   for (const p of order) {
+    if (p === '/api/v1/events/stream')
+      continue; // above: it streams
     for (const method of Object.keys(spec.paths[p])) {
       const concrete = p.replace('{agent}', 'b').replace('{task}', 't2')
         .replace('{id}', p.startsWith('/api/v1/deliveries') ? sent.body.delivery_id : approvals.body.approvals[0].id);
