@@ -7,6 +7,8 @@
 
 #include "api/detail/json.hpp"
 #include "baton/baton.hpp"
+#include "engine/inspect/run_inspector.hpp"
+#include "storage/event_log.hpp"
 
 namespace baton::http {
 
@@ -233,6 +235,33 @@ const std::vector<route>& routes() {
        return json{{"events", events},
                    {"next", c->position()},
                    {"at_end", c->at_end()}};
+     }},
+    {"GET", "/api/v1/show",
+     "The run as it stood at global position ?at= (default: now) — tasks, "
+     "agents, needs, waits and every agent's screen, as `baton show --at` "
+     "folds them",
+     {},
+     [](const request_view& rq) {
+       storage::options o;
+       o.read_only = true;
+       o.create_if_missing = false;
+       auto log = take(storage::event_log::open(rq.log_dir, o), 503);
+       auto at = number(rq.query, "at", UINT64_MAX);
+       engine::run_inspector state;
+       auto n = log->read_all(1, UINT64_MAX, [&](storage::recorded_event&& e) {
+         if (e.position() > at)
+           return false;
+         state.apply(e.stream(), e.sequence(), e.position(), e.logical_time(),
+                     e.event());
+         return true;
+       });
+       if (!n)
+         throw http_error{500, n.err().message()};
+       auto out = json::parse(state.to_json(), nullptr, false);
+       if (out.is_discarded())
+         throw http_error{500, "the state at that position is not JSON"};
+       out["beyondEnd"] = at != UINT64_MAX && at > log->last_position();
+       return out;
      }},
     {"POST", "/api/v1/stop", "The run stopped (at once with immediate)",
      body({{"immediate", "boolean"}, {"reason", "string"}}),

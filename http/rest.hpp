@@ -21,6 +21,7 @@
 //                                             events, id = position (a
 //                                             reconnect sends Last-Event-ID;
 //                                             served by http::server)
+//   GET  /api/v1/show?at=P                    the run at a position (`baton show`)
 //   POST /api/v1/stop                         {"immediate", "reason"}
 //   GET  /api/v1/openapi.json                 this, described
 //

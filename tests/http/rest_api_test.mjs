@@ -145,6 +145,14 @@ try {
   assert.deepEqual(board, ['t1', 't2', 't3']);
   assert.equal((await get('/api/v1/tasks/t2')).body.status, 'failed'); // cancelled
   assert.equal((await get('/api/v1/agents/nobody')).status, 404);
+  // The run as it stood at a position: the same fold as `baton show --at`.
+  const at5 = (await get('/api/v1/show?at=5')).body;
+  assert.equal(at5.position, 5);
+  assert.equal(at5.beyondEnd, false);
+  const shown = spawnSync(baton, ['show', log, '--at', '5', '--json'], { encoding: 'utf8' });
+  const cli = JSON.parse(shown.stdout);
+  assert.deepEqual(at5.tasks, cli.tasks);
+  assert.deepEqual(at5.agents, cli.agents);
   assert.equal((await post('/api/v1/tasks', { id: 'bad', prompt: 'x', agent: 'nobody' })).status, 409);
   assert.equal((await post('/api/v1/tasks', { prompt: 'no id' })).status, 400);
 
