@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -85,28 +86,16 @@ int main(int argc, char** argv) {
   if (!rt)
     fail(rt.err().to_string());
   run_options opts;
-  opts.plan_text = R"([run]
-name = "bench"
-[policy]
-task_timeout = "10m"
-[approvals]
-timeout = "5m"
-[agents.a]
-preset = "sim"
-args = ["--scenario", "permission", "--speed", "8"]
-[agents.b]
-preset = "sim"
-args = ["--speed", "8"]
-[[tasks]]
-id = "t1"
-agent = "a"
-prompt = "Clean the build directory."
-[[tasks]]
-id = "t2"
-agent = "b"
-prompt = "Check the build directory."
-after = ["t1"]
-)";
+  // The live-run tests' plan: agent a waits for an operator's approval.
+  {
+    std::ifstream plan{std::string{BATON_SOURCE_DIR}
+                       + "/tests/support/waiting_plan.toml"};
+    std::stringstream text;
+    text << plan.rdbuf();
+    opts.plan_text = text.str();
+    if (opts.plan_text.empty())
+      fail("cannot read tests/support/waiting_plan.toml");
+  }
   opts.log_dir = dir + "/run.log";
   opts.workspace = dir + "/work";
   auto r = (*rt)->start(opts);

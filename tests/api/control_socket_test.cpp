@@ -50,7 +50,7 @@ std::unique_ptr<baton::run> start(baton::runtime& rt,
                                   const std::string& log_dir,
                                   const std::string& work) {
   baton::run_options opts;
-  opts.plan_text = waiting_plan;
+  opts.plan_text = waiting_plan();
   opts.log_dir = log_dir;
   opts.workspace = work;
   auto r = rt.start(opts);
@@ -411,7 +411,7 @@ TEST_CASE("a socket file left behind: no engine runs there, and the next "
   auto log = dir / "log";
   {
     std::ofstream out{dir / "plan.toml"};
-    out << waiting_plan;
+    out << waiting_plan();
   }
   auto pid = baton::test::spawn_baton(
     {"run", dir / "plan.toml", "--db", log, "--workspace", dir / "work"},

@@ -73,7 +73,7 @@ TEST_CASE("send, add-task, attach and stop from another process while "
   auto log = dir / "log";
   {
     std::ofstream out{dir / "plan.toml"};
-    out << baton::test::waiting_plan;
+    out << baton::test::waiting_plan();
   }
   auto run = baton::test::spawn_baton(
     {"run", dir / "plan.toml", "--db", log, "--workspace", dir / "work"},

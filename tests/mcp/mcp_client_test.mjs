@@ -37,30 +37,10 @@ const { McpError } = await sdk('types.js');
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'baton-mcp-'));
 const log = path.join(dir, 'log');
-// Agent a asks for permission and waits for the operator; b's task waits for
-// a's, so b is free.
-fs.writeFileSync(path.join(dir, 'plan.toml'), `[run]
-name = "mcp"
-[policy]
-task_timeout = "10m"
-[approvals]
-timeout = "5m"
-[agents.a]
-preset = "sim"
-args = ["--scenario", "permission", "--speed", "8"]
-[agents.b]
-preset = "sim"
-args = ["--speed", "8"]
-[[tasks]]
-id = "t1"
-agent = "a"
-prompt = "Clean the build directory."
-[[tasks]]
-id = "t2"
-agent = "b"
-prompt = "Check the build directory."
-after = ["t1"]
-`);
+// The live-run tests' shared plan: agent a waits for an operator's approval
+// (the run stays up), b is free.
+const here = path.dirname(new URL(import.meta.url).pathname);
+fs.copyFileSync(path.join(here, '..', 'support', 'waiting_plan.toml'), path.join(dir, 'plan.toml'));
 const runOut = fs.openSync(path.join(dir, 'run.txt'), 'w');
 const run = spawn(baton, ['run', path.join(dir, 'plan.toml'), '--db', log, '--workspace', path.join(dir, 'work')],
                   { stdio: ['ignore', runOut, runOut] });

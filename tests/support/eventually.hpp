@@ -1,7 +1,8 @@
-// eventually: waits for a condition outside any run's log — a file's
-// content, a socket that answers, another process's output — by checking it
-// every 20 ms until a deadline. A condition on a run's log waits on its
-// events instead (tests/api/api_support.hpp).
+// eventually: waits for state nobody signals — the reactor's counters, the
+// kernel's process table, a file another process writes, a socket that
+// starts answering — by re-checking it every millisecond until a deadline.
+// The outcome never depends on how long it takes. A condition on a run's log
+// waits on its events instead (tests/api/api_support.hpp: on_events).
 #pragma once
 
 #include <chrono>
@@ -9,17 +10,18 @@
 
 namespace baton::test {
 
-/// True as soon as `f()` holds; false when it still does not after `limit`.
-template <class F>
-bool eventually(F f, std::chrono::seconds limit = std::chrono::seconds{60}) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (f())
-      return true;
-    // Nothing to wait on but the condition itself.
-    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+/// True as soon as `pred()` holds; false when it still does not at the
+/// deadline.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds timeout
+                           = std::chrono::seconds{60}) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() >= until)
+      return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds{1});
   }
-  return f();
+  return true;
 }
 
 } // namespace baton::test

@@ -1,32 +1,21 @@
 // Plans the live-run tests share.
 #pragma once
 
+#include <fstream>
+#include <sstream>
+#include <string>
+
 namespace baton::test {
 
-/// Agent a asks for permission in its task and waits for the operator (so
-/// the run stays up while a test talks to it, until it is stopped); b's
-/// task waits for a's, so b is free.
-inline constexpr const char* waiting_plan = R"([run]
-name = "waiting"
-[policy]
-task_timeout = "10m"
-[approvals]
-timeout = "5m"
-[agents.a]
-preset = "sim"
-args = ["--scenario", "permission", "--speed", "8"]
-[agents.b]
-preset = "sim"
-args = ["--speed", "8"]
-[[tasks]]
-id = "t1"
-agent = "a"
-prompt = "Clean the build directory."
-[[tasks]]
-id = "t2"
-agent = "b"
-prompt = "Check the build directory."
-after = ["t1"]
-)";
+/// tests/support/waiting_plan.toml: agent a asks for permission in its task
+/// and waits for the operator (so the run stays up while a test talks to
+/// it, until it is stopped); b's task waits for a's, so b is free. Read from
+/// the source tree, where ctest runs the tests.
+inline std::string waiting_plan() {
+  std::ifstream in{"tests/support/waiting_plan.toml"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
 
 } // namespace baton::test

@@ -21,6 +21,7 @@
 
 #include "actors/pty/pty_process.hpp"
 #include "actors/pty/reactor.hpp"
+#include "tests/support/eventually.hpp"
 
 namespace baton::test {
 
@@ -167,19 +168,6 @@ private:
   std::optional<actors::pty::exit_status> exit_;
 };
 
-/// Re-checks `pred()` every millisecond until it holds; false at the
-/// deadline. For state nobody signals (the reactor's counters, the kernel's
-/// process table); the outcome never depends on how long it takes.
-template<class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = deadline) {
-  auto until = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= until)
-      return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 /// Open file descriptors of this process.
 inline size_t open_fd_count() {

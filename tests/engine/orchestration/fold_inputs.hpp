@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/orchestration/inputs.hpp"
+#include "engine/orchestration/orchestrator.hpp"
 #include "engine/plan/plan_check.hpp"
 #include "engine/plan/plan_parser.hpp"
 
@@ -55,6 +56,19 @@ inline protocol_seen line(std::string agent, protocol_kind kind,
   p.text = std::move(text);
   p.evidence = std::move(evidence);
   return p;
+}
+
+/// Drives a task from its agent's start of work to a passed gate: DONE with
+/// evidence, the gate it asks for, the gate passed.
+inline void pass(orchestrator& o, const std::string& agent,
+                 const std::string& task, uint32_t attempt = 1) {
+  o.on(working(agent));
+  auto gate = only<run_gate>(
+    o.on(line(agent, protocol_kind::done, "did it", "3 passed")));
+  REQUIRE(gate.size() == 1);
+  CHECK(gate[0].task == task);
+  CHECK(gate[0].evidence == "3 passed");
+  o.on(gate_finished{task, attempt, true, {}, {}});
 }
 
 } // namespace baton::engine::test

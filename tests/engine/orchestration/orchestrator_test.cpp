@@ -43,17 +43,6 @@ after = ["api", "page"]
 )";
 
 
-/// Drives a task from dispatch to a passed gate.
-void pass(orchestrator& o, const std::string& agent, const std::string& task,
-          uint32_t attempt = 1) {
-  o.on(working(agent));
-  auto gate = only<run_gate>(
-    o.on(line(agent, protocol_kind::done, "did it", "3 passed")));
-  REQUIRE(gate.size() == 1);
-  CHECK(gate[0].task == task);
-  CHECK(gate[0].evidence == "3 passed");
-  o.on(gate_finished{task, attempt, true, {}, {}});
-}
 
 } // namespace
 
