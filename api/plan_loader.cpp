@@ -86,9 +86,12 @@ loaded_plan load_plan_text(const std::string& text, const std::string& path) {
 result<std::string> with_goal(const std::string& text, const std::string& goal,
                               const std::string& preset) {
   auto parsed = toml::parse(text);
-  if (!parsed)
+  if (!parsed) {
+    auto at = parsed.error().source().begin;
     return error{ec::invalid_argument,
-                 std::string{parsed.error().description()}};
+                 std::to_string(at.line) + ":" + std::to_string(at.column)
+                   + ": " + std::string{parsed.error().description()}};
+  }
   std::ostringstream quoted;
   quoted << toml::value<std::string>{goal};
   auto line = "goal = " + quoted.str() + "\n";
@@ -99,10 +102,13 @@ result<std::string> with_goal(const std::string& text, const std::string& goal,
     return text + (text.empty() || text.back() == '\n' ? "" : "\n")
            + "\n[orchestrator]\npreset = " + name.str() + "\n" + line;
   }
-  if (orchestrator->contains("goal"))
+  if (auto* goal = orchestrator->get("goal")) {
+    auto at = goal->source().begin;
     return error{ec::invalid_argument,
-                 "the plan's [orchestrator] has a goal already: give the goal "
-                 "there or on the command line, not both"};
+                 std::to_string(at.line) + ":" + std::to_string(at.column)
+                   + ": the plan's [orchestrator] has a goal already: give "
+                     "the goal there or on the command line, not both"};
+  }
   // Right under the [orchestrator] header.
   auto header = orchestrator->source().begin.line;
   size_t at = std::string::npos; // the end of line l

@@ -157,7 +157,7 @@ result<std::unique_ptr<run>> runtime::start(const run_options& opts) {
   if (!opts.goal.empty()) {
     auto goaled = api::with_goal(text, opts.goal, opts.orchestrator);
     if (!goaled)
-      return error{ec::invalid_argument, source + ": "
+      return error{ec::invalid_argument, source + ":"
                                            + goaled.err().message()};
     text = std::move(*goaled);
   }

@@ -45,7 +45,7 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     auto s = http::server::start(opts);
     if (!s) {
       std::cerr << "baton serve: " << s.err().message() << "\n";
-      exit_code = 1;
+      exit_code = s.err().code() == ec::invalid_argument ? 2 : 1;
       return;
     }
     auto url = (*s)->url();

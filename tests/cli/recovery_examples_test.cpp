@@ -235,3 +235,29 @@ TEST_CASE("goal: the simulated orchestrator plans over Baton's MCP server, "
   auto mcp = read(r.dir / "work/orchestrator/.mcp.json");
   CHECK(mcp.find("\"--as\", \"orchestrator\"") != std::string::npos);
 }
+
+TEST_CASE("a goal on the command line: a plan with a goal already, or not "
+          "TOML, is refused with its line, and nothing starts",
+          "[cli][goal]") {
+  test::temp_dir dir;
+  {
+    std::ofstream out{dir / "goal.toml"};
+    out << "[orchestrator]\npreset = \"sim\"\ngoal = \"a\"\n"
+           "[agents.w]\npreset = \"sim\"\n";
+  }
+  auto both = test::run_baton("run --goal x --team " + dir / "goal.toml"
+                              + " --db " + dir / "log");
+  CHECK(both.exit_code == 2);
+  CHECK(both.out.find("goal.toml:3:8: the plan's [orchestrator] has a goal "
+                      "already")
+        != std::string::npos);
+  {
+    std::ofstream out{dir / "bad.toml"};
+    out << "x\n";
+  }
+  auto bad = test::run_baton("run --goal x --team " + dir / "bad.toml"
+                             + " --db " + dir / "log");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.out.find("bad.toml:1:") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "log"));
+}
