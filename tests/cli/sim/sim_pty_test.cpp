@@ -77,6 +77,21 @@ public:
     }
   }
 
+  /// Waits for `bytes` as written (escapes included) at or after `from` in
+  /// the raw output.
+  bool wait_for_raw(std::string_view bytes, size_t from = 0,
+                    std::chrono::milliseconds limit = 20s) {
+    auto deadline = clock_type::now() + limit;
+    for (;;) {
+      if (out.find(bytes, from) != std::string::npos)
+        return true;
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - clock_type::now());
+      if (left.count() <= 0 || !read_some(left))
+        return out.find(bytes, from) != std::string::npos;
+    }
+  }
+
   /// Bytes that arrive within `window` (0 when the sim stays silent).
   size_t bytes_within(std::chrono::milliseconds window) {
     auto before = out.size();
@@ -204,6 +219,10 @@ TEST_CASE("baton sim in a terminal: a stall is silent", "[sim][pty]") {
   // footer is the last thing written before it.
   auto progress = strip_escapes(sim.out).find("PROGRESS: 1/3");
   REQUIRE(sim.wait_for("\n  ctrl+c to interrupt", progress));
+  // ... up to its last byte: the colour reset after the text, which may
+  // come in a later read than the text.
+  REQUIRE(sim.wait_for_raw("ctrl+c to interrupt\x1b[0m",
+                           sim.out.rfind("PROGRESS: 1/3")));
   CHECK(sim.bytes_within(1500ms) == 0);
   CHECK(sim.out.find("STATUS:") == std::string::npos);
 }
