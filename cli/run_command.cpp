@@ -163,6 +163,8 @@ int drive(const run_args& args, const std::string& name, run& r) {
     web = std::move(*s);
     display.note(name + ": serving " + web->url() + " (MCP: " + web->url()
                  + "/mcp; token " + web->token() + ")");
+    display.note(name + ": browser view: " + web->url()
+                 + "/?token=" + web->token());
   }
   auto cursor = r.events(1);
   int seen_interrupts = 0;

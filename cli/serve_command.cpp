@@ -52,11 +52,13 @@ void add_serve_command(CLI::App& app, int& exit_code) {
     if (json)
       std::cout << nlohmann::json{{"url", url},
                                   {"mcp", url + "/mcp"},
+                                  {"view", url + "/?token=" + (*s)->token()},
                                   {"token", (*s)->token()}}
                      .dump()
                 << std::endl;
     else
       std::cout << "baton serve: " << opts.log_dir << " on " << url
+                << "\n  browser view: " << url << "/?token=" << (*s)->token()
                 << "\n  MCP (Streamable HTTP): " << url
                 << "/mcp\n  token: " << (*s)->token()
                 << "  (Authorization: Bearer <token>)" << std::endl;

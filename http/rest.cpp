@@ -8,6 +8,8 @@
 #include "api/detail/json.hpp"
 #include "baton/baton.hpp"
 #include "engine/inspect/run_inspector.hpp"
+#include "http/live_feed.hpp"
+#include "replay/explain.hpp"
 #include "storage/event_log.hpp"
 
 namespace baton::http {
@@ -23,6 +25,7 @@ struct request_view {
   params query;
   json body;
   std::string by;
+  const rest_context& ctx;
   const std::string& log_dir;
 };
 
@@ -127,8 +130,24 @@ const std::vector<route>& routes() {
        return agent_of(status_of(rq), rq.path.at("agent"));
      }},
     {"GET", "/api/v1/agents/{agent}/screen",
-     "The agent's screen as the engine renders it (text rows)", {},
+     "The agent's screen as the engine renders it: text rows; with "
+     "?format=cells also each row's styled runs (colours, bold, ...) and "
+     "the ANSI bytes that draw it on a fresh terminal",
+     {},
      [](const request_view& rq) {
+       if (auto f = rq.query.find("format");
+           f != rq.query.end() && f->second == "cells") {
+         auto* feed = rq.ctx.feed();
+         // The feed may not have reached the agent's first bytes yet.
+         if (feed != nullptr)
+           if (auto s = feed->screen(rq.path.at("agent")))
+             return *s;
+         status_of(rq); // a log that cannot be read says so
+         agent_of(status_of(rq), rq.path.at("agent"));
+         throw http_error{404, rq.path.at("agent") + " has shown nothing yet"};
+       } else if (f != rq.query.end() && f->second != "text") {
+         throw http_error{400, "?format is text or cells"};
+       }
        auto s = engine(rq)->screen(rq.path.at("agent"));
        if (!s && s.err().code() == ec::not_found)
          throw http_error{404, s.err().message()};
@@ -141,6 +160,42 @@ const std::vector<route>& routes() {
        return json{{"delivery_id",
                     take(engine(rq)->send(rq.path.at("agent"),
                                           text(rq.body, "text"), rq.by))}};
+     }},
+    {"POST", "/api/v1/agents/{agent}/control",
+     "The agent's keyboard given to one viewer (take control); 409 while "
+     "another viewer has it",
+     body({{"viewer", "string"}}, {"viewer"}),
+     [](const request_view& rq) {
+       auto& agent = rq.path.at("agent");
+       agent_of(status_of(rq), agent);
+       auto viewer = text(rq.body, "viewer");
+       auto holder = rq.ctx.control->take(agent, viewer);
+       if (holder != viewer)
+         throw http_error{409, "viewer " + holder + " has control of "
+                                 + agent + "; it must release it first"};
+       return json{{"agent", agent}, {"holder", holder}};
+     }},
+    {"DELETE", "/api/v1/agents/{agent}/control",
+     "The agent's keyboard given back by ?viewer=", {},
+     [](const request_view& rq) {
+       auto v = rq.query.find("viewer");
+       if (v == rq.query.end())
+         throw http_error{400, "?viewer is required"};
+       rq.ctx.control->release(rq.path.at("agent"), v->second);
+       return json{{"agent", rq.path.at("agent")}, {"holder", nullptr}};
+     }},
+    {"POST", "/api/v1/agents/{agent}/keys",
+     "Keys typed into the agent as they are, by the viewer in control: "
+     "recorded as operator input; the command's id once recorded",
+     body({{"viewer", "string"}, {"keys", "string"}}, {"viewer", "keys"}),
+     [](const request_view& rq) {
+       auto& agent = rq.path.at("agent");
+       auto viewer = text(rq.body, "viewer");
+       if (!rq.ctx.control->holds(agent, viewer))
+         throw http_error{409, "viewer " + viewer + " does not have control "
+                                 "of " + agent + " (POST its /control first)"};
+       return command(engine(rq)->send_keys(agent, text(rq.body, "keys"),
+                                            rq.by));
      }},
     {"GET", "/api/v1/deliveries/{id}",
      "A delivery's outcome; ?wait=S waits up to S seconds (at most 50)", {},
@@ -263,6 +318,44 @@ const std::vector<route>& routes() {
        out["beyondEnd"] = at != UINT64_MAX && at > log->last_position();
        return out;
      }},
+    {"GET", "/api/v1/why",
+     "The recorded decisions about ?subject= (a task's id or an agent's "
+     "name), each with the input that caused it, as `baton why` shows them",
+     {},
+     [](const request_view& rq) {
+       auto subject = rq.query.find("subject");
+       if (subject == rq.query.end() || subject->second.empty())
+         throw http_error{400, "?subject (a task or an agent) is required"};
+       storage::options o;
+       o.read_only = true;
+       o.create_if_missing = false;
+       auto log = take(storage::event_log::open(rq.log_dir, o), 503);
+       auto x = replay::explain(*log, subject->second);
+       if (!x && (x.err().code() == ec::not_found
+                  || x.err().code() == ec::invalid_argument))
+         throw http_error{404, x.err().message()};
+       auto why = take(std::move(x), 500);
+       auto step = [](const replay::explained_event& e) {
+         return json{{"stream", e.stream},
+                     {"sequence", e.sequence},
+                     {"position", e.position},
+                     {"logical_time_us", e.logical_time_us},
+                     {"kind", e.kind},
+                     {"text", e.text},
+                     {"detail", e.detail},
+                     {"occurrence", e.occurrence}};
+       };
+       json steps = json::array();
+       for (auto& s : why.steps) {
+         auto j = step(s.event);
+         j["cause"] = s.cause ? step(*s.cause) : json(nullptr);
+         steps.push_back(std::move(j));
+       }
+       return json{{"subject", why.subject},
+                   {"kind", std::string{replay::to_string(why.kind)}},
+                   {"steps", std::move(steps)},
+                   {"note", why.unattributed}};
+     }},
     {"POST", "/api/v1/stop", "The run stopped (at once with immediate)",
      body({{"immediate", "boolean"}, {"reason", "string"}}),
      [](const request_view& rq) {
@@ -322,9 +415,28 @@ params parse_query(std::string_view query) {
 
 } // namespace
 
+std::string control_table::take(const std::string& agent,
+                                const std::string& viewer) {
+  std::lock_guard lock{mu_};
+  return holders_.try_emplace(agent, viewer).first->second;
+}
+
+void control_table::release(const std::string& agent,
+                            const std::string& viewer) {
+  std::lock_guard lock{mu_};
+  if (auto i = holders_.find(agent); i != holders_.end() && i->second == viewer)
+    holders_.erase(i);
+}
+
+bool control_table::holds(const std::string& agent, const std::string& viewer) {
+  std::lock_guard lock{mu_};
+  auto i = holders_.find(agent);
+  return i != holders_.end() && i->second == viewer;
+}
+
 rest_reply handle_rest(std::string_view method, std::string_view path,
                        std::string_view query, std::string_view body,
-                       std::string_view by, const std::string& log_dir) {
+                       std::string_view by, const rest_context& ctx) {
   bool path_known = false;
   for (auto& r : routes()) {
     params p;
@@ -336,7 +448,7 @@ rest_reply handle_rest(std::string_view method, std::string_view path,
     request_view rq{std::move(p), parse_query(query), json{},
                     by.empty() ? std::string{"http"}
                                : "http:" + std::string{by},
-                    log_dir};
+                    ctx, ctx.log_dir};
     if (!body.empty()) {
       rq.body = json::parse(body, nullptr, false);
       if (rq.body.is_discarded() || !rq.body.is_object())
@@ -377,7 +489,9 @@ json openapi() {
     if (!r.body_schema.is_null())
       op["requestBody"] = {
         {"content", {{"application/json", {{"schema", r.body_schema}}}}}};
-    std::string method = r.method == "GET" ? "get" : "post";
+    std::string method;
+    for (char c : r.method)
+      method += static_cast<char>(c - 'A' + 'a');
     paths[r.path][method] = op;
   }
   // Served by the server itself (it holds its connection).

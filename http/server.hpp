@@ -1,15 +1,34 @@
-// http::server: Baton's HTTP door to one run, on loopback by default. For
-// now it serves the run's MCP server over Streamable HTTP (revision
-// 2025-06-18) at /mcp; the browser view's REST and WebSocket API will join
-// it here.
+// http::server: Baton's HTTP door to one run, on loopback by default:
+//   /                 the browser view (web/, embedded in the binary)
+//   /api/v1/...       the REST API (rest.hpp) and the live event stream (SSE)
+//   /api/v1/ws        the browser view's WebSocket (below)
+//   /mcp              the run's MCP server over Streamable HTTP (2025-06-18)
 //
 // Security, as the MCP specification asks of a local server:
 // - it binds where it is told (default 127.0.0.1, a free port);
-// - every request needs the server's token (`Authorization: Bearer <token>`,
-//   or `?token=` for a browser's first page): 401 otherwise;
+// - every request needs the server's token: `Authorization: Bearer <token>`,
+//   or the cookie the login page sets. The token is accepted in the query
+//   string only where a browser cannot send a header: `/?token=` (the login:
+//   answered with an HttpOnly SameSite=Strict cookie and a redirect that
+//   drops the token from the address bar) and the WebSocket's upgrade.
+//   401 otherwise. The token is also written to <log>/http.token (0600);
 // - a request with an Origin header that is not this server's own
 //   (http://127.0.0.1:<port> or http://localhost:<port>) is refused (403):
-//   no web page elsewhere can drive the run through the browser.
+//   no web page elsewhere can drive the run through the browser;
+// - a request must arrive whole within 30 s (slow clients get 408), a body
+//   may hold 1 MiB (413).
+//
+// /api/v1/ws[?since=P]: one per browser page. Server to page: a snapshot
+// (JSON: every agent's screen drawn by the engine's screen model, at a
+// position P), then live from P + 1: each agent's PTY bytes as binary
+// messages (version 1, agent name, global position, the agent's byte
+// offset, the bytes), every other event as JSON. The page acknowledges
+// ({"ack": P}) what it rendered; above 1 MiB unacknowledged it is sent
+// nothing until it does; a page too far behind — or reconnecting with a
+// `since` whose bytes left the feed's memory — gets a new snapshot and
+// continues live from there. One shared reader of the log feeds every page
+// (live_feed.hpp): pages never slow the agents, and a page's memory on the
+// server is bounded.
 //
 // /mcp, as the specification's Streamable HTTP transport:
 // - POST a JSON-RPC message (or a batch): a request is answered with
@@ -21,9 +40,10 @@
 // - An `MCP-Protocol-Version` header naming a revision the server does not
 //   speak: 400.
 //
-// Threads: one accepts; each connection (at most 64 at once; the next is
-// refused with 503) is served on its own thread, since a tool call may wait
-// up to 50 s. A session's calls are taken one at a time.
+// Threads: one accepts; one cuts late requests; each connection (at most 64
+// at once; the next is refused with 503) is served on its own thread, since
+// a tool call may wait up to 50 s; a WebSocket runs its own I/O context on
+// its thread. A session's calls are taken one at a time.
 #pragma once
 
 #include <memory>

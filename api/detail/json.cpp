@@ -96,7 +96,8 @@ json to_json(const run_status& s) {
                      {"status", t.status},
                      {"attempts", t.attempts},
                      {"evidence", t.evidence},
-                     {"reason", t.reason}});
+                     {"reason", t.reason},
+                     {"depends_on", t.depends_on}});
   json approvals = json::array();
   for (auto& a : s.approvals)
     approvals.push_back({{"id", a.id},
@@ -175,7 +176,8 @@ result<run_status> status_from_json(const json& j) {
       s.tasks.push_back({text(t, "id"), text(t, "title"), text(t, "agent"),
                          text(t, "status"),
                          static_cast<uint32_t>(number(t, "attempts")),
-                         text(t, "evidence"), text(t, "reason")});
+                         text(t, "evidence"), text(t, "reason"),
+                         texts(t, "depends_on")});
     for (auto& a : field(j, "approvals"))
       s.approvals.push_back({text(a, "id"), text(a, "agent"), text(a, "task"),
                              text(a, "tool"), text(a, "subject"),

@@ -17,7 +17,7 @@ run_status status_of(const engine::run_view& v, uint64_t position) {
                         a.last_line, a.restarts, a.exited});
   for (auto& t : v.tasks())
     s.tasks.push_back({t.id, t.title, t.agent, t.status, t.attempts,
-                       t.evidence, t.reason});
+                       t.evidence, t.reason, t.after});
   for (auto& a : v.approvals())
     s.approvals.push_back({a.id, a.agent, a.task, a.tool, a.subject,
                            a.policy, a.answer, a.by, a.why, a.at_us});

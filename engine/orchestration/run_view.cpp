@@ -92,6 +92,7 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
           auto& v = task(t.id);
           v.title = t.title;
           v.agent = t.agent;
+          v.after = t.after;
         }
       }
       return true;

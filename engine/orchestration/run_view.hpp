@@ -42,6 +42,8 @@ struct run_view_task {
   /// The evidence of its last DONE; why it passed or failed.
   std::string evidence;
   std::string reason;
+  /// The tasks it runs after (the plan's `after`).
+  std::vector<std::string> after;
 };
 
 /// An approval request, as the run recorded it.

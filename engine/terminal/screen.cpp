@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 
 #include <vterm.h>
 
@@ -371,6 +372,156 @@ std::vector<std::string> screen::lines() const {
   out.reserve(rows_);
   for (int r = 0; r < rows_; ++r)
     out.push_back(render_row(r, true));
+  return out;
+}
+
+namespace {
+
+/// What a cell looks like, less its text.
+struct cell_style {
+  VTermColor fg;
+  VTermColor bg;
+  VTermScreenCellAttrs attrs;
+};
+
+bool same_colour(const VTermColor& a, const VTermColor& b) {
+  if (VTERM_COLOR_IS_DEFAULT_FG(&a) != VTERM_COLOR_IS_DEFAULT_FG(&b)
+      || VTERM_COLOR_IS_DEFAULT_BG(&a) != VTERM_COLOR_IS_DEFAULT_BG(&b)
+      || VTERM_COLOR_IS_INDEXED(&a) != VTERM_COLOR_IS_INDEXED(&b))
+    return false;
+  if (VTERM_COLOR_IS_DEFAULT_FG(&a) || VTERM_COLOR_IS_DEFAULT_BG(&a))
+    return true;
+  if (VTERM_COLOR_IS_INDEXED(&a))
+    return a.indexed.idx == b.indexed.idx;
+  return a.rgb.red == b.rgb.red && a.rgb.green == b.rgb.green
+         && a.rgb.blue == b.rgb.blue;
+}
+
+bool same_style(const cell_style& a, const cell_style& b) {
+  return same_colour(a.fg, b.fg) && same_colour(a.bg, b.bg)
+         && a.attrs.bold == b.attrs.bold && a.attrs.italic == b.attrs.italic
+         && (a.attrs.underline != 0) == (b.attrs.underline != 0)
+         && a.attrs.reverse == b.attrs.reverse
+         && a.attrs.strike == b.attrs.strike;
+}
+
+bool is_default(const VTermColor& c) {
+  return VTERM_COLOR_IS_DEFAULT_FG(&c) || VTERM_COLOR_IS_DEFAULT_BG(&c);
+}
+
+/// The SGR parameters of one colour: 30+/90+/38;5;n/38;2;r;g;b for a
+/// foreground (base 30), the same from 40 for a background.
+std::string sgr_colour(const VTermColor& c, int base) {
+  if (is_default(c))
+    return std::to_string(base + 9);
+  if (VTERM_COLOR_IS_INDEXED(&c)) {
+    int i = c.indexed.idx;
+    if (i < 8)
+      return std::to_string(base + i);
+    if (i < 16)
+      return std::to_string(base + 60 + i - 8);
+    return std::to_string(base + 8) + ";5;" + std::to_string(i);
+  }
+  return std::to_string(base + 8) + ";2;" + std::to_string(c.rgb.red) + ";"
+         + std::to_string(c.rgb.green) + ";" + std::to_string(c.rgb.blue);
+}
+
+std::string sgr(const cell_style& s) {
+  std::string out = "\x1b[0";
+  if (s.attrs.bold)
+    out += ";1";
+  if (s.attrs.italic)
+    out += ";3";
+  if (s.attrs.underline)
+    out += ";4";
+  if (s.attrs.reverse)
+    out += ";7";
+  if (s.attrs.strike)
+    out += ";9";
+  out += ";" + sgr_colour(s.fg, 30) + ";" + sgr_colour(s.bg, 40) + "m";
+  return out;
+}
+
+std::string css_colour(VTermColor c, const VTermState* state) {
+  if (is_default(c))
+    return {};
+  vterm_state_convert_color_to_rgb(state, &c);
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "#%02x%02x%02x", c.rgb.red, c.rgb.green,
+                c.rgb.blue);
+  return buf;
+}
+
+/// A blank in the default style: what a trimmed row may drop.
+bool plain_blank(const VTermScreenCell& c) {
+  return (c.chars[0] == 0 || c.chars[0] == ' ') && is_default(c.bg)
+         && !c.attrs.reverse && !c.attrs.underline;
+}
+
+} // namespace
+
+std::vector<std::vector<screen::styled_run>> screen::styled_rows() const {
+  const auto* state = vterm_obtain_state(vt_.get());
+  std::vector<std::vector<styled_run>> out(rows_);
+  for (int r = 0; r < rows_; ++r) {
+    std::vector<VTermScreenCell> cells(cols_);
+    int end = 0;
+    for (int c = 0; c < cols_; ++c)
+      if (vterm_screen_get_cell(vts_, VTermPos{r, c}, &cells[c])
+          && !plain_blank(cells[c]))
+        end = c + 1;
+    cell_style last{};
+    for (int c = 0; c < end; ++c) {
+      cell_style now{cells[c].fg, cells[c].bg, cells[c].attrs};
+      if (out[r].empty() || !same_style(now, last)) {
+        styled_run run;
+        run.fg = css_colour(now.fg, state);
+        run.bg = css_colour(now.bg, state);
+        run.bold = now.attrs.bold;
+        run.italic = now.attrs.italic;
+        run.underline = now.attrs.underline != 0;
+        run.reverse = now.attrs.reverse;
+        out[r].push_back(std::move(run));
+        last = now;
+      }
+      append_cell(out[r].back().text, cells[c]);
+    }
+  }
+  return out;
+}
+
+std::string screen::ansi(size_t scrollback_lines) const {
+  std::string out;
+  if (!alt_) {
+    auto n = std::min(scrollback_lines, scrollback_.size());
+    for (auto i = scrollback_.size() - n; i < scrollback_.size(); ++i)
+      out += scrollback_[i] + "\r\n";
+  }
+  VTermScreenCell cell;
+  for (int r = 0; r < rows_; ++r) {
+    if (r > 0)
+      out += "\r\n";
+    int end = 0;
+    for (int c = 0; c < cols_; ++c)
+      if (vterm_screen_get_cell(vts_, VTermPos{r, c}, &cell)
+          && !plain_blank(cell))
+        end = c + 1;
+    std::optional<cell_style> last;
+    for (int c = 0; c < end; ++c) {
+      if (!vterm_screen_get_cell(vts_, VTermPos{r, c}, &cell))
+        continue;
+      cell_style now{cell.fg, cell.bg, cell.attrs};
+      if (!last || !same_style(now, *last)) {
+        out += sgr(now);
+        last = now;
+      }
+      append_cell(out, cell);
+    }
+    out += "\x1b[0m";
+  }
+  auto at = cursor();
+  out += "\x1b[" + std::to_string(at.row + 1) + ";" + std::to_string(at.col + 1)
+         + "H";
   return out;
 }
 

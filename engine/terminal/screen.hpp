@@ -112,6 +112,30 @@ public:
   /// Every row, top to bottom (rows() entries).
   std::vector<std::string> lines() const;
 
+  /// A stretch of one row's cells in one style. Colours are "" for the
+  /// terminal's default, "#rrggbb" otherwise (indexed colours resolved
+  /// through libvterm's palette).
+  struct styled_run {
+    std::string text;
+    std::string fg;
+    std::string bg;
+    bool bold = false;
+    bool italic = false;
+    bool underline = false;
+    bool reverse = false;
+  };
+
+  /// Every row as styled runs, top to bottom; trailing default blanks
+  /// dropped.
+  std::vector<std::vector<styled_run>> styled_rows() const;
+
+  /// Bytes that, written to a freshly reset terminal of this size, draw
+  /// what this screen shows: the last `scrollback_lines` logical lines of
+  /// scrollback (none on the alternate screen), then every row with its
+  /// colours and attributes, then the cursor. A viewer that missed bytes
+  /// starts again from this (the browser view's snapshot).
+  std::string ansi(size_t scrollback_lines = 200) const;
+
   /// Whether row `r` was soft-wrapped into row r + 1.
   bool wrapped(int r) const;
 

@@ -34,6 +34,8 @@ struct task_status {
   /// The evidence of its last DONE; why it passed or failed.
   std::string evidence;
   std::string reason;
+  /// The tasks it runs after (the plan's `after`).
+  std::vector<std::string> depends_on;
 };
 
 struct approval_status {

@@ -45,6 +45,10 @@ try {
     const r = await fetch(url + p, { headers: auth });
     return { status: r.status, body: await r.json() };
   };
+  const send = async (method, p) => {
+    const r = await fetch(url + p, { method, headers: auth });
+    return { status: r.status, body: await r.json() };
+  };
   const post = async (p, body) => {
     const r = await fetch(url + p, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' },
                                      body: JSON.stringify(body) });
@@ -75,6 +79,13 @@ try {
     '/api/v1/tasks/{task}/rerun': {},
     '/api/v1/approvals/{id}': { decision: 'allow', reason: 'the REST test' },
     '/api/v1/stop': { immediate: true, reason: 'the REST test is over' },
+    '/api/v1/agents/{agent}/control': { viewer: 'rest-test' },
+    '/api/v1/agents/{agent}/keys': { viewer: 'rest-test', keys: 'x\x7f' },
+  };
+  // What each route is asked, beyond its path.
+  const queries = {
+    '/api/v1/why': '?subject=t2',
+    '/api/v1/agents/{agent}/control': '?viewer=rest-test',
   };
   // The stop ends the run and its server: it comes last, below.
   const order = Object.keys(spec.paths).filter((p) => p !== '/api/v1/stop');
@@ -112,7 +123,10 @@ try {
     for (const method of Object.keys(spec.paths[p])) {
       const concrete = p.replace('{agent}', 'b').replace('{task}', 't2')
         .replace('{id}', p.startsWith('/api/v1/deliveries') ? sent.body.delivery_id : approvals.body.approvals[0].id);
-      const r = method === 'get' ? await get(concrete) : await post(concrete, bodies[p] ?? {});
+      const q = queries[p] ?? '';
+      const r = method === 'get' ? await get(concrete + q)
+        : method === 'delete' ? await send('DELETE', concrete + q)
+        : await post(concrete, bodies[p] ?? {});
       assert.ok(r.status !== 404 && r.status !== 405,
                 `${method} ${concrete}: ${r.status} ${JSON.stringify(r.body)}; tasks ${JSON.stringify((await get('/api/v1/tasks')).body)}`);
       assert.equal(r.status, 200, `${method} ${concrete}: ${JSON.stringify(r.body)}`);
@@ -142,6 +156,34 @@ try {
   assert.equal((await get('/api/v1/nothing')).status, 404);
   assert.equal((await fetch(url + '/api/v1/agents', { method: 'POST', headers: auth })).status, 405);
   assert.equal((await fetch(url + '/api/v1/run')).status, 401);
+  // The token in the query string is the login page's and the WebSocket's
+  // only; the login turns it into a cookie that works everywhere.
+  assert.equal((await fetch(url + '/api/v1/run?token=' + token)).status, 401);
+  const login = await fetch(url + '/?token=' + token, { redirect: 'manual' });
+  assert.equal(login.status, 303);
+  const cookie = login.headers.get('set-cookie');
+  assert.match(cookie, /HttpOnly/);
+  assert.match(cookie, /SameSite=Strict/);
+  const withCookie = await fetch(url + '/api/v1/run', { headers: { Cookie: cookie.split(';')[0] } });
+  assert.equal(withCookie.status, 200);
+  assert.equal((await fetch(url + '/?token=wrong', { redirect: 'manual' })).status, 401);
+  // The token is also in a file only its owner may read.
+  const tokenFile = path.join(log, 'http.token');
+  assert.equal(fs.readFileSync(tokenFile, 'utf8').trim(), token);
+  assert.equal(fs.statSync(tokenFile).mode & 0o777, 0o600);
+  // Another viewer cannot type while one has control.
+  assert.equal((await post('/api/v1/agents/b/control', { viewer: 'other' })).status, 409);
+  assert.equal((await post('/api/v1/agents/b/keys', { viewer: 'other', keys: 'x' })).status, 409);
+  // Bad requests change nothing and say why.
+  const bad = await fetch(url + '/api/v1/tasks', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' },
+                                                    body: '{"id": "t9", "prompt": ' });
+  assert.equal(bad.status, 400);
+  assert.match((await bad.json()).error, /JSON object/);
+  const huge = await fetch(url + '/api/v1/tasks', { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' },
+                                                     body: JSON.stringify({ id: 't9', prompt: 'x'.repeat(2 << 20) }) }).catch((e) => e);
+  assert.ok(huge instanceof Error || huge.status === 413, `oversized body: ${huge.status}`);
+  assert.equal((await get('/api/v1/why?subject=nobody')).status, 404);
+  assert.ok(!(await get('/api/v1/tasks')).body.tasks.some((t) => t.id === 't9'));
 
   // Last: the stop, which ends the run and with it the server.
   const stop = await post('/api/v1/stop', bodies['/api/v1/stop']);

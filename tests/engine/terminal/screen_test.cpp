@@ -391,3 +391,60 @@ TEST_CASE("the raw window keeps the last bytes exactly as written",
   CHECK(s.raw().contents() == "lo world");
   CHECK(s.raw().total() == 16);
 }
+
+TEST_CASE("a screen's ansi() drawn on a fresh terminal gives the same screen",
+          "[engine][screen]") {
+  screen_options opts;
+  opts.cols = 40;
+  opts.rows = 6;
+  screen a{opts};
+  // Scrollback, colours (indexed, bright, 256, rgb), attributes, a
+  // full-width row, a wide character, and the cursor left mid-screen.
+  for (int i = 0; i < 10; ++i)
+    a.feed("line " + std::to_string(i) + "\r\n");
+  a.feed("\x1b[1;31mred bold\x1b[0m \x1b[92mbright\x1b[0m "
+         "\x1b[38;5;200mx256\x1b[0m \x1b[48;2;10;20;30mrgb bg\x1b[0m\r\n");
+  a.feed(std::string(40, '#'));
+  a.feed("\r\n\x1b[7mrev\x1b[0m \x1b[3;4mit-ul\x1b[0m 漢字\r\n");
+  a.feed("\x1b[2;5Hmoved");
+  screen b{opts};
+  b.feed(a.ansi());
+  CHECK(b.lines() == a.lines());
+  CHECK(b.cursor() == a.cursor());
+  CHECK(b.scrollback() == a.scrollback());
+  auto sa = a.styled_rows();
+  auto sb = b.styled_rows();
+  REQUIRE(sa.size() == sb.size());
+  for (size_t r = 0; r < sa.size(); ++r) {
+    REQUIRE(sa[r].size() == sb[r].size());
+    for (size_t i = 0; i < sa[r].size(); ++i) {
+      CHECK(sa[r][i].text == sb[r][i].text);
+      CHECK(sa[r][i].fg == sb[r][i].fg);
+      CHECK(sa[r][i].bg == sb[r][i].bg);
+      CHECK(sa[r][i].bold == sb[r][i].bold);
+      CHECK(sa[r][i].underline == sb[r][i].underline);
+      CHECK(sa[r][i].reverse == sb[r][i].reverse);
+    }
+  }
+  // The styles themselves were read, not lost on both sides alike.
+  bool red_bold = false;
+  for (auto& row : sa)
+    for (auto& run : row)
+      red_bold = red_bold || (run.bold && run.text == "red bold"
+                              && !run.fg.empty());
+  CHECK(red_bold);
+}
+
+TEST_CASE("ansi() of the alternate screen draws its rows, no scrollback",
+          "[engine][screen]") {
+  screen_options opts;
+  opts.cols = 20;
+  opts.rows = 4;
+  screen a{opts};
+  a.feed("one\r\ntwo\r\nthree\r\nfour\r\nfive\r\n");
+  a.feed("\x1b[?1049h\x1b[Hfull screen app");
+  screen b{opts};
+  b.feed(a.ansi());
+  CHECK(b.lines() == a.lines());
+  CHECK(b.scrollback().empty());
+}
