@@ -153,7 +153,10 @@ int drive(const run_args& args, const std::string& name, run& r) {
   // The run over HTTP (its MCP server at /mcp), for as long as it runs.
   std::unique_ptr<http::server> web;
   if (!args.serve.empty()) {
-    auto s = http::server::start({.log_dir = r.log_dir(), .listen = args.serve});
+    auto s = http::server::start(
+      {.log_dir = r.log_dir(),
+       .listen = args.serve,
+       .events = [&r](uint64_t from) { return r.events(from); }});
     if (!s) {
       std::cerr << name << ": --serve: " << s.err().message() << '\n';
       ignore(r.stop(true, "--serve could not listen"));

@@ -30,7 +30,21 @@ struct live_feed::impl {
     std::string name;
     std::unique_ptr<engine::screen> screen;
     uint64_t offset = 0;
+    /// Bytes not fed to the screen yet: the screen model's work is done
+    /// when a snapshot or a screen is asked for (or this grows past
+    /// max_pending), not for every byte a viewer is sent.
+    std::string pending;
+
+    engine::screen& current() {
+      if (!pending.empty()) {
+        screen->feed(pending);
+        static_cast<void>(screen->take_replies());
+        pending.clear();
+      }
+      return *screen;
+    }
   };
+  static constexpr size_t max_pending = 1 << 20;
 
   live_feed_options opts;
   std::unique_ptr<event_cursor> cursor;
@@ -56,16 +70,20 @@ struct live_feed::impl {
   agent& agent_named(std::string_view name);
   void keep(message_ptr m);
   void wake();
-  static nlohmann::json screen_json(const agent& a, size_t scrollback);
+  static nlohmann::json screen_json(agent& a, size_t scrollback);
 };
 
 result<std::unique_ptr<live_feed>> live_feed::start(live_feed_options opts) {
-  auto cursor = open_events(opts.log_dir, 1);
-  if (!cursor)
-    return cursor.err();
   auto p = std::make_unique<impl>();
+  if (opts.events) {
+    p->cursor = opts.events(1);
+  } else {
+    auto cursor = open_events(opts.log_dir, 1);
+    if (!cursor)
+      return cursor.err();
+    p->cursor = std::move(*cursor);
+  }
   p->opts = std::move(opts);
-  p->cursor = std::move(*cursor);
   // What the log holds already is folded before the first viewer asks:
   // its snapshot and screens show the run as it stands.
   while (const event* e = p->cursor->next())
@@ -112,7 +130,7 @@ live_feed::impl::agent& live_feed::impl::agent_named(std::string_view name) {
   for (auto& a : agents)
     if (a.name == name)
       return a;
-  agents.push_back({std::string{name}, std::make_unique<engine::screen>(), 0});
+  agents.push_back({std::string{name}, std::make_unique<engine::screen>(), 0, {}});
   return agents.back();
 }
 
@@ -127,8 +145,9 @@ void live_feed::impl::fold(const event& e) {
     if (ev.isPtyOutput()) {
       auto& a = agent_named(name);
       auto bytes = bytes_of(ev.getPtyOutput().getBytes());
-      a.screen->feed(bytes);
-      static_cast<void>(a.screen->take_replies());
+      a.pending.append(bytes);
+      if (a.pending.size() > max_pending)
+        a.current();
       m->binary = true;
       m->data.reserve(18 + name.size() + bytes.size());
       m->data.push_back(1);
@@ -151,6 +170,7 @@ void live_feed::impl::fold(const event& e) {
         o.rows = ps.getRows();
       }
       a.screen = std::make_unique<engine::screen>(o);
+      a.pending.clear();
       nlohmann::json head = {{"type", "agent"},
                              {"name", a.name},
                              {"columns", a.screen->cols()},
@@ -191,12 +211,13 @@ void live_feed::impl::wake() {
     f();
 }
 
-nlohmann::json live_feed::impl::screen_json(const agent& a, size_t scrollback) {
+nlohmann::json live_feed::impl::screen_json(agent& a, size_t scrollback) {
+  auto& s = a.current();
   return {{"name", a.name},
-          {"columns", a.screen->cols()},
-          {"rows", a.screen->rows()},
+          {"columns", s.cols()},
+          {"rows", s.rows()},
           {"offset", a.offset},
-          {"ansi", a.screen->ansi(scrollback)}};
+          {"ansi", s.ansi(scrollback)}};
 }
 
 live_feed::pulled live_feed::take(uint64_t from, size_t budget,
@@ -241,8 +262,9 @@ std::optional<nlohmann::json> live_feed::screen(const std::string& agent) {
   for (auto& a : p.agents) {
     if (a.name != agent)
       continue;
+    auto& screen = a.current();
     nlohmann::json cells = nlohmann::json::array();
-    for (auto& row : a.screen->styled_rows()) {
+    for (auto& row : screen.styled_rows()) {
       nlohmann::json runs = nlohmann::json::array();
       for (auto& r : row) {
         nlohmann::json run = {{"text", r.text}};
@@ -263,12 +285,12 @@ std::optional<nlohmann::json> live_feed::screen(const std::string& agent) {
       cells.push_back(std::move(runs));
     }
     return nlohmann::json{{"agent", a.name},
-                          {"columns", a.screen->cols()},
-                          {"rows", a.screen->rows()},
+                          {"columns", screen.cols()},
+                          {"rows", screen.rows()},
                           {"position", p.folded},
-                          {"lines", a.screen->lines()},
+                          {"lines", screen.lines()},
                           {"cells", std::move(cells)},
-                          {"ansi", a.screen->ansi(p.opts.snapshot_scrollback)}};
+                          {"ansi", screen.ansi(p.opts.snapshot_scrollback)}};
   }
   return std::nullopt;
 }

@@ -29,12 +29,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "baton/event_cursor.hpp"
 #include "engine/result.hpp"
 
 namespace baton::http {
 
 struct live_feed_options {
   std::string log_dir;
+  /// The run's events from a position, when this process runs it
+  /// (baton::run::events: woken as each event is recorded). Default: none,
+  /// read the log directory (baton::open_events, which polls).
+  std::function<std::unique_ptr<event_cursor>(uint64_t)> events = {};
   /// Bytes of messages kept for viewers to catch up from. Default: 8 MiB.
   size_t ring_bytes = 8 << 20;
   /// A viewer behind by more than this many bytes gets a snapshot rather

@@ -481,7 +481,9 @@ void server::impl::stream_events(tcp::socket& socket, const request& req) {
     asio::write(socket, asio::buffer(text), bec);
     return !bec;
   };
-  auto cursor = open_events(opts.log_dir, from);
+  auto cursor = opts.events
+                  ? result<std::unique_ptr<event_cursor>>{opts.events(from)}
+                  : open_events(opts.log_dir, from);
   if (!cursor) {
     request r = req;
     auto gone = reply(r, bhttp::status::service_unavailable,
@@ -587,7 +589,7 @@ response server::impl::mcp(const request& req) {
 live_feed* server::impl::feed() {
   std::lock_guard lock{feed_mu};
   if (!feed_) {
-    auto f = live_feed::start({.log_dir = opts.log_dir});
+    auto f = live_feed::start({.log_dir = opts.log_dir, .events = opts.events});
     if (!f)
       return nullptr;
     feed_ = std::move(*f);

@@ -46,8 +46,11 @@
 // its thread. A session's calls are taken one at a time.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+
+#include "baton/event_cursor.hpp"
 
 #include "engine/result.hpp"
 
@@ -60,6 +63,10 @@ struct server_options {
   std::string listen = "127.0.0.1:0";
   /// The token clients must present. Default: empty, meaning a random one.
   std::string token = {};
+  /// The run's events from a position, when this process runs it
+  /// (baton::run::events, woken as each event is recorded). Default: none,
+  /// the log directory is read (it polls the writer).
+  std::function<std::unique_ptr<event_cursor>(uint64_t)> events = {};
 };
 
 class server {

@@ -1,0 +1,307 @@
+// The browser view's cost, each figure beside its baseline in the same run:
+//
+//  - streaming: 64 simulated agents writing to their terminals, the same run
+//    once without viewers and once with 4 viewers on the WebSocket (each
+//    acknowledging everything, as a page does): Baton's CPU (the process,
+//    less the viewers' own threads) beside the run without viewers; bytes
+//    per second delivered to each viewer beside the agents' output rate;
+//    the time from a PTY chunk's record in the log to its frame at a viewer
+//    (p50, p99);
+//  - a snapshot of a 120x30 screen with 200 lines of scrollback (what a
+//    viewer that fell behind is sent) beside reading the same screen's text;
+//  - a new viewer of the 64-agent grid: connect to a complete picture.
+//
+//   build/benchmarks/view_bench [--quick] [--dir DIR]
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include "baton/baton.hpp"
+#include "engine/terminal/screen.hpp"
+#include "http/server.hpp"
+#include "storage/event_log.hpp"
+
+using namespace baton;
+using clock_type = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  std::fprintf(stderr, "view_bench: %s\n", what.c_str());
+  std::exit(1);
+}
+
+double cpu_seconds_self() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + u.ru_stime.tv_sec
+         + u.ru_stime.tv_usec / 1e6;
+}
+
+double cpu_seconds_thread() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return t.tv_sec + t.tv_nsec / 1e9;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
+}
+
+std::string plan(int agents, int bytes) {
+  std::string out = "[run]\nname = \"view-bench\"\n[policy]\ntask_timeout = "
+                    "\"10m\"\n";
+  for (int i = 0; i < agents; ++i)
+    out += "[agents.a" + std::to_string(i)
+           + "]\npreset = \"sim\"\nargs = [\"--scenario\", \"flood\", "
+             "\"--bytes\", \""
+           + std::to_string(bytes) + "\", \"--speed\", \"0\"]\n";
+  for (int i = 0; i < agents; ++i)
+    out += "[[tasks]]\nid = \"t" + std::to_string(i) + "\"\nagent = \"a"
+           + std::to_string(i) + "\"\nprompt = \"Print the log.\"\n";
+  return out;
+}
+
+std::unique_ptr<run> start(runtime& rt, const std::string& text,
+                           const fs::path& dir) {
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  run_options o;
+  o.plan_text = text;
+  o.log_dir = dir / "log";
+  o.workspace = dir / "work";
+  auto r = rt.start(o);
+  if (!r)
+    fail(r.err().message());
+  return std::move(*r);
+}
+
+struct viewer_result {
+  uint64_t bytes = 0;
+  double cpu = 0;
+  /// (position, the run's logical time when its frame arrived)
+  std::vector<std::pair<uint64_t, uint64_t>> arrivals;
+};
+
+/// A page: reads every message until the end, acknowledging each.
+void view(const std::string& url, const std::string& token, run& r,
+          viewer_result& out) {
+  asio::io_context io;
+  websocket::stream<tcp::socket> ws{io};
+  auto hostport = url.substr(7);
+  auto colon = hostport.rfind(':');
+  ws.next_layer().connect(
+    {asio::ip::make_address(hostport.substr(0, colon)),
+     static_cast<uint16_t>(std::stoi(hostport.substr(colon + 1)))});
+  ws.handshake(hostport, "/api/v1/ws?token=" + token);
+  beast::flat_buffer b;
+  for (;;) {
+    ws.read(b);
+    auto data = beast::buffers_to_string(b.data());
+    b.consume(b.size());
+    out.bytes += data.size();
+    uint64_t position = 0;
+    if (ws.got_binary()) {
+      size_t n = static_cast<uint8_t>(data[1]);
+      for (size_t i = 0; i < 8; ++i)
+        position = (position << 8) | static_cast<uint8_t>(data[2 + n + i]);
+      out.arrivals.emplace_back(position, r.now());
+    } else {
+      auto m = nlohmann::json::parse(data);
+      position = m.at("position").get<uint64_t>();
+      if (m.at("type") == "end")
+        break;
+    }
+    ws.text(true);
+    ws.write(asio::buffer(nlohmann::json{{"ack", position}}.dump()));
+  }
+  out.cpu = cpu_seconds_thread();
+}
+
+/// Logical times and PTY bytes of the run's log.
+std::map<uint64_t, uint64_t> pty_times(const std::string& log_dir,
+                                       uint64_t& pty_bytes) {
+  storage::options o;
+  o.read_only = true;
+  o.create_if_missing = false;
+  auto log = storage::event_log::open(log_dir, o);
+  if (!log)
+    fail(log.err().message());
+  std::map<uint64_t, uint64_t> out;
+  pty_bytes = 0;
+  auto n = (*log)->read_all(1, UINT64_MAX, [&](storage::recorded_event&& e) {
+    if (e.event().isPtyOutput()) {
+      out[e.position()] = e.logical_time();
+      pty_bytes += e.event().getPtyOutput().getBytes().size();
+    }
+    return true;
+  });
+  if (!n)
+    fail(n.err().message());
+  return out;
+}
+
+void snapshot_cost(bool quick) {
+  engine::screen s{};
+  for (int i = 0; i < 2000; ++i)
+    s.feed("\x1b[32mline " + std::to_string(i)
+           + "\x1b[0m of \x1b[1;34mcoloured\x1b[0m output, with some more "
+             "text to fill the row a little\r\n");
+  int n = quick ? 200 : 2000;
+  size_t sink = 0;
+  auto t0 = clock_type::now();
+  for (int i = 0; i < n; ++i)
+    sink += s.ansi(200).size();
+  auto snap = std::chrono::duration<double, std::micro>(clock_type::now() - t0)
+                .count()
+              / n;
+  t0 = clock_type::now();
+  for (int i = 0; i < n; ++i)
+    for (auto& l : s.lines())
+      sink += l.size();
+  auto text = std::chrono::duration<double, std::micro>(clock_type::now() - t0)
+                .count()
+              / n;
+  std::printf("snapshot of a 120x30 screen + 200 scrollback lines: %.1f us "
+              "(%zu bytes); its text rows alone: %.1f us (%.1fx)\n",
+              snap, s.ansi(200).size(), text, snap / text);
+  if (sink == 0)
+    fail("nothing rendered");
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  bool quick = false;
+  fs::path dir = fs::temp_directory_path() / "baton-view-bench";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--quick")
+      quick = true;
+    else if (a == "--dir" && i + 1 < argc)
+      dir = argv[++i];
+  }
+  auto self = fs::canonical("/proc/self/exe").parent_path().parent_path();
+  ::setenv("BATON_EXECUTABLE", (self / "cli" / "baton").c_str(), 1);
+  std::printf("view_bench: the browser view's WebSocket%s\n",
+              quick ? " (quick)" : "");
+  snapshot_cost(quick);
+
+  int agents = 64;
+  int bytes = quick ? 64 << 10 : 512 << 10;
+  auto rt = runtime::open();
+  if (!rt)
+    fail(rt.err().message());
+
+  // The run without viewers.
+  double base_cpu = 0;
+  double base_seconds = 0;
+  {
+    auto c0 = cpu_seconds_self();
+    auto t0 = clock_type::now();
+    auto r = start(**rt, plan(agents, bytes), dir / "plain");
+    if (!r->wait(std::chrono::minutes{10}))
+      fail("the run without viewers did not end");
+    base_seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+    base_cpu = cpu_seconds_self() - c0;
+  }
+
+  // The same run with 4 viewers.
+  auto c0 = cpu_seconds_self();
+  auto t0 = clock_type::now();
+  auto r = start(**rt, plan(agents, bytes), dir / "viewed");
+  auto server = http::server::start(
+    {.log_dir = r->log_dir(),
+     .events = [&r](uint64_t from) { return r->events(from); }});
+  if (!server)
+    fail(server.err().message());
+  std::vector<viewer_result> results(4);
+  std::vector<std::thread> viewers;
+  for (auto& v : results)
+    viewers.emplace_back([&, out = &v] {
+      view((*server)->url(), (*server)->token(), *r, *out);
+    });
+  if (!r->wait(std::chrono::minutes{10}))
+    fail("the viewed run did not end");
+  for (auto& t : viewers)
+    t.join();
+  auto seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  double viewers_cpu = 0;
+  for (auto& v : results)
+    viewers_cpu += v.cpu;
+  auto cpu = cpu_seconds_self() - c0 - viewers_cpu;
+
+  uint64_t pty_bytes = 0;
+  auto times = pty_times(r->log_dir(), pty_bytes);
+  std::vector<double> latency_ms;
+  double delivered = 0;
+  for (auto& v : results) {
+    delivered += v.bytes / seconds;
+    for (auto& [position, at] : v.arrivals)
+      if (auto i = times.find(position); i != times.end() && at >= i->second)
+        latency_ms.push_back((at - i->second) / 1000.0);
+  }
+  std::printf("64 agents, %.1f MB of terminal output: without viewers %.2f s, "
+              "Baton's CPU %.2f s\n",
+              pty_bytes / 1e6, base_seconds, base_cpu);
+  std::printf("  with 4 viewers: %.2f s, Baton's CPU %.2f s (%.2fx; the "
+              "viewers' own threads %.2f s not counted)\n",
+              seconds, cpu, cpu / base_cpu, viewers_cpu);
+  std::printf("  delivered per viewer %.1f MB/s, the agents' output %.1f MB/s "
+              "(%.2fx)\n",
+              delivered / results.size() / 1e6, pty_bytes / seconds / 1e6,
+              (delivered / results.size()) / (pty_bytes / seconds));
+  std::printf("  PTY chunk recorded -> its frame at a viewer: p50 %.2f ms, "
+              "p99 %.2f ms (%zu frames)\n",
+              percentile(latency_ms, 0.5), percentile(latency_ms, 0.99),
+              latency_ms.size());
+
+  // A new viewer of the 64-tile grid: connect, to the complete picture.
+  std::vector<double> picture_ms;
+  for (int i = 0; i < (quick ? 3 : 10); ++i) {
+    auto t = clock_type::now();
+    asio::io_context io;
+    websocket::stream<tcp::socket> ws{io};
+    auto url = (*server)->url().substr(7);
+    auto colon = url.rfind(':');
+    ws.next_layer().connect(
+      {asio::ip::make_address(url.substr(0, colon)),
+       static_cast<uint16_t>(std::stoi(url.substr(colon + 1)))});
+    ws.handshake(url, "/api/v1/ws?token=" + (*server)->token());
+    beast::flat_buffer b;
+    ws.read(b);
+    auto m = nlohmann::json::parse(beast::buffers_to_string(b.data()));
+    if (m.at("type") != "snapshot" || m.at("agents").size() != 64)
+      fail("a new viewer's first message is not the grid's snapshot");
+    picture_ms.push_back(
+      std::chrono::duration<double, std::milli>(clock_type::now() - t).count());
+  }
+  std::printf("new viewer of the 64-tile grid -> complete picture: p50 %.2f "
+              "ms, worst %.2f ms\n",
+              percentile(picture_ms, 0.5), percentile(picture_ms, 1.0));
+  server->reset();
+  fs::remove_all(dir);
+  return 0;
+}
