@@ -70,14 +70,21 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
+/// 64 agents: each floods `bytes` of lines as fast as it can (bytes > 0),
+/// or works through a long task at the pace of a real agent — a spinner
+/// at 10 frames a second, lines as it reads and edits (bytes == 0).
 std::string plan(int agents, int bytes) {
+  std::string args = bytes > 0 ? "\"--scenario\", \"flood\", \"--bytes\", \""
+                                   + std::to_string(bytes)
+                                   + "\", \"--speed\", \"0\""
+                             : std::string{"\"--scenario\", \"slow\", "
+                                           "\"--steps\", \"2\", "
+                                           "\"--speed\", \"2\""};
   std::string out = "[run]\nname = \"view-bench\"\n[policy]\ntask_timeout = "
                     "\"10m\"\n";
   for (int i = 0; i < agents; ++i)
     out += "[agents.a" + std::to_string(i)
-           + "]\npreset = \"sim\"\nargs = [\"--scenario\", \"flood\", "
-             "\"--bytes\", \""
-           + std::to_string(bytes) + "\", \"--speed\", \"0\"]\n";
+           + "]\npreset = \"sim\"\nargs = [" + args + "]\n";
   for (int i = 0; i < agents; ++i)
     out += "[[tasks]]\nid = \"t" + std::to_string(i) + "\"\nagent = \"a"
            + std::to_string(i) + "\"\nprompt = \"Print the log.\"\n";
@@ -100,12 +107,14 @@ std::unique_ptr<run> start(runtime& rt, const std::string& text,
 
 struct viewer_result {
   uint64_t bytes = 0;
+  uint64_t snapshots = 0;
   double cpu = 0;
   /// (position, the run's logical time when its frame arrived)
   std::vector<std::pair<uint64_t, uint64_t>> arrivals;
 };
 
-/// A page: reads every message until the end, acknowledging each.
+/// A page: reads every message until the end, acknowledging as a page
+/// does — not each message, but what it has every 256 KiB.
 void view(const std::string& url, const std::string& token, run& r,
           viewer_result& out) {
   asio::io_context io;
@@ -117,6 +126,7 @@ void view(const std::string& url, const std::string& token, run& r,
      static_cast<uint16_t>(std::stoi(hostport.substr(colon + 1)))});
   ws.handshake(hostport, "/api/v1/ws?token=" + token);
   beast::flat_buffer b;
+  uint64_t since_ack = 0;
   for (;;) {
     ws.read(b);
     auto data = beast::buffers_to_string(b.data());
@@ -133,7 +143,13 @@ void view(const std::string& url, const std::string& token, run& r,
       position = m.at("position").get<uint64_t>();
       if (m.at("type") == "end")
         break;
+      if (m.at("type") == "snapshot")
+        ++out.snapshots;
     }
+    since_ack += data.size();
+    if (since_ack < (256 << 10))
+      continue;
+    since_ack = 0;
     ws.text(true);
     ws.write(asio::buffer(nlohmann::json{{"ack", position}}.dump()));
   }
@@ -162,6 +178,113 @@ std::map<uint64_t, uint64_t> pty_times(const std::string& log_dir,
     fail(n.err().message());
   return out;
 }
+
+struct measured {
+  double base_seconds = 0;
+  double base_cpu = 0;
+  double seconds = 0;
+  double cpu = 0;
+  double viewers_cpu = 0;
+  uint64_t pty_bytes = 0;
+  double delivered_per_viewer = 0;
+  uint64_t snapshots = 0;
+  std::vector<double> latency_ms;
+  /// New viewers while the run went: connect -> the snapshot read.
+  std::vector<double> picture_ms;
+  /// The viewed run and its server.
+  std::unique_ptr<run> viewed;
+  std::unique_ptr<http::server> server;
+};
+
+/// The plan run twice: without viewers, then with 4.
+measured measure(runtime& rt, const std::string& text, const fs::path& dir) {
+  measured m;
+  {
+    auto c0 = cpu_seconds_self();
+    auto t0 = clock_type::now();
+    auto r = start(rt, text, dir / "plain");
+    if (!r->wait(std::chrono::minutes{10}))
+      fail("the run without viewers did not end");
+    m.base_seconds = std::chrono::duration<double>(clock_type::now() - t0)
+                       .count();
+    m.base_cpu = cpu_seconds_self() - c0;
+  }
+  auto c0 = cpu_seconds_self();
+  auto t0 = clock_type::now();
+  m.viewed = start(rt, text, dir / "viewed");
+  auto& r = *m.viewed;
+  auto server = http::server::start(
+    {.log_dir = r.log_dir(),
+     .events = [&r](uint64_t from) { return r.events(from); }});
+  if (!server)
+    fail(server.err().message());
+  m.server = std::move(*server);
+  std::vector<viewer_result> results(4);
+  std::vector<std::thread> viewers;
+  for (auto& v : results)
+    viewers.emplace_back([&, out = &v] {
+      view(m.server->url(), m.server->token(), r, *out);
+    });
+  // New viewers now and then while it runs: the time to a complete
+  // picture of the grid as it stands.
+  while (!r.wait(std::chrono::milliseconds{500}) && m.picture_ms.size() < 10) {
+    auto t = clock_type::now();
+    asio::io_context io;
+    websocket::stream<tcp::socket> ws{io};
+    auto url = m.server->url().substr(7);
+    auto colon = url.rfind(':');
+    ws.next_layer().connect(
+      {asio::ip::make_address(url.substr(0, colon)),
+       static_cast<uint16_t>(std::stoi(url.substr(colon + 1)))});
+    ws.handshake(url, "/api/v1/ws?token=" + m.server->token());
+    beast::flat_buffer b;
+    ws.read(b);
+    auto first = nlohmann::json::parse(beast::buffers_to_string(b.data()));
+    if (first.at("type") != "snapshot")
+      fail("a new viewer's first message is not the grid's snapshot");
+    m.picture_ms.push_back(
+      std::chrono::duration<double, std::milli>(clock_type::now() - t).count());
+    ws.close(websocket::close_code::normal);
+  }
+  if (!r.wait(std::chrono::minutes{10}))
+    fail("the viewed run did not end");
+  for (auto& t : viewers)
+    t.join();
+  m.seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
+  for (auto& v : results)
+    m.viewers_cpu += v.cpu;
+  m.cpu = cpu_seconds_self() - c0 - m.viewers_cpu;
+  auto times = pty_times(r.log_dir(), m.pty_bytes);
+  for (auto& v : results) {
+    m.delivered_per_viewer += v.bytes / m.seconds / results.size();
+    m.snapshots += v.snapshots;
+    for (auto& [position, at] : v.arrivals)
+      if (auto i = times.find(position); i != times.end() && at >= i->second)
+        m.latency_ms.push_back((at - i->second) / 1000.0);
+  }
+  return m;
+}
+
+void stream(const char* what, const measured& m) {
+  std::printf("%s, %.1f MB of terminal output:\n", what, m.pty_bytes / 1e6);
+  std::printf("  without viewers %.2f s, Baton's CPU %.2f s; with 4 viewers "
+              "%.2f s, Baton's CPU %.2f s (%.2fx; the viewers' own threads "
+              "%.2f s not counted)\n",
+              m.base_seconds, m.base_cpu, m.seconds, m.cpu, m.cpu / m.base_cpu,
+              m.viewers_cpu);
+  auto rate = m.pty_bytes / m.seconds;
+  std::printf("  delivered per viewer %.3f MB/s, the agents' output %.3f "
+              "MB/s (%.2fx; snapshots sent to viewers behind: %llu)\n",
+              m.delivered_per_viewer / 1e6, rate / 1e6,
+              m.delivered_per_viewer / rate,
+              static_cast<unsigned long long>(m.snapshots));
+  std::printf("  PTY chunk recorded -> its frame at a viewer: p50 %.2f ms, "
+              "p99 %.2f ms (%zu frames)\n",
+              percentile(m.latency_ms, 0.5), percentile(m.latency_ms, 0.99),
+              m.latency_ms.size());
+}
+
+std::unique_ptr<measured> paced;
 
 void snapshot_cost(bool quick) {
   engine::screen s{};
@@ -209,99 +332,22 @@ int main(int argc, char** argv) {
               quick ? " (quick)" : "");
   snapshot_cost(quick);
 
-  int agents = 64;
-  int bytes = quick ? 64 << 10 : 512 << 10;
   auto rt = runtime::open();
   if (!rt)
     fail(rt.err().message());
-
-  // The run without viewers.
-  double base_cpu = 0;
-  double base_seconds = 0;
-  {
-    auto c0 = cpu_seconds_self();
-    auto t0 = clock_type::now();
-    auto r = start(**rt, plan(agents, bytes), dir / "plain");
-    if (!r->wait(std::chrono::minutes{10}))
-      fail("the run without viewers did not end");
-    base_seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
-    base_cpu = cpu_seconds_self() - c0;
-  }
-
-  // The same run with 4 viewers.
-  auto c0 = cpu_seconds_self();
-  auto t0 = clock_type::now();
-  auto r = start(**rt, plan(agents, bytes), dir / "viewed");
-  auto server = http::server::start(
-    {.log_dir = r->log_dir(),
-     .events = [&r](uint64_t from) { return r->events(from); }});
-  if (!server)
-    fail(server.err().message());
-  std::vector<viewer_result> results(4);
-  std::vector<std::thread> viewers;
-  for (auto& v : results)
-    viewers.emplace_back([&, out = &v] {
-      view((*server)->url(), (*server)->token(), *r, *out);
-    });
-  if (!r->wait(std::chrono::minutes{10}))
-    fail("the viewed run did not end");
-  for (auto& t : viewers)
-    t.join();
-  auto seconds = std::chrono::duration<double>(clock_type::now() - t0).count();
-  double viewers_cpu = 0;
-  for (auto& v : results)
-    viewers_cpu += v.cpu;
-  auto cpu = cpu_seconds_self() - c0 - viewers_cpu;
-
-  uint64_t pty_bytes = 0;
-  auto times = pty_times(r->log_dir(), pty_bytes);
-  std::vector<double> latency_ms;
-  double delivered = 0;
-  for (auto& v : results) {
-    delivered += v.bytes / seconds;
-    for (auto& [position, at] : v.arrivals)
-      if (auto i = times.find(position); i != times.end() && at >= i->second)
-        latency_ms.push_back((at - i->second) / 1000.0);
-  }
-  std::printf("64 agents, %.1f MB of terminal output: without viewers %.2f s, "
-              "Baton's CPU %.2f s\n",
-              pty_bytes / 1e6, base_seconds, base_cpu);
-  std::printf("  with 4 viewers: %.2f s, Baton's CPU %.2f s (%.2fx; the "
-              "viewers' own threads %.2f s not counted)\n",
-              seconds, cpu, cpu / base_cpu, viewers_cpu);
-  std::printf("  delivered per viewer %.1f MB/s, the agents' output %.1f MB/s "
-              "(%.2fx)\n",
-              delivered / results.size() / 1e6, pty_bytes / seconds / 1e6,
-              (delivered / results.size()) / (pty_bytes / seconds));
-  std::printf("  PTY chunk recorded -> its frame at a viewer: p50 %.2f ms, "
-              "p99 %.2f ms (%zu frames)\n",
-              percentile(latency_ms, 0.5), percentile(latency_ms, 0.99),
-              latency_ms.size());
-
-  // A new viewer of the 64-tile grid: connect, to the complete picture.
-  std::vector<double> picture_ms;
-  for (int i = 0; i < (quick ? 3 : 10); ++i) {
-    auto t = clock_type::now();
-    asio::io_context io;
-    websocket::stream<tcp::socket> ws{io};
-    auto url = (*server)->url().substr(7);
-    auto colon = url.rfind(':');
-    ws.next_layer().connect(
-      {asio::ip::make_address(url.substr(0, colon)),
-       static_cast<uint16_t>(std::stoi(url.substr(colon + 1)))});
-    ws.handshake(url, "/api/v1/ws?token=" + (*server)->token());
-    beast::flat_buffer b;
-    ws.read(b);
-    auto m = nlohmann::json::parse(beast::buffers_to_string(b.data()));
-    if (m.at("type") != "snapshot" || m.at("agents").size() != 64)
-      fail("a new viewer's first message is not the grid's snapshot");
-    picture_ms.push_back(
-      std::chrono::duration<double, std::milli>(clock_type::now() - t).count());
-  }
-  std::printf("new viewer of the 64-tile grid -> complete picture: p50 %.2f "
-              "ms, worst %.2f ms\n",
-              percentile(picture_ms, 0.5), percentile(picture_ms, 1.0));
-  server->reset();
+  int agents = 64;
+  paced = std::make_unique<measured>(
+    measure(**rt, plan(agents, 0), dir / "paced"));
+  stream("64 agents at a real agent's pace", *paced);
+  auto flood = measure(**rt, plan(agents, quick ? 64 << 10 : 512 << 10),
+                       dir / "flood");
+  stream("64 agents flooding their terminals", flood);
+  std::printf("a new viewer of the live 64-tile grid -> its complete "
+              "picture (the snapshot): p50 %.2f ms, worst %.2f ms (%zu "
+              "viewers, during the paced run)\n",
+              percentile(paced->picture_ms, 0.5),
+              percentile(paced->picture_ms, 1.0), paced->picture_ms.size());
+  paced.reset();
   fs::remove_all(dir);
   return 0;
 }

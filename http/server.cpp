@@ -23,6 +23,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -647,9 +648,18 @@ struct viewer : std::enable_shared_from_this<viewer> {
   /// Bytes taken from the feed at a time.
   static constexpr size_t budget = 256 << 10;
 
+  /// How long a viewer woken by the feed waits before it takes what came:
+  /// a browser draws at 60 frames a second at most, and one wake-up and
+  /// one take for many events costs a fraction of one each.
+  static constexpr std::chrono::milliseconds gather{4};
+
   std::shared_ptr<asio::io_context> ctx;
   websocket::stream<tcp::socket> ws;
   live_feed& feed;
+  asio::steady_timer gathering;
+  /// Set by the feed's thread when it wakes this viewer; cleared when the
+  /// viewer takes.
+  std::atomic<bool> woken{false};
   uint64_t next = 1;
   std::deque<live_feed::message_ptr> queue;
   std::deque<std::pair<uint64_t, size_t>> unacked;
@@ -660,7 +670,29 @@ struct viewer : std::enable_shared_from_this<viewer> {
   beast::flat_buffer in;
 
   viewer(std::shared_ptr<asio::io_context> c, tcp::socket s, live_feed& f)
-    : ctx(std::move(c)), ws(std::move(s)), feed(f) {
+    : ctx(std::move(c)), ws(std::move(s)), feed(f), gathering(*ctx) {
+  }
+
+  /// From the feed's thread: something new. At most one wake-up per
+  /// gathering period reaches the viewer's thread.
+  static void wake(const std::shared_ptr<asio::io_context>& ctx,
+                   const std::weak_ptr<viewer>& weak) {
+    auto self = weak.lock();
+    if (!self || self->woken.exchange(true))
+      return;
+    asio::post(*ctx, [weak] {
+      auto self = weak.lock();
+      if (!self)
+        return;
+      self->gathering.expires_after(gather);
+      self->gathering.async_wait([weak](beast::error_code ec) {
+        auto self = weak.lock();
+        if (!self || ec)
+          return;
+        self->woken = false;
+        self->pump();
+      });
+    });
   }
 
   void start(uint64_t since) {
@@ -750,6 +782,7 @@ struct viewer : std::enable_shared_from_this<viewer> {
     if (closed)
       return;
     closed = true;
+    gathering.cancel();
     beast::error_code ignored;
     beast::get_lowest_layer(ws).close(ignored);
   }
@@ -788,12 +821,7 @@ void server::impl::view(tcp::socket socket, const request& req) {
   if (bec)
     return;
   std::weak_ptr<viewer> weak = v;
-  auto id = f->subscribe([ctx, weak] {
-    asio::post(*ctx, [weak] {
-      if (auto self = weak.lock())
-        self->pump();
-    });
-  });
+  auto id = f->subscribe([ctx, weak] { viewer::wake(ctx, weak); });
   v->start(since);
   v.reset(); // the handlers keep it while it has work
   ctx->run();
