@@ -503,6 +503,22 @@ json openapi() {
     {"responses",
      {{"200", {{"description", "text/event-stream"}}},
       {"503", {{"description", "no run's log there"}}}}}};
+  paths["/api/v1/ws"]["get"] = {
+    {"summary",
+     "The browser view's WebSocket (upgrade; ?since= a position, ?token= "
+     "allowed here): first a snapshot (JSON: every agent's screen as ANSI "
+     "drawn by the engine's screen model, at a position P), then from P + 1 "
+     "every event once and in order — PTY bytes as binary messages (u8 "
+     "version 1, u8 name length, the agent's name, u64 big-endian position, "
+     "u64 big-endian byte offset in the agent's output, the bytes), other "
+     "events as JSON {type: event | agent, position, event}; {type: end} "
+     "when the run is over. The client acknowledges with {\"ack\": P}; "
+     "beyond 1 MiB unacknowledged it is sent nothing; a client too far "
+     "behind gets a new snapshot"},
+    {"responses",
+     {{"101", {{"description", "switching to the WebSocket protocol"}}},
+      {"401", {{"description", "no token"}}},
+      {"403", {{"description", "a foreign Origin"}}}}}};
   return {{"openapi", "3.1.0"},
           {"info",
            {{"title", "Baton"},

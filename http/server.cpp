@@ -50,9 +50,6 @@ namespace {
 
 constexpr size_t max_connections = 64;
 constexpr size_t max_body = 1 << 20;
-/// How long a client has to send a whole request once its connection is
-/// idle (a slow client ties up one of the 64 connections at most this long).
-constexpr std::chrono::seconds request_time{30};
 
 std::string random_hex(size_t bytes) {
   std::random_device rd;
@@ -123,6 +120,23 @@ std::optional<std::pair<std::string, std::string>>
 web_file(std::string_view name) {
   if (name.find("..") != std::string_view::npos)
     return std::nullopt;
+  if (const char* modules = std::getenv("BATON_WEB_MODULES");
+      modules != nullptr && std::getenv("BATON_WEB_DIR") != nullptr
+      && name.starts_with("vendor/")) {
+    // Development: xterm.js as web/install.sh installed it.
+    auto file = name == "vendor/xterm.css" ? "css/xterm.css" : "lib/xterm.js";
+    std::ifstream in{std::string{modules} + "/node_modules/@xterm/xterm/"
+                       + file,
+                     std::ios::binary};
+    if (in) {
+      std::ostringstream text;
+      text << in.rdbuf();
+      return std::pair{text.str(), std::string{name.ends_with(".css")
+                                                 ? "text/css; charset=utf-8"
+                                                 : "text/javascript; "
+                                                   "charset=utf-8"}};
+    }
+  }
   for (size_t i = 0; i < embedded_file_count; ++i) {
     auto& f = embedded_files[i];
     if (f.name != name)
@@ -349,7 +363,7 @@ void server::impl::serve(tcp::socket socket) {
     boost::system::error_code bec;
     {
       std::lock_guard lock{mu};
-      deadlines[fd] = std::chrono::steady_clock::now() + request_time;
+      deadlines[fd] = std::chrono::steady_clock::now() + opts.request_time;
     }
     bhttp::read(socket, buffer, parser, bec);
     bool late = false;
@@ -362,7 +376,7 @@ void server::impl::serve(tcp::socket socket) {
       request req;
       auto slow = reply(req, bhttp::status::request_timeout,
                         "a request must arrive whole within "
-                          + std::to_string(request_time.count())
+                          + std::to_string(opts.request_time.count())
                           + " s of the connection being idle\n");
       slow.keep_alive(false);
       bhttp::write(socket, slow, bec);

@@ -15,7 +15,8 @@
 // - a request with an Origin header that is not this server's own
 //   (http://127.0.0.1:<port> or http://localhost:<port>) is refused (403):
 //   no web page elsewhere can drive the run through the browser;
-// - a request must arrive whole within 30 s (slow clients get 408), a body
+// - a request must arrive whole within 30 s (request_time; slow clients get
+//   408 and are cut, so a slowloris holds a connection that long), a body
 //   may hold 1 MiB (413).
 //
 // /api/v1/ws[?since=P]: one per browser page. Server to page: a snapshot
@@ -46,6 +47,7 @@
 // its thread. A session's calls are taken one at a time.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -63,6 +65,9 @@ struct server_options {
   std::string listen = "127.0.0.1:0";
   /// The token clients must present. Default: empty, meaning a random one.
   std::string token = {};
+  /// How long a client has to send a whole request once its connection is
+  /// idle: slower ones are answered 408 and cut. Default: 30 s.
+  std::chrono::seconds request_time{30};
   /// The run's events from a position, when this process runs it
   /// (baton::run::events, woken as each event is recorded). Default: none,
   /// the log directory is read (it polls the writer).

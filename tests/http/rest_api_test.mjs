@@ -118,8 +118,8 @@ try {
 
   let routes = 0;
   for (const p of order) {
-    if (p === '/api/v1/events/stream')
-      continue; // above: it streams
+    if (p === '/api/v1/events/stream' || p === '/api/v1/ws')
+      continue; // above: it streams; the WebSocket: view_socket_test
     for (const method of Object.keys(spec.paths[p])) {
       const concrete = p.replace('{agent}', 'b').replace('{task}', 't2')
         .replace('{id}', p.startsWith('/api/v1/deliveries') ? sent.body.delivery_id : approvals.body.approvals[0].id);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
@@ -386,5 +387,38 @@ TEST_CASE("the WebSocket refuses a wrong token and a foreign page") {
         == 403);
   socket_client own;
   CHECK(own.connect(url, "/api/v1/ws?token=" + (*server)->token(), url) == 101);
+  REQUIRE(run->wait(60s));
+}
+
+TEST_CASE("a client that sends its request too slowly is answered 408 and "
+          "cut; others are served meanwhile") {
+  use_built_baton();
+  temp_dir dir;
+  auto rt = baton::runtime::open();
+  REQUIRE(rt.ok());
+  auto run = start(**rt, plan(R"("--speed", "4")"), dir);
+  auto server = baton::http::server::start(
+    {.log_dir = run->log_dir(), .request_time = std::chrono::seconds{1}});
+  REQUIRE(server.ok());
+  auto url = (*server)->url();
+  // Half a request, and then nothing (a slowloris).
+  asio::io_context io;
+  tcp::socket slow{io};
+  slow.connect(endpoint_of(url));
+  std::string half = "GET /api/v1/run HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                     "Bearer " + (*server)->token() + "\r\n";
+  asio::write(slow, asio::buffer(half));
+  // Meanwhile a whole request is answered.
+  CHECK(upgrade_status(url, "/api/v1/ws?token=" + (*server)->token()) == 101);
+  // The slow one gets its answer once its time is up (the read returns it:
+  // no waiting here but the server's).
+  namespace bhttp = beast::http;
+  beast::flat_buffer b;
+  bhttp::response<bhttp::string_body> res;
+  beast::error_code ec;
+  bhttp::read(slow, b, res, ec);
+  REQUIRE_FALSE(ec);
+  CHECK(res.result_int() == 408);
+  CHECK(res.body().find("within 1 s") != std::string::npos);
   REQUIRE(run->wait(60s));
 }
