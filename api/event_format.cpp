@@ -1,6 +1,7 @@
 #include "api/event_format.hpp"
 
 #include <cstdio>
+#include <memory>
 
 #include <capnp/compat/json.h>
 #include <capnp/dynamic.h>
@@ -43,6 +44,18 @@ std::string kind_name(schema::Event::Reader event) {
   return "unknown(" + std::to_string(static_cast<int>(event.which())) + ")";
 }
 
+/// A codec set up for T's annotations, once per thread: setting one up
+/// walks the whole schema, which costs far more than encoding an event.
+template <class T>
+capnp::JsonCodec& codec_for() {
+  thread_local auto codec = [] {
+    auto c = std::make_unique<capnp::JsonCodec>();
+    c->handleByAnnotation<T>();
+    return c;
+  }();
+  return *codec;
+}
+
 std::string details(schema::Event::Reader event) {
   switch (event.which()) {
     case schema::Event::PTY_OUTPUT:
@@ -52,8 +65,7 @@ std::string details(schema::Event::Reader event) {
     default:
       break;
   }
-  capnp::JsonCodec codec;
-  codec.handleByAnnotation<schema::Event>();
+  auto& codec = codec_for<schema::Event>();
   auto dynamic = capnp::toDynamic(event);
   KJ_IF_MAYBE (field, dynamic.which()) {
     return codec.encode(dynamic.get(*field), field->getType()).cStr();
@@ -78,9 +90,7 @@ std::string format_text(const storage::recorded_event& ev) {
 }
 
 std::string format_json(const storage::recorded_event& ev) {
-  capnp::JsonCodec codec;
-  codec.handleByAnnotation<schema::Envelope>();
-  return codec.encode(ev.envelope()).cStr();
+  return codec_for<schema::Envelope>().encode(ev.envelope()).cStr();
 }
 
 } // namespace baton::api

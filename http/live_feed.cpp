@@ -1,5 +1,7 @@
 #include "http/live_feed.hpp"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <deque>
 #include <map>
@@ -44,7 +46,7 @@ struct live_feed::impl {
       return *screen;
     }
   };
-  static constexpr size_t max_pending = 1 << 20;
+  static constexpr size_t max_pending = 256 << 10;
 
   live_feed_options opts;
   std::unique_ptr<event_cursor> cursor;
@@ -102,6 +104,7 @@ live_feed::~live_feed() {
 }
 
 void live_feed::impl::follow() {
+  pthread_setname_np(pthread_self(), "baton.feed");
   while (!stopping) {
     const event* e = cursor->next(std::chrono::milliseconds{200});
     if (e == nullptr) {

@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -827,6 +828,10 @@ void server::impl::view(tcp::socket socket, const request& req) {
   own.assign(protocol, socket.release(), bec);
   if (bec)
     return;
+  // A position this run has not reached came from another run (or a page
+  // kept open across a log replaced): a snapshot.
+  if (since > f->position())
+    since = 0;
   auto v = std::make_shared<viewer>(ctx, std::move(own), *f);
   v->ws.set_option(
     websocket::stream_base::timeout::suggested(beast::role_type::server));
@@ -836,6 +841,7 @@ void server::impl::view(tcp::socket socket, const request& req) {
     return;
   std::weak_ptr<viewer> weak = v;
   auto id = f->subscribe([ctx, weak] { viewer::wake(ctx, weak); });
+  pthread_setname_np(pthread_self(), "baton.view");
   v->start(since);
   v.reset(); // the handlers keep it while it has work
   ctx->run();
