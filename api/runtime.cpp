@@ -20,6 +20,7 @@
 #include "engine/plan/plan_check.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "engine/plan/plan_secrets.hpp"
+#include "replay/checkpoint_rebuild.hpp"
 #include "replay/orchestrator_replay.hpp"
 
 namespace fs = std::filesystem;
@@ -270,20 +271,22 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
   for (auto& a : plan->agents) {
     if (opts.end_leftovers)
       end_leftover(*log, a.name);
-    // Each agent's re-orientation summary, from its own stream only.
-    engine::checkpoint_fold fold;
-    auto n = log->read("worker/" + a.name, 1, UINT64_MAX, UINT64_MAX,
-                       [&](storage::recorded_event&& e) {
-                         fold.apply(e.sequence(), e.event());
-                         return true;
-                       });
-    if (n && *n > 0) {
-      topts.checkpoints[a.name] = fold.render(a.name);
-      // The worker goes on folding from there.
-      for (auto& t : *agents)
-        if (t.name == a.name)
-          t.checkpoint = fold.save();
-    }
+    // Each agent's re-orientation summary, from its own stream only (from
+    // its latest snapshot on). A stream that cannot be read stops the
+    // resume: an agent re-oriented from half its history would be told a
+    // wrong story.
+    auto rebuilt = replay::rebuild_checkpoint(*log, a.name);
+    if (!rebuilt && rebuilt.err().code() == ec::not_found)
+      continue; // never started: nothing to re-orient
+    if (!rebuilt)
+      return error{rebuilt.err().code(),
+                   "cannot resume " + opts.log_dir + ": the checkpoint of "
+                     + a.name + ": " + rebuilt.err().message()};
+    topts.checkpoints[a.name] = rebuilt->fold.render(a.name);
+    // The worker goes on folding from there.
+    for (auto& t : *agents)
+      if (t.name == a.name)
+        t.checkpoint = rebuilt->fold.save();
   }
   topts.plan = *plan;
   topts.plan_path = recorded->start.plan;
