@@ -204,6 +204,8 @@ struct server::impl {
   /// The browser view's live feed, started by its first viewer.
   std::mutex feed_mu;
   std::unique_ptr<live_feed> feed_;
+  /// WebSockets open (guarded by mu).
+  size_t viewers = 0;
 
   live_feed* feed();
   /// The cookie the token is kept in after the login page (per port: a
@@ -300,6 +302,10 @@ server::~server() {
   impl_->cv.notify_all();
   impl_->janitor.join();
   std::unique_lock lock{impl_->mu};
+  // Pages get what is left of a finished run and its end (each closes
+  // itself then), for a moment.
+  impl_->cv.wait_for(lock, std::chrono::seconds{3},
+                     [this] { return impl_->viewers == 0; });
   for (int fd : impl_->open)
     ::shutdown(fd, SHUT_RD);
   // A tool call under way ends within its own limit (50 s).
@@ -766,6 +772,13 @@ struct viewer : std::enable_shared_from_this<viewer> {
                      self->queue.pop_front();
                      self->unacked.emplace_back(m->position, n);
                      self->unacked_bytes += n;
+                     if (self->ended && self->queue.empty()) {
+                       // Everything, and the end: a normal close.
+                       self->ws.async_close(
+                         websocket::close_code::normal,
+                         [self](beast::error_code) { self->close(); });
+                       return;
+                     }
                      self->pump();
                    });
   }
@@ -842,10 +855,17 @@ void server::impl::view(tcp::socket socket, const request& req) {
   std::weak_ptr<viewer> weak = v;
   auto id = f->subscribe([ctx, weak] { viewer::wake(ctx, weak); });
   pthread_setname_np(pthread_self(), "baton.view");
+  {
+    std::lock_guard lock{mu};
+    ++viewers;
+  }
   v->start(since);
   v.reset(); // the handlers keep it while it has work
   ctx->run();
   f->unsubscribe(id);
+  std::lock_guard lock{mu};
+  --viewers;
+  cv.notify_all();
 }
 
 } // namespace baton::http
