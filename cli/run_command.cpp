@@ -21,14 +21,15 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "api/detail/event_access.hpp"
 #include "api/event_format.hpp"
 #include "baton/baton.hpp"
 #include "cli/commands.hpp"
-#include "http/server.hpp"
 #include "cli/run_table.hpp"
 #include "engine/orchestration/run_view.hpp"
+#include "http/server.hpp"
 #include "storage/event_log.hpp"
 
 namespace fs = std::filesystem;
@@ -192,6 +193,15 @@ int drive(const run_args& args, const std::string& name, run& r) {
   display.report();
   if (seen_interrupts > 0)
     return 130;
+  // A person at a terminal may still be looking at the run in a browser:
+  // its view stays (finished, with its time slider) until Ctrl-C. Scripts
+  // (no terminal) get the exit code at once.
+  if (web && ::isatty(STDOUT_FILENO) == 1) {
+    display.note(name + ": the run is over; its browser view stays at "
+                 + web->url() + " until Ctrl-C");
+    while (interrupts.load() == seen_interrupts)
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
   return r.exit_code();
 }
 

@@ -87,11 +87,12 @@ class Tile {
     const screen = this.scaler.querySelector(".xterm-screen");
     if (!screen) return;
     const width = screen.offsetWidth, height = screen.offsetHeight;
-    const room = this.termEl.clientWidth;
+    const pad = parseFloat(getComputedStyle(this.termEl).paddingLeft) * 2 || 0;
+    const room = this.termEl.clientWidth - pad;
     if (!width || !room) return;
     const s = Math.min(1, room / width);
     this.scaler.style.transform = `scale(${s})`;
-    this.termEl.style.height = `${Math.ceil(height * s)}px`;
+    this.termEl.style.height = `${Math.ceil(height * s) + pad}px`;
   }
 
   show(agent, waiting) {
