@@ -113,18 +113,22 @@ struct viewer_result {
   std::vector<std::pair<uint64_t, uint64_t>> arrivals;
 };
 
-/// A page: reads every message until the end, acknowledging as a page
-/// does — not each message, but what it has every 256 KiB.
-void view(const std::string& url, const std::string& token, run& r,
-          viewer_result& out) {
-  asio::io_context io;
-  websocket::stream<tcp::socket> ws{io};
-  auto hostport = url.substr(7);
+/// Opens the server's WebSocket as a page does.
+void open_socket(websocket::stream<tcp::socket>& ws, const http::server& s) {
+  auto hostport = s.url().substr(7); // "http://"
   auto colon = hostport.rfind(':');
   ws.next_layer().connect(
     {asio::ip::make_address(hostport.substr(0, colon)),
      static_cast<uint16_t>(std::stoi(hostport.substr(colon + 1)))});
-  ws.handshake(hostport, "/api/v1/ws?token=" + token);
+  ws.handshake(hostport, "/api/v1/ws?token=" + s.token());
+}
+
+/// A page: reads every message until the end, acknowledging as a page
+/// does — not each message, but what it has every 256 KiB.
+void view(const http::server& s, run& r, viewer_result& out) {
+  asio::io_context io;
+  websocket::stream<tcp::socket> ws{io};
+  open_socket(ws, s);
   beast::flat_buffer b;
   uint64_t since_ack = 0;
   for (;;) {
@@ -223,7 +227,7 @@ measured measure(runtime& rt, const std::string& text, const fs::path& dir) {
   std::vector<std::thread> viewers;
   for (auto& v : results)
     viewers.emplace_back([&, out = &v] {
-      view(m.server->url(), m.server->token(), r, *out);
+      view(*m.server, r, *out);
     });
   // New viewers now and then while it runs: the time to a complete
   // picture of the grid as it stands.
@@ -231,12 +235,7 @@ measured measure(runtime& rt, const std::string& text, const fs::path& dir) {
     auto t = clock_type::now();
     asio::io_context io;
     websocket::stream<tcp::socket> ws{io};
-    auto url = m.server->url().substr(7);
-    auto colon = url.rfind(':');
-    ws.next_layer().connect(
-      {asio::ip::make_address(url.substr(0, colon)),
-       static_cast<uint16_t>(std::stoi(url.substr(colon + 1)))});
-    ws.handshake(url, "/api/v1/ws?token=" + m.server->token());
+    open_socket(ws, *m.server);
     beast::flat_buffer b;
     ws.read(b);
     auto first = nlohmann::json::parse(beast::buffers_to_string(b.data()));
