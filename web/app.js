@@ -321,6 +321,7 @@ const focus = {
     $("focus-state").textContent = this.tile.el.dataset.state.replace("_", " ");
     $("focus-state").dataset.state = this.tile.el.dataset.state;
     $("take-control").textContent = this.holding ? "Release" : "Take control";
+    $("send-form").hidden = !this.holding;
     $("focus-note").textContent = this.holding
       ? "You have control: what you type goes to the agent (recorded as operator input)."
       : "Read-only. Take control to type into the agent.";
@@ -370,6 +371,29 @@ const focus = {
 };
 
 $("take-control").addEventListener("click", () => focus.toggle());
+// A whole message: pasted, submitted and confirmed by the agent's reaction
+// (the engine's acknowledged input), its outcome shown.
+$("send-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const t = focus.tile;
+  const input = e.target.elements.text;
+  const result = $("send-result");
+  if (!t) return;
+  try {
+    const sent = await call("POST", `/agents/${encodeURIComponent(t.name)}/input`, { text: input.value });
+    input.value = "";
+    result.textContent = `sent (${sent.delivery_id}), waiting for ${t.name} to take it…`;
+    for (;;) {
+      const d = await call("GET", `/deliveries/${encodeURIComponent(sent.delivery_id)}?wait=20`);
+      if (d.state === "pending") continue;
+      result.textContent = d.delivered ? `delivered: ${d.reason}` : `not delivered: ${d.reason}`;
+      result.dataset.state = d.state;
+      break;
+    }
+  } catch (err) {
+    result.textContent = err.message;
+  }
+});
 $("close-focus").addEventListener("click", () => focus.close());
 document.addEventListener("keydown", (e) => {
   if (e.key === "Escape" && !focus.holding && focus.tile) focus.close();

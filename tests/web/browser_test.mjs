@@ -292,12 +292,18 @@ try {
     return bytes.join('').includes('hello from the browser');
   });
   await until('c shows what was typed', async () => (await api('/agents/c/screen')).lines.join('\n').includes('hello from the browser'));
+  // Clear the line (backspaces), then a whole message with its delivery
+  // confirmed.
+  await page.keyboard.press('Control+U');
+  await page.fill('#send-form input[name="text"]', 'Note: a message from the browser.');
+  await page.click('#send-form button');
+  await until('the message is delivered', async () => /^delivered: /.test(await page.locator('#send-result').textContent()), 60000);
   // A second viewer cannot type while this one has control.
   const other = await fetch(url + '/api/v1/agents/c/keys', { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ viewer: 'someone-else', keys: 'x' }) });
   assert.equal(other.status, 409);
   await page.screenshot({ path: path.join(artifacts, 'focus.png') });
   await page.click('#close-focus');
-  passed('take control: typing in the focused terminal reached c (its ptyInput, its screen); another viewer was refused');
+  passed(`take control: typing in the focused terminal reached c (its ptyInput, its screen); a message sent was ${await page.locator('#send-result').textContent()}; another viewer was refused`);
 
   // Every tile equals the engine's screen, and @xterm/headless agrees.
   const names = ['a', 'b', 'c', 'w'];
