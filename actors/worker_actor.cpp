@@ -215,16 +215,15 @@ void type_prompt(self_ptr self, std::string prompt, std::string why,
     {{recorded, now}}, false,
     [self, prompt = std::move(prompt), now, answer, ref = std::move(ref),
      raw] {
-      auto& st = self->state;
+      using k = engine::session_input::kind;
       terminal::session_effects fx;
-      if (st.core && !st.core->finished()) {
-        if (raw)
-          st.core->user_input(prompt, fx);
-        else if (answer)
-          st.core->answer(prompt, now, fx, ref);
-        else
-          st.core->prompt(prompt, now, fx, ref);
-      }
+      engine::apply_input(self->state.core.get(),
+                          {.what = raw      ? k::keys
+                                   : answer ? k::answer
+                                            : k::prompt,
+                           .text = prompt,
+                           .ref = ref},
+                          now, fx);
       act(self, std::move(fx), now);
     });
 }
@@ -287,7 +286,10 @@ void start_agent(self_ptr self) {
     entries.push_back({exited_event(failed), now});
     st.journal->record(std::move(entries), false, [self, failed, now] {
       terminal::session_effects fx;
-      self->state.core->exited(failed, now, fx);
+      engine::apply_input(self->state.core.get(),
+                          {.what = engine::session_input::kind::exit,
+                           .status = failed},
+                          now, fx);
       act(self, std::move(fx), now);
     });
     return;
@@ -436,7 +438,12 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
                                   [self, bytes = std::move(bytes), n, now] {
                                     auto& st = self->state;
                                     terminal::session_effects fx;
-                                    st.core->output(bytes, now, fx);
+                                    engine::apply_input(
+                                      st.core.get(),
+                                      {.what = engine::session_input::kind::
+                                         output,
+                                       .text = bytes},
+                                      now, fx);
                                     st.cfg.terminal->consumed(n);
                                     act(self, std::move(fx), now);
                                   });
@@ -449,7 +456,10 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
           auto& st = self->state;
           st.running = false;
           terminal::session_effects fx;
-          st.core->exited(status, now, fx);
+          engine::apply_input(st.core.get(),
+                              {.what = engine::session_input::kind::exit,
+                               .status = status},
+                              now, fx);
           act(self, std::move(fx), now);
           if (st.stopping) // after what exit derived is recorded
             st.journal->record({}, false, [self] { self->quit(); });
@@ -474,7 +484,9 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
       });
       st.journal->record({{recorded, now}}, true, [self, now] {
         terminal::session_effects fx;
-        self->state.core->tick(now, fx);
+        engine::apply_input(self->state.core.get(),
+                            {.what = engine::session_input::kind::tick}, now,
+                            fx);
         act(self, std::move(fx), now);
       });
     },

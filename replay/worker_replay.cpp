@@ -9,10 +9,6 @@ namespace baton::replay {
 
 namespace {
 
-std::string_view bytes_of(capnp::Data::Reader d) {
-  return {reinterpret_cast<const char*>(d.begin()), d.size()};
-}
-
 /// True for the events a worker derives from its inputs.
 bool derived(schema::Event::Reader e) {
   switch (e.which()) {
@@ -62,35 +58,19 @@ result<replay_report> replay_worker(const storage::event_log& log,
                                                         cfg->options);
           break;
         }
-        case schema::Event::PROMPT_REQUESTED:
-          if (!core || core->finished())
-            break; // as live: no session to type into
-          if (auto p = ev.getPromptRequested(); p.getRaw())
-            core->user_input({p.getText().cStr(), p.getText().size()}, fx);
-          else if (p.getAnswer())
-            core->answer(p.getText(), now, fx, p.getRef());
-          else
-            core->prompt(p.getText(), now, fx, p.getRef());
-          break;
-        case schema::Event::PTY_OUTPUT:
-        case schema::Event::TIMER_FIRED:
-        case schema::Event::PROCESS_EXITED:
-          if (!core) {
+        default: {
+          auto in = engine::session_input_of(ev);
+          if (!in)
+            return true; // processStarted, restarts, stops, notes
+          if (!core && engine::needs_core(*in)) {
             failure = where
                       + ": an input before any sessionOpened (a log "
                         "recorded before sessions were, or a damaged stream)";
             return false;
           }
-          if (ev.isPtyOutput())
-            core->output(bytes_of(ev.getPtyOutput().getBytes()), now, fx);
-          else if (ev.isTimerFired())
-            core->tick(now, fx);
-          else {
-            auto x = ev.getProcessExited();
-            core->exited({x.getExitCode(), x.getSignal()}, now, fx);
-          }
+          engine::apply_input(core.get(), *in, now, fx);
           break;
-        default: return true; // processStarted, restarts, stops, notes
+        }
       }
       ++report.inputs;
       for (auto& f : engine::session_records(fx))

@@ -85,4 +85,66 @@ std::vector<frame> session_records(session_effects& fx) {
   return out;
 }
 
+std::optional<session_input> session_input_of(schema::Event::Reader e) {
+  auto view = [](auto r) {
+    return std::string_view{reinterpret_cast<const char*>(r.begin()),
+                            r.size()};
+  };
+  session_input in;
+  switch (e.which()) {
+    case schema::Event::PROMPT_REQUESTED: {
+      auto p = e.getPromptRequested();
+      in.what = p.getRaw()      ? session_input::kind::keys
+                : p.getAnswer() ? session_input::kind::answer
+                                : session_input::kind::prompt;
+      in.text = view(p.getText());
+      in.ref = view(p.getRef());
+      return in;
+    }
+    case schema::Event::PTY_OUTPUT:
+      in.what = session_input::kind::output;
+      in.text = view(e.getPtyOutput().getBytes());
+      return in;
+    case schema::Event::TIMER_FIRED:
+      in.what = session_input::kind::tick;
+      return in;
+    case schema::Event::PROCESS_EXITED: {
+      auto x = e.getProcessExited();
+      in.what = session_input::kind::exit;
+      in.status = {x.getExitCode(), x.getSignal()};
+      return in;
+    }
+    default: return std::nullopt;
+  }
+}
+
+bool needs_core(const session_input& in) {
+  using k = session_input::kind;
+  return in.what == k::output || in.what == k::tick || in.what == k::exit;
+}
+
+void apply_input(session_core* core, const session_input& in, uint64_t now,
+                 session_effects& fx) {
+  using k = session_input::kind;
+  if (core == nullptr)
+    return;
+  switch (in.what) {
+    case k::prompt:
+    case k::answer:
+    case k::keys:
+      if (core->finished())
+        return; // no session to type into
+      if (in.what == k::keys)
+        core->user_input(in.text, fx);
+      else if (in.what == k::answer)
+        core->answer(std::string{in.text}, now, fx, std::string{in.ref});
+      else
+        core->prompt(std::string{in.text}, now, fx, std::string{in.ref});
+      return;
+    case k::output: core->output(in.text, now, fx); return;
+    case k::tick: core->tick(now, fx); return;
+    case k::exit: core->exited(in.status, now, fx); return;
+  }
+}
+
 } // namespace baton::engine

@@ -46,4 +46,46 @@ frame to_event(const session_write& w);
 /// Every event recorded for one step of the core, in order.
 std::vector<frame> session_records(session_effects& fx);
 
+/// One input of a session, as recorded and as the core takes it. The
+/// worker records each before it acts on it and replay reads it back: both
+/// turn it into the core's calls with apply_input, so the mapping that
+/// replay's promise rests on exists once.
+struct session_input {
+  enum class kind : uint8_t {
+    /// A prompt to deliver (acknowledged): promptRequested.
+    prompt,
+    /// The keys answering a permission prompt: promptRequested, answer.
+    answer,
+    /// A person's keys, passed as they are: promptRequested, raw.
+    keys,
+    /// Bytes the agent wrote: ptyOutput.
+    output,
+    /// A deadline the core asked for passed: timerFired.
+    tick,
+    /// The process ended: processExited.
+    exit,
+  };
+  kind what = kind::output;
+  /// The prompt, the keys or the bytes (a view into the caller's data).
+  std::string_view text = {};
+  /// The operator command a prompt carries out ("" when none).
+  std::string_view ref = {};
+  exit_status status = {};
+};
+
+/// The session input a recorded worker event is; nullopt for every other
+/// event (processStarted, restarts, notes, what the core derived).
+std::optional<session_input> session_input_of(schema::Event::Reader e);
+
+/// Whether `in` needs a session core to be applied to: output, timers and
+/// the exit always come from one (a log where they come first is damaged);
+/// prompts may come when there is none, and are then dropped.
+bool needs_core(const session_input& in);
+
+/// Feeds `in` to `core`. A prompt, answer or keys for a session that has
+/// ended, or when there is no core, is dropped (nobody to type into), as
+/// live and in replay.
+void apply_input(session_core* core, const session_input& in, uint64_t now,
+                 session_effects& fx);
+
 } // namespace baton::engine
