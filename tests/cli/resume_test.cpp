@@ -22,6 +22,7 @@
 #include "storage/event_log.hpp"
 #include "tests/cli/feature_run.hpp"
 #include "tests/cli/run_baton.hpp"
+#include "tests/storage/raw_log.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace baton;
@@ -256,4 +257,52 @@ TEST_CASE("baton fork continues a run from a point of its log with the "
   auto bad = test::run_baton("fork " + original + " --at 0 " + dir / "f2");
   CHECK(bad.exit_code == 2);
   CHECK(bad.out.find("outside") != std::string::npos);
+}
+
+TEST_CASE("baton resume refuses a run whose agent's stream cannot be read, "
+          "naming the agent, and changes nothing",
+          "[cli][resume]") {
+  test::temp_dir dir;
+  auto db = dir / "log";
+  // Agent a asks for an approval nobody gives: the run waits, then is
+  // killed.
+  auto pid = test::spawn_baton({"run", "tests/support/waiting_plan.toml",
+                                "--db", db, "--workspace", dir / "work"},
+                               dir / "run.txt");
+  bool waiting = false;
+  {
+    storage::options o;
+    o.read_only = true;
+    o.create_if_missing = false;
+    std::unique_ptr<storage::event_log> log;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+    while (!waiting && std::chrono::steady_clock::now() < deadline) {
+      if (!log) {
+        if (auto l = storage::event_log::open(db, o); l.ok())
+          log = std::move(*l);
+        else
+          continue; // not created yet
+      }
+      static_cast<void>(log->refresh());
+      waiting = log->highest("worker/a") >= 5;
+      if (!waiting)
+        log->wait_beyond(log->last_position(), std::chrono::milliseconds{20});
+    }
+  }
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  static_cast<void>(::waitpid(pid, nullptr, 0));
+  REQUIRE(waiting);
+  uint64_t before = 0;
+  {
+    // An event in the middle of a's stream is lost.
+    test::raw_log raw{db};
+    raw.remove("events", test::event_key(test::stream_id(raw, "worker/a"), 3));
+  }
+  before = open_read_only(db)->last_position();
+  auto r = test::run_baton("resume " + db);
+  INFO(r.out);
+  CHECK(r.exit_code != 0);
+  CHECK(r.out.find("checkpoint of a") != std::string::npos);
+  CHECK(r.out.find("worker/a") != std::string::npos);
+  CHECK(open_read_only(db)->last_position() == before);
 }
