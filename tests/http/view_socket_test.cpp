@@ -277,8 +277,8 @@ void same_screens(page& p, const std::string& log_dir) {
 
 } // namespace
 
-TEST_CASE("a page is sent a snapshot, then every event once and in order; "
-          "its screens are the engine's; a reconnect goes on where it left") {
+TEST_CASE("a page is sent a snapshot, then every event once and in order, "
+          "its screens are the engine's, a reconnect goes on where it left") {
   use_built_baton();
   temp_dir dir;
   auto rt = baton::runtime::open();
@@ -322,7 +322,7 @@ TEST_CASE("a page is sent a snapshot, then every event once and in order; "
 }
 
 TEST_CASE("a page that stops acknowledging is sent at most the high-water "
-          "mark; acknowledged again, it starts from a snapshot") {
+          "mark, acknowledged again, it starts from a snapshot") {
   use_built_baton();
   temp_dir dir;
   auto rt = baton::runtime::open();
@@ -391,7 +391,7 @@ TEST_CASE("the WebSocket refuses a wrong token and a foreign page") {
 }
 
 TEST_CASE("a client that sends its request too slowly is answered 408 and "
-          "cut; others are served meanwhile") {
+          "cut, others are served meanwhile") {
   use_built_baton();
   temp_dir dir;
   auto rt = baton::runtime::open();

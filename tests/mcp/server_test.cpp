@@ -52,7 +52,7 @@ TEST_CASE("initialize answers the client's revision when supported, else "
         == "2025-06-18");
 }
 
-TEST_CASE("before initialize only ping is answered; notifications get no "
+TEST_CASE("before initialize only ping is answered, notifications get no "
           "reply",
           "[mcp]") {
   server s{{.log_dir = "nowhere"}};
@@ -141,7 +141,7 @@ TEST_CASE("a run that is not there is the tool's error, not the protocol's",
         != std::string::npos);
 }
 
-TEST_CASE("tools/list describes every tool; output schemas and titles from "
+TEST_CASE("tools/list describes every tool, output schemas and titles from "
           "revision 2025-06-18 on",
           "[mcp]") {
   server latest{{.log_dir = "nowhere"}};

@@ -225,7 +225,7 @@ tools = ["read"]
   CHECK(strings(member(*member(w, "tools"), "core")).size() == 5);
 }
 
-TEST_CASE("codex: sandbox, approval and feature flags from its tools; MCP "
+TEST_CASE("codex: sandbox, approval and feature flags from its tools, MCP "
           "servers in its project config",
           "[engine][agent_config]") {
   auto ro = configure(R"(

@@ -365,7 +365,7 @@ TEST_CASE("an agent that gave its STATUS, or waits on a NEED, is not asked") {
 }
 
 TEST_CASE("a DONE that states something checkable is verified without a "
-          "\" + \"; one that states nothing is sent back") {
+          "\" + \", one that states nothing is sent back") {
   auto o = started();
   auto good = line("builder", protocol_kind::done,
                    "Built REST API with 6 endpoints, all tests pass (23/23), "

@@ -49,7 +49,7 @@ std::vector<orchestrator_decision> apply(orchestrator& o, operator_command c) {
 
 } // namespace
 
-TEST_CASE("text the operator sends is typed with its command's id; unknown "
+TEST_CASE("text the operator sends is typed with its command's id, unknown "
           "agents and empty text are refused",
           "[engine][operator]") {
   orchestrator o{checked_plan(hub)};
@@ -81,7 +81,7 @@ TEST_CASE("text the operator sends is typed with its command's id; unknown "
   CHECK(o.next_operator_id() == "o3");
 }
 
-TEST_CASE("a task added runs like a planned one; a bad one is refused with "
+TEST_CASE("a task added runs like a planned one, a bad one is refused with "
           "the plan checker's reasons",
           "[engine][operator]") {
   orchestrator o{checked_plan(hub)};
@@ -156,7 +156,7 @@ tasks = ["build"]
 }
 
 TEST_CASE("a task cancelled fails with the operator's reason and its agent is "
-          "told; a settled task runs again on request, then its dependents",
+          "told, a settled task runs again on request, then its dependents",
           "[engine][operator]") {
   // b works on a side task meanwhile: the run goes on.
   orchestrator o{checked_plan(std::string{hub} + R"(
@@ -196,7 +196,7 @@ agent = "b"
   CHECK(o.check_operator(rerun) == "no task nine in this run");
 }
 
-TEST_CASE("an operator's stop fails what has not settled and ends the run; "
+TEST_CASE("an operator's stop fails what has not settled and ends the run, "
           "afterwards every command is refused",
           "[engine][operator]") {
   orchestrator o{checked_plan(hub)};

@@ -502,7 +502,7 @@ TEST_CASE("a resumed start asks an open NEED again, an answered one is not "
 }
 
 TEST_CASE("a DONE without \" + \" that states something checkable goes to "
-          "the gate with what it states; a vague one is sent back",
+          "the gate with what it states, a vague one is sent back",
           "[engine][orchestrator][evidence]") {
   orchestrator o{parse(feature)};
   o.on(run_begun{});

@@ -100,7 +100,7 @@ TEST_CASE("each recorded session input reads back as what it was",
   }
 }
 
-TEST_CASE("applying an input does what calling the core does; a prompt for "
+TEST_CASE("applying an input does what calling the core does, a prompt for "
           "an ended session is dropped",
           "[engine][session]") {
   session_core direct{prompt_pack(), options()};
