@@ -68,10 +68,6 @@ class Tile {
   /// A terminal of the agent's size: the page never asks the agent to
   /// change its size; it scales the drawing instead.
   make(columns, rows) {
-    if (this.term && this.term.cols === columns && this.term.rows === rows)
-      return;
-    if (this.term) this.term.dispose();
-    this.scaler.replaceChildren();
     this.term = new Terminal({
       cols: columns, rows, scrollback: 1000, fontSize: 13,
       disableStdin: true, convertEol: false, allowProposedApi: true,
@@ -83,7 +79,21 @@ class Tile {
     requestAnimationFrame(() => this.fit());
   }
 
+  /// Starts the terminal over at `columns` x `rows` (a snapshot, a restarted
+  /// process), in order: after everything written before is drawn, before
+  /// anything written after; then calls `done` (if given).
+  restart(columns, rows, done = () => {}) {
+    this.term.write("", () => {
+      if (this.term.cols !== columns || this.term.rows !== rows)
+        this.term.resize(columns, rows);
+      this.term.reset();
+      requestAnimationFrame(() => this.fit());
+      done();
+    });
+  }
+
   fit() {
+    if (focus.tile === this) return; // drawn full size in the focus view
     const screen = this.scaler.querySelector(".xterm-screen");
     if (!screen) return;
     const width = screen.offsetWidth, height = screen.offsetHeight;
@@ -125,15 +135,17 @@ window.addEventListener("resize", () => { for (const t of tiles.values()) t.fit(
 
 const feed = {
   ws: null,
-  /// The last position received, and the last rendered (every message at or
-  /// below it drawn): what is acknowledged, and where a reconnect goes on.
-  received: 0,
+  /// The last position rendered (every message at or below it drawn): what
+  /// is acknowledged, and where a reconnect goes on.
   rendered: 0,
   /// Positions received and not yet drawn, in order.
   drawing: [],
   /// Drawn, by position, not yet counted off `drawing` (a snapshot draws
   /// several terminals at one position).
   drawn: new Map(),
+  /// Counts snapshots: what was queued for drawing before one no longer
+  /// counts as rendered (the snapshot stands for it).
+  generation: 0,
   ended: false,
   backoff: 250,
   ackTimer: null,
@@ -145,15 +157,19 @@ function connection(text) {
   $("connection").dataset.state = text;
 }
 
+/// Resolves once every terminal has drawn all that was written to it.
+function drained() {
+  return Promise.all([...tiles.values()].map((t) => new Promise((r) => t.term.write("", r))));
+}
+
+/// Opens the WebSocket, going on after the last position rendered.
 function connect() {
+  if (feed.ws) return; // another reconnect came first
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   const since = feed.rendered ? `?since=${feed.rendered}` : "";
   const ws = new WebSocket(`${scheme}://${location.host}${api}/ws${since}`);
   ws.binaryType = "arraybuffer";
   feed.ws = ws;
-  feed.drawing = [];
-  feed.drawn.clear();
-  feed.received = feed.rendered;
   ws.onopen = () => { feed.backoff = 250; connection("live"); };
   ws.onmessage = (m) => {
     if (ws !== feed.ws) return;
@@ -162,27 +178,31 @@ function connect() {
   };
   ws.onclose = () => {
     if (ws !== feed.ws) return;
+    feed.ws = null;
     if (feed.ended) { connection("ended"); return; }
     connection("reconnecting");
-    setTimeout(connect, feed.backoff);
+    const wait = feed.backoff;
     feed.backoff = Math.min(feed.backoff * 2, 5000);
+    setTimeout(() => drained().then(connect), wait);
   };
 }
 
+/// Gives up the WebSocket and opens a new one once what the old one
+/// brought is drawn (so `since` is exact and nothing is drawn twice).
 function reconnect() {
   const old = feed.ws;
   feed.ws = null;
   if (old) old.close();
-  connect();
+  connection("reconnecting");
+  drained().then(connect);
 }
 
 /// A message at `position` arrived; `draw(done)` draws it and calls done.
 function arrived(position, draw) {
-  feed.received = position;
   feed.drawing.push(position);
-  const ws = feed.ws;
+  const generation = feed.generation;
   draw(() => {
-    if (ws !== feed.ws) return; // drawn for a connection given up
+    if (generation !== feed.generation) return; // a snapshot replaced it
     feed.drawn.set(position, (feed.drawn.get(position) || 0) + 1);
     while (feed.drawing.length && feed.drawn.get(feed.drawing[0]) > 0) {
       const p = feed.drawing.shift();
@@ -223,22 +243,22 @@ function bytes(buffer) {
 function text(m) {
   switch (m.type) {
     case "snapshot":
+      feed.generation += 1;
       feed.drawing = [];
       feed.drawn.clear();
-      feed.received = feed.rendered = m.position;
       for (const a of m.agents) {
         const t = tile(a.name, a.columns, a.rows);
-        t.make(a.columns, a.rows);
-        t.term.reset();
-        arrived(m.position, (done) => t.term.write(a.ansi, done));
+        arrived(m.position, (done) => {
+          t.restart(a.columns, a.rows);
+          t.term.write(a.ansi, done);
+        });
       }
       if (!m.agents.length) arrived(m.position, (done) => done());
       status.soon();
       break;
     case "agent": {
       const t = tile(m.name, m.columns, m.rows);
-      t.make(m.columns, m.rows);
-      arrived(m.position, (done) => { t.term.reset(); done(); });
+      arrived(m.position, (done) => t.restart(m.columns, m.rows, done));
       status.soon();
       break;
     }
@@ -487,9 +507,11 @@ const tasks = {
       agents.replaceChildren(...names.map((n) => el("option", { value: n, text: n })));
   },
   async act(id, what) {
+    const reason = prompt(`Why ${what === "cancel" ? "cancel" : "re-run"} task ${id}?`,
+                          `${what} from the browser view`);
+    if (reason === null) return;
     try {
-      await call("POST", `/tasks/${encodeURIComponent(id)}/${what}`,
-                 { reason: `${what} from the browser view` });
+      await call("POST", `/tasks/${encodeURIComponent(id)}/${what}`, { reason });
     } catch (e) {
       alertIn($("tasks-view"), e.message);
     }
@@ -620,6 +642,9 @@ const timeTravel = {
         el("figcaption", { text: `${name} — ${a ? a.state : "?"}${a && a.task ? ", task " + a.task : ""}` }),
         el("pre", { class: "screen", text: rows.join("\n") }));
     }));
+    $("time-tasks").replaceChildren(...(shown.tasks || []).map((t) =>
+      el("li", { "data-status": t.status },
+        el("strong", { text: t.id }), ` ${t.status} · ${t.agent || "-"} · attempt ${t.attempts}`)));
     $("time-events").replaceChildren(...around.events.map((e) => {
       const kind = Object.keys(e.event || {})[0] || "?";
       const li = el("li", { class: Number(e.position) === at ? "here" : "",
