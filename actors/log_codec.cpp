@@ -6,6 +6,7 @@
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include "actors/detail/append_codec.hpp"
 #include "schema/messages.capnp.h"
 
 namespace baton::actors {
@@ -29,12 +30,11 @@ event_id get_id(capnp::Data::Reader data) {
 
 } // namespace
 
-frame encode_append_request(std::string_view stream,
-                            storage::expected_version expected,
-                            std::span<const storage::new_event> events,
-                            bool relaxed) {
-  capnp::MallocMessageBuilder builder;
-  auto req = builder.initRoot<schema::AppendRequest>();
+void build_append_request(schema::AppendRequest::Builder req,
+                          std::string_view stream,
+                          storage::expected_version expected,
+                          std::span<const storage::new_event> events,
+                          bool relaxed) {
   req.setStream({stream.data(), stream.size()});
   req.setExpectedVersion(
     expected.is_any() ? -1 : static_cast<int64_t>(expected.version()));
@@ -52,33 +52,45 @@ frame encode_append_request(std::string_view stream,
                                           frame_reader_options()};
     b.setEvent(payload.getRoot<schema::Event>());
   }
+}
+
+storage::append_request read_append_request(schema::AppendRequest::Reader req) {
+  storage::append_request out;
+  out.stream = req.getStream().cStr();
+  auto v = req.getExpectedVersion();
+  out.expected
+    = v < 0 ? storage::expected_version::any()
+            : storage::expected_version::exact(static_cast<uint64_t>(v));
+  out.relaxed = req.getRelaxed();
+  for (auto e : req.getEvents()) {
+    storage::new_event ev;
+    ev.id = get_id(e.getId());
+    ev.causation = get_id(e.getCausationId());
+    ev.correlation = get_id(e.getCorrelationId());
+    ev.logical_time = e.getLogicalTime();
+    ev.wall_time = e.getWallTime();
+    capnp::MallocMessageBuilder payload;
+    payload.setRoot(e.getEvent());
+    ev.payload = frame::from(payload);
+    out.events.push_back(std::move(ev));
+  }
+  return out;
+}
+
+frame encode_append_request(std::string_view stream,
+                            storage::expected_version expected,
+                            std::span<const storage::new_event> events,
+                            bool relaxed) {
+  capnp::MallocMessageBuilder builder;
+  build_append_request(builder.initRoot<schema::AppendRequest>(), stream,
+                       expected, events, relaxed);
   return frame::from(builder);
 }
 
 result<storage::append_request> decode_append_request(const frame& f) {
   try {
     capnp::FlatArrayMessageReader reader{f.words(), frame_reader_options()};
-    auto req = reader.getRoot<schema::AppendRequest>();
-    storage::append_request out;
-    out.stream = req.getStream().cStr();
-    auto v = req.getExpectedVersion();
-    out.expected
-      = v < 0 ? storage::expected_version::any()
-              : storage::expected_version::exact(static_cast<uint64_t>(v));
-    out.relaxed = req.getRelaxed();
-    for (auto e : req.getEvents()) {
-      storage::new_event ev;
-      ev.id = get_id(e.getId());
-      ev.causation = get_id(e.getCausationId());
-      ev.correlation = get_id(e.getCorrelationId());
-      ev.logical_time = e.getLogicalTime();
-      ev.wall_time = e.getWallTime();
-      capnp::MallocMessageBuilder payload;
-      payload.setRoot(e.getEvent());
-      ev.payload = frame::from(payload);
-      out.events.push_back(std::move(ev));
-    }
-    return out;
+    return read_append_request(reader.getRoot<schema::AppendRequest>());
   } catch (const kj::Exception& e) {
     return error{ec::invalid_argument,
                  std::string{"not a valid AppendRequest: "}

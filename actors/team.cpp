@@ -46,8 +46,16 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   if (!opts.clock)
     return error{ec::invalid_argument, "a team needs a clock"};
   std::map<std::string, team_agent*> by_name;
+  std::map<std::string, team_host*> hosts;
+  for (auto& h : opts.hosts)
+    hosts[h.name] = &h;
   for (auto& a : opts.agents) {
-    if (!a.terminal || !a.pack)
+    if (!a.host.empty()) {
+      if (!hosts.contains(a.host) || hosts[a.host]->net == nullptr)
+        return error{ec::invalid_argument,
+                     "agent " + a.name + " names host " + a.host
+                       + ", which the team was not given"};
+    } else if (!a.terminal || !a.pack)
       return error{ec::invalid_argument,
                    "agent " + a.name + " needs a terminal and a pack"};
     if (opts.plan.find_agent(a.name) == nullptr)
@@ -71,7 +79,55 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   // workers report to it through this slot, filled before anyone starts.
   auto slot = std::make_shared<orchestrator_actor>();
   auto ocfg = std::make_shared<orchestrator_config>();
+  // Each host's link, and the stand-ins of its agents (filled before any
+  // of them starts: the link reads it only once its host answers).
+  auto stand_ins = std::make_shared<std::map<std::string, worker_actor>>();
+  std::map<std::string, remote::link_actor> links;
+  for (auto& h : opts.hosts) {
+    auto lo = std::make_shared<remote::link_options>();
+    for (auto& a : opts.agents)
+      if (a.host == h.name)
+        lo->agents.insert(a.name);
+    if (lo->agents.empty())
+      continue;
+    lo->host = h.name;
+    lo->address = h.address;
+    lo->hello = h.hello;
+    lo->log = t->log_;
+    lo->central = &log;
+    lo->clock = opts.clock;
+    lo->id_high = random_high();
+    lo->report = [slot](frame f) {
+      caf::anon_send(*slot, atom::report_v, std::move(f));
+    };
+    lo->quit = [stand_ins](const std::string& agent) {
+      if (auto i = stand_ins->find(agent); i != stand_ins->end())
+        caf::anon_send(i->second, atom::exited_v, int32_t{-1}, int32_t{-1});
+    };
+    lo->connect = h.connect;
+    lo->door = h.door;
+    lo->down_after = h.down_after;
+    auto link = remote::spawn_link(*h.net, lo);
+    links[h.name] = link;
+    t->links_.push_back(link);
+  }
   for (auto& a : opts.agents) {
+    if (!a.host.empty()) {
+      auto rcfg = std::make_shared<remote::remote_worker_config>();
+      rcfg->name = a.name;
+      rcfg->link = links.at(a.host);
+      rcfg->id_high = random_high();
+      rcfg->resumed = opts.resume != nullptr;
+      rcfg->checkpoint = std::move(a.checkpoint);
+      rcfg->stop_grace = opts.stop_grace;
+      rcfg->clock = opts.clock;
+      auto w = sys.spawn(remote::remote_worker_impl, rcfg);
+      (*stand_ins)[a.name] = w;
+      t->workers_.push_back(w);
+      ocfg->workers[a.name] = w;
+      ocfg->workdirs[a.name] = a.workdir;
+      continue;
+    }
     auto wcfg = std::make_shared<worker_config>();
     wcfg->name = a.name;
     wcfg->terminal = std::move(a.terminal);
@@ -133,6 +189,8 @@ team::~team() {
       wait(std::chrono::seconds{10});
     }
   }
+  for (auto& l : links_)
+    caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(log_, caf::exit_reason::user_shutdown);
   std::unique_lock lock{sig_->mu};
   sig_->cv.wait_for(lock, std::chrono::seconds{30},

@@ -26,6 +26,7 @@
 
 #include "actors/agent_terminal.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/remote/host_link.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/detect/pack.hpp"
 #include "engine/orchestration/orchestrator.hpp"
@@ -49,6 +50,27 @@ struct team_agent {
   /// Resuming: its checkpoint fold as the log left it (checkpoint_fold::
   /// save()); empty for a new run.
   frame checkpoint;
+  /// The host it runs on (team_options::hosts); empty: here. An agent on a
+  /// host has no terminal and no pack here: its host makes them.
+  std::string host;
+};
+
+/// A machine agents run on: `baton host`, reached over the network.
+struct team_host {
+  std::string name;
+  std::string address;
+  /// The actor system with the network layer for this host (its
+  /// certificates). Must outlive the team.
+  caf::actor_system* net = nullptr;
+  /// Connected before the run starts (so a wrong address or certificate
+  /// stops it before anything is recorded).
+  remote::host_door door;
+  /// Connects again after a cut (blocking; the link calls it on a thread).
+  remote::connect_fn connect;
+  /// What the host needs of the run (plan, directories); its durable marks
+  /// and numbers are the link's.
+  remote::host_hello hello;
+  std::chrono::milliseconds down_after{30000};
 };
 
 struct team_options {
@@ -76,6 +98,8 @@ struct team_options {
   std::map<std::string, std::string> checkpoints;
   /// Decisions the stopped engine made and did not record: recorded first.
   std::vector<engine::orchestrator_decision> unrecorded;
+  /// The hosts agents name.
+  std::vector<team_host> hosts;
 };
 
 /// Configures an actor system for a run: Baton's message types, and CAF's
@@ -127,6 +151,8 @@ private:
   log_actor log_;
   orchestrator_actor orchestrator_;
   std::vector<worker_actor> workers_;
+  /// One link per host (in that host's actor system).
+  std::vector<remote::link_actor> links_;
   /// What the actors' exit callbacks signal on: shared with them, so that
   /// a callback still running (or a late one, after a stop gave up
   /// waiting) never touches a destroyed team.

@@ -126,14 +126,11 @@ pack_of(const engine::plan_agent& a) {
 
 } // namespace
 
-result<std::vector<actors::team_agent>>
-setup_agents(const engine::plan& recorded, const fs::path& workspace,
-             const fs::path& log_dir, actors::pty::reactor& reactor) {
-  std::vector<actors::team_agent> out;
-  std::error_code dir_ec;
-  auto plan_dir
-    = fs::absolute(fs::path{recorded.source}, dir_ec).parent_path().string();
-  // The orchestrator agent's tools: Baton's MCP server on this run.
+namespace {
+
+/// The orchestrator agent's tools: Baton's MCP server on this run.
+engine::plan with_baton_mcp(const engine::plan& recorded,
+                            const fs::path& log_dir) {
   auto plan = recorded;
   if (!plan.orchestrator.empty()) {
     engine::plan_mcp_server baton;
@@ -147,45 +144,91 @@ setup_agents(const engine::plan& recorded, const fs::path& workspace,
       if (a.name == plan.orchestrator)
         a.mcp.push_back("baton");
   }
+  return plan;
+}
+
+result<actors::team_agent> setup_one(const engine::plan& plan,
+                                     const engine::plan_agent& a,
+                                     const fs::path& workspace,
+                                     const std::string& plan_dir,
+                                     actors::pty::reactor& reactor) {
+  auto dir = (workspace / (a.workdir.empty() ? a.name : a.workdir))
+               .lexically_normal();
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    return error{ec::io_error, "cannot create the directory of agent "
+                                 + a.name + " (" + dir.string()
+                                 + "): " + ec.message()};
+  auto absolute_dir = fs::absolute(dir).string();
+  // Its tools and MCP servers, as its CLI's own configuration.
+  auto config = engine::agent::configure_agent(plan, a, absolute_dir, plan_dir);
+  for (auto& file : config.files)
+    if (auto r = write_file(dir, file); !r)
+      return error{ec::io_error, "agent " + a.name + ": " + r.err().message()};
+  actors::pty::spawn_options spawn;
+  spawn.argv = base_argv(a, plan_dir);
+  spawn.argv.insert(spawn.argv.end(), config.args.begin(), config.args.end());
+  if (a.name == plan.orchestrator
+      && engine::agent::cli_of(a) == engine::agent::cli_kind::claude)
+    spawn.argv.push_back("--allowedTools=mcp__baton");
+  spawn.working_dir = dir.string();
+  set_environment(a, plan_dir, spawn);
+  auto pack = pack_of(a);
+  if (!pack)
+    return pack.err();
+  actors::team_agent t;
+  t.name = a.name;
+  t.pack = *pack;
+  t.workdir = absolute_dir;
+  t.core.screen.cols = spawn.size.cols;
+  t.core.screen.rows = spawn.size.rows;
+  t.terminal = actors::make_pty_terminal(reactor, std::move(spawn));
+  return t;
+}
+
+} // namespace
+
+result<std::vector<actors::team_agent>>
+setup_agents(const engine::plan& recorded, const fs::path& workspace,
+             const fs::path& log_dir, actors::pty::reactor& reactor) {
+  std::vector<actors::team_agent> out;
+  std::error_code dir_ec;
+  auto plan_dir
+    = fs::absolute(fs::path{recorded.source}, dir_ec).parent_path().string();
+  auto plan = with_baton_mcp(recorded, log_dir);
   for (auto& a : plan.agents) {
-    auto dir = (workspace / (a.workdir.empty() ? a.name : a.workdir))
-                 .lexically_normal();
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec)
-      return error{ec::io_error, "cannot create the directory of agent "
-                                   + a.name + " (" + dir.string()
-                                   + "): " + ec.message()};
-    auto absolute_dir = fs::absolute(dir).string();
-    // Its tools and MCP servers, as its CLI's own configuration.
-    auto config
-      = engine::agent::configure_agent(plan, a, absolute_dir, plan_dir);
-    for (auto& file : config.files)
-      if (auto r = write_file(dir, file); !r)
-        return error{ec::io_error,
-                     "agent " + a.name + ": " + r.err().message()};
-    actors::pty::spawn_options spawn;
-    spawn.argv = base_argv(a, plan_dir);
-    spawn.argv.insert(spawn.argv.end(), config.args.begin(),
-                      config.args.end());
-    if (a.name == plan.orchestrator
-        && engine::agent::cli_of(a) == engine::agent::cli_kind::claude)
-      spawn.argv.push_back("--allowedTools=mcp__baton");
-    spawn.working_dir = dir.string();
-    set_environment(a, plan_dir, spawn);
-    auto pack = pack_of(a);
-    if (!pack)
-      return pack.err();
-    actors::team_agent t;
-    t.name = a.name;
-    t.pack = *pack;
-    t.workdir = absolute_dir;
-    t.core.screen.cols = spawn.size.cols;
-    t.core.screen.rows = spawn.size.rows;
-    t.terminal = actors::make_pty_terminal(reactor, std::move(spawn));
-    out.push_back(std::move(t));
+    if (!a.host.empty()) {
+      // It runs on its host, which makes it ready there (setup_agent);
+      // here it is only its directory, where its gates run.
+      actors::team_agent t;
+      t.name = a.name;
+      t.host = a.host;
+      auto dir = (workspace / (a.workdir.empty() ? a.name : a.workdir))
+                   .lexically_normal();
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      t.workdir = fs::absolute(dir).string();
+      out.push_back(std::move(t));
+      continue;
+    }
+    auto t = setup_one(plan, a, workspace, plan_dir, reactor);
+    if (!t)
+      return t.err();
+    out.push_back(std::move(*t));
   }
   return out;
+}
+
+result<actors::team_agent>
+setup_agent(const engine::plan& recorded, const std::string& agent,
+            const fs::path& workspace, const fs::path& log_dir,
+            const std::string& plan_dir, actors::pty::reactor& reactor) {
+  auto plan = with_baton_mcp(recorded, log_dir);
+  auto* a = plan.find_agent(agent);
+  if (a == nullptr)
+    return error{ec::not_found, "the plan has no agent " + agent};
+  return setup_one(plan, *a, workspace, plan_dir, reactor);
 }
 
 } // namespace baton::api

@@ -27,8 +27,20 @@ namespace baton::api {
 /// for Claude Code — its tools allowed (they are the engine's API, and the
 /// engine checks every change they ask for).
 result<std::vector<actors::team_agent>>
+/// An agent with a host gets its directory only (and `host` set): its
+/// host makes it ready there (setup_agent).
 setup_agents(const engine::plan& plan, const std::filesystem::path& workspace,
              const std::filesystem::path& log_dir,
              actors::pty::reactor& reactor);
+
+/// One agent of `plan`, made ready as setup_agents does, on the machine
+/// that runs it (`baton host`): `plan_dir` is the plan file's directory on
+/// the engine's machine ("${plan_dir}"). Errors: ec::not_found for an
+/// agent the plan does not have, and setup_agents' own.
+result<actors::team_agent>
+setup_agent(const engine::plan& plan, const std::string& agent,
+            const std::filesystem::path& workspace,
+            const std::filesystem::path& log_dir, const std::string& plan_dir,
+            actors::pty::reactor& reactor);
 
 } // namespace baton::api

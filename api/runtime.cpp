@@ -114,7 +114,8 @@ namespace {
 /// Starts the team over `log` and wraps it in a run.
 result<std::unique_ptr<run::impl>>
 launch(caf::actor_system& sys, std::shared_ptr<storage::event_log> log,
-       std::string log_dir, actors::team_options topts, uint64_t resumed_at) {
+       std::string log_dir, actors::team_options topts, uint64_t resumed_at,
+       api::connected_hosts hosts) {
   uint64_t offset = 0;
   if (resumed_at > 0)
     if (auto last = log->read_all(resumed_at, 1); last.ok() && !last->empty())
@@ -122,6 +123,9 @@ launch(caf::actor_system& sys, std::shared_ptr<storage::event_log> log,
   auto p = std::make_unique<run::impl>();
   p->clock = make_clock(offset);
   topts.clock = p->clock;
+  topts.hosts = std::move(hosts.hosts);
+  p->nets = std::move(hosts.nets);
+  p->log = log;
   auto team = actors::team::start(sys, *log, std::move(topts));
   if (!team)
     return team.err();
@@ -200,6 +204,10 @@ result<std::unique_ptr<run>> runtime::start(const run_options& opts) {
     }
     fs::remove_all(db, fec);
   }
+  // Every host is reached before anything is written.
+  auto hosts = api::connect_hosts(plan, {text, base, workspace, db, {}});
+  if (!hosts)
+    return hosts.err();
   fs::create_directories(workspace, fec);
   auto log = storage::event_log::open(db.string(), lopts);
   if (!log)
@@ -220,7 +228,7 @@ result<std::unique_ptr<run>> runtime::start(const run_options& opts) {
                + std::to_string(plan.tasks.size()) + " tasks; log "
                + db.string();
   auto p = launch(*impl_->sys, std::shared_ptr<storage::event_log>{std::move(*log)},
-                  db.string(), std::move(topts), 0);
+                  db.string(), std::move(topts), 0, std::move(*hosts));
   if (!p)
     return p.err();
   (*p)->title = std::move(title);
@@ -263,13 +271,30 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
     return error{ec::invalid_argument,
                  opts.log_dir
                    + " does not record its workspace; pass the workspace"};
+  // The hosts keep spooling under the run's id its log recorded.
+  auto run_id = [&log](const std::string& host) {
+    std::string id;
+    static_cast<void>(log->read("host/" + host, 1, UINT64_MAX, 1,
+                                [&](storage::recorded_event&& e) {
+                                  if (e.event().isHostChanged())
+                                    id = e.event().getHostChanged().getRun();
+                                  return false;
+                                }));
+    return id;
+  };
+  auto hosts = api::connect_hosts(
+    *plan, {*text, fs::absolute(recorded->start.plan).parent_path(), workspace,
+            opts.log_dir, run_id});
+  if (!hosts)
+    return hosts.err();
   auto agents = api::setup_agents(*plan, workspace, opts.log_dir,
                                    *impl_->reactor);
   if (!agents)
     return agents.err();
   actors::team_options topts;
   for (auto& a : plan->agents) {
-    if (opts.end_leftovers)
+    // (An agent on a host was started there: its pid is the host's.)
+    if (opts.end_leftovers && a.host.empty())
       end_leftover(*log, a.name);
     // Each agent's re-orientation summary, from its own stream only (from
     // its latest snapshot on). A stream that cannot be read stops the
@@ -299,7 +324,8 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
   auto at = log->last_position();
   auto title = plan->run.name + ", from position " + std::to_string(at)
                + " of " + opts.log_dir;
-  auto p = launch(*impl_->sys, log, opts.log_dir, std::move(topts), at);
+  auto p = launch(*impl_->sys, log, opts.log_dir, std::move(topts), at,
+                  std::move(*hosts));
   if (!p)
     return p.err();
   (*p)->title = std::move(title);

@@ -31,5 +31,8 @@ void add_live_commands(CLI::App& app, int& exit_code);
 void add_mcp_command(CLI::App& app, int& exit_code);
 /// `baton serve DIR`: the run over HTTP (http/server.hpp).
 void add_serve_command(CLI::App& app, int& exit_code);
+/// `baton host`: agents on this machine for an engine elsewhere, and
+/// `baton host init-certs` (cli/host_command.cpp).
+void add_host_command(CLI::App& app, int& exit_code);
 
 } // namespace baton::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   baton::cli::add_live_commands(app, exit_code);
   baton::cli::add_mcp_command(app, exit_code);
   baton::cli::add_serve_command(app, exit_code);
+  baton::cli::add_host_command(app, exit_code);
   // An unknown subcommand is a usage error, even with --help after it
   // (CLI11 would print the general help and succeed).
   bool known = argc <= 1 || argv[1][0] == '-';

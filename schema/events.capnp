@@ -94,6 +94,9 @@ struct Event {
     # Input (the `operator` stream): something a person or a program did to
     # a running run through the engine's API (text typed to an agent, a task
     # added, cancelled or run again, an approval decided, a stop).
+    hostChanged @36 :HostChanged;
+    # Input (the `host/<name>` stream): the engine's link to another machine
+    # came up, went down, or gave up on its agents.
   }
 }
 
@@ -524,4 +527,21 @@ struct OperatorCommand {
   reason @8 :Text;
   # Why, as the operator gave it (may be empty).
   immediate @9 :Bool;
+}
+
+struct HostChanged {
+  host @0 :Text;
+  # The plan's name of the machine.
+  state @1 :Text;
+  # "connected", "unreachable" (its agents keep running there; their state
+  # is unknown) or "lost" (unreachable longer than the plan allows: its
+  # agents count as exited).
+  why @2 :Text;
+  # For people: the error, the address.
+  agents @3 :List(Text);
+  # The agents it runs for this run.
+  process @4 :UInt64;
+  # connected: the host process's incarnation (a new one: it restarted).
+  run @5 :Text;
+  # The run's id on the host (its spool's name), kept for a resume.
 }

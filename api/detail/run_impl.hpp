@@ -12,6 +12,7 @@
 
 #include "actors/pty/reactor.hpp"
 #include "actors/team.hpp"
+#include "api/hosts.hpp"
 #include "baton/run.hpp"
 #include "baton/runtime.hpp"
 #include "engine/inspect/run_inspector.hpp"
@@ -33,6 +34,9 @@ struct run::impl {
   ~impl();
 
   std::shared_ptr<storage::event_log> log;
+  /// The hosts' network layers: outlive the team (its links run there),
+  /// and are gone before the log.
+  std::vector<std::unique_ptr<api::host_net>> nets;
   std::unique_ptr<actors::team> team;
   std::string log_dir;
   std::string title;

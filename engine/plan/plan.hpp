@@ -167,6 +167,25 @@ struct plan_agent {
   /// Where `mcp` and `tools` were written (line 0: not given).
   plan_location mcp_where;
   plan_location tools_where;
+  /// The machine it runs on: a [hosts.<name>] of the plan; empty: this one.
+  std::string host;
+  plan_location host_where;
+};
+
+/// A machine agents run on ([hosts.<name>]): `baton host` listens there,
+/// and the engine connects to it with mutual TLS.
+struct plan_host {
+  std::string name;
+  /// "HOST:PORT" of its `baton host --listen`.
+  std::string address;
+  /// The engine's side of the certificates `baton host init-certs` made:
+  /// ca.pem, engine.pem, engine.key ("${plan_dir}" allowed; relative to
+  /// the plan's directory).
+  std::string certs;
+  /// How long the host may stay unreachable before its agents count as
+  /// exited for their supervisors (seconds). Default: 30.
+  uint64_t down_after_s = 30;
+  plan_location where;
 };
 
 /// An MCP server an agent may be given ([mcp.servers.<name>]), as in a
@@ -248,8 +267,11 @@ struct plan {
   std::string goal;
   /// MCP servers agents may be given, in the plan's order.
   std::vector<plan_mcp_server> mcp_servers;
+  /// Other machines agents run on, in the plan's order.
+  std::vector<plan_host> hosts;
 
   const plan_agent* find_agent(std::string_view name) const;
+  const plan_host* find_host(std::string_view name) const;
   const plan_task* find_task(std::string_view id) const;
   const plan_mcp_server* find_mcp_server(std::string_view name) const;
 };

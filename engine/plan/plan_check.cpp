@@ -109,6 +109,42 @@ void check_agents(const plan& p, report& r) {
                     + "\" (ownership must be exclusive)");
 }
 
+/// Hosts have an address "HOST:PORT" and certificates; agents name hosts
+/// the plan has. The orchestrator agent runs beside the engine (it talks
+/// to the engine's MCP server over stdio).
+void check_hosts(const plan& p, report& r) {
+  for (auto& h : p.hosts) {
+    auto colon = h.address.rfind(':');
+    auto port = colon == std::string::npos ? std::string{}
+                                           : h.address.substr(colon + 1);
+    bool numeric = !port.empty() && port.size() <= 5
+                   && std::all_of(port.begin(), port.end(),
+                                  [](char c) { return c >= '0' && c <= '9'; });
+    if (h.address.empty())
+      r.add(h.where, "host " + h.name + " needs an \"address\" (HOST:PORT)");
+    else if (colon == 0 || !numeric || std::stoul(port) == 0
+             || std::stoul(port) > 65535)
+      r.add(h.where, "host " + h.name + ": address \"" + h.address
+                       + "\" is not HOST:PORT");
+    if (h.certs.empty())
+      r.add(h.where, "host " + h.name
+                       + " needs \"certs\" (the engine's certificates from "
+                         "`baton host init-certs`)");
+  }
+  for (auto& a : p.agents) {
+    if (a.host.empty())
+      continue;
+    if (p.find_host(a.host) == nullptr)
+      r.add(a.host_where.line ? a.host_where : a.where,
+            "agent " + a.name + " names host \"" + a.host
+              + "\", which the plan does not have ([hosts." + a.host + "])");
+    else if (a.name == p.orchestrator)
+      r.add(a.host_where.line ? a.host_where : a.where,
+            "the orchestrator agent runs beside the engine (it cannot have "
+            "a host)");
+  }
+}
+
 bool can_do(const plan_agent& a, const std::vector<std::string>& caps) {
   return std::all_of(caps.begin(), caps.end(), [&a](auto& c) {
     return std::find(a.capabilities.begin(), a.capabilities.end(), c)
@@ -409,6 +445,7 @@ bool globs_overlap(std::string_view a, std::string_view b) {
 std::vector<std::string> check_plan(const plan& p) {
   report r{p};
   check_agents(p, r);
+  check_hosts(p, r);
   check_tasks(p, r);
   check_cycles(p, r);
   check_stages(p, r);

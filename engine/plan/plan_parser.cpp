@@ -349,9 +349,38 @@ void parse_mcp_servers(const toml::table& root, plan& p, diagnostics& diag) {
   }
 }
 
+/// [hosts.<name>]: address, certs, down_after.
+void parse_hosts(const toml::table& root, plan& p, diagnostics& diag) {
+  auto* n = root.get("hosts");
+  if (n == nullptr)
+    return;
+  auto* hosts = n->as_table();
+  if (hosts == nullptr) {
+    diag.add(n->source(), "\"hosts\" must be a table ([hosts.<name>])");
+    return;
+  }
+  for (auto& [name, value] : *hosts) {
+    plan_host h;
+    h.name = name.str();
+    h.where = location_of(value);
+    auto where = "[hosts." + h.name + "]";
+    auto* t = value.as_table();
+    if (t == nullptr) {
+      diag.add(value.source(), where + " must be a table");
+      continue;
+    }
+    check_keys(*t, where, {"address", "certs", "down_after"}, diag);
+    read(*t, "address", h.address, diag);
+    read(*t, "certs", h.certs, diag);
+    read_duration(*t, "down_after", h.down_after_s, diag);
+    p.hosts.push_back(std::move(h));
+  }
+}
+
 const std::vector<std::string_view> agent_keys = {
   "role",  "preset",       "command", "args",    "pack", "workdir", "env",
-  "env_allow", "owns", "reads", "tools", "capabilities", "restart", "mcp"};
+  "env_allow", "owns", "reads", "tools", "capabilities", "restart", "mcp",
+  "host"};
 
 plan_agent read_agent(std::string name, const toml::node& value,
                       diagnostics& diag);
@@ -405,6 +434,9 @@ plan_agent read_agent(std::string name, const toml::node& value,
     read(*t, "tools", a.tools, diag);
     read(*t, "capabilities", a.capabilities, diag);
     parse_agent_mcp(*t, a, diag);
+    read(*t, "host", a.host, diag);
+    if (auto* h = t->get("host"))
+      a.host_where = location_of(*h);
     return a;
   }
 }
@@ -702,7 +734,7 @@ result<plan> parse_plan(std::string_view text, std::string_view source) {
   p.source = source;
   check_keys(root, "the plan",
              {"run", "policy", "agents", "tasks", "stages", "teams",
-              "supervision", "approvals", "mcp", "orchestrator"},
+              "supervision", "approvals", "mcp", "orchestrator", "hosts"},
              diag);
   parse_run(root, p, diag);
   parse_agents(root, p, diag);
@@ -711,6 +743,7 @@ result<plan> parse_plan(std::string_view text, std::string_view source) {
   parse_teams(root, p, diag);
   parse_approvals(root, p, diag);
   parse_mcp_servers(root, p, diag);
+  parse_hosts(root, p, diag);
   // Last: the goal's prompt describes the team and the board.
   parse_orchestrator(root, p, diag);
   if (!diag.empty())
@@ -795,6 +828,13 @@ const plan_mcp_server* plan::find_mcp_server(std::string_view name) const {
   for (auto& s : mcp_servers)
     if (s.name == name)
       return &s;
+  return nullptr;
+}
+
+const plan_host* plan::find_host(std::string_view name) const {
+  for (auto& h : hosts)
+    if (h.name == name)
+      return &h;
   return nullptr;
 }
 

@@ -1,0 +1,105 @@
+#include "actors/remote/net.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/openssl/remote_actor.hpp>
+
+namespace baton::actors::remote {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// The file's first line starts a PEM block of `kind` ("CERTIFICATE",
+/// "PRIVATE KEY", ...).
+result<std::string> pem_file(const std::string& dir, const char* name,
+                             const char* kind) {
+  auto path = (fs::path{dir} / name).string();
+  std::ifstream in{path};
+  if (!in)
+    return error{ec::not_found, "cannot read " + path
+                                  + " (make the certificates with `baton "
+                                    "host init-certs`)"};
+  std::string text{std::istreambuf_iterator<char>{in}, {}};
+  if (text.find("-----BEGIN ") == std::string::npos
+      || text.find(kind) == std::string::npos)
+    return error{ec::invalid_argument,
+                 path + " is not a PEM " + std::string{kind}};
+  return fs::absolute(path).string();
+}
+
+} // namespace
+
+result<void> configure_net(caf::actor_system_config& cfg,
+                           const std::string& certs_dir,
+                           const net_options& opts) {
+  auto ca = pem_file(certs_dir, "ca.pem", "CERTIFICATE");
+  if (!ca)
+    return ca.err();
+  auto cert = pem_file(certs_dir, "cert.pem", "CERTIFICATE");
+  if (!cert)
+    return cert.err();
+  auto key = pem_file(certs_dir, "key.pem", "PRIVATE KEY");
+  if (!key)
+    return key.err();
+  cfg.load<caf::io::middleman>();
+  cfg.load<caf::openssl::manager>();
+  cfg.openssl_cafile = *ca;
+  cfg.openssl_certificate = *cert;
+  cfg.openssl_key = *key;
+  cfg.set("middleman.heartbeat-interval",
+          caf::timespan{std::chrono::duration_cast<std::chrono::nanoseconds>(
+            opts.heartbeat)});
+  cfg.set("middleman.connection-timeout",
+          caf::timespan{std::chrono::duration_cast<std::chrono::nanoseconds>(
+            opts.timeout)});
+  return {};
+}
+
+result<std::pair<std::string, uint16_t>> split_address(const std::string& a) {
+  auto colon = a.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == a.size())
+    return error{ec::invalid_argument, "\"" + a + "\" is not HOST:PORT"};
+  auto host = a.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  unsigned long port = 0;
+  for (auto c : a.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535)
+      return error{ec::invalid_argument, "\"" + a + "\" is not HOST:PORT"};
+    port = port * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (port > 65535)
+    return error{ec::invalid_argument, "\"" + a + "\": no such port"};
+  return std::pair{host, static_cast<uint16_t>(port)};
+}
+
+result<uint16_t> publish_door(const host_door& door,
+                              const std::string& address) {
+  auto a = split_address(address);
+  if (!a)
+    return a.err();
+  auto port = caf::openssl::publish(door, a->second, a->first.c_str(), true);
+  if (!port)
+    return error{ec::io_error, "cannot listen on " + address + ": "
+                                 + door.home_system().render(port.error())};
+  return *port;
+}
+
+result<host_door> connect_door(caf::actor_system& sys,
+                               const std::string& address) {
+  auto a = split_address(address);
+  if (!a)
+    return a.err();
+  auto door = caf::openssl::remote_actor<host_door>(sys, a->first, a->second);
+  if (!door)
+    return error{ec::io_error, "cannot reach " + address + ": "
+                                 + sys.render(door.error())};
+  return *door;
+}
+
+} // namespace baton::actors::remote
