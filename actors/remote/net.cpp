@@ -96,9 +96,21 @@ result<host_door> connect_door(caf::actor_system& sys,
   if (!a)
     return a.err();
   auto door = caf::openssl::remote_actor<host_door>(sys, a->first, a->second);
-  if (!door)
-    return error{ec::io_error, "cannot reach " + address + ": "
-                                 + sys.render(door.error())};
+  // CAF 0.17's first heartbeat tick may end a connection whose peer has not
+  // written yet (its last-seen time starts at zero): that is not the peer's
+  // doing, so such a timeout is tried again.
+  for (int i = 0; i < 3 && !door && door.error() == caf::sec::connection_timeout;
+       ++i)
+    door = caf::openssl::remote_actor<host_door>(sys, a->first, a->second);
+  if (!door) {
+    auto why = sys.render(door.error());
+    if (why.find("handshake") != std::string::npos)
+      why = "the TLS handshake failed: the host's certificate is not from "
+            "this engine's CA, or it refused this engine's (" + why + ")";
+    else if (why.find("cannot_connect") != std::string::npos)
+      why = "nobody answers there (" + why + ")";
+    return error{ec::io_error, "cannot reach " + address + ": " + why};
+  }
   return *door;
 }
 

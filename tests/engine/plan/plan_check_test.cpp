@@ -231,3 +231,62 @@ path = "api/openapi.json"
                         "agent api owns (\"api/**\"), but agent web would "
                         "write it"));
 }
+
+TEST_CASE("hosts: agents name hosts the plan has, each with an address and "
+          "certificates",
+          "[engine][plan_check][hosts]") {
+  auto sound = R"(
+[agents.a]
+preset = "sim"
+host = "build1"
+[agents.b]
+preset = "sim"
+[hosts.build1]
+address = "10.0.0.2:7400"
+certs = "certs/engine"
+down_after = "1m"
+[[tasks]]
+id = "one"
+prompt = "x"
+agent = "a"
+)";
+  auto p = parse_plan(sound, "p.toml");
+  REQUIRE(p.ok());
+  CHECK(check_plan(*p).empty());
+  REQUIRE(p->hosts.size() == 1);
+  CHECK(p->hosts[0].address == "10.0.0.2:7400");
+  CHECK(p->hosts[0].down_after_s == 60);
+  CHECK(p->find_agent("a")->host == "build1");
+  CHECK(p->find_agent("b")->host.empty());
+
+  auto lines = check(R"(
+[agents.a]
+preset = "sim"
+host = "nowhere"
+[hosts.bad]
+address = "10.0.0.2"
+[hosts.port]
+address = "h:99999"
+certs = "c"
+)");
+  CHECK(mentions(lines, "p.toml:4:"));
+  CHECK(mentions(lines, "agent a names host \"nowhere\", which the plan does "
+                        "not have"));
+  CHECK(mentions(lines, "host bad: address \"10.0.0.2\" is not HOST:PORT"));
+  CHECK(mentions(lines, "host bad needs \"certs\""));
+  CHECK(mentions(lines, "host port: address \"h:99999\" is not HOST:PORT"));
+}
+
+TEST_CASE("hosts: unknown keys are reported", "[engine][plan_check][hosts]") {
+  auto p = parse_plan(R"(
+[agents.a]
+preset = "sim"
+[hosts.h]
+adress = "x:1"
+)",
+                      "p.toml");
+  REQUIRE(!p.ok());
+  CHECK(p.err().message().find("unknown key \"adress\" in [hosts.h] (did you "
+                               "mean \"address\"?)")
+        != std::string::npos);
+}
