@@ -84,9 +84,13 @@ std::string render_table(const engine::run_view& v, const table_style& s) {
            + (a.restarts > 0 ? " (" + std::to_string(a.restarts) + "x)"
                              : std::string{});
   };
+  // An agent on another machine is shown as name@host.
+  auto name_of = [](const engine::run_view_agent& a) {
+    return a.host.empty() ? a.name : a.name + "@" + a.host;
+  };
   for (auto& a : v.agents()) {
     state_w = std::max(state_w, columns_of(state_of(a)));
-    name_w = std::max(name_w, std::min<size_t>(columns_of(a.name), 16));
+    name_w = std::max(name_w, std::min<size_t>(columns_of(name_of(a)), 24));
     role_w = std::max(role_w, std::min<size_t>(columns_of(a.role), 20));
     task_w = std::max(task_w, std::min<size_t>(columns_of(a.task), 16));
   }
@@ -105,7 +109,7 @@ std::string render_table(const engine::run_view& v, const table_style& s) {
   };
   row("AGENT", "ROLE", "STATE", nullptr, "TASK", "PROG", "LAST LINE", "TIME");
   for (auto& a : v.agents()) {
-    row(a.name, a.role, state_of(a), state_colour(a.state), a.task, a.progress,
+    row(name_of(a), a.role, state_of(a), state_colour(a.state), a.task, a.progress,
         a.last_line, duration(now >= a.since_us ? now - a.since_us : 0));
   }
   auto passed = v.tasks_passed();

@@ -58,7 +58,8 @@ std::string to_json(const engine::run_view& v) {
            + ",\"state\":" + quote(a.state) + ",\"task\":" + quote(a.task)
            + ",\"progress\":" + quote(a.progress) + ",\"lastLine\":"
            + quote(a.last_line) + ",\"sinceUs\":" + std::to_string(a.since_us)
-           + ",\"restarts\":" + std::to_string(a.restarts) + "}";
+           + ",\"restarts\":" + std::to_string(a.restarts)
+           + ",\"host\":" + quote(a.host) + "}";
   }
   out += "],\"tasks\":[";
   first = true;

@@ -66,7 +66,8 @@ const json agent_schema = output(
    {"progress", {{"type", "string"}}},
    {"last_line", {{"type", "string"}}},
    {"restarts", {{"type", "integer"}}},
-   {"exited", {{"type", "boolean"}}}},
+   {"exited", {{"type", "boolean"}}},
+   {"host", {{"type", "string"}}}},
   {"name", "state"});
 
 const json task_schema = output({{"id", {{"type", "string"}}},
@@ -102,7 +103,7 @@ json to_json(const agent_status& a) {
   return {{"name", a.name},         {"role", a.role},
           {"state", a.state},       {"task", a.task},
           {"progress", a.progress}, {"last_line", a.last_line},
-          {"restarts", a.restarts}, {"exited", a.exited}};
+          {"restarts", a.restarts}, {"exited", a.exited}, {"host", a.host}};
 }
 
 json to_json(const task_status& t) {

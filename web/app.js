@@ -111,6 +111,7 @@ class Tile {
     this.roleEl.textContent = agent.role || "";
     this.taskEl.textContent = agent.task ? `task ${agent.task}` : "no task";
     this.progressEl.textContent = agent.progress ? `PROGRESS ${agent.progress}` : "";
+    this.hostEl.textContent = agent.host ? `on ${agent.host}` : "local";
     this.lineEl.textContent = agent.last_line || "";
     this.el.classList.toggle("waiting", waiting);
   }

@@ -87,7 +87,8 @@ json to_json(const run_status& s) {
                       {"progress", a.progress},
                       {"last_line", a.last_line},
                       {"restarts", a.restarts},
-                      {"exited", a.exited}});
+                      {"exited", a.exited},
+                      {"host", a.host}});
   json tasks = json::array();
   for (auto& t : s.tasks)
     tasks.push_back({{"id", t.id},
@@ -171,7 +172,7 @@ result<run_status> status_from_json(const json& j) {
                           text(a, "task"), text(a, "progress"),
                           text(a, "last_line"),
                           static_cast<uint32_t>(number(a, "restarts")),
-                          flag(a, "exited")});
+                          flag(a, "exited"), text(a, "host")});
     for (auto& t : field(j, "tasks"))
       s.tasks.push_back({text(t, "id"), text(t, "title"), text(t, "agent"),
                          text(t, "status"),

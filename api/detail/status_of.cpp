@@ -14,7 +14,7 @@ run_status status_of(const engine::run_view& v, uint64_t position) {
   s.position = position;
   for (auto& a : v.agents())
     s.agents.push_back({a.name, a.role, a.state, a.task, a.progress,
-                        a.last_line, a.restarts, a.exited});
+                        a.last_line, a.restarts, a.exited, a.host});
   for (auto& t : v.tasks())
     s.tasks.push_back({t.id, t.title, t.agent, t.status, t.attempts,
                        t.evidence, t.reason, t.after});

@@ -74,6 +74,27 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
       }
     return false;
   }
+  if (stream.starts_with("host/") && e.isHostChanged()) {
+    // An unreachable host's agents are unknown, not exited: they keep
+    // running there.
+    auto h = e.getHostChanged();
+    auto host = str(h.getHost());
+    auto state = str(h.getState());
+    bool changed = false;
+    for (auto& a : agents_) {
+      if (a.host != host || a.exited)
+        continue;
+      if (state == "unreachable" && a.state != "unknown") {
+        a.state_before_unreachable = a.state;
+        a.state = "unknown";
+        changed = true;
+      } else if (state == "connected" && a.state == "unknown") {
+        a.state = a.state_before_unreachable;
+        changed = true;
+      }
+    }
+    return changed;
+  }
   if (stream != "orchestrator")
     return false;
   now_ = std::max(now_, logical_time);
@@ -86,8 +107,10 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
       // The plan's text names the team and the tasks, in order.
       if (auto p = parse_plan(str(r.getPlanText()), plan); p.ok()) {
         name = p->run.name;
-        for (auto& a : p->agents)
+        for (auto& a : p->agents) {
           agent(a.name).role = a.role;
+          agent(a.name).host = a.host;
+        }
         for (auto& t : p->tasks) {
           auto& v = task(t.id);
           v.title = t.title;

@@ -30,6 +30,11 @@ struct run_view_agent {
   uint64_t since_us = 0;
   uint32_t restarts = 0;
   bool exited = false;
+  /// The machine it runs on ([hosts.<name>]); "" for the engine's.
+  std::string host;
+  /// Its host is unreachable: its state is "unknown" (it keeps running
+  /// there), and this is the state it had.
+  std::string state_before_unreachable;
 };
 
 struct run_view_task {

@@ -22,6 +22,9 @@ struct agent_status {
   std::string last_line;
   uint32_t restarts = 0;
   bool exited = false;
+  /// The machine it runs on (a plan's [hosts.<name>]); "" for the
+  /// engine's own. While that host is unreachable its state is "unknown".
+  std::string host = {};
 };
 
 struct task_status {

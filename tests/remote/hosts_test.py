@@ -323,6 +323,12 @@ def case_link_cut(c):
     c.net.cut("h1")
     until("build1 recorded unreachable (heartbeats missed)",
           lambda: c.recorded(host_state("build1", "unreachable")), 30)
+    st = json.loads(sh(c.baton, "status", c.logdir, "--json").stdout)
+    backend = next(a for a in st["agents"] if a["name"] == "backend")
+    assert backend["state"] == "unknown" and backend["host"] == "build1", backend
+    table = sh(c.baton, "status", c.logdir).stdout
+    assert re.search(r"backend@build1\s.*unknown", table), table
+    log("ok - while build1 is unreachable, baton status shows backend@build1 as unknown (not exited)")
     c.net.restore("h1")
     until("build1 connected again", lambda: sum(1 for e in c.events() if host_state("build1", "connected")(e)) >= 2, 60)
     rc, out = c.finish(p)
