@@ -68,8 +68,32 @@ loaded_plan load_plan_text(const std::string& text, const std::string& path) {
   }
   out.plan = std::move(*parsed);
   out.problems = engine::check_plan(out.plan);
+  // The engine's certificates for each host (the host is reached only
+  // when the run starts: `baton run` refuses to start without it).
+  std::error_code fec;
+  auto plan_dir = std::filesystem::absolute(path, fec).parent_path().string();
+  for (auto& h : out.plan.hosts) {
+    if (h.certs.empty())
+      continue;
+    auto certs = h.certs;
+    for (auto i = certs.find("${plan_dir}"); i != std::string::npos;
+         i = certs.find("${plan_dir}"))
+      certs.replace(i, 11, plan_dir);
+    std::filesystem::path dir = certs;
+    if (dir.is_relative())
+      dir = std::filesystem::path{plan_dir} / dir;
+    for (auto* f : {"ca.pem", "cert.pem", "key.pem"})
+      if (!std::filesystem::is_regular_file(dir / f, fec))
+        out.problems.push_back(
+          path + ":" + std::to_string(h.where.line) + ":"
+          + std::to_string(h.where.column) + ": host " + h.name + ": "
+          + (dir / f).string()
+          + " is missing (make the certificates with `baton host "
+            "init-certs`)");
+  }
   for (auto& agent : out.plan.agents) {
-    if (agent.preset == "sim")
+    // Its program is its host's to have.
+    if (agent.preset == "sim" || !agent.host.empty())
       continue;
     auto program = agent_program(agent);
     if (agent.preset == "sim")

@@ -273,6 +273,8 @@ def case_security(c):
     # No certificate at all: refused before connecting.
     os.makedirs(os.path.join(c.certs, "none"))
     c.make_plan(engine_certs="none")
+    chk = sh(c.baton, "check", c.plan, check=False)
+    assert chk.returncode == 2 and "host build1:" in chk.stderr and "ca.pem is missing" in chk.stderr, chk
     rc, out = c.finish(c.run("run", c.plan), 60)
     assert rc != 0 and "host build1" in out and "ca.pem" in out, out
     log(f"ok - no certificates: {out.strip().splitlines()[-1]}")
