@@ -93,7 +93,6 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     lo->host = h.name;
     lo->address = h.address;
     lo->hello = h.hello;
-    lo->log = t->log_;
     lo->central = &log;
     lo->clock = opts.clock;
     lo->id_high = random_high();

@@ -157,6 +157,9 @@ struct HostCommand {
     kill @5 :Void;
     # End the worker at once (the engine gave up on it).
   }
+  now @6 :UInt64;
+  # The run's logical time (µs) when the engine sent it: the host's clock
+  # for the run never falls behind what it has seen of the engine's.
 }
 
 struct WorkerSpawn {

@@ -1,5 +1,6 @@
 #include "actors/remote/host_door.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <deque>
@@ -17,7 +18,6 @@ namespace baton::actors::remote {
 namespace {
 
 constexpr size_t max_shipment_bytes = size_t{4} << 20;
-constexpr auto ship_timeout = std::chrono::seconds{60};
 
 /// What workers tell from their own threads, taken by the door.
 struct inbox {
@@ -40,21 +40,33 @@ struct spool_state {
   static inline const char* name = "baton.spool";
 };
 
+/// Tells the door (held weakly: nothing here keeps it alive) to look.
+void poke(const caf::weak_actor_ptr& door) {
+  if (auto strong = caf::actor_cast<caf::strong_actor_ptr>(door))
+    caf::anon_send(caf::actor_cast<host_door>(strong), atom::tick_v);
+}
+
 log_actor::behavior_type
 spool_log_impl(log_actor::stateful_pointer<spool_state> self, log_actor inner,
-               host_door door) {
+               caf::weak_actor_ptr door) {
   return {
     [=](atom::append, frame& request) -> caf::result<frame> {
       auto rp = self->make_response_promise<frame>();
       self->request(inner, caf::infinite, atom::append_v, std::move(request))
         .then([=](frame& reply) mutable {
-          caf::anon_send(door, atom::tick_v);
+          poke(door);
           rp.deliver(std::move(reply));
         });
       return rp;
     },
     [](atom::appended, uint64_t, frame&) {},
   };
+}
+
+int64_t steady_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
 }
 
 uint64_t random_u64() {
@@ -93,6 +105,12 @@ struct door_session {
   uint64_t engine = 0;
   uint64_t last_decision = 0;
   std::map<std::string, worker_actor> workers;
+  /// The run's logical time less this host's steady clock (µs): raised to
+  /// what each command says the engine's was when it sent it, never
+  /// lowered (the workers' clocks never go back, nor run ahead of the
+  /// engine's).
+  std::shared_ptr<std::atomic<int64_t>> offset
+    = std::make_shared<std::atomic<int64_t>>(INT64_MIN);
   /// Per agent, its latest worker's number.
   std::map<std::string, uint64_t> incarnation;
   /// Per stream: durable in the run's log, and shipped (in flight or
@@ -223,11 +241,21 @@ void flush(door_ptr self, const std::shared_ptr<door_session>& s) {
     s->reports_sent = sh.reports.back().number;
   s->in_flight = true;
   auto generation = s->generation;
-  self->request(s->link, ship_timeout, atom::ship_v, encode(sh))
+  size_t count = 0;
+  for (auto& r : sh.streams)
+    count += r.events.size();
+  auto sent_at = std::chrono::steady_clock::now();
+  // No timeout: a link that goes away is seen by the monitor (CAF's
+  // heartbeats notice a silent one), and a pending timeout would keep this
+  // actor alive after it is told to stop.
+  self->request(s->link, caf::infinite, atom::ship_v, encode(sh))
     .then(
-      [self, s, generation](frame& reply) {
+      [self, s, generation, count, sent_at](frame& reply) {
         if (generation != s->generation)
           return;
+        if (self->state.opts->on_ack)
+          self->state.opts->on_ack(count,
+                                   std::chrono::steady_clock::now() - sent_at);
         auto ack = decode_ack(reply);
         if (!ack) {
           say(self, "a bad answer from the engine: " + ack.err().message());
@@ -264,7 +292,7 @@ result<std::shared_ptr<door_session>> open_session(door_ptr self,
   s->spool = std::move(*spool);
   s->writer = self->spawn(log_actor_impl, s->spool.get());
   s->spool_log = self->spawn(spool_log_impl, s->writer,
-                             caf::actor_cast<host_door>(self));
+                             caf::actor_cast<caf::weak_actor_ptr>(self));
   sessions.emplace(h.run, s);
   return s;
 }
@@ -292,26 +320,21 @@ void spawn_worker(door_ptr self, const std::shared_ptr<door_session>& s,
   cfg->pack = made->pack;
   cfg->core = made->core;
   cfg->log = s->spool_log;
-  auto origin = std::chrono::steady_clock::now();
-  cfg->clock = [origin, base = w.clock_base] {
-    return base
-           + static_cast<uint64_t>(
-             std::chrono::duration_cast<std::chrono::microseconds>(
-               std::chrono::steady_clock::now() - origin)
-               .count());
+  cfg->clock = [offset = s->offset] {
+    return static_cast<uint64_t>(steady_us() + offset->load());
   };
   cfg->id_high = w.id_high;
   cfg->stop_grace = std::chrono::milliseconds{w.stop_grace_ms};
   cfg->resumed = w.resumed;
   cfg->workdir = made->workdir;
   cfg->checkpoint = w.checkpoint;
-  auto door = caf::actor_cast<host_door>(self);
+  auto door = caf::actor_cast<caf::weak_actor_ptr>(self);
   cfg->report = [box = s->box, agent, door, incarnation](frame f) {
     {
       std::lock_guard lock{box->mu};
       box->told.push_back({agent, std::move(f), incarnation});
     }
-    caf::anon_send(door, atom::tick_v);
+    poke(door);
   };
   auto worker = self->spawn(worker_actor_impl, cfg);
   auto ptr = caf::actor_cast<caf::strong_actor_ptr>(worker);
@@ -321,7 +344,7 @@ void spawn_worker(door_ptr self, const std::shared_ptr<door_session>& s,
       std::lock_guard lock{box->mu};
       box->told.push_back({agent, frame{}, incarnation});
     }
-    caf::anon_send(door, atom::tick_v);
+    poke(door);
   });
   s->workers[agent] = worker;
   caf::anon_send(worker, atom::start_v);
@@ -334,6 +357,21 @@ host_door_impl(host_door::stateful_pointer<door_state> self,
                std::shared_ptr<door_options> opts) {
   self->state.opts = std::move(opts);
   self->state.process = random_u64();
+  // An engine gone (its connection closed or silent past the timeout):
+  // what was in flight to it is shipped again after its next hello.
+  self->set_down_handler([self](caf::down_msg& m) {
+    for (auto& [run, s] : self->state.sessions) {
+      if (!s->link || s->link.address() != m.source)
+        continue;
+      say(self, "run " + run + ": the engine went away ("
+                  + to_string(m.reason) + "); spooling until it is back");
+      ++s->generation;
+      s->link = nullptr;
+      s->in_flight = false;
+      s->sent = s->durable;
+      s->reports_sent = 0;
+    }
+  });
   return {
     [self](atom::hello, frame& f) -> caf::result<frame> {
       auto h = decode_hello(f);
@@ -353,6 +391,7 @@ host_door_impl(host_door::stateful_pointer<door_state> self,
       auto& ss = **s;
       ss.hello = std::move(*h);
       ss.link = sender;
+      self->monitor(sender);
       ++ss.generation;
       ss.in_flight = false;
       // Ship from what the run's log holds; trim below it.
@@ -403,6 +442,12 @@ host_door_impl(host_door::stateful_pointer<door_state> self,
       if (c->engine != s->engine) {
         s->engine = c->engine;
         s->last_decision = 0;
+      }
+      if (c->now > 0) {
+        auto seen = static_cast<int64_t>(c->now) - steady_us();
+        auto cur = s->offset->load();
+        while (seen > cur && !s->offset->compare_exchange_weak(cur, seen)) {
+        }
       }
       if (c->decision <= s->last_decision)
         return c->decision; // executed already

@@ -14,6 +14,7 @@
 // Spawned detached: it reads the spool on its own thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -42,6 +43,9 @@ struct door_options {
     make_agent;
   /// Lines for the host's own log (refusals, failures). Default: stderr.
   std::function<void(const std::string&)> log;
+  /// Called with each acknowledged shipment: the events it carried and how
+  /// long the engine took to make them durable and answer (measurement).
+  std::function<void(size_t events, std::chrono::nanoseconds)> on_ack;
 };
 
 struct door_session;

@@ -11,6 +11,7 @@
 #include <caf/send.hpp>
 
 #include "actors/detail/journal.hpp"
+#include "actors/log_actor.hpp"
 #include "actors/log_codec.hpp"
 #include "actors/messages.hpp"
 #include "schema/events.capnp.h"
@@ -64,6 +65,8 @@ struct link_state {
   std::chrono::steady_clock::time_point down_since;
   bool down_recorded = false;
   std::unique_ptr<detail::journal> journal;
+  /// Its own log actor over the run's log.
+  log_actor log;
 };
 
 namespace {
@@ -244,7 +247,8 @@ void send_pending(link_ptr self) {
   if (!st.connected)
     return;
   auto generation = st.generation;
-  for (auto& c : st.pending)
+  for (auto& c : st.pending) {
+    c.now = st.opts->clock();
     self->request(st.door, std::chrono::seconds{30}, atom::command_v, encode(c))
       .then(
         [self, generation](uint64_t decision) {
@@ -256,6 +260,7 @@ void send_pending(link_ptr self) {
           if (generation == self->state.generation)
             went_down(self, "a command was not taken: " + to_string(err));
         });
+  }
 }
 
 /// Appends a shipment's streams to the run's log, then hands its reports
@@ -308,7 +313,7 @@ caf::result<frame> take(link_ptr self, host_shipment sh) {
         if (r.number <= st.reports_through)
           continue;
         st.reports_through = r.number;
-        if (!r.quit.empty()) {
+          if (!r.quit.empty()) {
           st.running.erase(r.quit);
           st.opts->quit(r.quit);
         } else {
@@ -330,7 +335,7 @@ caf::result<frame> take(link_ptr self, host_shipment sh) {
     auto stream = a.stream;
     auto last = a.expected.version() + a.events.size();
     self
-      ->request(st.opts->log, caf::infinite, atom::append_v,
+      ->request(st.log, caf::infinite, atom::append_v,
                 encode_append_request(a.stream, a.expected, a.events))
       .then(
         [self, stream, last, left, failed, finish](frame& reply) mutable {
@@ -358,7 +363,8 @@ link_actor_impl(link_actor::stateful_pointer<link_state> self,
                 std::shared_ptr<link_options> opts) {
   auto& st = self->state;
   st.opts = std::move(opts);
-  auto log = st.opts->log;
+  st.log = self->spawn<caf::linked>(log_actor_impl, st.opts->central);
+  auto log = st.log;
   st.journal = std::make_unique<detail::journal>(
     "host/" + st.opts->host, st.opts->id_high,
     [self, log](frame request, detail::journal::done_fn done) {
@@ -423,6 +429,7 @@ link_actor_impl(link_actor::stateful_pointer<link_state> self,
       if (!st.connected)
         return;
       auto generation = st.generation;
+      st.pending.back().now = st.opts->clock();
       self
         ->request(st.door, std::chrono::seconds{30}, atom::command_v,
                   encode(st.pending.back()))
@@ -491,12 +498,12 @@ remote_worker_impl(worker_actor::stateful_pointer<remote_worker_state> self,
       w.checkpoint = cfg->checkpoint;
       w.stop_grace_ms = static_cast<uint32_t>(cfg->stop_grace.count());
       c.what = std::move(w);
-      self->send(cfg->link, atom::command_v, cfg->name, encode(c));
+      caf::anon_send(cfg->link, atom::command_v, cfg->name, encode(c));
     },
     [self, cfg](atom::command, frame& f) {
       host_command c;
       c.what = std::move(f);
-      self->send(cfg->link, atom::command_v, cfg->name, encode(c));
+      caf::anon_send(cfg->link, atom::command_v, cfg->name, encode(c));
     },
     [](atom::output, std::string&) {},
     // From the link: the worker ended on the host.

@@ -57,14 +57,16 @@ struct link_options {
   std::set<std::string> agents;
   /// The hello, less the durable marks (the link reads them).
   host_hello hello;
-  /// The run's log actor and log (read for what it holds of a stream).
-  log_actor log;
+  /// The run's log: the link appends through a log actor of its own, in
+  /// its own actor system (nothing it sends crosses into the engine's
+  /// system but one-way messages: CAF 0.17 runs a receiver on the sender's
+  /// scheduler, and a scheduler that stops drops what it holds).
   storage::event_log* central = nullptr;
   /// The run's logical clock.
   logical_clock clock;
   /// High half of the `host/<name>` stream's event ids.
   uint64_t id_high = 0;
-  /// A report to the orchestrator.
+  /// A report to the orchestrator (a one-way message).
   std::function<void(frame)> report;
   /// The agent's worker ended on the host.
   std::function<void(const std::string&)> quit;

@@ -122,6 +122,7 @@ frame encode(const host_command& x) {
   c.setEngine(x.engine);
   c.setDecision(x.decision);
   c.setAgent(text(x.agent));
+  c.setNow(x.now);
   if (auto* s = std::get_if<worker_spawn>(&x.what)) {
     auto w = c.initSpawn();
     w.setIdHigh(s->id_high);
@@ -145,6 +146,7 @@ result<host_command> decode_command(const frame& f) {
       x.engine = c.getEngine();
       x.decision = c.getDecision();
       x.agent = c.getAgent().cStr();
+      x.now = c.getNow();
       switch (c.which()) {
         case schema::HostCommand::SPAWN: {
           auto s = c.getSpawn();

@@ -82,6 +82,7 @@ struct worker_spawn {
   uint64_t id_high = 0;
   bool resumed = false;
   frame checkpoint;
+  /// Unused (the host's clock follows every command's `now`).
   uint64_t clock_base = 0;
   uint32_t stop_grace_ms = 2000;
 };
@@ -93,6 +94,8 @@ struct host_command {
   uint64_t engine = 0;
   uint64_t decision = 0;
   std::string agent;
+  /// The run's logical time when the engine sent it.
+  uint64_t now = 0;
   /// A WorkerCommand frame, or the two others.
   std::variant<worker_spawn, frame, worker_kill> what;
 };
