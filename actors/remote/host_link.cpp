@@ -143,7 +143,7 @@ void went_down(link_ptr self, const std::string& why) {
 void connect_later(link_ptr self) {
   auto& st = self->state;
   self->delayed_send(self, st.backoff, atom::tick_v);
-  st.backoff = std::min(st.backoff * 2, std::chrono::milliseconds{5000});
+  st.backoff = std::min(st.backoff * 2, std::chrono::milliseconds{2000});
 }
 
 /// The host stayed away too long: its agents count as exited.

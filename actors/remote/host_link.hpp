@@ -15,7 +15,8 @@
 //     keep running there: unknown, not exited), when it is back, and when
 //     it stayed away longer than the plan allows — then its agents count as
 //     exited for their supervisors, and a restart spawns them again.
-// Reconnects with backoff (250 ms doubling to 5 s).
+// Reconnects with backoff (250 ms doubling to 2 s; each attempt gives up
+// after 3 s without a TCP answer).
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,12 @@
 #include "actors/remote/net.hpp"
 
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -13,6 +20,51 @@ namespace baton::actors::remote {
 namespace fs = std::filesystem;
 
 namespace {
+
+/// Whether a TCP connection to host:port opens within `timeout`. CAF's
+/// connect has no timeout of its own: against a silently cut link it would
+/// wait out the kernel's SYN retries (minutes).
+result<void> probe(const std::string& host, uint16_t port,
+                   std::chrono::milliseconds timeout) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (auto rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(),
+                              &hints, &found);
+      rc != 0)
+    return error{ec::not_found, "cannot resolve " + host + ": "
+                                  + ::gai_strerror(rc)};
+  std::string why = "no address";
+  bool ok = false;
+  for (auto* a = found; a != nullptr && !ok; a = a->ai_next) {
+    int fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                      a->ai_protocol);
+    if (fd < 0)
+      continue;
+    int rc = ::connect(fd, a->ai_addr, a->ai_addrlen);
+    if (rc == 0) {
+      ok = true;
+    } else if (errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, static_cast<int>(timeout.count())) == 1) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        ok = err == 0;
+        why = ok ? "" : std::strerror(err);
+      } else {
+        why = "no answer within " + std::to_string(timeout.count()) + " ms";
+      }
+    } else {
+      why = std::strerror(errno);
+    }
+    ::close(fd);
+  }
+  ::freeaddrinfo(found);
+  if (!ok)
+    return error{ec::io_error, why};
+  return {};
+}
 
 /// The file's first line starts a PEM block of `kind` ("CERTIFICATE",
 /// "PRIVATE KEY", ...).
@@ -95,6 +147,9 @@ result<host_door> connect_door(caf::actor_system& sys,
   auto a = split_address(address);
   if (!a)
     return a.err();
+  if (auto p = probe(a->first, a->second, std::chrono::seconds{3}); !p)
+    return error{ec::io_error,
+                 "cannot reach " + address + ": " + p.err().message()};
   auto door = caf::openssl::remote_actor<host_door>(sys, a->first, a->second);
   // CAF 0.17's first heartbeat tick may end a connection whose peer has not
   // written yet (its last-seen time starts at zero): that is not the peer's

@@ -363,6 +363,39 @@ def case_engine_killed(c):
     log("ok - the engine SIGKILLed mid-run while the hosts went on; baton resume: 3/3 tasks passed")
 
 
+def spooled(c, name):
+    spool = os.path.join(c.work, f"spool-{name}")
+    n = 0
+    for d in os.listdir(spool):
+        out = sh(c.baton, "log", os.path.join(spool, d), check=False).stdout
+        n += len([l for l in out.splitlines() if l.startswith("#")])
+    return n
+
+
+def case_recovery(c):
+    """A benchmark (scripts/run-benchmarks): a link cut while its agent
+    works, restored once the host holds events the run's log has not; how
+    long until it reconnects, and until its spool is drained."""
+    c.make_plan()
+    p = c.run("run", c.plan)
+    until("the api task dispatched to build1's backend", lambda: c.recorded(dispatched("api")), 60)
+    c.net.cut("h1")
+    until("build1 recorded unreachable (heartbeats missed)",
+          lambda: c.recorded(host_state("build1", "unreachable")), 30)
+    held = until("build1's spool holding 30 events the log has not", lambda: spooled(c, "build1") >= 30 and spooled(c, "build1"), 60, 0.02)
+    t0 = time.monotonic()
+    c.net.restore("h1")
+    until("build1 connected again", lambda: sum(1 for e in c.events() if host_state("build1", "connected")(e)) >= 2, 60, 0.01)
+    t1 = time.monotonic()
+    until("build1's spool drained", lambda: spooled(c, "build1") == 0, 60, 0.01)
+    t2 = time.monotonic()
+    rc, out = c.finish(p)
+    c.passed(rc, out, "recovery")
+    log(f"recovery after a cut link: {held} events held on the host; connected again "
+        f"{(t1 - t0) * 1000:.0f} ms after the link came back (reconnect backoff), spool drained "
+        f"{(t2 - t0) * 1000:.0f} ms after it ({(t2 - t1) * 1000:.0f} ms after the reconnect)")
+
+
 CASES = {k[5:]: v for k, v in globals().items() if k.startswith("case_")}
 
 
