@@ -36,8 +36,16 @@ using door_ptr = host_door::stateful_pointer<door_state>;
 
 /// The spool's log actor, seen by the workers: appends go to the real one,
 /// and the door is told once they are stored.
+/// (tick) -> true once every append it took before has been answered: the
+/// fence a replaced worker's successor waits for, so that nothing the old
+/// one sent lands in the stream after the new one's first event.
+using spool_actor
+  = log_actor::extend<caf::replies_to<atom::tick>::with<bool>>;
+
 struct spool_state {
   static inline const char* name = "baton.spool";
+  uint64_t outstanding = 0;
+  std::vector<caf::typed_response_promise<bool>> fences;
 };
 
 /// Tells the door (held weakly: nothing here keeps it alive) to look.
@@ -46,20 +54,32 @@ void poke(const caf::weak_actor_ptr& door) {
     caf::anon_send(caf::actor_cast<host_door>(strong), atom::tick_v);
 }
 
-log_actor::behavior_type
-spool_log_impl(log_actor::stateful_pointer<spool_state> self, log_actor inner,
+spool_actor::behavior_type
+spool_log_impl(spool_actor::stateful_pointer<spool_state> self, log_actor inner,
                caf::weak_actor_ptr door) {
   return {
     [=](atom::append, frame& request) -> caf::result<frame> {
       auto rp = self->make_response_promise<frame>();
+      ++self->state.outstanding;
       self->request(inner, caf::infinite, atom::append_v, std::move(request))
         .then([=](frame& reply) mutable {
           poke(door);
           rp.deliver(std::move(reply));
+          if (--self->state.outstanding == 0) {
+            for (auto& f : self->state.fences)
+              f.deliver(true);
+            self->state.fences.clear();
+          }
         });
       return rp;
     },
     [](atom::appended, uint64_t, frame&) {},
+    [=](atom::tick) -> caf::result<bool> {
+      if (self->state.outstanding == 0)
+        return true;
+      self->state.fences.push_back(self->make_response_promise<bool>());
+      return self->state.fences.back();
+    },
   };
 }
 
@@ -98,13 +118,16 @@ struct door_session {
   host_hello hello;
   std::unique_ptr<storage::event_log> spool;
   log_actor writer;
-  log_actor spool_log;
+  spool_actor spool_log;
   host_link link;
   /// Counts hellos: replies to shipments of an earlier link are dropped.
   uint64_t generation = 0;
   uint64_t engine = 0;
   uint64_t last_decision = 0;
   std::map<std::string, worker_actor> workers;
+  /// Spawns waiting for the agent's previous worker to be gone and its
+  /// appends answered, by agent.
+  std::map<std::string, std::pair<caf::actor_addr, worker_spawn>> replacing;
   /// The run's logical time less this host's steady clock (µs): raised to
   /// what each command says the engine's was when it sent it, never
   /// lowered (the workers' clocks never go back, nor run ahead of the
@@ -297,14 +320,34 @@ result<std::shared_ptr<door_session>> open_session(door_ptr self,
   return s;
 }
 
+void start_worker(door_ptr self, const std::shared_ptr<door_session>& s,
+                  const std::string& agent, const worker_spawn& w);
+
 void spawn_worker(door_ptr self, const std::shared_ptr<door_session>& s,
                   const std::string& agent, const worker_spawn& w) {
   if (auto old = s->workers.find(agent); old != s->workers.end()) {
     // A spawn for an agent whose worker still runs: the engine gave up on
-    // it (the host was unreachable too long); it starts over.
+    // it (the host was unreachable too long, or the engine restarted). The
+    // new one starts once the old one is gone and all it recorded is in
+    // (the down handler), so its stream has no event of the old one after
+    // the new one's first.
+    self->monitor(old->second);
+    ++s->incarnation[agent]; // what the old one still tells is not its agent's
+    // The old one may have recorded an input and died before recording
+    // what it derived: the new one's first session says so (as a resumed
+    // worker's does), so replay does not expect it.
+    auto next = w;
+    next.resumed = true;
+    s->replacing[agent] = {old->second.address(), next};
     caf::anon_send_exit(old->second, caf::exit_reason::kill);
     s->workers.erase(old);
+    return;
   }
+  start_worker(self, s, agent, w);
+}
+
+void start_worker(door_ptr self, const std::shared_ptr<door_session>& s,
+                  const std::string& agent, const worker_spawn& w) {
   auto incarnation = ++s->incarnation[agent];
   auto made = self->state.opts->make_agent(s->hello, agent);
   if (!made) {
@@ -360,6 +403,18 @@ host_door_impl(host_door::stateful_pointer<door_state> self,
   // An engine gone (its connection closed or silent past the timeout):
   // what was in flight to it is shipped again after its next hello.
   self->set_down_handler([self](caf::down_msg& m) {
+    for (auto& [run, s] : self->state.sessions)
+      for (auto& [agent, r] : s->replacing) {
+        if (r.first != m.source)
+          continue;
+        auto w = r.second;
+        auto name = agent;
+        s->replacing.erase(name);
+        // Its last appends answered, then its successor.
+        self->request(s->spool_log, caf::infinite, atom::tick_v)
+          .then([self, s, name, w](bool) { start_worker(self, s, name, w); });
+        return;
+      }
     for (auto& [run, s] : self->state.sessions) {
       if (!s->link || s->link.address() != m.source)
         continue;

@@ -421,6 +421,9 @@ link_actor_impl(link_actor::stateful_pointer<link_state> self,
         worker_spawn w;
         w.clock_base = st.opts->clock();
         w.id_high = random_u64();
+        // Its predecessor may have died between recording an input and
+        // recording what it derived: replay is told not to expect that.
+        w.resumed = true;
         c->what = w;
         st.running.insert(agent);
         st.lost.erase(agent);

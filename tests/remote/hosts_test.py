@@ -18,6 +18,8 @@ Cases (ctest remote_hosts:<case>):
   host_killed   a host SIGKILLed mid-run and started again
   link_cut      packets to a host dropped silently (a half-open link) and
                 then let through again
+  host_lost     the same for longer than the host's down_after: its agents
+                count as exited and are restarted there
   lossy         packet loss and a slow link to every host for the whole run
                 (this kernel has no netem: no added latency)
   engine_killed the engine SIGKILLed mid-run, hosts going on; baton resume
@@ -340,6 +342,23 @@ def case_link_cut(c):
     log("ok - build1's link cut silently and restored: its agents kept running there, 3/3 tasks passed, nothing restarted")
 
 
+def case_host_lost(c):
+    # build1 may be away 2 s: cut longer, its agent counts as exited and its
+    # supervisor restarts it there once build1 is back.
+    c.make_plan(supervision=True, extra='down_after = "2s"\n')
+    p = c.run("run", c.plan)
+    until("the api task dispatched to build1's backend", lambda: c.recorded(dispatched("api")), 60)
+    c.net.cut("h1")
+    until("build1 recorded lost (away longer than down_after)",
+          lambda: c.recorded(host_state("build1", "lost")), 60)
+    c.net.restore("h1")
+    rc, out = c.finish(p)
+    c.passed(rc, out, "host lost")
+    assert "restarts backend" in out, out
+    c.check_after("host lost")
+    log("ok - build1 away longer than its down_after: backend counted as exited, restarted there once build1 was back; 3/3 tasks passed")
+
+
 def case_lossy(c):
     c.make_plan()
     for k in ("h1", "h2"):
@@ -423,7 +442,8 @@ def main():
     finally:
         c.stop_all()
         c.net.down()
-        shutil.rmtree(work, ignore_errors=True)
+        if not os.environ.get("BATON_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
