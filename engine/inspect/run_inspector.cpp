@@ -44,9 +44,9 @@ void run_inspector::apply(std::string_view stream, uint64_t sequence,
   if (stream == "orchestrator") {
     view_.apply(stream, logical_time, e);
     apply_orchestrator(e);
-  } else if (stream == "operator") {
+  } else if (stream == "operator" || stream.starts_with("host/")) {
     // A task run again waits once more: the view reads that off the
-    // operator's command.
+    // operator's command; a host's agents are unknown while it is away.
     view_.apply(stream, logical_time, e);
   } else if (stream.starts_with(worker_prefix)) {
     apply_worker(stream.substr(worker_prefix.size()), e);
@@ -222,7 +222,8 @@ std::string run_inspector::render() const {
   }
   out += "\nagents\n";
   for (auto& a : v.agents()) {
-    out += "  " + a.name + "  " + a.state + "  task "
+    out += "  " + a.name + (a.host.empty() ? "" : "@" + a.host) + "  "
+           + a.state + "  task "
            + (a.task.empty() ? std::string{"-"} : a.task) + "  restarts "
            + num(a.restarts) + (a.exited ? "  exited" : "");
     if (!a.last_line.empty())
@@ -294,7 +295,8 @@ std::string run_inspector::to_json() const {
            + ",\"task\":" + q(a.task) + ",\"progress\":" + q(a.progress)
            + ",\"lastLine\":" + q(a.last_line)
            + ",\"restarts\":" + num(a.restarts)
-           + ",\"exited\":" + (a.exited ? "true" : "false") + "}";
+           + ",\"exited\":" + (a.exited ? "true" : "false")
+           + ",\"host\":" + q(a.host) + "}";
   }
   out += "],\"needs\":[";
   first = true;

@@ -332,7 +332,10 @@ def case_link_cut(c):
     assert backend["state"] == "unknown" and backend["host"] == "build1", backend
     table = sh(c.baton, "status", c.logdir).stdout
     assert re.search(r"backend@build1\s.*unknown", table), table
-    log("ok - while build1 is unreachable, baton status shows backend@build1 as unknown (not exited)")
+    shown = json.loads(sh(c.baton, "show", c.logdir, "--json").stdout)
+    backend = next(a for a in shown["agents"] if a["name"] == "backend")
+    assert backend["state"] == "unknown" and backend["host"] == "build1", backend
+    log("ok - while build1 is unreachable, baton status and baton show have backend@build1 as unknown (not exited)")
     c.net.restore("h1")
     until("build1 connected again", lambda: sum(1 for e in c.events() if host_state("build1", "connected")(e)) >= 2, 60)
     rc, out = c.finish(p)
