@@ -653,6 +653,39 @@ result<void> add_worker_events(const storage::event_log& log,
   return {};
 }
 
+/// What the engine recorded about the machine `agent` runs on (its
+/// `host/<name>` stream): connected, unreachable (its state unknown),
+/// lost (counted as exited).
+result<void> add_host_events(const storage::event_log& log,
+                             const std::string& agent, explanation& out) {
+  for (auto& info : log.streams()) {
+    if (!info.name.starts_with("host/"))
+      continue;
+    auto n = log.read(
+      info.name, 1, UINT64_MAX, UINT64_MAX,
+      [&](storage::recorded_event&& e) {
+        if (!e.event().isHostChanged())
+          return true;
+        auto h = e.event().getHostChanged();
+        bool mine = false;
+        for (auto a : h.getAgents())
+          mine = mine || str(a) == agent;
+        if (mine)
+          out.steps.push_back(
+            {make_event(e, {"host_changed",
+                            "host " + str(h.getHost()) + " " + str(h.getState())
+                              + (h.getWhy().size() > 0 ? ": " + str(h.getWhy())
+                                                       : std::string{}),
+                            {}}),
+             std::nullopt});
+        return true;
+      });
+    if (!n)
+      return n.err();
+  }
+  return {};
+}
+
 /// Marks inputs and worker events whose text repeats an earlier one's.
 void count_repeats(explanation& out) {
   struct first_seen {
@@ -716,6 +749,8 @@ result<explanation> explain(const storage::event_log& log,
     return r.err();
   if (out.kind == subject_kind::agent) {
     if (auto r = add_worker_events(log, out.subject, out); !r)
+      return r.err();
+    if (auto r = add_host_events(log, out.subject, out); !r)
       return r.err();
     std::stable_sort(out.steps.begin(), out.steps.end(),
                      [](const auto& a, const auto& b) {

@@ -358,6 +358,8 @@ def case_host_lost(c):
     rc, out = c.finish(p)
     c.passed(rc, out, "host lost")
     assert "restarts backend" in out, out
+    why = sh(c.baton, "why", c.logdir, "backend").stdout
+    assert re.search(r"host/build1@\d+\s+host build1 lost", why), why
     c.check_after("host lost")
     log("ok - build1 away longer than its down_after: backend counted as exited, restarted there once build1 was back; 3/3 tasks passed")
 
