@@ -21,14 +21,14 @@ void set_id(capnp::Data::Builder (schema::NewEvent::Builder::*init)(unsigned),
   std::memcpy(data.begin(), id.bytes.data(), 16);
 }
 
-event_id get_id(capnp::Data::Reader data) {
+} // namespace
+
+event_id event_id_of(capnp::Data::Reader data) {
   event_id id;
   if (data.size() == id.bytes.size())
     std::memcpy(id.bytes.data(), data.begin(), data.size());
   return id;
 }
-
-} // namespace
 
 void build_append_request(schema::AppendRequest::Builder req,
                           std::string_view stream,
@@ -64,9 +64,9 @@ storage::append_request read_append_request(schema::AppendRequest::Reader req) {
   out.relaxed = req.getRelaxed();
   for (auto e : req.getEvents()) {
     storage::new_event ev;
-    ev.id = get_id(e.getId());
-    ev.causation = get_id(e.getCausationId());
-    ev.correlation = get_id(e.getCorrelationId());
+    ev.id = event_id_of(e.getId());
+    ev.causation = event_id_of(e.getCausationId());
+    ev.correlation = event_id_of(e.getCorrelationId());
     ev.logical_time = e.getLogicalTime();
     ev.wall_time = e.getWallTime();
     capnp::MallocMessageBuilder payload;

@@ -1,3 +1,4 @@
+#include "actors/detail/append_through.hpp"
 #include "actors/orchestrator_actor.hpp"
 
 #include <algorithm>
@@ -334,14 +335,7 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       || std::any_of(st.cfg.plan.agents.begin(), st.cfg.plan.agents.end(),
                      [](auto& a) { return !a.owns.empty(); });
   auto log = st.cfg.log;
-  auto append = [self, log](frame request, detail::journal::done_fn done) {
-    self->request(log, caf::infinite, atom::append_v, std::move(request))
-      .then([done](frame& reply) { done(decode_append_reply(reply)); },
-            [done](caf::error& err) {
-              done(error{ec::io_error,
-                         "the log actor did not answer: " + to_string(err)});
-            });
-  };
+  auto append = detail::append_through(self, log);
   auto failed = [self](const error& e) {
     std::fprintf(stderr, "baton: the orchestrator stops: cannot record: %s\n",
                  e.message().c_str());

@@ -1,3 +1,4 @@
+#include "actors/detail/append_through.hpp"
 #include "actors/worker_actor.hpp"
 
 #include <algorithm>
@@ -377,14 +378,7 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
   auto log = st.cfg.log;
   st.journal = std::make_unique<detail::journal>(
     "worker/" + st.cfg.name, st.cfg.id_high,
-    [self, log](frame request, detail::journal::done_fn done) {
-      self->request(log, caf::infinite, atom::append_v, std::move(request))
-        .then([done](frame& reply) { done(decode_append_reply(reply)); },
-              [done](caf::error& err) {
-                done(error{ec::io_error,
-                           "the log actor did not answer: " + to_string(err)});
-              });
-    });
+    detail::append_through(self, log));
   if (!st.cfg.checkpoint.empty())
     if (auto restored = engine::checkpoint_fold::restore(st.cfg.checkpoint))
       st.checkpoint = std::move(*restored);

@@ -16,6 +16,9 @@ void build_append_request(schema::AppendRequest::Builder req,
                           std::span<const storage::new_event> events,
                           bool relaxed);
 
+/// An event id from its 16 stored bytes (empty when it has another size).
+event_id event_id_of(capnp::Data::Reader data);
+
 /// Throws kj::Exception on a malformed message (the caller turns it into
 /// an error naming the message).
 storage::append_request read_append_request(schema::AppendRequest::Reader req);

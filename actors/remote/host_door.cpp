@@ -10,6 +10,7 @@
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 
+#include "actors/detail/append_codec.hpp"
 #include "actors/log_actor.hpp"
 #include "actors/worker_actor.hpp"
 
@@ -96,16 +97,10 @@ uint64_t random_u64() {
 
 storage::new_event new_event_of(const storage::recorded_event& e) {
   auto env = e.envelope();
-  auto id = [](capnp::Data::Reader d) {
-    event_id x;
-    if (d.size() == x.bytes.size())
-      std::memcpy(x.bytes.data(), d.begin(), d.size());
-    return x;
-  };
   storage::new_event n;
-  n.id = id(env.getEventId());
-  n.causation = id(env.getCausationId());
-  n.correlation = id(env.getCorrelationId());
+  n.id = event_id_of(env.getEventId());
+  n.causation = event_id_of(env.getCausationId());
+  n.correlation = event_id_of(env.getCorrelationId());
   n.logical_time = env.getLogicalTime();
   n.wall_time = env.getWallTime();
   n.payload = e.payload();

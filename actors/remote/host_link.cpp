@@ -1,3 +1,4 @@
+#include "actors/detail/append_through.hpp"
 #include "actors/remote/host_link.hpp"
 
 #include <algorithm>
@@ -367,14 +368,7 @@ link_actor_impl(link_actor::stateful_pointer<link_state> self,
   auto log = st.log;
   st.journal = std::make_unique<detail::journal>(
     "host/" + st.opts->host, st.opts->id_high,
-    [self, log](frame request, detail::journal::done_fn done) {
-      self->request(log, caf::infinite, atom::append_v, std::move(request))
-        .then([done](frame& reply) { done(decode_append_reply(reply)); },
-              [done](caf::error& err) {
-                done(error{ec::io_error,
-                           "the log actor did not answer: " + to_string(err)});
-              });
-    });
+    detail::append_through(self, log));
   st.journal->on_failure([self](const error& e) {
     std::fprintf(stderr, "baton: host %s: %s\n",
                  self->state.opts->host.c_str(), e.message().c_str());
