@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include <caf/actor.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -57,6 +58,27 @@ using orchestrator_actor = caf::typed_actor<
   // Internal: a task's time limit (logical µs) may have passed.
   caf::reacts_to<atom::tick, uint64_t>,
   // Internal: look at the shared state folder (mesh).
-  caf::reacts_to<atom::tick>>;
+  caf::reacts_to<atom::tick>,
+  // (lead, LeadReported event frame): a team's lead answered a question,
+  // as it recorded the answer on its stream.
+  caf::reacts_to<atom::lead, frame>,
+  // Internal: the lead of a team started again after its actor died,
+  // rebuilt from its stream off the actor's thread (the handle, or
+  // nullptr with why it could not be).
+  caf::reacts_to<atom::lead, std::string, caf::actor, std::string>,
+  // (lead, team) -> the actor of the team's lead now (nullptr: none, or
+  // being started again): for tools and tests.
+  caf::replies_to<atom::lead, std::string>::with<caf::actor>>;
+
+/// A team's lead in a supervisor chain: the supervisor of its members,
+/// recording to its own stream `lead/<team>` (DESIGN.md §5). It knows its
+/// team; the orchestrator asks it about its members and carries out what
+/// it decides.
+using lead_actor = caf::typed_actor<
+  // (ask, LeadAsked event frame): decide on a member's exit (or start the
+  // team afresh). Recorded on the lead's stream, applied, the decision
+  // recorded there, then sent to the orchestrator as (lead, LeadReported).
+  // A question already answered is answered again from the record.
+  caf::reacts_to<atom::ask, frame>>;
 
 } // namespace baton::actors

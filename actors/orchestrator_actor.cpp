@@ -8,7 +8,9 @@
 #include <caf/blocking_actor.hpp>
 #include <caf/send.hpp>
 
+#include "actors/detail/random_high.hpp"
 #include "actors/gate/gate_runner.hpp"
+#include "actors/lead_actor.hpp"
 #include "actors/log_codec.hpp"
 #include "actors/messages.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
@@ -132,6 +134,13 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
                               true});
       } else if constexpr (std::is_same_v<T, engine::finish_run>) {
         finish(self, immediate);
+      } else if constexpr (std::is_same_v<T, engine::ask_lead>) {
+        auto question = engine::to_event(d);
+        if (!x.reset)
+          st.asked.emplace(x.ask, std::pair{x.team, question});
+        if (auto l = st.leads.find(x.team); l != st.leads.end() && l->second)
+          self->send(l->second, atom::ask_v, std::move(question));
+        // (A lead being started again is asked once it is up.)
       }
       // task_settled, report_violation: the record is the whole effect.
     },
@@ -311,6 +320,81 @@ void poll_folder(self_ptr self) {
   self->delayed_send(self, folder_poll, atom::tick_v);
 }
 
+/// Spawns the lead of a team from `seed` in the orchestrator's system,
+/// answering to it.
+lead_actor spawn_lead(caf::actor_system& sys, orchestrator_actor me,
+                      const log_actor& log, const logical_clock& clock,
+                      engine::lead_seed seed) {
+  auto cfg = std::make_shared<lead_config>();
+  cfg->seed = std::make_unique<engine::lead_seed>(std::move(seed));
+  cfg->log = log;
+  cfg->clock = clock;
+  cfg->id_high = detail::random_high();
+  cfg->orchestrator = std::move(me);
+  return sys.spawn(lead_actor_impl, std::move(cfg));
+}
+
+void adopt_lead(self_ptr self, const std::string& team, lead_actor lead) {
+  auto& st = self->state;
+  self->monitor(lead);
+  st.lead_of[lead.address()] = team;
+  st.leads[team] = lead;
+  // What it was asked and the orchestrator did not hear answered: again,
+  // in order (it answers from its stream what it already decided).
+  for (auto& [ask, q] : st.asked)
+    if (q.first == team)
+      self->send(lead, atom::ask_v, q.second);
+}
+
+/// A lead died before the run finished: started again from its stream, off
+/// the actor's thread (a read of the log).
+void restart_lead(self_ptr self, const std::string& team) {
+  auto& st = self->state;
+  st.leads[team] = lead_actor{};
+  if (!st.cfg.rebuild_lead) {
+    std::fprintf(stderr,
+                 "baton: the lead of team %s died and cannot be started "
+                 "again here: its team is no longer supervised\n",
+                 team.c_str());
+    return;
+  }
+  auto me = caf::actor_cast<orchestrator_actor>(self);
+  self->home_system().spawn([team, me, rebuild = st.cfg.rebuild_lead,
+                             log = st.cfg.log, clock = st.cfg.clock](
+                              caf::blocking_actor* helper) {
+    auto seed = rebuild(team);
+    if (!seed) {
+      caf::anon_send(me, atom::lead_v, team, caf::actor{},
+                     seed.err().message());
+      return;
+    }
+    auto lead = spawn_lead(helper->home_system(), me, log, clock,
+                           std::move(*seed));
+    caf::anon_send(me, atom::lead_v, team,
+                   caf::actor_cast<caf::actor>(lead), std::string{});
+  });
+}
+
+/// A lead's answer: recorded as an input and applied, once (a lead started
+/// again may answer a question twice).
+void on_lead_report(self_ptr self, frame& f) {
+  auto& st = self->state;
+  std::optional<engine::orchestrator_input> in;
+  try {
+    capnp::FlatArrayMessageReader reader{f.words(), frame_reader_options()};
+    in = engine::input_from_event(reader.getRoot<schema::Event>());
+  } catch (const kj::Exception& e) {
+    std::fprintf(stderr, "baton: orchestrator: a lead's answer does not "
+                         "decode: %s\n",
+                 e.getDescription().cStr());
+    return;
+  }
+  auto* r = in ? std::get_if<engine::lead_reported>(&*in) : nullptr;
+  if (r == nullptr || st.asked.erase(r->ask) == 0)
+    return;
+  step(self, std::move(f), std::move(in), st.cfg.clock());
+}
+
 } // namespace
 
 orchestrator_actor::behavior_type orchestrator_actor_impl(
@@ -350,6 +434,32 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
     "operator", st.cfg.operator_id_high, append);
   st.operator_journal->on_failure(failed);
   st.next_operator = std::stoull(st.engine->next_operator_id().substr(1));
+  // A plan with teams: a lead per team (a run recorded before leads
+  // existed goes on without).
+  if (!st.cfg.plan.teams.empty()
+      && (!st.engine->begun() || st.engine->leads())) {
+    auto me = caf::actor_cast<orchestrator_actor>(self);
+    for (auto& t : st.cfg.plan.teams) {
+      auto seed = st.cfg.lead_seeds.find(t.name);
+      auto lead = spawn_lead(
+        self->home_system(), me, log, st.cfg.clock,
+        seed != st.cfg.lead_seeds.end()
+          ? std::move(seed->second)
+          : engine::lead_seed{engine::team_lead{st.cfg.plan, t.name}});
+      adopt_lead(self, t.name, lead);
+    }
+    st.cfg.lead_seeds.clear();
+  }
+  self->set_down_handler([self](caf::down_msg& m) {
+    auto& st = self->state;
+    auto team = st.lead_of.find(m.source);
+    if (team == st.lead_of.end())
+      return;
+    auto name = team->second;
+    st.lead_of.erase(team);
+    if (!st.finished)
+      restart_lead(self, name);
+  });
   return {
     [self](atom::start) {
       auto& st = self->state;
@@ -380,7 +490,8 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
                        std::string{engine::to_string(st.cfg.plan.run.pattern)},
                        resumed, st.cfg.workspace,
                        resumed ? st.cfg.checkpoints
-                               : std::map<std::string, std::string>{}});
+                               : std::map<std::string, std::string>{},
+                       !st.leads.empty()});
       for (auto& f : std::exchange(st.early_reports, {}))
         on_report(self, f);
     },
@@ -442,6 +553,30 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
     },
     [self](atom::operate, frame& f) -> caf::result<std::string> {
       return operate(self, f);
+    },
+    [self](atom::lead, frame& f) { on_lead_report(self, f); },
+    [self](atom::lead, const std::string& team, caf::actor& lead,
+           const std::string& why) {
+      auto& st = self->state;
+      if (!lead) {
+        std::fprintf(stderr,
+                     "baton: the lead of team %s died and cannot be started "
+                     "again: %s; its team is no longer supervised\n",
+                     team.c_str(), why.c_str());
+        return;
+      }
+      auto typed = caf::actor_cast<lead_actor>(lead);
+      if (st.finished) {
+        self->send_exit(typed, caf::exit_reason::normal);
+        return;
+      }
+      adopt_lead(self, team, typed);
+    },
+    [self](atom::lead, const std::string& team) -> caf::actor {
+      auto l = self->state.leads.find(team);
+      return l == self->state.leads.end()
+               ? caf::actor{}
+               : caf::actor_cast<caf::actor>(l->second);
     },
   };
 }

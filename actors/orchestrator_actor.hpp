@@ -16,9 +16,16 @@
 // before/after scan of the worker's directory) run on a detached thread and
 // come back as a message. When the run finishes, it stops every worker and
 // quits; the workers quit once their agents have exited.
+//
+// A plan with teams gets a lead actor per team (actors/lead_actor): a
+// member's exit becomes a question to its lead (leadAsked, recorded here,
+// then sent), and the lead's answer an input (leadReported) carried out
+// here. The orchestrator monitors its leads and starts one that dies again
+// from its stream, asking again what it had not heard answered.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -33,6 +40,7 @@
 #include "actors/shared_folder.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/orchestration/orchestrator.hpp"
+#include "engine/orchestration/team_lead.hpp"
 #include "engine/plan/plan.hpp"
 
 namespace baton::actors {
@@ -68,6 +76,12 @@ struct orchestrator_config {
   std::unique_ptr<engine::orchestrator> resume;
   std::map<std::string, std::string> checkpoints;
   std::vector<engine::orchestrator_decision> unrecorded;
+  /// Resuming a run with leads: each team's lead as its stream left it.
+  std::map<std::string, engine::lead_seed> lead_seeds;
+  /// A team's lead as its stream holds it now, to start a lead whose actor
+  /// died again (called off the actor's thread). Unset: a dead lead is not
+  /// started again and its team is no longer supervised.
+  std::function<result<engine::lead_seed>(const std::string&)> rebuild_lead;
 };
 
 struct orchestrator_state {
@@ -101,6 +115,13 @@ struct orchestrator_state {
   /// agent and the file's size and time then).
   std::map<std::string, std::pair<std::string, std::pair<uint64_t, int64_t>>>
     claims;
+  /// Each team's lead (a run with leads), and which team each lead actor
+  /// is (to start it again when it dies).
+  std::map<std::string, lead_actor> leads;
+  std::map<caf::actor_addr, std::string> lead_of;
+  /// Questions asked and not answered yet: (team, the recorded question),
+  /// asked again of a lead started again.
+  std::map<uint64_t, std::pair<std::string, frame>> asked;
 };
 
 orchestrator_actor::behavior_type orchestrator_actor_impl(

@@ -8,6 +8,7 @@
 
 #include "actors/log_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/detail/random_high.hpp"
 #include "actors/orchestrator_actor.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
 
@@ -15,10 +16,7 @@ namespace baton::actors {
 
 namespace {
 
-uint64_t random_high() {
-  std::random_device rd;
-  return (uint64_t{rd()} << 32) ^ rd();
-}
+using detail::random_high;
 
 template<class Handle, class Signal>
 void on_quit(const Handle& h, std::shared_ptr<Signal> sig,
@@ -160,6 +158,8 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   ocfg->resume = std::move(opts.resume);
   ocfg->checkpoints = std::move(opts.checkpoints);
   ocfg->unrecorded = std::move(opts.unrecorded);
+  ocfg->lead_seeds = std::move(opts.lead_seeds);
+  ocfg->rebuild_lead = std::move(opts.rebuild_lead);
   t->orchestrator_ = sys.spawn(orchestrator_actor_impl, ocfg);
   *slot = t->orchestrator_;
 
@@ -224,6 +224,17 @@ std::string team::operate(const engine::operator_command& c,
                                 + to_string(err);
              });
   return reply;
+}
+
+caf::actor team::lead(const std::string& name) {
+  caf::actor out;
+  if (done())
+    return out;
+  caf::scoped_actor self{orchestrator_->home_system()};
+  self->request(orchestrator_, std::chrono::seconds{10}, atom::lead_v, name)
+    .receive([&](caf::actor& a) { out = std::move(a); },
+             [](caf::error&) {});
+  return out;
 }
 
 bool team::wait(std::chrono::milliseconds timeout) {

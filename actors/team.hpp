@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,7 @@
 
 #include "actors/agent_terminal.hpp"
 #include "actors/interfaces.hpp"
+#include "engine/orchestration/team_lead.hpp"
 #include "actors/remote/host_link.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/detect/pack.hpp"
@@ -98,6 +100,11 @@ struct team_options {
   std::map<std::string, std::string> checkpoints;
   /// Decisions the stopped engine made and did not record: recorded first.
   std::vector<engine::orchestrator_decision> unrecorded;
+  /// Resuming a run with leads: each team's lead as its stream left it.
+  std::map<std::string, engine::lead_seed> lead_seeds;
+  /// Rebuilds a team's lead from its stream, to start a lead whose actor
+  /// died again (see orchestrator_config). Unset: it is not.
+  std::function<result<engine::lead_seed>(const std::string&)> rebuild_lead;
   /// The hosts agents name.
   std::vector<team_host> hosts;
 };
@@ -137,6 +144,10 @@ public:
 
   /// True once every actor of the run has quit.
   bool done() const;
+
+  /// The actor of a team's lead now (nullptr: no such lead, or being
+  /// started again). Blocks the caller; for tools and tests.
+  caf::actor lead(const std::string& team);
 
   /// The run's log actor (it quits when the team is destroyed).
   const log_actor& log() const noexcept {

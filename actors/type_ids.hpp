@@ -26,5 +26,7 @@ CAF_ADD_ATOM(baton, baton::atom, hello, "hello")
 CAF_ADD_ATOM(baton, baton::atom, ship, "ship")
 CAF_ADD_ATOM(baton, baton::atom, connect, "connect")
 CAF_ADD_ATOM(baton, baton::atom, down, "down")
+CAF_ADD_ATOM(baton, baton::atom, ask, "ask")
+CAF_ADD_ATOM(baton, baton::atom, lead, "lead")
 
 CAF_END_TYPE_ID_BLOCK(baton)

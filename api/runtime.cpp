@@ -21,6 +21,7 @@
 #include "engine/plan/plan_parser.hpp"
 #include "engine/plan/plan_secrets.hpp"
 #include "replay/checkpoint_rebuild.hpp"
+#include "replay/lead_replay.hpp"
 #include "replay/orchestrator_replay.hpp"
 
 namespace fs = std::filesystem;
@@ -123,6 +124,15 @@ launch(caf::actor_system& sys, std::shared_ptr<storage::event_log> log,
   auto p = std::make_unique<run::impl>();
   p->clock = make_clock(offset);
   topts.clock = p->clock;
+  // A lead whose actor died starts again from its stream.
+  topts.rebuild_lead = [weak = std::weak_ptr<storage::event_log>{log}](
+                         const std::string& team)
+    -> result<engine::lead_seed> {
+    auto l = weak.lock();
+    if (!l)
+      return error{ec::invalid_argument, "the run's log is closed"};
+    return replay::rebuild_lead(*l, team);
+  };
   topts.hosts = std::move(hosts.hosts);
   p->nets = std::move(hosts.nets);
   p->log = log;
@@ -318,6 +328,16 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
   topts.plan_text = recorded->start.plan_text;
   topts.workspace = workspace.string();
   topts.agents = std::move(*agents);
+  // Each team's lead as its stream left it.
+  if (recorded->engine->leads())
+    for (auto& team : recorded->engine->lead_teams()) {
+      auto seed = replay::rebuild_lead(*log, team);
+      if (!seed)
+        return error{seed.err().code(),
+                     "cannot resume " + opts.log_dir + ": the lead of team "
+                       + team + ": " + seed.err().message()};
+      topts.lead_seeds.emplace(team, std::move(*seed));
+    }
   topts.resume = std::move(recorded->engine);
   topts.unrecorded = std::move(recorded->unrecorded);
   topts.stop_grace = opts.stop_grace;

@@ -165,6 +165,14 @@ described describe_decision(const orchestrator_decision& d) {
                            + ": " + one_line(x.why),
                          {}};
       },
+      [](const engine::ask_lead& x) {
+        return described{"ask_lead",
+                         x.reset ? "lead " + x.team + " starts its team afresh"
+                                 : "lead " + x.team + " asked about "
+                                     + x.member + " (exit "
+                                     + std::to_string(x.exit_code) + ")",
+                         {}};
+      },
     },
     d);
 }
@@ -289,6 +297,12 @@ described describe_input(const orchestrator_input& in,
             break;
         }
         return described{"operator_command", by + what + why, {}};
+      },
+      [](const engine::lead_reported& x) {
+        return described{"lead_reported",
+                         "lead " + x.acted.team + " (" + x.acted.strategy
+                           + "): " + one_line(x.acted.why),
+                         {}};
       },
     },
     in);
@@ -437,6 +451,7 @@ struct subject_filter {
         [&](const engine::change_lock& x) { return x.agent == worker; },
         [&](const engine::request_approval& x) { return x.task == name; },
         [&](const engine::decide_approval&) { return false; },
+        [&](const engine::ask_lead&) { return false; },
       },
       d);
   }
@@ -476,6 +491,7 @@ struct subject_filter {
         },
         [&](const engine::request_approval& x) { return x.agent == name; },
         [&](const engine::decide_approval& x) { return x.agent == name; },
+        [&](const engine::ask_lead& x) { return x.member == name; },
       },
       d);
   }

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "replay/lead_replay.hpp"
 #include "replay/worker_replay.hpp"
 
 namespace baton::replay {
@@ -9,9 +10,11 @@ namespace baton::replay {
 namespace {
 
 constexpr std::string_view worker_prefix = "worker/";
+constexpr std::string_view lead_prefix = "lead/";
 
 bool replayable(std::string_view stream) {
-  return stream == "orchestrator" || stream.starts_with(worker_prefix);
+  return stream == "orchestrator" || stream.starts_with(worker_prefix)
+         || stream.starts_with(lead_prefix);
 }
 
 } // namespace
@@ -23,13 +26,17 @@ result<std::vector<stream_report>> replay_run(const storage::event_log& log,
     if (!replayable(opts.stream))
       return error{ec::invalid_argument,
                    "stream " + opts.stream
-                     + " is not replayed (orchestrator or worker/<name>)"};
+                     + " is not replayed (orchestrator, lead/<team> or "
+                       "worker/<name>)"};
     if (log.highest(opts.stream) == 0)
       return error{ec::not_found, "the log holds no stream " + opts.stream};
     streams.push_back(opts.stream);
   } else {
     if (log.highest("orchestrator") != 0)
       streams.push_back("orchestrator");
+    for (auto& s : log.streams())
+      if (s.name.starts_with(lead_prefix))
+        streams.push_back(s.name);
     for (auto& s : log.streams())
       if (s.name.starts_with(worker_prefix))
         streams.push_back(s.name);
@@ -59,8 +66,9 @@ result<std::vector<stream_report>> replay_run(const storage::event_log& log,
         continue; // nothing of it by then
       o.until = std::min(o.until, i->second);
     }
-    auto r = s == "orchestrator"
-               ? replay_orchestrator(log, o)
+    auto r = s == "orchestrator" ? replay_orchestrator(log, o)
+             : s.starts_with(lead_prefix)
+               ? replay_lead(log, s.substr(lead_prefix.size()), o)
                : replay_worker(log, s.substr(worker_prefix.size()), o);
     if (!r)
       return error{r.err().code(), s + ": " + r.err().message()};

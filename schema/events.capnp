@@ -97,6 +97,13 @@ struct Event {
     hostChanged @36 :HostChanged;
     # Input (the `host/<name>` stream): the engine's link to another machine
     # came up, went down, or gave up on its agents.
+    leadAsked @37 :LeadAsked;
+    # Decision of the orchestrator, input of the lead (recorded on both
+    # streams: sent, then received): a team's lead is asked to decide on a
+    # member's exit, or to start its team afresh.
+    leadReported @38 :LeadReported;
+    # Input (the orchestrator's stream): what a team's lead decided, as it
+    # recorded it on `lead/<team>`; the orchestrator carries it out.
   }
 }
 
@@ -120,6 +127,10 @@ struct RunStarted {
   checkpoints @5 :List(AgentCheckpoint);
   # A resumed start: each agent's re-orientation summary, folded from its
   # stream, given back to it with its interrupted task.
+  leads @6 :Bool;
+  # Each team's supervision runs in a lead actor recording to its own
+  # stream `lead/<team>` (false in runs recorded before leads existed: the
+  # orchestrator's one fold decided for every team).
 }
 
 struct AgentCheckpoint {
@@ -437,6 +448,8 @@ struct SupervisorActed {
   escalate @5 :Bool;
   # The restart intensity was exceeded: the team stops, its parent decides.
   why @6 :Text;
+  removed @7 :List(Text);
+  # Temporary members dropped rather than restarted (recorded by leads).
 }
 
 struct LockChanged {
@@ -544,4 +557,26 @@ struct HostChanged {
   # connected: the host process's incarnation (a new one: it restarted).
   run @5 :Text;
   # The run's id on the host (its spool's name), kept for a resume.
+}
+
+struct LeadAsked {
+  team @0 :Text;
+  # The lead asked.
+  member @1 :Text;
+  # The member whose exit it decides on: an agent, or "team:<name>" for a
+  # sub-team that stopped. Empty with `reset`.
+  exitCode @2 :Int32;
+  reset @3 :Bool;
+  # Its parent restarted the team: the lead starts afresh (a new
+  # supervisor, its restart history forgotten); nothing to answer.
+  ask @4 :UInt64;
+  # The orchestrator's number for the question (1, 2, ... per run): a lead
+  # started again answers a question it already answered from its stream.
+}
+
+struct LeadReported {
+  ask @0 :UInt64;
+  # The question answered.
+  acted @1 :SupervisorActed;
+  # The lead's decision, as recorded on its stream.
 }

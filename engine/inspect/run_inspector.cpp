@@ -44,9 +44,11 @@ void run_inspector::apply(std::string_view stream, uint64_t sequence,
   if (stream == "orchestrator") {
     view_.apply(stream, logical_time, e);
     apply_orchestrator(e);
-  } else if (stream == "operator" || stream.starts_with("host/")) {
+  } else if (stream == "operator" || stream.starts_with("host/")
+             || stream.starts_with("lead/")) {
     // A task run again waits once more: the view reads that off the
-    // operator's command; a host's agents are unknown while it is away.
+    // operator's command; a host's agents are unknown while it is away; a
+    // lead's decisions are recoveries.
     view_.apply(stream, logical_time, e);
   } else if (stream.starts_with(worker_prefix)) {
     apply_worker(stream.substr(worker_prefix.size()), e);

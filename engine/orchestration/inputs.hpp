@@ -27,6 +27,9 @@ struct run_begun {
   std::string workspace = {};
   /// Resumed: each agent's checkpoint summary, by name.
   std::map<std::string, std::string> checkpoints = {};
+  /// Each team's supervision runs in its lead, recording to `lead/<team>`
+  /// (false: a run recorded before leads, decided in this one fold).
+  bool leads = false;
   friend bool operator==(const run_begun&, const run_begun&) = default;
 };
 
@@ -192,10 +195,35 @@ struct operator_command {
     = default;
 };
 
+/// A team's supervisor reacted to a member's exit.
+struct supervise {
+  std::string team;
+  std::string agent;
+  std::string strategy;
+  std::vector<std::string> stop;
+  std::vector<std::string> start;
+  bool escalate = false;
+  std::string why;
+  /// Temporary members dropped rather than restarted (a lead's record says
+  /// so; the orchestrator's own fold keeps it implicit, as before).
+  std::vector<std::string> removed = {};
+  friend bool operator==(const supervise&, const supervise&) = default;
+};
+
+/// A team's lead answered question `ask`: its decision, as it recorded it
+/// on its stream. The orchestrator carries it out.
+struct lead_reported {
+  uint64_t ask = 0;
+  supervise acted;
+  friend bool operator==(const lead_reported&, const lead_reported&)
+    = default;
+};
+
 using orchestrator_input
   = std::variant<run_begun, agent_observed, protocol_seen, gate_finished,
                  agent_exited, stop_requested, time_passed, agent_active,
-                 lock_requested, approval_answered, operator_command>;
+                 lock_requested, approval_answered, operator_command,
+                 lead_reported>;
 
 // -- decisions ---------------------------------------------------------------
 
@@ -317,16 +345,17 @@ struct degrade_task {
   friend bool operator==(const degrade_task&, const degrade_task&) = default;
 };
 
-/// A team's supervisor reacted to a member's exit.
-struct supervise {
+/// A team's lead is asked to decide on `member`'s exit (an agent, or
+/// "team:<name>" for a sub-team that stopped), or, with `reset`, to start
+/// afresh because its parent restarted the team. `ask` numbers the
+/// questions of a run.
+struct ask_lead {
+  uint64_t ask = 0;
   std::string team;
-  std::string agent;
-  std::string strategy;
-  std::vector<std::string> stop;
-  std::vector<std::string> start;
-  bool escalate = false;
-  std::string why;
-  friend bool operator==(const supervise&, const supervise&) = default;
+  std::string member;
+  int exit_code = 0;
+  bool reset = false;
+  friend bool operator==(const ask_lead&, const ask_lead&) = default;
 };
 
 /// Mesh: a lock changed (granted, queued, renewed, released, expired,
@@ -373,6 +402,6 @@ using orchestrator_decision
   = std::variant<dispatch_task, run_gate, tell_agent, restart_agent,
                  task_settled, finish_run, report_violation, escalate_task,
                  add_task, report_deadlock, degrade_task, supervise,
-                 change_lock, request_approval, decide_approval>;
+                 change_lock, request_approval, decide_approval, ask_lead>;
 
 } // namespace baton::engine

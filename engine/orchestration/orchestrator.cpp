@@ -104,6 +104,8 @@ orchestrator::on(const orchestrator_input& in, uint64_t now_us) {
         on_answered(x, out);
       else if constexpr (std::is_same_v<T, operator_command>)
         on_operator(x, out);
+      else if constexpr (std::is_same_v<T, lead_reported>)
+        on_lead_reported(x, out);
       else
         on_time(out);
     },
@@ -121,6 +123,8 @@ void orchestrator::on_begun(const run_begun& in, decisions& out) {
   }
   begun_ = true;
   workspace_ = in.workspace;
+  if (in.leads && !plan_.teams.empty())
+    hand_teams_to_leads();
   for (size_t i = 0; i < plan_.tasks.size(); ++i)
     worklist_.insert(i);
   for (auto& [name, a] : agents_)
@@ -134,6 +138,8 @@ void orchestrator::on_begun(const run_begun& in, decisions& out) {
 }
 
 void orchestrator::on_resumed(const run_begun& in, decisions& out) {
+  // Questions to leads are moot: every agent starts again anyway.
+  pending_asks_.clear();
   // The engine was stopped and started again from its log: every agent's
   // process is new and knows nothing. Settled tasks stay settled; an
   // interrupted attempt is dispatched again, as the same attempt, with the

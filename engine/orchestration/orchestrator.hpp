@@ -209,6 +209,17 @@ public:
   bool begun() const {
     return begun_;
   }
+  /// Its teams' supervision runs in their leads (run_begun.leads, in a plan
+  /// with teams).
+  bool leads() const {
+    return leads_;
+  }
+  /// The plan's teams, whose leads it asks (empty without leads).
+  std::vector<std::string> lead_teams() const;
+  /// Questions to leads not answered yet.
+  const std::set<uint64_t>& pending_asks() const {
+    return pending_asks_;
+  }
 
   /// Why the operator command `c` cannot be carried out now ("no agent x in
   /// this run (agents: a, b)", the plan problems of a task to add, ...);
@@ -233,6 +244,7 @@ private:
   void on_active(const agent_active& in, decisions& out);
   void on_lock(const lock_requested& in, decisions& out);
   void on_task_line(const protocol_seen& in, decisions& out);
+  void on_lead_reported(const lead_reported& in, decisions& out);
 
   // The operator's commands (operator.cpp).
   void on_operator(const operator_command& c, decisions& out);
@@ -303,6 +315,9 @@ private:
 
   // Supervision (supervision.cpp): a supervisor per team, OTP-style.
   void build_teams();
+  /// A run with leads: the teams' supervisors are theirs; this fold keeps
+  /// the orchestrator's own and each team's parent.
+  void hand_teams_to_leads();
   /// The agent exited by itself: its team's supervisor decides. False
   /// when the plan declares no supervision (the plain restart applies).
   bool supervise_exit(const std::string& agent, int exit_code,
@@ -310,6 +325,14 @@ private:
   /// Carries out a supervisor's action in team `team` about `child`.
   void apply_supervision(const std::string& team, const std::string& child,
                          const supervisor_action& a, decisions& out);
+  /// The effects of a supervisor's decision in `team` (this fold's or a
+  /// lead's): members stopped, restarted, dropped; a stopped team is its
+  /// parent's to decide about.
+  void carry_out(const std::string& team, const std::string& child,
+                 const std::vector<std::string>& stop,
+                 const std::vector<std::string>& start,
+                 const std::vector<std::string>& removed, bool escalate,
+                 const std::string& reason, decisions& out);
   /// Restarts `agent` (alive or not) and gives it its task again.
   void restart_member(const std::string& agent, bool alive,
                       const std::string& why, decisions& out);
@@ -423,6 +446,13 @@ private:
   };
   std::map<std::string, team_state> teams_;
   std::map<std::string, std::string, std::less<>> team_of_;
+  /// With leads: each team's parent ("" the orchestrator), the questions
+  /// asked so far, and temporary members a lead dropped.
+  bool leads_ = false;
+  std::map<std::string, std::string> parent_of_;
+  uint64_t asks_ = 0;
+  std::set<uint64_t> pending_asks_;
+  std::set<std::string> dropped_;
   /// Agents stopped with their team: they take no task.
   std::set<std::string> stopped_agents_;
   /// Approval requests left to the operator, by id; (deadline, id); how

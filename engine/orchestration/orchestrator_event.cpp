@@ -61,6 +61,27 @@ std::optional<protocol_kind> kind_of(schema::ProtocolMessage::Reader m) {
   return std::nullopt;
 }
 
+void fill_supervise(schema::SupervisorActed::Builder b, const supervise& x) {
+  b.setTeam(text(x.team));
+  b.setAgent(text(x.agent));
+  b.setStrategy(text(x.strategy));
+  set_list(b.initStop(static_cast<unsigned>(x.stop.size())), x.stop);
+  set_list(b.initStart(static_cast<unsigned>(x.start.size())), x.start);
+  b.setEscalate(x.escalate);
+  b.setWhy(text(x.why));
+  // Left out when empty: records made before the field stay byte for byte.
+  if (!x.removed.empty())
+    set_list(b.initRemoved(static_cast<unsigned>(x.removed.size())),
+             x.removed);
+}
+
+supervise supervise_of(schema::SupervisorActed::Reader b) {
+  return supervise{str(b.getTeam()),      str(b.getAgent()),
+                   str(b.getStrategy()),  get_list(b.getStop()),
+                   get_list(b.getStart()), b.getEscalate(),
+                   str(b.getWhy()),       get_list(b.getRemoved())};
+}
+
 } // namespace
 
 frame to_event(const orchestrator_input& in) {
@@ -75,6 +96,8 @@ frame to_event(const orchestrator_input& in) {
           b.setPattern(text(x.pattern));
           b.setResumed(x.resumed);
           b.setWorkspace(text(x.workspace));
+          if (x.leads)
+            b.setLeads(true);
           auto cps
             = b.initCheckpoints(static_cast<unsigned>(x.checkpoints.size()));
           unsigned i = 0;
@@ -194,6 +217,10 @@ frame to_event(const orchestrator_input& in) {
           if (!x.reason.empty())
             b.setReason(text(x.reason));
           b.setImmediate(x.immediate);
+        } else if constexpr (std::is_same_v<T, lead_reported>) {
+          auto b = e.initLeadReported();
+          b.setAsk(x.ask);
+          fill_supervise(b.initActed(), x.acted);
         } else {
           e.initTimerFired();
         }
@@ -279,14 +306,14 @@ frame to_event(const orchestrator_decision& d) {
                    x.skipped);
           b.setWhy(text(x.why));
         } else if constexpr (std::is_same_v<T, supervise>) {
-          auto b = e.initSupervisorActed();
+          fill_supervise(e.initSupervisorActed(), x);
+        } else if constexpr (std::is_same_v<T, ask_lead>) {
+          auto b = e.initLeadAsked();
           b.setTeam(text(x.team));
-          b.setAgent(text(x.agent));
-          b.setStrategy(text(x.strategy));
-          set_list(b.initStop(static_cast<unsigned>(x.stop.size())), x.stop);
-          set_list(b.initStart(static_cast<unsigned>(x.start.size())), x.start);
-          b.setEscalate(x.escalate);
-          b.setWhy(text(x.why));
+          b.setMember(text(x.member));
+          b.setExitCode(x.exit_code);
+          b.setReset(x.reset);
+          b.setAsk(x.ask);
         } else if constexpr (std::is_same_v<T, change_lock>) {
           auto b = e.initLockChanged();
           b.setPath(text(x.path));
@@ -378,7 +405,12 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
                   r.getResumed(), str(r.getWorkspace()), {}};
       for (auto c : r.getCheckpoints())
         b.checkpoints[str(c.getAgent())] = str(c.getSummary());
+      b.leads = r.getLeads();
       return b;
+    }
+    case schema::Event::LEAD_REPORTED: {
+      auto r = e.getLeadReported();
+      return lead_reported{r.getAsk(), supervise_of(r.getActed())};
     }
     case schema::Event::WORKER_REPORTED:
       return input_from_report(e.getWorkerReported());
@@ -481,12 +513,12 @@ decision_from_event(schema::Event::Reader e) {
                           str(b.getInto()), get_list(b.getSkipped()),
                           str(b.getWhy())};
     }
-    case schema::Event::SUPERVISOR_ACTED: {
-      auto b = e.getSupervisorActed();
-      return supervise{str(b.getTeam()),     str(b.getAgent()),
-                       str(b.getStrategy()), get_list(b.getStop()),
-                       get_list(b.getStart()), b.getEscalate(),
-                       str(b.getWhy())};
+    case schema::Event::SUPERVISOR_ACTED:
+      return supervise_of(e.getSupervisorActed());
+    case schema::Event::LEAD_ASKED: {
+      auto b = e.getLeadAsked();
+      return ask_lead{b.getAsk(), str(b.getTeam()), str(b.getMember()),
+                      b.getExitCode(), b.getReset()};
     }
     case schema::Event::LOCK_CHANGED: {
       auto b = e.getLockChanged();

@@ -95,6 +95,12 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
     }
     return changed;
   }
+  if (stream.starts_with("lead/") && e.isSupervisorActed()) {
+    // A team's lead decided about its members (its own stream).
+    recoveries_.push_back(describe_change(stream, logical_time, e)
+                            .substr(seconds(logical_time).size() + 1));
+    return true;
+  }
   if (stream != "orchestrator")
     return false;
   now_ = std::max(now_, logical_time);
@@ -290,7 +296,9 @@ std::string describe_change(std::string_view stream, uint64_t logical_time,
     }
     return {};
   }
-  if (stream != "orchestrator")
+  // The orchestrator's stream, and what the teams' leads decided on theirs.
+  if (stream != "orchestrator"
+      && !(stream.starts_with("lead/") && e.isSupervisorActed()))
     return {};
   switch (e.which()) {
     case schema::Event::RUN_STARTED:

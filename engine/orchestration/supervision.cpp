@@ -10,26 +10,26 @@
 // restarted agent gets its task again, as the same attempt, told where its
 // checkpoint is.
 //
+// In a run with leads (every run since they exist: run_begun.leads), a
+// team's supervisor is its lead's (engine/orchestration/team_lead, its own
+// actor and stream): a member's exit is a question to the lead (ask_lead),
+// and the lead's answer comes back as an input (lead_reported) that this
+// fold carries out. The orchestrator keeps only its own supervisor, over
+// the agents in no team and the top teams. Runs recorded before leads
+// decide every team here, as they did.
+//
 // Plans without [supervision] or [teams] keep the plain policy: an agent
 // that exits mid-task is restarted while its task has attempts left.
 #include <algorithm>
 
 #include "engine/orchestration/orchestrator.hpp"
+#include "engine/orchestration/team_lead.hpp"
 
 namespace baton::engine {
 
 namespace {
 
-constexpr std::string_view team_prefix = "team:";
-
-supervisor_spec spec_of(const plan_team& t) {
-  supervisor_spec s;
-  s.strategy = parse_restart_strategy(t.strategy)
-                 .value_or(restart_strategy::one_for_one);
-  s.intensity = t.intensity;
-  s.period_us = t.period_s * 1'000'000;
-  return s;
-}
+constexpr std::string_view team_prefix = team_child_prefix;
 
 } // namespace
 
@@ -40,35 +40,41 @@ void orchestrator::build_teams() {
   for (auto& t : plan_.teams)
     for (auto& m : t.members)
       team_of_[m] = t.name;
-  auto child_of = [this](const plan_agent& a) {
-    return child_spec{a.name, parse_restart_type(a.restart)
-                                .value_or(restart_type::permanent)};
-  };
-  // The orchestrator's: agents in no team, then the top teams, in plan
-  // order.
-  auto root = spec_of(plan_.supervision);
-  for (auto& a : plan_.agents)
-    if (!team_of_.contains(a.name))
-      root.children.push_back(child_of(a));
+  teams_.emplace("", team_state{"", supervisor{team_supervisor_spec(plan_, "")}});
   for (auto& t : plan_.teams)
-    if (t.parent.empty())
-      root.children.push_back({std::string{team_prefix} + t.name});
-  teams_.emplace("", team_state{"", supervisor{std::move(root)}});
-  for (auto& t : plan_.teams) {
-    auto spec = spec_of(t);
-    for (auto& m : t.members)
-      if (auto* a = plan_agent_of(m))
-        spec.children.push_back(child_of(*a));
-    for (auto& sub : plan_.teams)
-      if (sub.parent == t.name)
-        spec.children.push_back({std::string{team_prefix} + sub.name});
-    teams_.emplace(t.name, team_state{t.parent, supervisor{std::move(spec)}});
-  }
+    teams_.emplace(t.name, team_state{t.parent, supervisor{team_supervisor_spec(
+                                                  plan_, t.name)}});
+}
+
+std::vector<std::string> orchestrator::lead_teams() const {
+  std::vector<std::string> out;
+  for (auto& [team, parent] : parent_of_)
+    out.push_back(team);
+  return out;
+}
+
+void orchestrator::hand_teams_to_leads() {
+  leads_ = true;
+  for (auto i = teams_.begin(); i != teams_.end();)
+    if (i->first.empty()) {
+      ++i;
+    } else {
+      parent_of_[i->first] = i->second.parent;
+      i = teams_.erase(i);
+    }
 }
 
 std::vector<std::string>
 orchestrator::agents_under(const std::string& team) const {
   std::vector<std::string> out;
+  if (leads_ && !team.empty()) {
+    // The lead holds the team's live spec; here, the plan's less the
+    // temporary members its lead dropped.
+    for (auto& a : team_agents(plan_, team))
+      if (!dropped_.contains(a))
+        out.push_back(a);
+    return out;
+  }
   auto t = teams_.find(team);
   if (t == teams_.end())
     return out;
@@ -89,10 +95,28 @@ bool orchestrator::supervise_exit(const std::string& agent, int exit_code,
     return false;
   auto it = team_of_.find(agent);
   std::string team = it == team_of_.end() ? std::string{} : it->second;
+  if (leads_ && !team.empty()) {
+    out.push_back(ask_lead{++asks_, team, agent, exit_code});
+    pending_asks_.insert(asks_);
+    return true;
+  }
   auto how = exit_code == 0 ? exit_kind::normal : exit_kind::abnormal;
   auto action = teams_.at(team).sup.on_exit(agent, how, now_);
   apply_supervision(team, agent, action, out);
   return true;
+}
+
+void orchestrator::on_lead_reported(const lead_reported& in,
+                                    decisions& out) {
+  auto& a = in.acted;
+  // Only an answer of a lead of this run to a question still open is
+  // carried out (a lead started again may answer twice).
+  if (!leads_ || !parent_of_.contains(a.team)
+      || pending_asks_.erase(in.ask) == 0)
+    return;
+  carry_out(a.team, a.agent, a.stop, a.start, a.removed, a.escalate, a.why,
+            out);
+  finish_step(out);
 }
 
 void orchestrator::apply_supervision(const std::string& team,
@@ -104,40 +128,54 @@ void orchestrator::apply_supervision(const std::string& team,
   auto name = team.empty() ? std::string{"orchestrator"} : team;
   out.push_back(supervise{name, child, strategy, a.stop, a.start, a.escalate,
                           a.why});
-  auto why = "supervisor of " + name + ": " + a.why;
-  for (auto& s : a.stop) {
+  carry_out(team, child, a.stop, a.start, a.removed, a.escalate, a.why, out);
+}
+
+void orchestrator::carry_out(const std::string& team,
+                             const std::string& child,
+                             const std::vector<std::string>& stop,
+                             const std::vector<std::string>& start,
+                             const std::vector<std::string>& removed,
+                             bool escalate, const std::string& reason,
+                             decisions& out) {
+  auto name = team.empty() ? std::string{"orchestrator"} : team;
+  auto why = "supervisor of " + name + ": " + reason;
+  for (auto& s : stop) {
     if (s.starts_with(team_prefix)) {
       for (auto& m : agents_under(s.substr(team_prefix.size())))
         stop_member(m, why, out);
-    } else if (std::find(a.start.begin(), a.start.end(), s)
-               == a.start.end()) {
+    } else if (std::find(start.begin(), start.end(), s) == start.end()) {
       stop_member(s, why, out);
     }
   }
-  for (auto& s : a.start) {
+  for (auto& s : start) {
     if (s.starts_with(team_prefix)) {
-      // A team starts again: a fresh supervisor, every member restarted.
+      // A team starts again: a fresh supervisor (its lead's, told so),
+      // every member restarted.
       auto sub = s.substr(team_prefix.size());
-      auto& st = teams_.at(sub);
-      for (auto* pt = &plan_.teams.front(); pt <= &plan_.teams.back(); ++pt)
-        if (pt->name == sub) {
-          auto spec = spec_of(*pt);
-          spec.children = st.sup.children();
-          st.sup = supervisor{std::move(spec)};
-        }
-      st.stopped = false;
+      if (leads_) {
+        out.push_back(ask_lead{++asks_, sub, {}, 0, true});
+      } else {
+        auto& st = teams_.at(sub);
+        auto spec = team_supervisor_spec(plan_, sub);
+        spec.children = st.sup.children();
+        st.sup = supervisor{std::move(spec)};
+        st.stopped = false;
+      }
       for (auto& m : agents_under(sub))
         restart_member(m, m != child, why, out);
     } else {
-      bool stopped_too = std::find(a.stop.begin(), a.stop.end(), s)
-                         != a.stop.end();
+      bool stopped_too = std::find(stop.begin(), stop.end(), s)
+                         != stop.end();
       restart_member(s, stopped_too, why, out);
     }
   }
-  for (auto& r : a.removed) {
+  for (auto& r : removed) {
     // A temporary member is not restarted: its task goes to another
     // capable agent, or fails.
     stopped_agents_.insert(r);
+    if (leads_)
+      dropped_.insert(r);
     if (auto v = agents_.find(r); v != agents_.end()) {
       auto task = v->second.task;
       v->second.task.clear();
@@ -151,9 +189,10 @@ void orchestrator::apply_supervision(const std::string& team,
       }
     }
   }
-  if (!a.escalate)
+  if (!escalate)
     return;
-  ts.stopped = true;
+  if (auto ts = teams_.find(team); ts != teams_.end())
+    ts->second.stopped = true;
   if (team.empty()) {
     // The orchestrator's own intensity: nothing above it decides. The task
     // of what exited cannot be done, then what depends on it, then
@@ -167,7 +206,7 @@ void orchestrator::apply_supervision(const std::string& team,
       first = agents_under(child.substr(team_prefix.size()));
     else
       first.push_back(child);
-    auto why_stopped = "stopped by the orchestrator's supervisor: " + a.why;
+    auto why_stopped = "stopped by the orchestrator's supervisor: " + reason;
     for (auto& m : first)
       for (auto* v : views_)
         if (v->agent == m && open(v))
@@ -181,10 +220,17 @@ void orchestrator::apply_supervision(const std::string& team,
         fail_task(*v, why_stopped, out);
     return;
   }
-  auto parent = ts.parent;
-  auto action = teams_.at(parent).sup.on_exit(std::string{team_prefix} + team,
-                                               exit_kind::abnormal, now_);
-  apply_supervision(parent, std::string{team_prefix} + team, action, out);
+  // The team stopped: its parent's supervisor sees it end abnormally (a
+  // question to the parent's lead, or the orchestrator's own).
+  auto parent = leads_ ? parent_of_.at(team) : teams_.at(team).parent;
+  auto me = std::string{team_prefix} + team;
+  if (leads_ && !parent.empty()) {
+    out.push_back(ask_lead{++asks_, parent, me, 1});
+    pending_asks_.insert(asks_);
+    return;
+  }
+  auto action = teams_.at(parent).sup.on_exit(me, exit_kind::abnormal, now_);
+  apply_supervision(parent, me, action, out);
 }
 
 void orchestrator::stop_member(const std::string& agent,

@@ -127,18 +127,46 @@ TEST_CASE("crash: the supervisor restarts within its intensity, then stops, "
         != std::string::npos);
 }
 
-TEST_CASE("supervisor chain: a lead restarts its crashed worker, and a NEED "
-          "crosses teams through the leads",
+TEST_CASE("supervisor chain: a lead restarts its crashed worker on its own "
+          "stream, and a NEED crosses teams through the leads",
           "[cli][recovery][e2e]") {
   example_run r;
   run_example("supervisor", r);
   INFO(r.run.out);
   REQUIRE(r.run.exit_code == 0);
-  CHECK(r.log.find("supervisorActed {\"team\":\"backend\",\"agent\":\"db\","
-                   "\"strategy\":\"rest_for_one\"")
+  // The backend's lead was asked and decided on its stream; the
+  // orchestrator carried it out.
+  auto lead = test::run_baton("log " + r.dir / "log" + " --stream lead/backend")
+                .out;
+  INFO(lead);
+  CHECK(lead.find("leadAsked {\"team\":\"backend\",\"member\":\"db\"")
         != std::string::npos);
+  CHECK(lead.find("supervisorActed {\"team\":\"backend\",\"agent\":\"db\","
+                  "\"strategy\":\"rest_for_one\"")
+        != std::string::npos);
+  CHECK(r.log.find("\"leads\":true") != std::string::npos);
+  CHECK(r.log.find("leadAsked {\"team\":\"backend\",\"member\":\"db\"")
+        != std::string::npos);
+  CHECK(r.log.find("leadReported {\"ask\":\"1\",\"acted\":{\"team\":"
+                   "\"backend\"")
+        != std::string::npos);
+  CHECK(r.log.find("agentRestarted {\"agent\":\"db\",\"why\":\"supervisor "
+                   "of backend: db exited abnormally")
+        != std::string::npos);
+  // The orchestrator decides nothing for the teams itself.
+  CHECK(r.log.find(" supervisorActed {") == std::string::npos);
   CHECK(r.log.find("via lead frontend -> lead backend") != std::string::npos);
   CHECK(r.log.find(".baton/checkpoint.md") != std::string::npos);
+  // Every lead stream is replayed with the rest.
+  auto replay = test::run_baton("replay " + r.dir / "log").out;
+  CHECK(replay.find("lead/backend: replayed 1 inputs and 1 derived events: "
+                    "identical")
+        != std::string::npos);
+  // show lists the lead's decision among the recoveries.
+  auto shown = test::run_baton("show " + r.dir / "log").out;
+  CHECK(shown.find("supervisor of backend (rest_for_one): db exited "
+                   "abnormally")
+        != std::string::npos);
 }
 
 TEST_CASE("swarm: tasks found on the way join the board, the board is in "

@@ -1,0 +1,113 @@
+#include "replay/lead_replay.hpp"
+
+#include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/plan/plan_parser.hpp"
+#include "replay/detail/compare.hpp"
+
+namespace baton::replay {
+
+namespace {
+
+/// The recorded plan (or `override_text`), and a check that it has `team`.
+result<engine::plan> recorded_plan(const storage::event_log& log,
+                                   const std::string& team,
+                                   const std::string& override_text = {}) {
+  if (log.highest("orchestrator") == 0)
+    return error{ec::not_found,
+                 "the log holds no orchestrator stream to take the plan from"};
+  auto first = log.read("orchestrator", 1, 1);
+  if (!first)
+    return first.err();
+  if (first->empty() || !first->front().event().isRunStarted())
+    return error{ec::invalid_argument,
+                 "orchestrator@1: the orchestrator stream does not start with "
+                 "runStarted"};
+  auto text = override_text.empty()
+                ? std::string{first->front()
+                                .event()
+                                .getRunStarted()
+                                .getPlanText()
+                                .cStr()}
+                : override_text;
+  auto plan = engine::parse_plan(text, "the recorded plan");
+  if (!plan)
+    return plan.err();
+  for (auto& t : plan->teams)
+    if (t.name == team)
+      return plan;
+  return error{ec::invalid_argument,
+               "the recorded plan has no team " + team + " for stream "
+                 + engine::lead_stream(team)};
+}
+
+} // namespace
+
+result<replay_report> replay_lead(const storage::event_log& log,
+                                  const std::string& team,
+                                  const replay_options& opts) {
+  auto stream = engine::lead_stream(team);
+  if (log.highest(stream) == 0)
+    return error{ec::not_found, "the log holds no stream " + stream};
+  auto plan = recorded_plan(log, team, opts.plan_text);
+  if (!plan)
+    return plan.err();
+  engine::team_lead lead{*plan, team};
+  replay_report report;
+  detail::derived_matcher matcher{stream};
+  auto n = log.read(
+    stream, 1, opts.until, UINT64_MAX, [&](storage::recorded_event&& e) {
+      if (e.logical_time() > opts.until_time)
+        return false;
+      auto ev = e.event();
+      if (ev.isLeadAsked()) {
+        ++report.inputs;
+        auto d = engine::decision_from_event(ev);
+        auto& ask = std::get<engine::ask_lead>(*d);
+        if (auto answer = lead.on(ask, e.logical_time()))
+          matcher.derived(engine::to_event(engine::orchestrator_decision{
+            std::move(*answer)}));
+        return true;
+      }
+      if (ev.isSupervisorActed()) {
+        ++report.decisions;
+        return matcher.recorded(e);
+      }
+      return true;
+    });
+  if (!n)
+    return n.err();
+  report.first_divergence = matcher.first_divergence();
+  // An answer derived and never recorded: the lead stopped before it could
+  // (its actor killed, the engine stopped) — not a divergence; the lead
+  // started again records it first.
+  return report;
+}
+
+result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
+                                   const std::string& team) {
+  auto plan = recorded_plan(log, team);
+  if (!plan)
+    return plan.err();
+  engine::lead_seed out{engine::team_lead{*plan, team}};
+  auto n = log.read(engine::lead_stream(team), 1, UINT64_MAX, UINT64_MAX,
+                    [&](storage::recorded_event&& e) {
+                      auto ev = e.event();
+                      if (ev.isLeadAsked()) {
+                        auto d = engine::decision_from_event(ev);
+                        auto& ask = std::get<engine::ask_lead>(*d);
+                        if (auto a = out.lead.on(ask, e.logical_time())) {
+                          out.answers[ask.ask] = std::move(*a);
+                          out.unrecorded.push_back(ask.ask);
+                        }
+                      } else if (ev.isSupervisorActed()
+                                 && !out.unrecorded.empty()) {
+                        out.unrecorded.pop_front();
+                      }
+                      return true;
+                    });
+  if (!n)
+    return n.err();
+  return out;
+}
+
+} // namespace baton::replay

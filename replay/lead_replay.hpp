@@ -1,0 +1,30 @@
+// Replaying a team lead's stream (`lead/<team>`): the lead is rebuilt from
+// the plan the run recorded (the orchestrator stream's runStarted), fed
+// each question it recorded (leadAsked) at its recorded logical time, and
+// each decision it makes is compared, byte for byte, with the decision it
+// recorded (supervisorActed) — as the orchestrator's stream is replayed.
+#pragma once
+
+#include <string>
+
+#include "engine/orchestration/team_lead.hpp"
+#include "engine/result.hpp"
+#include "replay/orchestrator_replay.hpp"
+#include "storage/event_log.hpp"
+
+namespace baton::replay {
+
+/// Errors: ec::not_found when the log has no such stream (or no
+/// orchestrator stream to take the plan from), ec::invalid_argument when
+/// the plan has no team `team` or does not parse; read errors.
+result<replay_report> replay_lead(const storage::event_log& log,
+                                  const std::string& team,
+                                  const replay_options& opts = {});
+
+/// A lead as its stream left it, to be started again (its actor killed, or
+/// the engine resumed). Errors as replay_lead, except that a stream not yet
+/// written gives a fresh lead.
+result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
+                                   const std::string& team);
+
+} // namespace baton::replay
