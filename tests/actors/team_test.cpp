@@ -17,6 +17,7 @@
 
 #include "actors/standin_terminal.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "replay/lead_replay.hpp"
 #include "replay/run_replay.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -61,6 +62,8 @@ struct fixture {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::atomic<uint64_t> ticks{0};
+  /// The team while run() runs (for agents' answers that act on it).
+  std::atomic<actors::team*> current{nullptr};
 
   fixture() {
     auto opened = storage::event_log::open(dir / "log");
@@ -84,6 +87,9 @@ struct fixture {
     // A logical clock that only moves forward, one µs per reading.
     opts.clock = [this] { return ++ticks; };
     opts.stop_grace = std::chrono::milliseconds{100};
+    opts.rebuild_lead = [this](const std::string& team) {
+      return replay::rebuild_lead(*log, team);
+    };
     for (auto& a : opts.plan.agents) {
       actors::team_agent t;
       t.name = a.name;
@@ -99,7 +105,9 @@ struct fixture {
     }
     auto team = actors::team::start(*sys, *log, std::move(opts));
     REQUIRE(team.ok());
+    current = team->get();
     bool done = (*team)->wait(std::chrono::seconds{30});
+    current = nullptr;
     if (!done)
       dump();
     REQUIRE(done);
@@ -441,6 +449,195 @@ TEST_CASE("under CAF's deterministic scheduler, any interleaving of the "
   }
   REQUIRE(runs.front().size() == 10); // 3 tasks x 3 decisions + the finish
   CHECK(runs.front().front() == "3/3 tasks passed");
+  for (auto& r : runs)
+    CHECK(r == runs.front());
+}
+
+const std::string one_team = R"(
+[run]
+name = "t"
+pattern = "supervisor"
+[policy]
+retries = 2
+[teams.t]
+members = ["a", "b"]
+strategy = "one_for_one"
+intensity = 1
+period = "10m"
+[agents.a]
+command = ["standin"]
+[agents.b]
+command = ["standin"]
+[[tasks]]
+id = "one"
+prompt = "do one"
+agent = "a"
+[[tasks]]
+id = "two"
+prompt = "do two"
+agent = "b"
+)";
+
+TEST_CASE("a lead killed mid-run is started again from its stream: it "
+          "answers the question asked meanwhile and remembers its restarts",
+          "[actors][team][lead]") {
+  fixture fx;
+  std::atomic<int> a_prompts{0};
+  std::atomic<bool> killed{false};
+  fx.run(one_team, [&](auto& agent, std::string_view) {
+    if (agent != "a")
+      return done(agent);
+    auto n = a_prompts++;
+    if (n == 0)
+      return std::vector<std::string>{"PROGRESS: 1/2 — half of it",
+                                      "@exit 3"};
+    if (n == 1) {
+      // The lead's actor dies (not the process); a exits again at once,
+      // while it is being started again.
+      auto* team = fx.current.load();
+      REQUIRE(team != nullptr);
+      auto lead = team->lead("t");
+      REQUIRE(lead);
+      caf::anon_send_exit(lead, caf::exit_reason::kill);
+      killed = true;
+      return std::vector<std::string>{"@exit 3"};
+    }
+    return done(agent);
+  });
+  REQUIRE(killed);
+  auto stream = fx.log->read("lead/t");
+  REQUIRE(stream.ok());
+  std::vector<engine::ask_lead> asks;
+  std::vector<engine::supervise> acted;
+  for (auto& e : *stream)
+    if (auto d = engine::decision_from_event(e.event())) {
+      if (auto* x = std::get_if<engine::ask_lead>(&*d))
+        asks.push_back(*x);
+      if (auto* x = std::get_if<engine::supervise>(&*d))
+        acted.push_back(*x);
+    }
+  // Each question recorded once and answered once, across the two
+  // incarnations; then the team's restart by the orchestrator (a reset).
+  REQUIRE(asks.size() == 3);
+  CHECK(asks[0].ask == 1);
+  CHECK(asks[1].ask == 2);
+  CHECK(asks[2].reset);
+  REQUIRE(acted.size() == 2);
+  CHECK_FALSE(acted[0].escalate);
+  // The started-again lead counted the restart before its death: the
+  // second exit within the period exceeds intensity 1.
+  CHECK(acted[1].escalate);
+  CHECK(acted[1].why.find("intensity") != std::string::npos);
+  // The orchestrator heard each answer once, and its own supervisor
+  // restarted the team.
+  auto events = fx.log->read("orchestrator");
+  REQUIRE(events.ok());
+  size_t reported = 0;
+  for (auto& e : *events)
+    reported += e.event().isLeadReported() ? 1 : 0;
+  CHECK(reported == 2);
+  auto root = fx.only<engine::supervise>();
+  REQUIRE(root.size() == 1);
+  CHECK(root[0].team == "orchestrator");
+  CHECK(root[0].start == std::vector<std::string>{"team:t"});
+  auto finished = fx.only<engine::finish_run>();
+  REQUIRE(finished.size() == 1);
+  CHECK(finished[0].ok);
+  // Every stream, the lead's included, replays identically.
+  auto replayed = replay::replay_run(*fx.log, {});
+  REQUIRE(replayed.ok());
+  bool lead_replayed = false;
+  for (auto& [name, r] : *replayed) {
+    INFO(name);
+    CHECK_FALSE(r.first_divergence.has_value());
+    lead_replayed = lead_replayed || name == "lead/t";
+  }
+  CHECK(lead_replayed);
+}
+
+TEST_CASE("under CAF's deterministic scheduler, a lead's decisions are the "
+          "same for any interleaving, and its stream replays identically",
+          "[actors][team][deterministic][lead]") {
+  std::vector<std::vector<std::string>> runs;
+  for (unsigned seed : {11u, 12u, 13u, 14u, 15u}) {
+    test::temp_dir dir;
+    auto opened = storage::event_log::open(dir / "log");
+    REQUIRE(opened.ok());
+    auto log = std::move(*opened);
+    caf::actor_system_config cfg;
+    cfg.add_message_types<caf::id_block::baton>();
+    cfg.set("scheduler.policy", caf::atom("testing"));
+    caf::actor_system sys{cfg};
+    auto& sched
+      = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+    actors::team_options opts;
+    opts.plan = parse(one_team);
+    opts.plan_text = one_team;
+    uint64_t now = 0;
+    opts.clock = [&now] { return ++now; };
+    opts.deterministic = true;
+    auto a_prompts = std::make_shared<int>(0);
+    for (auto& a : opts.plan.agents) {
+      actors::team_agent t;
+      t.name = a.name;
+      t.pack = actors::standin_pack();
+      t.workdir = dir / a.name;
+      t.core.coalesce_us = 0;
+      t.core.submit_delay_us = 0;
+      t.terminal = actors::make_standin_terminal(
+        [name = a.name, a_prompts](std::string_view) {
+          if (name == "a" && (*a_prompts)++ == 0)
+            return std::vector<std::string>{"@exit 3"};
+          return done(name);
+        });
+      opts.agents.push_back(std::move(t));
+    }
+    auto team = actors::team::start(sys, *log, std::move(opts));
+    REQUIRE(team.ok());
+    std::mt19937 rng{seed};
+    size_t steps = 0;
+    while (!(*team)->done() && steps < 100'000) {
+      if (sched.jobs.size() > 1)
+        std::swap(sched.jobs.front(), sched.jobs[rng() % sched.jobs.size()]);
+      if (!sched.try_run_once())
+        break;
+      ++steps;
+    }
+    REQUIRE((*team)->done());
+    caf::anon_send_exit((*team)->log(), caf::exit_reason::user_shutdown);
+    sched.run();
+    team->reset();
+
+    auto replayed = replay::replay_run(*log, {});
+    REQUIRE(replayed.ok());
+    std::vector<std::string> streams;
+    for (auto& [stream, r] : *replayed) {
+      INFO("seed " << seed << ", " << stream);
+      CHECK_FALSE(r.first_divergence.has_value());
+      streams.push_back(stream);
+    }
+    CHECK(streams.size() == 4); // orchestrator, lead/t, two workers
+    CHECK(std::find(streams.begin(), streams.end(), "lead/t")
+          != streams.end());
+    // What the lead decided, and the verdicts.
+    std::vector<std::string> outcome;
+    auto lead = log->read("lead/t");
+    REQUIRE(lead.ok());
+    for (auto& e : *lead)
+      if (e.event().isSupervisorActed())
+        outcome.push_back(e.event().getSupervisorActed().getWhy().cStr());
+    auto events = log->read("orchestrator");
+    REQUIRE(events.ok());
+    for (auto& e : *events)
+      if (auto d = engine::decision_from_event(e.event()))
+        if (auto* x = std::get_if<engine::task_settled>(&*d))
+          outcome.push_back(x->task + (x->passed ? " passed" : " failed"));
+    runs.push_back(outcome);
+  }
+  REQUIRE(runs.front().size() == 3);
+  CHECK(runs.front().front()
+        == "a exited abnormally; one_for_one restarts a (restart 1 of 1 "
+           "within 600 s)");
   for (auto& r : runs)
     CHECK(r == runs.front());
 }
