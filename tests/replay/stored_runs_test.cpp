@@ -1,5 +1,6 @@
 // The runs kept in tests/runs/ (the examples, a compaction, a crash and
-// restart, a run killed and resumed; recorded by scripts/record-stored-runs)
+// restart, a run killed and resumed, a supervisor chain with its leads' streams
+// and one recorded before leads; recorded by scripts/record-stored-runs)
 // are replayed with the current code: every orchestrator decision and every
 // worker's derived event must come out byte for byte as recorded. A change
 // that alters one fails here, at the first affected sequence; re-record the
@@ -53,6 +54,15 @@ TEST_CASE("every stored run replays without divergence", "[replay][stored]") {
     }
     CHECK(reports->front().stream == "orchestrator");
     CHECK(workers >= 1);
+    // The chain's leads are replayed with the rest; the run recorded
+    // before leads has none, and replays through the one fold.
+    size_t leads = 0;
+    for (auto& [stream, r] : *reports)
+      leads += stream.starts_with("lead/") ? 1 : 0;
+    if (dir.filename() == "chain")
+      CHECK(leads == 1);
+    if (dir.filename() == "chain-before-leads")
+      CHECK(leads == 0);
   }
 }
 
