@@ -8,6 +8,7 @@
 
 #include "actors/log_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/detail/file_writer.hpp"
 #include "actors/detail/random_high.hpp"
 #include "actors/orchestrator_actor.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
@@ -191,6 +192,9 @@ team::~team() {
   for (auto& l : links_)
     caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(log_, caf::exit_reason::user_shutdown);
+  // The agents' checkpoint files, written off the actors' threads: on disk
+  // before the run's owner goes on (and may remove the directories).
+  detail::file_writer::instance().flush();
   std::unique_lock lock{sig_->mu};
   sig_->cv.wait_for(lock, std::chrono::seconds{30},
                     [this] { return !*log_alive_; });

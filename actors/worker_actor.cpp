@@ -1,4 +1,5 @@
 #include "actors/detail/append_through.hpp"
+#include "actors/detail/file_writer.hpp"
 #include "actors/worker_actor.hpp"
 
 #include <algorithm>
@@ -91,22 +92,20 @@ std::optional<frame> report_of(const std::string& agent,
 
 /// The checkpoint file, rewritten after each major step so the agent can
 /// read where it is by itself (`.baton/` is not the agent's work: scans
-/// for changed files pass it over).
-void write_checkpoint_file(self_ptr self) {
+/// for changed files pass it over). Written off the actor's thread, except
+/// when the agent is about to be told to read it (`now`).
+void write_checkpoint_file(self_ptr self, bool now = false) {
   auto& st = self->state;
   if (st.cfg.workdir.empty())
     return;
-  std::error_code ec;
-  auto dir = std::filesystem::path{st.cfg.workdir} / ".baton";
-  std::filesystem::create_directories(dir, ec);
-  auto tmp = dir / "checkpoint.md.tmp";
-  {
-    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
-    out << st.checkpoint.render(st.cfg.name);
-    if (!out)
-      return;
-  }
-  std::filesystem::rename(tmp, dir / "checkpoint.md", ec);
+  auto path = (std::filesystem::path{st.cfg.workdir} / ".baton"
+               / "checkpoint.md")
+                .string();
+  auto& writer = detail::file_writer::instance();
+  if (now)
+    writer.write_now(path, st.checkpoint.render(st.cfg.name));
+  else
+    writer.put(std::move(path), st.checkpoint.render(st.cfg.name));
 }
 
 /// Whether a step of the session says the agent lost its context: the
@@ -139,7 +138,7 @@ void type_prompt(self_ptr self, std::string text, std::string why,
 /// into the session (acknowledged input, recorded as a prompt with why).
 void restore_context(self_ptr self, uint64_t now) {
   auto& st = self->state;
-  write_checkpoint_file(self);
+  write_checkpoint_file(self, true);
   type_prompt(self,
               "Your context was compacted. Where you are (also in "
               ".baton/checkpoint.md):\n"
@@ -395,10 +394,16 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
       self->state.checkpoint.apply(sequence, e);
       // After each major step (a task or attempt begins, a step, a build,
       // a status), the file is brought up to date.
-      if (e.isProtocolMessage() || e.isFilesChanged()
-          || std::string_view{e.getPromptRequested().getWhy().cStr()}
-               .starts_with("dispatch of task "))
+      if (e.isProtocolMessage() || e.isFilesChanged())
         write_checkpoint_file(self);
+      else if (auto p = e.getPromptRequested(); std::string_view{
+                                                  p.getWhy().cStr()}
+                                                  .starts_with("dispatch of "
+                                                               "task "))
+        // A dispatch that points the agent at the file: written first.
+        write_checkpoint_file(self, std::string_view{p.getText().cStr()}.find(
+                                      ".baton/checkpoint.md")
+                                      != std::string_view::npos);
     });
   st.journal->on_failure([self](const error& e) {
     auto& st = self->state;

@@ -6,6 +6,15 @@
 // worker.
 //
 //   build/benchmarks/team_bench [--quick] [--workers N] [--tasks K]
+//                               [--teams T] [--storm PCT]
+//
+// --teams T: a supervisor chain, the workers split into T teams, each with
+// its lead actor, under the orchestrator (without: a flat hub, every
+// worker directly under the orchestrator's own supervisor).
+// --storm PCT: PCT % of the workers exit on their first prompt, all at
+// about once; their supervisors (the leads, or the orchestrator's own)
+// restart them and their tasks are given again. Printed: from the first
+// exit to the last restart decided, and to the last task re-dispatched.
 //
 // Each worker gets K tasks of its own; a stand-in answers each prompt with
 // a PROGRESS line and a STATUS: DONE with evidence, so each task costs the
@@ -15,6 +24,7 @@
 //  - the pure fold: engine::orchestrator alone, fed the same inputs
 //    (dispatch, idle, DONE, gate passed) with no actors and no log — the
 //    ceiling the actors and the log are measured against.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,6 +32,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <fstream>
 #include <string>
 
@@ -45,15 +57,36 @@ size_t rss_bytes() {
   return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
 }
 
-engine::plan make_plan(size_t workers, size_t tasks) {
+engine::plan make_plan(size_t workers, size_t tasks, size_t teams,
+                       bool supervised) {
   engine::plan p;
   p.source = "bench";
   p.run.name = "bench";
+  // Supervisors that restart whatever the storm stops.
+  auto lenient = [](engine::plan_team& t) {
+    t.strategy = "one_for_one";
+    t.intensity = 1'000'000;
+    t.period_s = 3600;
+  };
+  if (supervised || teams > 0) {
+    p.supervision.name = "team";
+    lenient(p.supervision);
+  }
+  for (size_t t = 0; t < teams; ++t) {
+    engine::plan_team team;
+    team.name = "t" + std::to_string(t);
+    lenient(team);
+    p.teams.push_back(team);
+  }
+  if (teams > 0)
+    p.run.pattern = engine::plan_pattern::supervisor;
   for (size_t w = 0; w < workers; ++w) {
     engine::plan_agent a;
     a.name = "w" + std::to_string(w);
     a.command = {"standin"};
     p.agents.push_back(a);
+    if (teams > 0)
+      p.teams[w * teams / workers].members.push_back(a.name);
     for (size_t k = 0; k < tasks; ++k) {
       engine::plan_task t;
       t.id = a.name + "." + std::to_string(k);
@@ -65,7 +98,14 @@ engine::plan make_plan(size_t workers, size_t tasks) {
   return p;
 }
 
-double pure_fold(const engine::plan& p) {
+size_t heap_in_use() {
+  return mallinfo2().uordblks;
+}
+
+/// Tasks per second through the orchestrator's fold alone; `bytes`: the
+/// heap it holds at the end (its working set).
+double pure_fold(const engine::plan& p, size_t& bytes) {
+  auto heap_before = heap_in_use();
   auto start = clk::now();
   engine::orchestrator o{p};
   o.on(engine::run_begun{});
@@ -98,6 +138,7 @@ double pure_fold(const engine::plan& p) {
       pending.push_back(n);
   }
   double secs = std::chrono::duration<double>(clk::now() - start).count();
+  bytes = heap_in_use() - heap_before;
   if (settled != p.tasks.size())
     std::fprintf(stderr, "pure fold settled %zu of %zu\n", settled,
                  p.tasks.size());
@@ -109,16 +150,23 @@ double pure_fold(const engine::plan& p) {
 int main(int argc, char** argv) {
   size_t workers = 10'000;
   size_t tasks = 2;
+  size_t teams = 0;
+  size_t storm = 0;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0)
       workers = 1'000;
+    else if (std::strcmp(argv[i], "--teams") == 0 && i + 1 < argc)
+      teams = std::strtoul(argv[++i], nullptr, 10);
+    else if (std::strcmp(argv[i], "--storm") == 0 && i + 1 < argc)
+      storm = std::strtoul(argv[++i], nullptr, 10);
     else if (std::strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
       workers = std::strtoul(argv[++i], nullptr, 10);
     else if (std::strcmp(argv[i], "--tasks") == 0 && i + 1 < argc)
       tasks = std::strtoul(argv[++i], nullptr, 10);
   }
-  auto plan = make_plan(workers, tasks);
-  auto fold_rate = pure_fold(plan);
+  auto plan = make_plan(workers, tasks, teams, storm > 0);
+  size_t fold_bytes = 0;
+  auto fold_rate = pure_fold(plan, fold_bytes);
 
   auto dir = std::filesystem::temp_directory_path()
              / ("baton-team-bench-" + std::to_string(::getpid()));
@@ -148,16 +196,24 @@ int main(int argc, char** argv) {
                  .count())
              + 1;
     };
+    size_t index = 0;
     for (auto& a : plan.agents) {
       actors::team_agent t;
       t.name = a.name;
       t.pack = actors::standin_pack();
-      t.workdir = (dir / "work").string();
+      // Each its own directory, as agents of a run have.
+      t.workdir = (dir / "work" / a.name).string();
       t.core.coalesce_us = 0;
       t.core.submit_delay_us = 0;
       t.core.screen.cols = 80;
       t.core.screen.rows = 24;
-      t.terminal = actors::make_standin_terminal([](std::string_view prompt) {
+      // The storm: these exit on their first prompt (once).
+      bool stormed = storm > 0 && (index++ * storm) % 100 < storm;
+      auto first = std::make_shared<bool>(stormed);
+      t.terminal = actors::make_standin_terminal([first](std::string_view
+                                                           prompt) {
+        if (std::exchange(*first, false))
+          return std::vector<std::string>{"@exit 1"};
         // The dispatch prompt starts "Task <id>\n"; retries are answered
         // the same way.
         auto id = prompt.substr(0, prompt.find('\n'));
@@ -186,8 +242,28 @@ int main(int argc, char** argv) {
   auto settled = (*log)->read("orchestrator");
   size_t passed = 0;
   uint64_t first_dispatch = 0, last_settled = 0;
+  // The storm: the first exit, the last restart decided, the last task
+  // dispatched again after its agent's exit.
+  uint64_t first_exit = 0, last_restart = 0, last_redispatch = 0;
+  size_t exits = 0, restarts = 0, redispatched = 0;
+  std::map<std::string, int> dispatches;
   if (settled)
     for (auto& e : *settled) {
+      auto ev = e.event();
+      if (ev.isWorkerReported() && ev.getWorkerReported().isExited()) {
+        ++exits;
+        if (first_exit == 0)
+          first_exit = e.logical_time();
+      }
+      if (ev.isAgentRestarted()) {
+        ++restarts;
+        last_restart = e.logical_time();
+      }
+      if (ev.isTaskDispatched()
+          && ++dispatches[ev.getTaskDispatched().getTask().cStr()] == 2) {
+        ++redispatched;
+        last_redispatch = e.logical_time();
+      }
       if (e.event().isTaskDispatched() && first_dispatch == 0)
         first_dispatch = e.logical_time();
       if (e.event().isTaskSettled()) {
@@ -205,8 +281,12 @@ int main(int argc, char** argv) {
 
   double rate = static_cast<double>(passed) / secs;
   std::printf("team_bench: %zu stand-in workers, %zu tasks each, durability "
-              "group\n",
-              workers, tasks);
+              "group, %s\n",
+              workers, tasks,
+              teams > 0 ? ("a chain: " + std::to_string(teams)
+                           + " leads under the orchestrator")
+                            .c_str()
+                        : "flat (every worker under the orchestrator)");
   std::printf("  tasks passed         %zu of %zu in %.2f s\n", passed,
               total_tasks, secs);
   std::printf("  events recorded      %llu (%.0f per task, %.0f ev/s)\n",
@@ -219,6 +299,19 @@ int main(int argc, char** argv) {
               workers, static_cast<double>(passed) / working, working);
   std::printf("  pure fold (ceiling)  %.0f tasks/s  -> ratio %.3f\n", fold_rate,
               rate / fold_rate);
+  std::printf("  orchestrator's fold  %.1f MiB held at the end (%.0f B per "
+              "worker)\n",
+              static_cast<double>(fold_bytes) / 1048576.0,
+              static_cast<double>(fold_bytes) / static_cast<double>(workers));
+  if (storm > 0)
+    std::printf("  storm                %zu exits (%zu %%): every restart "
+                "decided %.1f ms after the first exit (%zu restarts), every "
+                "task given again after %.1f ms (%zu tasks)\n",
+                exits, storm,
+                static_cast<double>(last_restart - first_exit) / 1e3,
+                restarts,
+                static_cast<double>(last_redispatch - first_exit) / 1e3,
+                redispatched);
   std::printf("  memory per worker    %.1f KiB (peak RSS %.1f MiB over %.1f "
               "MiB before)\n",
               static_cast<double>(rss_during - rss_before) / 1024.0

@@ -1,0 +1,63 @@
+// Files written for agents to read (their checkpoint file), off the actors'
+// threads: an actor hands over the path and the whole new content and goes
+// on; one thread writes them, each atomically (a temporary file, then a
+// rename), gathering what arrives within 50 ms: a file updated again
+// before it was written is written once, with its latest content (each
+// write makes a new inode; thousands of agents each updating their file
+// several times per task made the kernel's inode allocation the largest
+// cost of a run). Nothing here is part of the record: the log is.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace baton::actors::detail {
+
+class file_writer {
+public:
+  /// The process's writer (its thread starts on first use, and writes what
+  /// is pending before the process exits).
+  static file_writer& instance();
+
+  file_writer();
+  ~file_writer();
+  file_writer(const file_writer&) = delete;
+  file_writer& operator=(const file_writer&) = delete;
+
+  /// Writes `content` to `path` (creating its directory) soon.
+  void put(std::string path, std::string content);
+
+  /// Writes `content` to `path` and returns once it is written (with what
+  /// was handed over before): for a file the agent is about to be told to
+  /// read.
+  void write_now(const std::string& path, const std::string& content);
+
+  /// Waits until everything handed over so far is written.
+  void flush();
+
+private:
+  /// How long updates are gathered before a batch is written.
+  static constexpr std::chrono::milliseconds gather{50};
+
+  void run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_;
+  std::map<std::string, std::string> pending_;
+  bool writing_ = false;
+  /// Callers of flush() waiting: no gathering meanwhile.
+  int flushing_ = 0;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+/// Writes `content` to `path` atomically; false when it could not.
+bool write_file_atomically(const std::string& path,
+                           const std::string& content);
+
+} // namespace baton::actors::detail
