@@ -1,25 +1,38 @@
 #include "actors/detail/file_writer.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <filesystem>
-#include <fstream>
 
 namespace baton::actors::detail {
 
-bool write_file_atomically(const std::string& path,
-                           const std::string& content) {
-  std::error_code ec;
-  auto p = std::filesystem::path{path};
-  std::filesystem::create_directories(p.parent_path(), ec);
-  auto tmp = p;
-  tmp += ".tmp";
-  {
-    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
-    out << content;
-    if (!out)
-      return false;
+bool write_file_in_place(const std::string& path,
+                         const std::string& content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == ENOENT) {
+    std::error_code ec;
+    std::filesystem::create_directories(
+      std::filesystem::path{path}.parent_path(), ec);
+    fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   }
-  std::filesystem::rename(tmp, p, ec);
-  return !ec;
+  if (fd < 0)
+    return false;
+  bool ok = true;
+  size_t done = 0;
+  while (ok && done < content.size()) {
+    auto n = ::pwrite(fd, content.data() + done, content.size() - done,
+                      static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    ok = n > 0;
+    if (ok)
+      done += static_cast<size_t>(n);
+  }
+  ok = ok && ::ftruncate(fd, static_cast<off_t>(content.size())) == 0;
+  ::close(fd);
+  return ok;
 }
 
 file_writer& file_writer::instance() {
@@ -49,10 +62,14 @@ void file_writer::put(std::string path, std::string content) {
 
 void file_writer::write_now(const std::string& path,
                             const std::string& content) {
-  // After what is on its way (an older content of the same file must not
-  // land after this one).
-  put(path, content);
-  flush();
+  {
+    // What was pending for it is superseded; an older content the writer
+    // is writing right now must land first.
+    std::unique_lock lock{mu_};
+    pending_.erase(path);
+    idle_.wait(lock, [&] { return !in_flight_.contains(path); });
+  }
+  write_file_in_place(path, content);
 }
 
 void file_writer::flush() {
@@ -75,13 +92,15 @@ void file_writer::run() {
     auto batch = std::move(pending_);
     pending_.clear();
     writing_ = true;
+    for (auto& [path, content] : batch)
+      in_flight_.insert(path);
     lock.unlock();
     for (auto& [path, content] : batch)
-      write_file_atomically(path, content);
+      write_file_in_place(path, content);
     lock.lock();
     writing_ = false;
-    if (pending_.empty())
-      idle_.notify_all();
+    in_flight_.clear();
+    idle_.notify_all();
   }
 }
 
