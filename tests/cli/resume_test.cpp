@@ -120,10 +120,13 @@ std::string sped_up(const std::string& example, const test::temp_dir& dir) {
   std::stringstream ss;
   ss << in.rdbuf();
   auto text = ss.str();
+  // (An agent whose args set a speed already keeps it.)
   const std::string args = "args = [\"--role\"";
   for (auto at = text.find(args); at != std::string::npos;
        at = text.find(args, at + 1))
-    text.replace(at, args.size(), "args = [\"--speed\", \"4\", \"--role\"");
+    if (text.substr(at, text.find('\n', at) - at).find("--speed")
+        == std::string::npos)
+      text.replace(at, args.size(), "args = [\"--speed\", \"4\", \"--role\"");
   auto path = dir / example;
   std::ofstream{path} << text;
   return path;
