@@ -98,7 +98,7 @@ void add_replay_command(CLI::App& app, int& exit_code) {
     "replay", "Re-drive a run's engine logic from its log and compare");
   cmd->add_option("dir", args->dir, "The run's log directory")->required();
   cmd->add_option("--stream", args->stream,
-                  "Only this stream (orchestrator or worker/NAME)");
+                  "Only this stream (orchestrator, lead/TEAM or worker/NAME)");
   auto* until = cmd->add_option(
     "--until", args->until,
     "Stop at this sequence of --stream, or this global position");
