@@ -124,8 +124,8 @@ struct chain {
 } // namespace
 
 TEST_CASE("lead: a team's spec is its members then its sub-teams, in plan "
-          "order; the orchestrator's holds the agents in no team and the "
-          "top teams",
+          "order, and the orchestrator's holds the agents in no team and "
+          "the top teams",
           "[engine][lead]") {
   auto p = checked_plan(chain_plan);
   auto front = team_supervisor_spec(p, "front");
@@ -144,8 +144,8 @@ TEST_CASE("lead: a team's spec is its members then its sub-teams, in plan "
   CHECK(lead_stream("data") == "lead/data");
 }
 
-TEST_CASE("lead: decides on a member's exit with its team's strategy; a "
-          "reset forgets the restart history",
+TEST_CASE("lead: decides on a member's exit with its team's strategy, and "
+          "a reset forgets the restart history",
           "[engine][lead]") {
   auto p = checked_plan(chain_plan);
   team_lead lead{p, "data"};
