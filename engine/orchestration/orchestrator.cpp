@@ -504,21 +504,32 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
   auto request = in.agent + " needs " + in.resource + ": " + in.text
                  + "\nWhen it is ready, publish it with a CONTRACT: line "
                    "(title, then the interface, then a blank line).";
-  // In a supervisor chain, traffic between teams goes through their leads:
-  // up to the sender's, across, down to the owner's.
+  // Between teams of a supervisor chain the request is labelled with its
+  // route. Runs recorded before leads named the leads it went through; with
+  // leads as actors it names the teams, since it is the orchestrator, by the
+  // ownership table, that routes it (the leads decide their teams'
+  // supervision, and do not see it).
   auto why = "need from " + in.agent;
   auto team = [this](const std::string& agent) {
     auto t = team_of_.find(agent);
     return t == team_of_.end() ? std::string{} : t->second;
   };
-  auto lead = [](const std::string& t) {
-    return t.empty() ? std::string{"orchestrator"} : "lead " + t;
-  };
   if (auto from = team(in.agent), to = team(owner);
       !teams_.empty() && from != to) {
-    auto route = lead(from) + " -> " + lead(to);
-    why += " via " + route;
-    request = "(Routed " + route + ".) " + request;
+    if (leads_) {
+      auto name = [](const std::string& t) {
+        return t.empty() ? std::string{"no team"} : "team " + t;
+      };
+      why += ", " + name(from) + " -> " + name(to);
+      request = "(From " + name(from) + " to " + name(to) + ".) " + request;
+    } else {
+      auto lead = [](const std::string& t) {
+        return t.empty() ? std::string{"orchestrator"} : "lead " + t;
+      };
+      auto route = lead(from) + " -> " + lead(to);
+      why += " via " + route;
+      request = "(Routed " + route + ".) " + request;
+    }
   }
   need_text_[{owner, in.agent}] = request;
   out.push_back(tell_agent{owner, std::move(request), why});

@@ -155,7 +155,12 @@ TEST_CASE("supervisor chain: a lead restarts its crashed worker on its own "
         != std::string::npos);
   // The orchestrator decides nothing for the teams itself.
   CHECK(r.log.find(" supervisorActed {") == std::string::npos);
-  CHECK(r.log.find("via lead frontend -> lead backend") != std::string::npos);
+  // The need is labelled with the teams it crosses (the orchestrator routes
+  // it; the leads do not see it).
+  CHECK(r.log.find("need from web, team frontend -> team backend")
+        != std::string::npos);
+  CHECK(r.log.find("(From team frontend to team backend.)")
+        != std::string::npos);
   CHECK(r.log.find(".baton/checkpoint.md") != std::string::npos);
   // Every lead stream is replayed with the rest.
   auto replay = test::run_baton("replay " + r.dir / "log").out;
