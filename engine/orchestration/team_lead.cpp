@@ -1,6 +1,8 @@
 #include "engine/orchestration/team_lead.hpp"
 
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace baton::engine {
 
@@ -13,13 +15,6 @@ const plan_team* find_team(const plan& p, std::string_view name) {
     if (t.name == name)
       return &t;
   return nullptr;
-}
-
-bool in_a_team(const plan& p, std::string_view agent) {
-  return std::any_of(p.teams.begin(), p.teams.end(), [&](auto& t) {
-    return std::find(t.members.begin(), t.members.end(), agent)
-           != t.members.end();
-  });
 }
 
 } // namespace
@@ -37,15 +32,22 @@ supervisor_spec team_supervisor_spec(const plan& p, std::string_view team) {
     return child_spec{a.name, parse_restart_type(a.restart)
                                 .value_or(restart_type::permanent)};
   };
+  // Linear in the plan: 10 000 agents in 20 teams are looked up by name,
+  // not searched for.
   if (team.empty()) {
+    std::unordered_set<std::string_view> in_teams;
+    for (auto& tm : p.teams)
+      in_teams.insert(tm.members.begin(), tm.members.end());
     for (auto& a : p.agents)
-      if (!in_a_team(p, a.name))
+      if (!in_teams.contains(a.name))
         s.children.push_back(child_of(a));
   } else {
+    std::unordered_map<std::string_view, const plan_agent*> agents;
+    for (auto& a : p.agents)
+      agents.emplace(a.name, &a);
     for (auto& m : t->members)
-      for (auto& a : p.agents)
-        if (a.name == m)
-          s.children.push_back(child_of(a));
+      if (auto a = agents.find(m); a != agents.end())
+        s.children.push_back(child_of(*a->second));
   }
   for (auto& sub : p.teams)
     if (sub.parent == team)
