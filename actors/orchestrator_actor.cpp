@@ -135,9 +135,11 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
       } else if constexpr (std::is_same_v<T, engine::finish_run>) {
         finish(self, immediate);
       } else if constexpr (std::is_same_v<T, engine::ask_lead>) {
+        // Kept until answered (a reset, which has no answer, for the whole
+        // run): a lead started again is asked again, and passes over what
+        // its stream says it already took.
         auto question = engine::to_event(d);
-        if (!x.reset)
-          st.asked.emplace(x.ask, std::pair{x.team, question});
+        st.asked.emplace(x.ask, std::pair{x.team, question});
         if (auto l = st.leads.find(x.team); l != st.leads.end() && l->second)
           self->send(l->second, atom::ask_v, std::move(question));
         // (A lead being started again is asked once it is up.)

@@ -119,8 +119,8 @@ struct orchestrator_state {
   /// is (to start it again when it dies).
   std::map<std::string, lead_actor> leads;
   std::map<caf::actor_addr, std::string> lead_of;
-  /// Questions asked and not answered yet: (team, the recorded question),
-  /// asked again of a lead started again.
+  /// Questions asked and not answered yet, and every reset: (team, the
+  /// recorded question), asked again of a lead started again.
   std::map<uint64_t, std::pair<std::string, frame>> asked;
 };
 
