@@ -55,21 +55,34 @@ file_writer::~file_writer() {
 void file_writer::put(std::string path, std::string content) {
   {
     std::lock_guard lock{mu_};
-    pending_[std::move(path)] = std::move(content);
+    pending_[std::move(path)] = {++generation_, std::move(content)};
   }
   cv_.notify_one();
 }
 
+void file_writer::write_one(const std::string& path, const version& v) {
+  std::lock_guard stripe{stripe_[std::hash<std::string>{}(path) % stripes]};
+  {
+    std::lock_guard lock{mu_};
+    auto& on_disk = written_[path];
+    if (on_disk > v.generation)
+      return; // a later content was written meanwhile (write_now)
+    on_disk = v.generation;
+  }
+  write_file_in_place(path, v.content);
+}
+
 void file_writer::write_now(const std::string& path,
                             const std::string& content) {
+  version v;
   {
-    // What was pending for it is superseded; an older content the writer
-    // is writing right now must land first.
-    std::unique_lock lock{mu_};
+    // What was pending for it is superseded.
+    std::lock_guard lock{mu_};
     pending_.erase(path);
-    idle_.wait(lock, [&] { return !in_flight_.contains(path); });
+    v.generation = ++generation_;
   }
-  write_file_in_place(path, content);
+  v.content = content;
+  write_one(path, v);
 }
 
 void file_writer::flush() {
@@ -92,14 +105,11 @@ void file_writer::run() {
     auto batch = std::move(pending_);
     pending_.clear();
     writing_ = true;
-    for (auto& [path, content] : batch)
-      in_flight_.insert(path);
     lock.unlock();
-    for (auto& [path, content] : batch)
-      write_file_in_place(path, content);
+    for (auto& [path, v] : batch)
+      write_one(path, v);
     lock.lock();
     writing_ = false;
-    in_flight_.clear();
     idle_.notify_all();
   }
 }

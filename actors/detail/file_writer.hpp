@@ -13,9 +13,9 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <map>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 
@@ -46,15 +46,30 @@ public:
 private:
   /// How long updates are gathered before a batch is written.
   static constexpr std::chrono::milliseconds gather{50};
+  /// Writes of one path are serialised by one of these (by its hash), so
+  /// that write_now never waits for a whole batch, only for a write of a
+  /// file that shares its stripe.
+  static constexpr size_t stripes = 64;
+
+  struct version {
+    uint64_t generation = 0;
+    std::string content;
+  };
 
   void run();
+  /// Writes `v` to `path` under its stripe, unless a later content of the
+  /// path was written already.
+  void write_one(const std::string& path, const version& v);
 
   std::mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_;
-  std::map<std::string, std::string> pending_;
-  /// The paths of the batch being written.
-  std::set<std::string> in_flight_;
+  std::map<std::string, version> pending_;
+  /// Each content handed over gets the next generation; per path, the
+  /// generation on disk.
+  uint64_t generation_ = 0;
+  std::map<std::string, uint64_t> written_;
+  std::mutex stripe_[stripes];
   bool writing_ = false;
   /// Callers of flush() waiting: no gathering meanwhile.
   int flushing_ = 0;

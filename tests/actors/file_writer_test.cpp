@@ -1,0 +1,63 @@
+// The writer of the agents' checkpoint files: what is handed over is on
+// disk after a flush, each file with its latest content; a file written at
+// once (write_now) is never overwritten by an older content still pending.
+#include "actors/detail/file_writer.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/temp_dir.hpp"
+
+using namespace baton;
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+TEST_CASE("file writer: each file ends with its latest content, written in "
+          "place, its directory made",
+          "[actors][file_writer]") {
+  test::temp_dir dir;
+  actors::detail::file_writer w;
+  for (int round = 0; round < 5; ++round)
+    for (int i = 0; i < 50; ++i)
+      w.put(dir / ("a" + std::to_string(i) + "/.baton/checkpoint.md"),
+            "round " + std::to_string(round) + " of agent "
+              + std::to_string(i) + std::string(round == 4 ? 3 : 900, '.'));
+  w.flush();
+  for (int i = 0; i < 50; ++i)
+    CHECK(read(dir / ("a" + std::to_string(i) + "/.baton/checkpoint.md"))
+          == "round 4 of agent " + std::to_string(i) + "...");
+}
+
+TEST_CASE("file writer: a file written at once is not overwritten by an "
+          "older content handed over before",
+          "[actors][file_writer]") {
+  test::temp_dir dir;
+  actors::detail::file_writer w;
+  auto path = dir / "x/checkpoint.md";
+  // Many older contents in flight on the writer's thread while the newest
+  // is written at once from another thread.
+  for (int i = 0; i < 200; ++i)
+    w.put(dir / ("other" + std::to_string(i)), "filler");
+  w.put(path, "older, handed over first");
+  std::thread t{[&] { w.write_now(path, "newest"); }};
+  t.join();
+  CHECK(read(path) == "newest");
+  w.flush();
+  CHECK(read(path) == "newest");
+  // And content handed over after it wins again.
+  w.put(path, "later still");
+  w.flush();
+  CHECK(read(path) == "later still");
+}
