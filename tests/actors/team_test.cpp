@@ -32,6 +32,21 @@ engine::plan parse(const std::string& text) {
   return *p;
 }
 
+/// An agent of the plan played by an in-process stand-in answering with
+/// `respond`, working in dir/<name>, with no coalescing or submit delay.
+actors::team_agent standin_agent(const std::string& name,
+                                 const test::temp_dir& dir,
+                                 actors::standin_respond respond) {
+  actors::team_agent t;
+  t.name = name;
+  t.pack = actors::standin_pack();
+  t.workdir = dir / name;
+  t.core.coalesce_us = 0;
+  t.core.submit_delay_us = 0;
+  t.terminal = actors::make_standin_terminal(std::move(respond));
+  return t;
+}
+
 const std::string two_agents = R"(
 [run]
 name = "t"
@@ -90,19 +105,11 @@ struct fixture {
     opts.rebuild_lead = [this](const std::string& team) {
       return replay::rebuild_lead(*log, team);
     };
-    for (auto& a : opts.plan.agents) {
-      actors::team_agent t;
-      t.name = a.name;
-      t.pack = actors::standin_pack();
-      t.workdir = dir / a.name;
-      t.core.coalesce_us = 0;
-      t.core.submit_delay_us = 0;
-      t.terminal = actors::make_standin_terminal(
-        [respond, name = a.name](std::string_view prompt) {
+    for (auto& a : opts.plan.agents)
+      opts.agents.push_back(standin_agent(
+        a.name, dir, [respond, name = a.name](std::string_view prompt) {
           return respond(name, prompt);
-        });
-      opts.agents.push_back(std::move(t));
-    }
+        }));
     auto team = actors::team::start(*sys, *log, std::move(opts));
     REQUIRE(team.ok());
     current = team->get();
@@ -159,6 +166,48 @@ struct fixture {
 std::vector<std::string> done(std::string_view what) {
   return {"PROGRESS: 1/1 — " + std::string{what},
           "STATUS: DONE — " + std::string{what} + " + 3 passed"};
+}
+
+/// Runs `plan_text` on stand-ins (each answering with `respond_of(its
+/// name)`) under CAF's deterministic scheduler, the actors' jobs run in an
+/// order `seed` picks (any ready actor may go next); returns the run's log.
+std::unique_ptr<storage::event_log> run_interleaved(
+  const std::string& plan_text, unsigned seed, const test::temp_dir& dir,
+  const std::function<actors::standin_respond(const std::string&)>&
+    respond_of) {
+  auto opened = storage::event_log::open(dir / "log");
+  REQUIRE(opened.ok());
+  auto log = std::move(*opened);
+  caf::actor_system_config cfg;
+  cfg.add_message_types<caf::id_block::baton>();
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  caf::actor_system sys{cfg};
+  auto& sched
+    = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  actors::team_options opts;
+  opts.plan = parse(plan_text);
+  opts.plan_text = plan_text;
+  uint64_t now = 0;
+  opts.clock = [&now] { return ++now; };
+  opts.deterministic = true;
+  for (auto& a : opts.plan.agents)
+    opts.agents.push_back(standin_agent(a.name, dir, respond_of(a.name)));
+  auto team = actors::team::start(sys, *log, std::move(opts));
+  REQUIRE(team.ok());
+  std::mt19937 rng{seed};
+  size_t steps = 0;
+  while (!(*team)->done() && steps < 100'000) {
+    if (sched.jobs.size() > 1)
+      std::swap(sched.jobs.front(), sched.jobs[rng() % sched.jobs.size()]);
+    if (!sched.try_run_once())
+      break;
+    ++steps;
+  }
+  REQUIRE((*team)->done());
+  caf::anon_send_exit((*team)->log(), caf::exit_reason::user_shutdown);
+  sched.run();
+  team->reset();
+  return log;
 }
 
 } // namespace
@@ -363,53 +412,15 @@ TEST_CASE("under CAF's deterministic scheduler, any interleaving of the "
   std::vector<std::vector<std::string>> runs;
   for (unsigned seed : {1u, 2u, 3u, 4u, 5u}) {
     test::temp_dir dir;
-    auto opened = storage::event_log::open(dir / "log");
-    REQUIRE(opened.ok());
-    auto log = std::move(*opened);
-    caf::actor_system_config cfg;
-    cfg.add_message_types<caf::id_block::baton>();
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    caf::actor_system sys{cfg};
-    auto& sched
-      = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-
-    actors::team_options opts;
-    opts.plan = parse(two_agents);
-    opts.plan_text = two_agents;
-    uint64_t now = 0;
-    opts.clock = [&now] { return ++now; };
-    opts.deterministic = true;
-    for (auto& a : opts.plan.agents) {
-      actors::team_agent t;
-      t.name = a.name;
-      t.pack = actors::standin_pack();
-      t.workdir = dir / a.name;
-      t.core.coalesce_us = 0;
-      t.core.submit_delay_us = 0;
-      t.terminal = actors::make_standin_terminal(
-        [name = a.name](std::string_view prompt) {
-          auto task = prompt.substr(5, prompt.find_first_of(" \n", 5) - 5);
-          return done(std::string{name} + " did " + std::string{task});
-        });
-      opts.agents.push_back(std::move(t));
-    }
-    auto team = actors::team::start(sys, *log, std::move(opts));
-    REQUIRE(team.ok());
-    // Run the actors' jobs in an order the seed picks: any ready actor
-    // may go next.
-    std::mt19937 rng{seed};
-    size_t steps = 0;
-    while (!(*team)->done() && steps < 100'000) {
-      if (sched.jobs.size() > 1)
-        std::swap(sched.jobs.front(), sched.jobs[rng() % sched.jobs.size()]);
-      if (!sched.try_run_once())
-        break;
-      ++steps;
-    }
-    REQUIRE((*team)->done());
-    caf::anon_send_exit((*team)->log(), caf::exit_reason::user_shutdown);
-    sched.run();
-    team->reset();
+    auto log = run_interleaved(two_agents, seed, dir,
+                               [](const std::string& name) {
+                                 return [name](std::string_view prompt) {
+                                   auto task = prompt.substr(
+                                     5, prompt.find_first_of(" \n", 5) - 5);
+                                   return done(name + " did "
+                                               + std::string{task});
+                                 };
+                               });
 
     // Whatever the interleaving, the log replays: each stream's derived
     // events are what its own inputs give, byte for byte.
@@ -561,52 +572,15 @@ TEST_CASE("under CAF's deterministic scheduler, a lead's decisions are the "
   std::vector<std::vector<std::string>> runs;
   for (unsigned seed : {11u, 12u, 13u, 14u, 15u}) {
     test::temp_dir dir;
-    auto opened = storage::event_log::open(dir / "log");
-    REQUIRE(opened.ok());
-    auto log = std::move(*opened);
-    caf::actor_system_config cfg;
-    cfg.add_message_types<caf::id_block::baton>();
-    cfg.set("scheduler.policy", caf::atom("testing"));
-    caf::actor_system sys{cfg};
-    auto& sched
-      = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-    actors::team_options opts;
-    opts.plan = parse(one_team);
-    opts.plan_text = one_team;
-    uint64_t now = 0;
-    opts.clock = [&now] { return ++now; };
-    opts.deterministic = true;
     auto a_prompts = std::make_shared<int>(0);
-    for (auto& a : opts.plan.agents) {
-      actors::team_agent t;
-      t.name = a.name;
-      t.pack = actors::standin_pack();
-      t.workdir = dir / a.name;
-      t.core.coalesce_us = 0;
-      t.core.submit_delay_us = 0;
-      t.terminal = actors::make_standin_terminal(
-        [name = a.name, a_prompts](std::string_view) {
+    auto log = run_interleaved(
+      one_team, seed, dir, [a_prompts](const std::string& name) {
+        return [name, a_prompts](std::string_view) {
           if (name == "a" && (*a_prompts)++ == 0)
             return std::vector<std::string>{"@exit 3"};
           return done(name);
-        });
-      opts.agents.push_back(std::move(t));
-    }
-    auto team = actors::team::start(sys, *log, std::move(opts));
-    REQUIRE(team.ok());
-    std::mt19937 rng{seed};
-    size_t steps = 0;
-    while (!(*team)->done() && steps < 100'000) {
-      if (sched.jobs.size() > 1)
-        std::swap(sched.jobs.front(), sched.jobs[rng() % sched.jobs.size()]);
-      if (!sched.try_run_once())
-        break;
-      ++steps;
-    }
-    REQUIRE((*team)->done());
-    caf::anon_send_exit((*team)->log(), caf::exit_reason::user_shutdown);
-    sched.run();
-    team->reset();
+        };
+      });
 
     auto replayed = replay::replay_run(*log, {});
     REQUIRE(replayed.ok());
