@@ -143,10 +143,10 @@ bool orchestrator::has_open_need(const std::string& agent) const {
 }
 
 void orchestrator::watch_status(agent_view& a, const agent_observed& in) {
-  auto i = tasks_.find(a.task);
-  if (i == tasks_.end() || i->second.status != task_status::dispatched)
+  auto* found = board_.find(a.task);
+  if (found == nullptr || found->status != task_status::dispatched)
     return;
-  auto& t = i->second;
+  auto& t = *found;
   if (in.state == "working") {
     t.worked = true;
     t.status_due_us = 0;
@@ -156,14 +156,14 @@ void orchestrator::watch_status(agent_view& a, const agent_observed& in) {
       || plan_.run.status_grace_s == 0 || t.status_asks >= max_status_asks)
     return;
   t.status_due_us = now_ + plan_.run.status_grace_s * 1'000'000;
-  status_asks_.emplace(t.status_due_us, index_.at(t.id));
+  status_asks_.emplace(t.status_due_us, board_.index_of(t.id));
 }
 
 void orchestrator::statuses_due(decisions& out) {
   while (!status_asks_.empty() && status_asks_.begin()->first <= now_) {
     auto [due, i] = *status_asks_.begin();
     status_asks_.erase(status_asks_.begin());
-    auto& t = *views_[i];
+    auto& t = board_.view(i);
     if (t.status != task_status::dispatched || t.status_due_us != due)
       continue; // it reported, or a later attempt
     t.status_due_us = 0;

@@ -20,7 +20,7 @@ uint64_t orchestrator::work_of(std::string_view agent) const {
   // Completed work: tasks passed, then PROGRESS of the current one.
   uint64_t passed = 0;
   uint64_t progress = 0;
-  for (auto* v : views_)
+  for (auto* v : board_.views())
     if (v->agent == agent) {
       if (v->status == task_status::passed)
         ++passed;
@@ -71,16 +71,16 @@ void orchestrator::add_wait(wait_edge e, decisions& out) {
 void orchestrator::end_waits(const std::string& agent,
                              const std::string& task) {
   waits_.remove_from(agent);
-  if (auto i = index_.find(task); i != index_.end())
-    for (auto d : dependents_[i->second])
-      if (auto& v = *views_[d]; !v.agent.empty())
+  if (board_.find(task) != nullptr)
+    for (auto d : board_.dependents(board_.index_of(task)))
+      if (auto& v = board_.view(d); !v.agent.empty())
         waits_.remove(v.agent, agent, wait_kind::dependency);
 }
 
 void orchestrator::wait_on_dependents(const task_view& t, decisions& out) {
   // An agent whose next task comes after this one waits for this agent.
-  for (auto d : dependents_[index_.at(t.id)]) {
-    auto& v = *views_[d];
+  for (auto d : board_.dependents(board_.index_of(t.id))) {
+    auto& v = board_.view(d);
     if (v.agent.empty() || v.agent == t.agent
         || v.status != task_status::waiting)
       continue;

@@ -16,10 +16,6 @@ namespace {
 static_assert(static_cast<int>(operator_action::stop) == 6,
               "operator_action follows schema OperatorAction");
 
-bool settled(task_status s) {
-  return s == task_status::passed || s == task_status::failed;
-}
-
 std::string join_lines(const std::vector<std::string>& lines) {
   std::string out;
   for (auto& l : lines)
@@ -60,7 +56,8 @@ result<plan_task> orchestrator::added_task(const operator_command& c) const {
   // In a pipeline it joins the stage under way.
   auto problems = check_added_task(
     plan_, *t,
-    stage_ < plan_.stages.size() ? plan_.stages[stage_].name : "");
+    board_.stage() < plan_.stages.size() ? plan_.stages[board_.stage()].name
+                                         : "");
   if (!problems.empty())
     return error{ec::invalid_argument, join_lines(problems)};
   return t;
@@ -82,8 +79,7 @@ std::string orchestrator::check_operator(const operator_command& c) const {
     return {};
   };
   auto task_of = [&]() -> const task_view* {
-    auto t = tasks_.find(c.task);
-    return t == tasks_.end() ? nullptr : &t->second;
+    return board_.find(c.task);
   };
   switch (c.action) {
     case operator_action::send:
@@ -93,7 +89,7 @@ std::string orchestrator::check_operator(const operator_command& c) const {
       return agent_problem();
     case operator_action::add_task: {
       if (plan_.run.pattern == plan_pattern::pipeline
-          && stage_ >= plan_.stages.size())
+          && board_.stage() >= plan_.stages.size())
         return "the pipeline's stages are over";
       auto t = added_task(c);
       return t ? std::string{} : t.err().message();
@@ -102,7 +98,7 @@ std::string orchestrator::check_operator(const operator_command& c) const {
       auto* t = task_of();
       if (t == nullptr)
         return "no task " + c.task + " in this run";
-      if (settled(t->status))
+      if (is_settled(t->status))
         return "task " + c.task + " has settled already ("
                + std::string{to_string(t->status)} + ")";
       return {};
@@ -111,14 +107,15 @@ std::string orchestrator::check_operator(const operator_command& c) const {
       auto* t = task_of();
       if (t == nullptr)
         return "no task " + c.task + " in this run";
-      if (!settled(t->status))
+      if (!is_settled(t->status))
         return "task " + c.task + " has not settled (it is "
                + std::string{to_string(t->status)} + ")";
-      auto i = index_.at(c.task);
+      auto i = board_.index_of(c.task);
       if (plan_.run.pattern == plan_pattern::pipeline
-          && stage_of_[i] != SIZE_MAX && stage_of_[i] < stage_)
+          && board_.stage_of(i) != task_board::no_stage
+          && board_.stage_of(i) < board_.stage())
         return "task " + c.task + "'s pipeline stage "
-               + plan_.stages[stage_of_[i]].name + " has closed";
+               + plan_.stages[board_.stage_of(i)].name + " has closed";
       return {};
     }
     case operator_action::approve: {
@@ -169,7 +166,7 @@ void orchestrator::on_operator(const operator_command& c, decisions& out) {
               out);
       return;
     case operator_action::cancel_task: {
-      auto& t = tasks_.at(c.task);
+      auto& t = board_.at(c.task);
       auto reason = "cancelled by " + why
                     + (c.reason.empty() ? "" : ": " + c.reason);
       if (auto a = agents_.find(t.agent);
@@ -184,7 +181,7 @@ void orchestrator::on_operator(const operator_command& c, decisions& out) {
       return;
     }
     case operator_action::rerun_task:
-      reopen(index_.at(c.task));
+      reopen(board_.index_of(c.task));
       finish_step(out);
       return;
     case operator_action::add_task: {
@@ -192,27 +189,18 @@ void orchestrator::on_operator(const operator_command& c, decisions& out) {
       auto pt = std::move(*parsed);
       auto i = plan_.tasks.size();
       plan_.tasks.push_back(pt);
-      auto& v = tasks_[pt.id];
-      v.id = pt.id;
-      v.agent = pt.agent;
-      v.max_attempts = 1 + pt.retries.value_or(plan_.run.retries);
-      v.added_by = who(c);
-      index_[pt.id] = i;
-      views_.push_back(&v);
-      dependents_.emplace_back();
-      for (auto& d : pt.after)
-        if (auto j = index_.find(d); j != index_.end())
-          dependents_[j->second].push_back(i);
+      auto stage = task_board::no_stage;
       if (plan_.run.pattern == plan_pattern::pipeline) {
         // check_operator made sure a stage is under way.
-        plan_.stages[stage_].tasks.push_back(pt.id);
-        stage_of_.push_back(stage_);
-      } else {
-        stage_of_.push_back(SIZE_MAX);
+        stage = board_.stage();
+        plan_.stages[stage].tasks.push_back(pt.id);
       }
+      auto& v = board_.add(pt, 1 + pt.retries.value_or(plan_.run.retries),
+                           stage);
+      v.added_by = who(c);
       out.push_back(add_task{pt.id, pt.title.empty() ? pt.id : pt.title,
                              pt.requires_caps, pt.prompt, why});
-      worklist_.insert(i);
+      board_.queue(i);
       finish_step(out);
       return;
     }
@@ -220,24 +208,13 @@ void orchestrator::on_operator(const operator_command& c, decisions& out) {
 }
 
 void orchestrator::reopen(size_t i) {
-  auto& v = *views_[i];
-  if (!settled(v.status))
+  auto& v = board_.view(i);
+  if (!is_settled(v.status))
     return;
-  auto& pt = plan_.tasks[i];
-  --settled_;
-  if (stage_of_[i] != SIZE_MAX)
-    --(v.status == task_status::passed ? passed_in_stage_
-                                       : failed_in_stage_)[stage_of_[i]];
-  task_view fresh;
-  fresh.id = v.id;
-  fresh.agent = pt.agent;
-  fresh.max_attempts = v.max_attempts;
-  fresh.added_by = v.added_by;
-  v = std::move(fresh);
-  worklist_.insert(i);
+  board_.reopen(i, plan_.tasks[i].agent);
   // Its dependents that never started because it failed may start now.
-  for (auto d : dependents_[i]) {
-    auto& dv = *views_[d];
+  for (auto d : board_.dependents(i)) {
+    auto& dv = board_.view(d);
     if (dv.status == task_status::failed && dv.attempt == 0
         && dv.reason.starts_with("never started: dependency"))
       reopen(d);

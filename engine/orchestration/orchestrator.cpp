@@ -11,10 +11,6 @@ namespace baton::engine {
 
 namespace {
 
-bool settled(task_status s) {
-  return s == task_status::passed || s == task_status::failed;
-}
-
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
   std::string out;
   for (auto& i : items) {
@@ -27,42 +23,10 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 
 } // namespace
 
-std::string_view to_string(task_status s) {
-  switch (s) {
-    case task_status::waiting: return "waiting";
-    case task_status::ready: return "ready";
-    case task_status::dispatched: return "dispatched";
-    case task_status::verifying: return "verifying";
-    case task_status::passed: return "passed";
-    case task_status::failed: return "failed";
-  }
-  return "unknown";
-}
-
 orchestrator::orchestrator(plan p)
-  : plan_(std::move(p)), locks_(plan_.run.lock_lease_s * 1'000'000) {
-  views_.reserve(plan_.tasks.size());
-  for (size_t i = 0; i < plan_.tasks.size(); ++i) {
-    auto& t = plan_.tasks[i];
-    auto& v = tasks_[t.id];
-    v.id = t.id;
-    v.agent = t.agent;
-    v.max_attempts = 1 + t.retries.value_or(plan_.run.retries);
-    index_[t.id] = i;
-    views_.push_back(&v);
-  }
-  dependents_.resize(plan_.tasks.size());
-  for (size_t i = 0; i < plan_.tasks.size(); ++i)
-    for (auto& d : plan_.tasks[i].after)
-      if (auto j = index_.find(d); j != index_.end())
-        dependents_[j->second].push_back(i);
-  stage_of_.assign(plan_.tasks.size(), SIZE_MAX);
-  for (size_t s = 0; s < plan_.stages.size(); ++s)
-    for (auto& id : plan_.stages[s].tasks)
-      if (auto j = index_.find(id); j != index_.end())
-        stage_of_[j->second] = s;
-  passed_in_stage_.assign(plan_.stages.size(), 0);
-  failed_in_stage_.assign(plan_.stages.size(), 0);
+  : plan_(std::move(p)),
+    board_(plan_),
+    locks_(plan_.run.lock_lease_s * 1'000'000) {
   for (auto& a : plan_.agents) {
     agents_[a.name].name = a.name;
     plan_agents_[a.name] = &a;
@@ -125,13 +89,13 @@ void orchestrator::on_begun(const run_begun& in, decisions& out) {
   workspace_ = in.workspace;
   if (in.leads && !plan_.teams.empty())
     hand_teams_to_leads();
-  for (size_t i = 0; i < plan_.tasks.size(); ++i)
-    worklist_.insert(i);
+  board_.queue_all();
   for (auto& [name, a] : agents_)
-    dirty_.insert(name);
+    board_.may_be_free(name);
   // Agents that never take input must not hold their tasks for ever.
   if (plan_.run.task_timeout_s > 0)
-    deadlines_.emplace(now_ + plan_.run.task_timeout_s * 1'000'000, SIZE_MAX);
+    board_.arm_deadline(now_ + plan_.run.task_timeout_s * 1'000'000,
+                        task_board::run_start);
   promote(out);
   dispatch_ready(out);
   maybe_finish(out);
@@ -160,15 +124,15 @@ void orchestrator::on_resumed(const run_begun& in, decisions& out) {
     a.unavailable = false;
     a.gone.clear();
     a.exited = false;
-    dirty_.insert(name);
+    board_.may_be_free(name);
   }
-  for (auto* v : views_) {
+  for (auto* v : board_.views()) {
     if (v->status == task_status::dispatched) {
       if (auto a = agents_.find(v->agent); a != agents_.end())
         a->second.task.clear();
       v->interrupted = true;
       v->deadline_us = 0;
-      make_ready(index_.at(v->id));
+      board_.make_ready(board_.index_of(v->id));
     } else if (v->status == task_status::verifying) {
       out.push_back(run_gate{v->id, v->attempt, v->agent, v->evidence});
     }
@@ -178,7 +142,8 @@ void orchestrator::on_resumed(const run_begun& in, decisions& out) {
       if (auto t = need_text_.find({owner, w}); t != need_text_.end())
         out.push_back(tell_agent{owner, t->second, "need from " + w});
   if (plan_.run.task_timeout_s > 0)
-    deadlines_.emplace(now_ + plan_.run.task_timeout_s * 1'000'000, SIZE_MAX);
+    board_.arm_deadline(now_ + plan_.run.task_timeout_s * 1'000'000,
+                        task_board::run_start);
   promote(out);
   dispatch_ready(out);
   maybe_finish(out);
@@ -200,7 +165,7 @@ void orchestrator::on_observed(const agent_observed& in, decisions& out) {
   }
   if (in.state != "exited")
     a->second.exited = false;
-  dirty_.insert(in.agent);
+  board_.may_be_free(in.agent);
   if (begun_)
     dispatch_ready(out);
 }
@@ -209,9 +174,7 @@ void orchestrator::on_protocol(const protocol_seen& in, decisions& out) {
   auto a = agents_.find(in.agent);
   if (a == agents_.end())
     return;
-  task_view* t = nullptr;
-  if (auto i = tasks_.find(a->second.task); i != tasks_.end())
-    t = &i->second;
+  auto* t = board_.find(a->second.task);
   if (t != nullptr) {
     t->last_line = in.line;
     t->need_pending = in.kind == protocol_kind::need;
@@ -273,11 +236,11 @@ void orchestrator::on_protocol(const protocol_seen& in, decisions& out) {
 }
 
 void orchestrator::on_gate(const gate_finished& in, decisions& out) {
-  auto i = tasks_.find(in.task);
-  if (i == tasks_.end() || i->second.status != task_status::verifying
-      || i->second.attempt != in.attempt)
+  auto* found = board_.find(in.task);
+  if (found == nullptr || found->status != task_status::verifying
+      || found->attempt != in.attempt)
     return; // stale: an older attempt's gate
-  auto& t = i->second;
+  auto& t = *found;
   check_scope(t, in.changed, out);
   if (plan_.run.pattern == plan_pattern::mesh)
     for (auto& path : in.changed)
@@ -306,22 +269,22 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
   if (std::exchange(a->second.restarting, false)) {
     // The engine stopped it to start it afresh: its restart is under way
     // and its task waits for it.
-    dirty_.insert(in.agent);
+    board_.may_be_free(in.agent);
     return;
   }
   if (supervise_exit(in.agent, in.exit_code, out)) {
     finish_step(out);
     return;
   }
-  auto i = tasks_.find(a->second.task);
-  if (i != tasks_.end() && !settled(i->second.status)) {
-    auto& t = i->second;
+  if (auto* open = board_.find(a->second.task);
+      open != nullptr && !is_settled(open->status)) {
+    auto& t = *open;
     auto why = "agent " + in.agent + " exited with status "
                + std::to_string(in.exit_code) + " during attempt "
                + std::to_string(t.attempt);
     a->second.task.clear();
     if (t.attempt < t.max_attempts) {
-      make_ready(index_.at(t.id));
+      board_.make_ready(board_.index_of(t.id));
       out.push_back(restart_agent{in.agent, why});
     } else {
       fail_task(t, why + "; no attempts left", out);
@@ -337,11 +300,8 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
                      + std::to_string(in.exit_code)
                      + " while it had no task, and no supervisor restarts "
                        "it ([teams] or [supervision] would)";
-    if (auto r = ready_for_.find(in.agent); r != ready_for_.end()) {
-      auto waiting = r->second; // settle() changes the set
-      for (auto j : waiting)
-        fail_task(*views_[j], a->second.gone, out);
-    }
+    for (auto j : board_.ready_for(in.agent))
+      fail_task(board_.view(j), a->second.gone, out);
   }
   promote(out);
   dispatch_ready(out);
@@ -351,8 +311,8 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
 void orchestrator::on_stop(const stop_requested& in, decisions& out) {
   if (!begun_)
     begun_ = true;
-  for (auto& [id, t] : tasks_)
-    if (!settled(t.status))
+  for (auto& [id, t] : board_.tasks())
+    if (!is_settled(t.status))
       settle(t, false, "stopped before it finished (" + in.reason + ")", out);
   maybe_finish(out);
 }
@@ -364,11 +324,11 @@ void orchestrator::arm_deadline(task_view& t) {
       || (!plan_.orchestrator.empty() && t.agent == plan_.orchestrator))
     return;
   t.deadline_us = now_ + plan_.run.task_timeout_s * 1'000'000;
-  deadlines_.emplace(t.deadline_us, index_.at(t.id));
+  board_.arm_deadline(t.deadline_us, board_.index_of(t.id));
 }
 
 uint64_t orchestrator::next_deadline() const {
-  uint64_t next = deadlines_.empty() ? 0 : deadlines_.begin()->first;
+  uint64_t next = board_.next_deadline();
   if (!stalls_.empty() && (next == 0 || stalls_.begin()->first < next))
     next = stalls_.begin()->first;
   if (auto l = locks_.next_expiry(); l != 0 && (next == 0 || l < next))
@@ -386,14 +346,13 @@ void orchestrator::on_time(decisions& out) {
   approvals_due(out);
   statuses_due(out);
   check_stalls(out);
-  while (!deadlines_.empty() && deadlines_.begin()->first <= now_) {
-    auto [deadline, i] = *deadlines_.begin();
-    deadlines_.erase(deadlines_.begin());
-    if (i == SIZE_MAX) {
+  while (auto due = board_.take_due(now_)) {
+    auto [deadline, i] = *due;
+    if (i == task_board::run_start) {
       start_deadline_passed(out);
       continue;
     }
-    auto& t = *views_[i];
+    auto& t = board_.view(i);
     if (t.status != task_status::dispatched || t.deadline_us != deadline)
       continue; // reported in time, or a later attempt
     t.deadline_us = 0;
@@ -423,11 +382,8 @@ void orchestrator::start_deadline_passed(decisions& out) {
     if (a.ever_ready || a.exited)
       continue;
     a.unavailable = true;
-    if (auto r = ready_for_.find(name); r != ready_for_.end()) {
-      auto waiting = r->second; // settle() changes the set
-      for (auto i : waiting)
-        fail_task(*views_[i], never_ready(a), out);
-    }
+    for (auto i : board_.ready_for(name))
+      fail_task(board_.view(i), never_ready(a), out);
   }
 }
 
@@ -543,8 +499,8 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
   std::set<std::string> to;
   auto sender = agents_.find(in.agent);
   if (sender != agents_.end() && !sender->second.task.empty())
-    for (auto i : dependents_[index_.at(sender->second.task)])
-      if (auto& v = *views_[i]; !v.agent.empty())
+    for (auto i : board_.dependents(board_.index_of(sender->second.task)))
+      if (auto& v = board_.view(i); !v.agent.empty())
         to.insert(v.agent);
   for (auto& w : waiting_on_[in.agent]) {
     to.insert(w);
@@ -569,23 +525,17 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
 
 void orchestrator::settle(task_view& t, bool passed, std::string reason,
                           decisions& out) {
-  auto i = index_.at(t.id);
-  unready(i);
-  t.status = passed ? task_status::passed : task_status::failed;
+  auto i = board_.index_of(t.id);
+  board_.settle(i, passed);
   t.reason = std::move(reason);
-  ++settled_;
   if (auto a = agents_.find(t.agent);
       a != agents_.end() && a->second.task == t.id) {
     a->second.task.clear();
     a->second.input_ready = a->second.reported_ready && !a->second.exited;
-    dirty_.insert(a->first);
+    board_.may_be_free(a->first);
   }
   if (!t.agent.empty())
     end_waits(t.agent, t.id);
-  for (auto d : dependents_[i])
-    worklist_.insert(d);
-  if (stage_of_[i] != SIZE_MAX)
-    ++(passed ? passed_in_stage_ : failed_in_stage_)[stage_of_[i]];
   out.push_back(task_settled{t.id, passed, t.reason});
 }
 
@@ -613,7 +563,7 @@ void orchestrator::retry(task_view& t, const std::string& guidance,
 
 bool orchestrator::reassign(task_view& t, const std::string& guidance,
                             decisions& out) {
-  auto i = index_.at(t.id);
+  auto i = board_.index_of(t.id);
   auto& pt = plan_.tasks[i];
   if (!pt.agent.empty())
     return false; // the plan names its agent
@@ -632,7 +582,7 @@ bool orchestrator::reassign(task_view& t, const std::string& guidance,
       a != agents_.end() && a->second.task == t.id) {
     a->second.task.clear();
     a->second.input_ready = a->second.reported_ready && !a->second.exited;
-    dirty_.insert(from);
+    board_.may_be_free(from);
   }
   out.push_back(tell_agent{from,
                            "Task " + t.id + " goes to another agent after "
@@ -646,7 +596,7 @@ bool orchestrator::reassign(task_view& t, const std::string& guidance,
   t.repeats = 0;
   t.last_failure.clear();
   t.status = task_status::waiting;
-  make_ready(i);
+  board_.make_ready(i);
   return true;
 }
 
@@ -662,8 +612,8 @@ bool orchestrator::dependencies_passed(const plan_task& t) const {
   if (plan_.run.pattern == plan_pattern::mesh)
     return true; // agents coordinate through the shared folder
   return std::all_of(t.after.begin(), t.after.end(), [this](auto& d) {
-    auto i = tasks_.find(d);
-    return i != tasks_.end() && i->second.status == task_status::passed;
+    auto* v = board_.find(d);
+    return v != nullptr && v->status == task_status::passed;
   });
 }
 
@@ -672,82 +622,42 @@ bool orchestrator::dependency_failed(const plan_task& t,
   if (plan_.run.pattern == plan_pattern::mesh)
     return false;
   for (auto& d : t.after)
-    if (auto i = tasks_.find(d);
-        i != tasks_.end() && i->second.status == task_status::failed) {
+    if (auto* v = board_.find(d);
+        v != nullptr && v->status == task_status::failed) {
       which = d;
       return true;
     }
   return false;
 }
 
-void orchestrator::make_ready(size_t i) {
-  auto& v = *views_[i];
-  v.status = task_status::ready;
-  if (v.agent.empty()) {
-    ready_any_.insert(i);
-  } else {
-    ready_for_[v.agent].insert(i);
-    dirty_.insert(v.agent);
-  }
-}
-
-void orchestrator::unready(size_t i) {
-  auto& v = *views_[i];
-  if (v.status != task_status::ready)
-    return;
-  if (v.agent.empty()) {
-    ready_any_.erase(i);
-  } else if (auto r = ready_for_.find(v.agent); r != ready_for_.end()) {
-    r->second.erase(i);
-    if (r->second.empty())
-      ready_for_.erase(r);
-  }
-}
-
 void orchestrator::promote(decisions& out) {
   bool pipeline = plan_.run.pattern == plan_pattern::pipeline;
-  // Advance the pipeline past every stage whose tasks all passed, opening
-  // the next; a failed task stops it there, and no later stage starts.
-  while (pipeline && stage_ < plan_.stages.size()
-         && passed_in_stage_[stage_] == plan_.stages[stage_].tasks.size()) {
-    ++stage_;
-    if (stage_ < plan_.stages.size())
-      for (auto& id : plan_.stages[stage_].tasks)
-        worklist_.insert(index_.at(id));
-  }
-  bool stage_failed
-    = pipeline && stage_ < plan_.stages.size() && failed_in_stage_[stage_] > 0;
-  if (stage_failed && !later_stages_closed_) {
-    later_stages_closed_ = true;
-    for (size_t s = stage_ + 1; s < plan_.stages.size(); ++s)
-      for (auto& id : plan_.stages[s].tasks)
-        worklist_.insert(index_.at(id));
-  }
+  bool stage_failed = board_.advance_stages(plan_);
+  auto stage = board_.stage();
   // In plan order; settling a task adds its dependents.
-  while (!worklist_.empty()) {
-    auto i = *worklist_.begin();
-    worklist_.erase(worklist_.begin());
+  while (auto next = board_.next_queued()) {
+    auto i = *next;
     auto& pt = plan_.tasks[i];
-    auto& v = *views_[i];
+    auto& v = board_.view(i);
     if (v.status != task_status::waiting)
       continue;
     std::string which;
     if (dependency_failed(pt, which)) {
       // Shipped without its dependency: shipped without it too.
-      if (tasks_.at(which).degraded == "ship_without")
+      if (board_.at(which).degraded == "ship_without")
         v.degraded = "ship_without";
       settle(v, false, "never started: dependency " + which + " failed", out);
       continue;
     }
     if (pipeline) {
-      auto mine = stage_of_[i];
-      if (stage_failed && mine != SIZE_MAX && mine > stage_) {
+      auto mine = board_.stage_of(i);
+      if (stage_failed && mine != task_board::no_stage && mine > stage) {
         settle(v, false,
-               "never started: stage " + plan_.stages[stage_].name + " failed",
+               "never started: stage " + plan_.stages[stage].name + " failed",
                out);
         continue;
       }
-      if (mine != stage_)
+      if (mine != stage)
         continue;
     }
     if (dependencies_passed(pt)) {
@@ -756,7 +666,7 @@ void orchestrator::promote(decisions& out) {
         settle(v, false, never_ready(a->second), out);
         continue;
       }
-      make_ready(i);
+      board_.make_ready(i);
     }
   }
 }
@@ -783,15 +693,9 @@ bool orchestrator::can_take(const agent_view& a, const plan_task& pt) const {
 void orchestrator::dispatch_ready(decisions& out) {
   // Candidates, in plan order: every task any capable agent may take, and
   // the first ready task of each agent that may have become free.
-  std::set<size_t> candidates(ready_any_.begin(), ready_any_.end());
-  for (auto& name : dirty_)
-    if (auto r = ready_for_.find(name);
-        r != ready_for_.end() && !r->second.empty())
-      candidates.insert(*r->second.begin());
-  dirty_.clear();
-  for (auto i : candidates) {
+  for (auto i : board_.candidates()) {
     auto& pt = plan_.tasks[i];
-    auto& v = *views_[i];
+    auto& v = board_.view(i);
     if (v.status != task_status::ready)
       continue;
     agent_view* chosen = nullptr;
@@ -811,7 +715,7 @@ void orchestrator::dispatch_ready(decisions& out) {
     }
     if (chosen == nullptr)
       continue;
-    unready(i);
+    board_.unready(i);
     v.agent = chosen->name;
     v.status = task_status::dispatched;
     // An interrupted attempt is continued by a new process of the agent;
@@ -876,13 +780,13 @@ void orchestrator::dispatch_ready(decisions& out) {
 }
 
 void orchestrator::maybe_finish(decisions& out) {
-  if (!begun_ || finished_ || settled_ < tasks_.size())
+  if (!begun_ || finished_ || !board_.all_settled())
     return;
   std::vector<std::string> failed;
   std::vector<std::string> skipped;
   std::vector<std::string> operator_left;
   size_t passed = 0;
-  for (auto& [id, t] : tasks_) {
+  for (auto& [id, t] : board_.tasks()) {
     if (t.status == task_status::passed)
       ++passed;
     else if (t.degraded == "ship_without")
@@ -893,7 +797,7 @@ void orchestrator::maybe_finish(decisions& out) {
       failed.push_back(id + " (" + t.reason + ")");
   }
   finished_ = true;
-  auto summary = std::to_string(passed) + "/" + std::to_string(tasks_.size())
+  auto summary = std::to_string(passed) + "/" + std::to_string(board_.size())
                  + " tasks passed";
   if (!failed.empty())
     summary += "; failed: " + join(failed, ", ");
@@ -912,7 +816,7 @@ void orchestrator::maybe_finish(decisions& out) {
   // Ship something > ship everything > ship nothing: a run that shipped
   // without some tasks under the plan's policy is reduced, not failed.
   std::string outcome = "complete";
-  if (!failed.empty() || (passed == 0 && !tasks_.empty()))
+  if (!failed.empty() || (passed == 0 && board_.size() > 0))
     outcome = "failed";
   else if (!operator_left.empty())
     outcome = "operator";

@@ -32,92 +32,12 @@
 #include "engine/coordination/lock_table.hpp"
 #include "engine/coordination/wait_for_graph.hpp"
 #include "engine/orchestration/inputs.hpp"
+#include "engine/orchestration/task_board.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/result.hpp"
 #include "engine/supervision/supervisor.hpp"
 
 namespace baton::engine {
-
-enum class task_status : uint8_t {
-  /// Waiting for dependencies (or its pipeline stage).
-  waiting,
-  /// May start when a capable agent is free.
-  ready,
-  /// Typed into an agent; the agent is working on it.
-  dispatched,
-  /// The agent said DONE; the gate is running.
-  verifying,
-  /// Passed its gate.
-  passed,
-  /// Out of attempts, or a dependency failed.
-  failed,
-};
-
-std::string_view to_string(task_status s);
-
-struct task_view {
-  std::string id;
-  task_status status = task_status::waiting;
-  std::string agent;
-  uint32_t attempt = 0;
-  uint32_t max_attempts = 1;
-  /// Last PROGRESS as "X/Y", last BUILD, last protocol line.
-  std::string progress;
-  std::string build;
-  std::string last_line;
-  /// The verdict's reason once settled; the evidence of the last DONE.
-  std::string reason;
-  std::string evidence;
-  /// Logical µs by which the current attempt must report (0: no limit).
-  uint64_t deadline_us = 0;
-  /// Agents that used up their attempts on it (a task routed by
-  /// capabilities goes to another capable agent before it fails).
-  std::vector<std::string> tried;
-  /// The engine restarted during the current attempt: it is dispatched
-  /// again, as the same attempt, with the agent's checkpoint summary.
-  bool interrupted = false;
-
-  // Loops and stalls (DESIGN.md §4, §6). Folded from the log like the rest,
-  // so neither an agent's restart nor its context compaction resets them.
-  /// Rungs of the escalation ladder climbed: nudge, re-dispatch, reassign,
-  /// fail.
-  uint32_t escalations = 0;
-  /// What was tried and failed, for a re-dispatch's prompt.
-  std::vector<std::string> history;
-  /// The last failure (BUILD: FAIL or STATUS: ERROR), normalised, and how
-  /// many times in a row it was seen.
-  std::string last_failure;
-  uint32_t repeats = 0;
-  /// PROGRESS: the highest X of earlier attempts, of this attempt, and how
-  /// many attempts in a row did not pass it.
-  uint32_t best_progress = 0;
-  uint32_t attempt_progress = 0;
-  uint32_t flat_attempts = 0;
-  /// Logical µs by which the next sign of progress is due (0: not
-  /// watched).
-  uint64_t stall_us = 0;
-  /// A re-dispatch after a loop or a stall: the next dispatch carries the
-  /// history.
-  bool redispatch = false;
-  /// Its agent was restarted by its supervisor (why): the next dispatch is
-  /// the same attempt, pointing at the agent's checkpoint.
-  std::string restarted;
-
-  /// Its agent worked since the last STATUS line or dispatch, then went back
-  /// to its prompt: when it is asked for its status (0: not due), and how
-  /// many times it was asked in this attempt.
-  bool worked = false;
-  /// Its last protocol line was a NEED: it waits for an answer.
-  bool need_pending = false;
-  uint64_t status_due_us = 0;
-  uint32_t status_asks = 0;
-
-  /// Put on the swarm board by this agent's TASK line (empty: the plan's).
-  std::string added_by;
-  /// The degradation policy applied to it ("merge", "ship_without",
-  /// "operator"), once it could not be completed.
-  std::string degraded;
-};
 
 struct agent_view {
   std::string name;
@@ -193,7 +113,11 @@ public:
   }
 
   const std::map<std::string, task_view>& tasks() const {
-    return tasks_;
+    return board_.tasks();
+  }
+  /// The task board (tasks, their order, stages, what is ready).
+  const task_board& board() const {
+    return board_;
   }
   const std::map<std::string, agent_view>& agents() const {
     return agents_;
@@ -353,8 +277,6 @@ private:
   void settle(task_view& t, bool passed, std::string reason, decisions& out);
   void retry(task_view& t, const std::string& guidance, decisions& out);
   void promote(decisions& out);
-  void make_ready(size_t i);
-  void unready(size_t i);
   bool can_take(const agent_view& a, const plan_task& pt) const;
   bool capable(const plan_agent& a, const plan_task& pt) const;
   bool reassign(task_view& t, const std::string& guidance, decisions& out);
@@ -374,7 +296,8 @@ private:
   std::string prompt_for(const plan_task& t, const task_view& v) const;
 
   plan plan_;
-  std::map<std::string, task_view> tasks_;
+  /// The tasks and where each stands (task_board.hpp).
+  task_board board_;
   std::map<std::string, agent_view> agents_;
   /// Contracts each agent has received, in order (title + body).
   std::map<std::string, std::vector<std::string>> contracts_;
@@ -383,36 +306,10 @@ private:
   std::map<std::pair<std::string, std::string>, std::string> need_text_;
   /// Resumed: each agent's checkpoint summary, for its interrupted task.
   std::map<std::string, std::string> checkpoints_;
-  /// Index of the pipeline stage that may run; unused for hub.
-  size_t stage_ = 0;
-
-  // Indexes that keep each input's cost independent of the plan's size.
-  /// Plan index of each task, and its view (nodes of tasks_).
-  std::map<std::string, size_t> index_;
-  std::vector<task_view*> views_;
   /// The plan's agents by name.
   std::map<std::string, const plan_agent*, std::less<>> plan_agents_;
-  /// Tasks that depend on each task; each task's pipeline stage (SIZE_MAX:
-  /// none) and per stage the tasks passed and failed.
-  std::vector<std::vector<size_t>> dependents_;
-  std::vector<size_t> stage_of_;
-  std::vector<size_t> passed_in_stage_;
-  std::vector<size_t> failed_in_stage_;
-  bool later_stages_closed_ = false;
-  /// Waiting tasks that may be able to move (a dependency settled, a stage
-  /// opened), in plan order.
-  std::set<size_t> worklist_;
-  /// Ready tasks bound to an agent, by agent; ready tasks any capable agent
-  /// may take.
-  std::map<std::string, std::set<size_t>> ready_for_;
-  std::set<size_t> ready_any_;
-  /// Agents that may have become free since the last dispatch.
-  std::set<std::string> dirty_;
-  size_t settled_ = 0;
   /// The current input's logical time.
   uint64_t now_ = 0;
-  /// (deadline, task index) of dispatched attempts with a time limit.
-  std::set<std::pair<uint64_t, size_t>> deadlines_;
   /// (stall deadline, task index) of dispatched tasks.
   std::set<std::pair<uint64_t, size_t>> stalls_;
   /// Who waits for whom (NEEDs, dependencies, BLOCKED reasons, locks), and

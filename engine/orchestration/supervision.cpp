@@ -180,10 +180,9 @@ void orchestrator::carry_out(const std::string& team,
       auto task = v->second.task;
       v->second.task.clear();
       v->second.unavailable = true;
-      if (auto t = tasks_.find(task); t != tasks_.end()
-                                      && t->second.status
-                                           == task_status::dispatched) {
-        auto& tv = t->second;
+      if (auto* t = board_.find(task);
+          t != nullptr && t->status == task_status::dispatched) {
+        auto& tv = *t;
         if (!reassign(tv, "agent " + r + " is temporary and exited", out))
           fail_task(tv, "agent " + r + " is temporary and exited", out);
       }
@@ -208,14 +207,14 @@ void orchestrator::carry_out(const std::string& team,
       first.push_back(child);
     auto why_stopped = "stopped by the orchestrator's supervisor: " + reason;
     for (auto& m : first)
-      for (auto* v : views_)
+      for (auto* v : board_.views())
         if (v->agent == m && open(v))
           fail_task(*v, why_stopped, out);
     promote(out);
     // Every agent is stopped with the tree: nothing else can be done.
     for (auto& m : agents_under(""))
       stopped_agents_.insert(m);
-    for (auto* v : views_)
+    for (auto* v : board_.views())
       if (open(v))
         fail_task(*v, why_stopped, out);
     return;
@@ -242,13 +241,12 @@ void orchestrator::stop_member(const std::string& agent,
   auto& a = v->second;
   a.input_ready = false;
   a.reported_ready = false;
-  if (auto t = tasks_.find(a.task); t != tasks_.end()
-                                    && t->second.status
-                                         == task_status::dispatched) {
-    t->second.restarted = why;
-    t->second.deadline_us = 0;
-    t->second.stall_us = 0;
-    make_ready(index_.at(t->first));
+  if (auto* t = board_.find(a.task);
+      t != nullptr && t->status == task_status::dispatched) {
+    t->restarted = why;
+    t->deadline_us = 0;
+    t->stall_us = 0;
+    board_.make_ready(board_.index_of(t->id));
   }
   a.task.clear();
   out.push_back(tell_agent{agent, "Stop: your team is stopped (" + why + ").",
@@ -268,16 +266,15 @@ void orchestrator::restart_member(const std::string& agent, bool alive,
   a.reported_ready = false;
   a.unavailable = false;
   a.gone.clear();
-  if (auto t = tasks_.find(a.task); t != tasks_.end()
-                                    && t->second.status
-                                         == task_status::dispatched) {
-    t->second.restarted = why;
-    t->second.deadline_us = 0;
-    t->second.stall_us = 0;
-    make_ready(index_.at(t->first));
+  if (auto* t = board_.find(a.task);
+      t != nullptr && t->status == task_status::dispatched) {
+    t->restarted = why;
+    t->deadline_us = 0;
+    t->stall_us = 0;
+    board_.make_ready(board_.index_of(t->id));
   }
   a.task.clear();
-  dirty_.insert(agent);
+  board_.may_be_free(agent);
   out.push_back(restart_agent{agent, why});
 }
 

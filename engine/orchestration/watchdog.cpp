@@ -101,7 +101,7 @@ void orchestrator::arm_stall(task_view& t) {
       || (!plan_.orchestrator.empty() && t.agent == plan_.orchestrator))
     return;
   t.stall_us = now_ + plan_.run.stall_after_s * 1'000'000;
-  stalls_.emplace(t.stall_us, index_.at(t.id));
+  stalls_.emplace(t.stall_us, board_.index_of(t.id));
 }
 
 bool orchestrator::note_failure(task_view& t, const std::string& text,
@@ -147,7 +147,7 @@ bool orchestrator::progress_stuck(task_view& t, decisions& out) {
 void orchestrator::escalate(task_view& t, const std::string& trigger,
                             const std::string& evidence, decisions& out) {
   ++t.escalations;
-  auto& pt = plan_.tasks[index_.at(t.id)];
+  auto& pt = plan_.tasks[board_.index_of(t.id)];
   auto agent = t.agent;
   // One entry per failure. Every rung of the ladder writes the failure
   // that climbed it, and a re-dispatch keeps its attempt's number: the
@@ -197,7 +197,7 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
     t.redispatch = true;
     t.stall_us = 0;
     t.deadline_us = 0;
-    make_ready(index_.at(t.id));
+    board_.make_ready(board_.index_of(t.id));
     return;
   }
   if (t.escalations == 3) {
@@ -226,7 +226,7 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
           a != agents_.end() && a->second.task == t.id) {
         a->second.task.clear();
         a->second.input_ready = a->second.reported_ready && !a->second.exited;
-        dirty_.insert(agent);
+        board_.may_be_free(agent);
       }
       out.push_back(tell_agent{agent,
                                "Task " + t.id + " goes to " + other->name
@@ -240,7 +240,7 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
       t.redispatch = true;
       t.stall_us = 0;
       t.deadline_us = 0;
-      make_ready(index_.at(t.id));
+      board_.make_ready(board_.index_of(t.id));
       return;
     }
     // Nobody else can: this escalation is the last rung (its count goes
@@ -260,7 +260,7 @@ void orchestrator::check_stalls(decisions& out) {
   while (!stalls_.empty() && stalls_.begin()->first <= now_) {
     auto [due, i] = *stalls_.begin();
     stalls_.erase(stalls_.begin());
-    auto& t = *views_[i];
+    auto& t = board_.view(i);
     if (t.status != task_status::dispatched || t.stall_us != due)
       continue; // progressed since, or no longer at work
     std::string state = "unknown";
@@ -284,7 +284,7 @@ std::vector<std::string> orchestrator::stall_due(uint64_t now_us) const {
   for (auto& [at, i] : stalls_) {
     if (at > now_us)
       break;
-    auto& t = *views_[i];
+    auto& t = board_.view(i);
     if (t.status == task_status::dispatched && t.stall_us == at
         && std::find(due.begin(), due.end(), t.agent) == due.end())
       due.push_back(t.agent);
@@ -296,8 +296,8 @@ void orchestrator::on_active(const agent_active& in, decisions& out) {
   auto a = agents_.find(in.agent);
   if (a == agents_.end() || a->second.task.empty() || in.paths.empty())
     return;
-  if (auto t = tasks_.find(a->second.task); t != tasks_.end())
-    note_progress(t->second);
+  if (auto* t = board_.find(a->second.task))
+    note_progress(*t);
   if (plan_.run.pattern == plan_pattern::mesh)
     for (auto& path : in.paths)
       check_write(in.agent, path, out);
@@ -306,12 +306,12 @@ void orchestrator::on_active(const agent_active& in, decisions& out) {
 // -- degradation -------------------------------------------------------------
 
 std::string orchestrator::policy_of(const task_view& t) const {
-  auto& pt = plan_.tasks[index_.at(t.id)];
+  auto& pt = plan_.tasks[board_.index_of(t.id)];
   return pt.degrade.empty() ? plan_.run.degrade : pt.degrade;
 }
 
 const plan_agent* orchestrator::merge_target(const task_view& t) const {
-  auto& pt = plan_.tasks[index_.at(t.id)];
+  auto& pt = plan_.tasks[board_.index_of(t.id)];
   // The capable agent with the fewest unsettled tasks, then by name.
   const plan_agent* best = nullptr;
   size_t best_load = SIZE_MAX;
@@ -324,7 +324,7 @@ const plan_agent* orchestrator::merge_target(const task_view& t) const {
         v != agents_.end() && (v->second.exited || v->second.unavailable))
       continue;
     size_t load = 0;
-    for (auto* v : views_)
+    for (auto* v : board_.views())
       if (v->agent == a.name && v->status != task_status::passed
           && v->status != task_status::failed)
         ++load;
@@ -343,15 +343,15 @@ std::vector<std::string> orchestrator::dependents_of(size_t i) const {
   while (!todo.empty()) {
     auto at = todo.back();
     todo.pop_back();
-    for (auto d : dependents_[at])
+    for (auto d : board_.dependents(at))
       if (seen.insert(d).second) {
         out.push_back(plan_.tasks[d].id);
         todo.push_back(d);
       }
   }
   // In a pipeline, every later stage waits for this one.
-  if (plan_.run.pattern == plan_pattern::pipeline && stage_of_[i] != SIZE_MAX)
-    for (size_t s = stage_of_[i] + 1; s < plan_.stages.size(); ++s)
+  if (plan_.run.pattern == plan_pattern::pipeline && board_.stage_of(i) != task_board::no_stage)
+    for (size_t s = board_.stage_of(i) + 1; s < plan_.stages.size(); ++s)
       for (auto& id : plan_.stages[s].tasks)
         if (std::find(out.begin(), out.end(), id) == out.end())
           out.push_back(id);
@@ -383,7 +383,7 @@ void orchestrator::fail_task(task_view& t, const std::string& reason,
           a != agents_.end() && a->second.task == t.id) {
         a->second.task.clear();
         a->second.input_ready = a->second.reported_ready && !a->second.exited;
-        dirty_.insert(from);
+        board_.may_be_free(from);
       }
       t.tried.push_back(from);
       t.agent = into->name;
@@ -394,7 +394,7 @@ void orchestrator::fail_task(task_view& t, const std::string& reason,
       t.redispatch = !t.history.empty();
       t.stall_us = 0;
       t.deadline_us = 0;
-      make_ready(index_.at(t.id));
+      board_.make_ready(board_.index_of(t.id));
       return;
     }
     policy = "ship_without"; // nobody to merge into
@@ -402,7 +402,7 @@ void orchestrator::fail_task(task_view& t, const std::string& reason,
   settle(t, false, reason, out);
   if (policy == "ship_without" || policy == "merge") {
     t.degraded = "ship_without";
-    auto skipped = dependents_of(index_.at(t.id));
+    auto skipped = dependents_of(board_.index_of(t.id));
     skipped.insert(skipped.begin(), t.id);
     out.push_back(degrade_task{t.id, "ship_without", {}, std::move(skipped),
                                "shipped without it: " + reason});

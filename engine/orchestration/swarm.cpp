@@ -1,5 +1,6 @@
-// The swarm's task board: the plan's tasks plus those agents discover and
-// announce with `TASK: <title> [requires: a, b] — <description>`. Idle
+// The swarm: its task board (task_board.hpp) holds the plan's tasks plus
+// those agents discover and announce with
+// `TASK: <title> [requires: a, b] — <description>`. Idle
 // agents take the next available task they are able to do (dispatch_ready:
 // tasks in board order, agents by name), so two agents never take the same
 // task; the run ends when the board is empty and every agent is idle.
@@ -37,14 +38,12 @@ void orchestrator::on_task_line(const protocol_seen& in, decisions& out) {
   // The same title twice (an agent repeating itself, two agents finding
   // the same work) is one task while the first is on the board.
   for (auto& pt : plan_.tasks)
-    if (pt.title == in.text)
-      if (auto& v = tasks_.at(pt.id); v.status != task_status::passed
-                                      && v.status != task_status::failed)
-        return;
+    if (pt.title == in.text && !is_settled(board_.at(pt.id).status))
+      return;
   auto id = slug(in.text);
-  if (tasks_.contains(id)) {
+  if (board_.find(id) != nullptr) {
     int n = 2;
-    while (tasks_.contains(id + "-" + std::to_string(n)))
+    while (board_.find(id + "-" + std::to_string(n)) != nullptr)
       ++n;
     id += "-" + std::to_string(n);
   }
@@ -56,14 +55,8 @@ void orchestrator::on_task_line(const protocol_seen& in, decisions& out) {
   pt.requires_caps = in.requirements;
   auto i = plan_.tasks.size();
   plan_.tasks.push_back(pt);
-  auto& v = tasks_[id];
-  v.id = id;
-  v.max_attempts = 1 + plan_.run.retries;
+  auto& v = board_.add(pt, 1 + plan_.run.retries, task_board::no_stage);
   v.added_by = in.agent;
-  index_[id] = i;
-  views_.push_back(&v);
-  dependents_.emplace_back();
-  stage_of_.push_back(SIZE_MAX);
   out.push_back(
     add_task{id, in.text, in.requirements, in.description, in.agent});
   bool able = std::any_of(plan_.agents.begin(), plan_.agents.end(),
@@ -81,7 +74,7 @@ void orchestrator::on_task_line(const protocol_seen& in, decisions& out) {
               out);
     return;
   }
-  worklist_.insert(i);
+  board_.queue(i);
   promote(out);
   dispatch_ready(out);
 }
