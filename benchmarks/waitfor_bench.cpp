@@ -32,7 +32,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "engine/coordination/wait_for_graph.hpp"
+#include "engine/concurrency/wait_for_graph.hpp"
 
 using namespace baton::engine;
 using clock_type = std::chrono::steady_clock;

@@ -26,7 +26,7 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 orchestrator::orchestrator(plan p)
   : plan_(std::move(p)),
     board_(plan_),
-    locks_(plan_.run.lock_lease_s * 1'000'000) {
+    coord_(plan_.run.lock_lease_s * 1'000'000) {
   for (auto& a : plan_.agents) {
     agents_[a.name].name = a.name;
     plan_agents_[a.name] = &a;
@@ -265,7 +265,7 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
   a->second.state = "exited";
   withdraw_approval(a->second, "exited", out);
   // A dead agent's locks go to their next waiters.
-  apply_locks(locks_.free_agent(in.agent, now_), out);
+  coord_.free_agent(in.agent, now_, board_, out);
   if (std::exchange(a->second.restarting, false)) {
     // The engine stopped it to start it afresh: its restart is under way
     // and its task waits for it.
@@ -331,7 +331,7 @@ uint64_t orchestrator::next_deadline() const {
   uint64_t next = board_.next_deadline();
   if (!stalls_.empty() && (next == 0 || stalls_.begin()->first < next))
     next = stalls_.begin()->first;
-  if (auto l = locks_.next_expiry(); l != 0 && (next == 0 || l < next))
+  if (auto l = coord_.next_expiry(); l != 0 && (next == 0 || l < next))
     next = l;
   for (uint64_t d :
        {approval_deadlines_.empty() ? 0 : approval_deadlines_.begin()->first,
@@ -342,7 +342,7 @@ uint64_t orchestrator::next_deadline() const {
 }
 
 void orchestrator::on_time(decisions& out) {
-  apply_locks(locks_.expire(now_), out);
+  coord_.expire(now_, board_, out);
   approvals_due(out);
   statuses_due(out);
   check_stalls(out);
@@ -492,7 +492,8 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
   auto& waiting = waiting_on_[owner];
   if (std::find(waiting.begin(), waiting.end(), in.agent) == waiting.end())
     waiting.push_back(in.agent);
-  add_wait({in.agent, owner, wait_kind::need, in.resource}, out);
+  coord_.add_wait({in.agent, owner, wait_kind::need, in.resource}, board_,
+                  out);
 }
 
 void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
@@ -505,8 +506,8 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
   for (auto& w : waiting_on_[in.agent]) {
     to.insert(w);
     need_text_.erase({in.agent, w});
-    waits_.remove(w, in.agent, wait_kind::need);
-    waits_.remove(w, in.agent, wait_kind::blocked);
+    coord_.remove_wait(w, in.agent, wait_kind::need);
+    coord_.remove_wait(w, in.agent, wait_kind::blocked);
   }
   waiting_on_.erase(in.agent);
   to.erase(in.agent);
@@ -518,7 +519,7 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
     if (auto a = agents_.find(r); a != agents_.end() && !a->second.task.empty())
       out.push_back(tell_agent{r, text, "contract from " + in.agent});
   }
-  note_stub_contract(in.agent, in.text, out);
+  coord_.contract_from(in.agent, in.text, out);
 }
 
 // -- task lifecycle ----------------------------------------------------------
@@ -763,14 +764,7 @@ void orchestrator::dispatch_ready(decisions& out) {
     v.worked = false;
     v.status_due_us = 0;
     v.status_asks = 0;
-    if (auto h = held_.find(chosen->name); h != held_.end()) {
-      // What it holds now still counts for the new task.
-      std::set<std::string> still;
-      for (auto& g : locks_.held())
-        if (g.owner == chosen->name)
-          still.insert(g.path);
-      h->second = std::move(still);
-    }
+    coord_.task_started(chosen->name);
     arm_deadline(v);
     arm_stall(v);
     wait_on_dependents(v, out);
@@ -806,11 +800,7 @@ void orchestrator::maybe_finish(decisions& out) {
   if (!operator_left.empty())
     summary += "; left for the operator: " + join(operator_left, ", ");
   // A stub that broke a deadlock is shipped as a stub until replaced.
-  std::vector<std::string> stubs;
-  for (auto& [maker, list] : stubs_)
-    for (auto& st : list)
-      stubs.push_back(st.what + " (by " + maker + " for " + st.for_agent
-                      + (st.published ? "" : ", never published") + ")");
+  auto stubs = coord_.unreplaced_stubs();
   if (!stubs.empty())
     summary += "; stubs not replaced: " + join(stubs, ", ");
   // Ship something > ship everything > ship nothing: a run that shipped
@@ -832,6 +822,56 @@ std::string orchestrator::owner_of(const std::string& resource) const {
       if (globs_overlap(glob, resource))
         return a.name;
   return {};
+}
+
+// -- waits between agents and the mesh's locks --------------------------------
+
+void orchestrator::end_waits(const std::string& agent,
+                             const std::string& task) {
+  coord_.end_waits_of(agent);
+  if (board_.find(task) != nullptr)
+    for (auto d : board_.dependents(board_.index_of(task)))
+      if (auto& v = board_.view(d); !v.agent.empty())
+        coord_.remove_wait(v.agent, agent, wait_kind::dependency);
+}
+
+void orchestrator::wait_on_dependents(const task_view& t, decisions& out) {
+  for (auto d : board_.dependents(board_.index_of(t.id))) {
+    auto& v = board_.view(d);
+    if (v.agent.empty() || v.agent == t.agent
+        || v.status != task_status::waiting)
+      continue;
+    coord_.add_wait({v.agent, t.agent, wait_kind::dependency,
+                     "task " + t.id + " (before its task " + v.id + ")"},
+                    board_, out);
+  }
+}
+
+void orchestrator::on_blocked(const protocol_seen& in, decisions& out) {
+  for (auto& path : paths_named(in.text)) {
+    auto owner = owner_of(path);
+    if (!owner.empty() && owner != in.agent)
+      coord_.add_wait({in.agent, owner, wait_kind::blocked, path}, board_,
+                      out);
+  }
+}
+
+std::string orchestrator::in_workspace(const std::string& agent,
+                                       const std::string& path) const {
+  auto* a = plan_agent_of(agent);
+  if (a == nullptr || a->workdir.empty() || a->workdir == ".")
+    return path;
+  return a->workdir + "/" + path;
+}
+
+void orchestrator::on_lock(const lock_requested& in, decisions& out) {
+  if (agents_.contains(in.agent))
+    coord_.lock(in, now_, board_, out);
+}
+
+void orchestrator::check_write(const std::string& agent,
+                               const std::string& path, decisions& out) {
+  coord_.check_write(agent, in_workspace(agent, path), now_, out);
 }
 
 } // namespace baton::engine

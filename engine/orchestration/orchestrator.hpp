@@ -29,8 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/coordination/lock_table.hpp"
-#include "engine/coordination/wait_for_graph.hpp"
+#include "engine/orchestration/coordination.hpp"
 #include "engine/orchestration/inputs.hpp"
 #include "engine/orchestration/task_board.hpp"
 #include "engine/plan/plan.hpp"
@@ -218,24 +217,22 @@ private:
   const plan_agent* merge_target(const task_view& t) const;
   std::vector<std::string> dependents_of(size_t i) const;
 
-  // Deadlocks and the mesh's locks (coordination.cpp).
-  /// Adds a wait; a cycle it closes is reported and broken with a stub.
-  void add_wait(wait_edge e, decisions& out);
-  /// The waits of `agent` that `settled` ends: its NEEDs and BLOCKED
-  /// reasons (and the dependency waits on its task).
+  // Waits between agents and the mesh's locks: the glue between the task
+  // board and coordination (coordination.hpp).
+  /// The waits of `agent` that settling `task` ends: its NEEDs and BLOCKED
+  /// reasons, and the dependency waits on its task.
   void end_waits(const std::string& agent, const std::string& task);
+  /// A BLOCKED reason naming a path someone else owns is a wait for them.
   void on_blocked(const protocol_seen& in, decisions& out);
+  /// An agent whose next task comes after `t` waits for `t`'s agent.
   void wait_on_dependents(const task_view& t, decisions& out);
-  /// A CONTRACT from `agent`: a stub it was asked for, or the real thing
-  /// that replaces one.
-  void note_stub_contract(const std::string& agent, const std::string& title,
-                          decisions& out);
-  void apply_locks(const std::vector<lock_event>& events, decisions& out);
-  uint64_t work_of(std::string_view agent) const;
   /// A path relative to an agent's directory, relative to the workspace
   /// (locks name workspace paths).
   std::string in_workspace(const std::string& agent,
                            const std::string& path) const;
+  /// Mesh: a change by `agent` to `path` (relative to its directory).
+  void check_write(const std::string& agent, const std::string& path,
+                   decisions& out);
 
   // Supervision (supervision.cpp): a supervisor per team, OTP-style.
   void build_teams();
@@ -312,27 +309,8 @@ private:
   uint64_t now_ = 0;
   /// (stall deadline, task index) of dispatched tasks.
   std::set<std::pair<uint64_t, size_t>> stalls_;
-  /// Who waits for whom (NEEDs, dependencies, BLOCKED reasons, locks), and
-  /// the cycles already reported (their members, sorted).
-  wait_for_graph waits_;
-  std::set<std::vector<std::string>> deadlocks_;
-  /// Stubs asked for to break a deadlock, by the agent making them: what,
-  /// for whom, and whether the stub has been published.
-  struct stub {
-    std::string what;
-    std::string for_agent;
-    bool published = false;
-  };
-  std::map<std::string, std::vector<stub>> stubs_;
-  /// Mesh: the locks of the shared state folder, and the paths each agent
-  /// held during its current task (its changes to them were made under
-  /// the lock, whoever holds it when they are looked at).
-  lock_table locks_;
-  std::map<std::string, std::set<std::string>> held_;
-  /// Mesh: reports a change by `agent` to `path` (relative to its
-  /// directory) that another agent's lock or change conflicts with.
-  void check_write(const std::string& agent, const std::string& path,
-                   decisions& out);
+  /// Who waits for whom, deadlocks and their stubs, the mesh's locks.
+  coordination coord_;
   /// Supervisors by team name ("" is the orchestrator's, over agents in no
   /// team and the top teams); a team is a child "team:<name>" of its
   /// parent. Only when the plan declares [supervision] or [teams].

@@ -1,5 +1,7 @@
 #include "engine/orchestration/task_board.hpp"
 
+#include <algorithm>
+
 namespace baton::engine {
 
 std::string_view to_string(task_status s) {
@@ -68,6 +70,19 @@ const task_view* task_board::find(std::string_view id) const {
 
 size_t task_board::index_of(std::string_view id) const {
   return index_.find(id)->second;
+}
+
+uint64_t task_board::completed_work(std::string_view agent) const {
+  uint64_t passed = 0;
+  uint64_t progress = 0;
+  for (auto* v : views_)
+    if (v->agent == agent) {
+      if (v->status == task_status::passed)
+        ++passed;
+      else if (v->status == task_status::dispatched)
+        progress = std::max<uint64_t>(progress, v->attempt_progress);
+    }
+  return passed * 1000 + progress;
 }
 
 void task_board::queue_all() {

@@ -176,6 +176,9 @@ public:
   const std::vector<size_t>& dependents(size_t i) const {
     return dependents_[i];
   }
+  /// What `agent` has completed: tasks passed (a thousand each), then the
+  /// PROGRESS of the one it works on. A scan of the board.
+  uint64_t completed_work(std::string_view agent) const;
   /// Task i's pipeline stage (no_stage: none).
   size_t stage_of(size_t i) const {
     return stage_of_[i];

@@ -1,4 +1,4 @@
-#include "engine/coordination/lock_table.hpp"
+#include "engine/concurrency/lock_table.hpp"
 
 #include <algorithm>
 #include <limits>

@@ -1,6 +1,6 @@
 // The wait-for graph finds the cycle an edge closes, one cycle per
 // component on demand, and describes a cycle for people.
-#include "engine/coordination/wait_for_graph.hpp"
+#include "engine/concurrency/wait_for_graph.hpp"
 
 #include <map>
 

@@ -1,4 +1,4 @@
-#include "engine/coordination/wait_for_graph.hpp"
+#include "engine/concurrency/wait_for_graph.hpp"
 
 #include <algorithm>
 #include <limits>

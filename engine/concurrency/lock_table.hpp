@@ -26,7 +26,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/coordination/wait_for_graph.hpp"
+#include "engine/concurrency/wait_for_graph.hpp"
 
 namespace baton::engine {
 

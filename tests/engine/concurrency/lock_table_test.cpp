@@ -1,6 +1,6 @@
 // The lock table grants, queues, renews, releases, expires and frees the
 // mesh's locks in logical time, and reports two agents writing one file.
-#include "engine/coordination/lock_table.hpp"
+#include "engine/concurrency/lock_table.hpp"
 
 #include <catch2/catch.hpp>
 
