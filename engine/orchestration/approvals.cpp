@@ -134,14 +134,6 @@ void orchestrator::approvals_due(decisions& out) {
   }
 }
 
-bool orchestrator::has_open_need(const std::string& agent) const {
-  for (auto& [owner, waiters] : waiting_on_)
-    for (auto& w : waiters)
-      if (w == agent)
-        return true;
-  return false;
-}
-
 void orchestrator::watch_status(agent_view& a, const agent_observed& in) {
   auto* found = board_.find(a.task);
   if (found == nullptr || found->status != task_status::dispatched)
@@ -169,7 +161,7 @@ void orchestrator::statuses_due(decisions& out) {
     t.status_due_us = 0;
     auto a = agents_.find(t.agent);
     if (a == agents_.end() || !a->second.input_ready || a->second.exited
-        || t.need_pending || has_open_need(t.agent))
+        || t.need_pending || routing_.waiting(t.agent))
       continue;
     t.worked = false;
     ++t.status_asks;

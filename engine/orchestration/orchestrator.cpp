@@ -26,12 +26,12 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 orchestrator::orchestrator(plan p)
   : plan_(std::move(p)),
     board_(plan_),
-    coord_(plan_.run.lock_lease_s * 1'000'000) {
+    coord_(plan_.run.lock_lease_s * 1'000'000),
+    supervision_(plan_) {
   for (auto& a : plan_.agents) {
     agents_[a.name].name = a.name;
     plan_agents_[a.name] = &a;
   }
-  build_teams();
 }
 
 const plan_agent* orchestrator::plan_agent_of(std::string_view name) const {
@@ -88,7 +88,7 @@ void orchestrator::on_begun(const run_begun& in, decisions& out) {
   begun_ = true;
   workspace_ = in.workspace;
   if (in.leads && !plan_.teams.empty())
-    hand_teams_to_leads();
+    supervision_.hand_to_leads();
   board_.queue_all();
   for (auto& [name, a] : agents_)
     board_.may_be_free(name);
@@ -103,7 +103,7 @@ void orchestrator::on_begun(const run_begun& in, decisions& out) {
 
 void orchestrator::on_resumed(const run_begun& in, decisions& out) {
   // Questions to leads are moot: every agent starts again anyway.
-  pending_asks_.clear();
+  supervision_.forget_asks();
   // The engine was stopped and started again from its log: every agent's
   // process is new and knows nothing. Settled tasks stay settled; an
   // interrupted attempt is dispatched again, as the same attempt, with the
@@ -137,10 +137,8 @@ void orchestrator::on_resumed(const run_begun& in, decisions& out) {
       out.push_back(run_gate{v->id, v->attempt, v->agent, v->evidence});
     }
   }
-  for (auto& [owner, waiters] : waiting_on_)
-    for (auto& w : waiters)
-      if (auto t = need_text_.find({owner, w}); t != need_text_.end())
-        out.push_back(tell_agent{owner, t->second, "need from " + w});
+  for (auto& n : routing_.open_needs())
+    out.push_back(tell_agent{n.owner, n.request, "need from " + n.from});
   if (plan_.run.task_timeout_s > 0)
     board_.arm_deadline(now_ + plan_.run.task_timeout_s * 1'000'000,
                         task_board::run_start);
@@ -398,7 +396,7 @@ void orchestrator::check_scope(const task_view& t,
                             [&](auto& g) { return globs_overlap(g, path); });
     if (mine)
       continue;
-    auto owner = owner_of(path);
+    auto owner = owner_of(plan_, path);
     // With no ownership declared anywhere for the path, and none for the
     // agent, any file is in scope.
     if (owner.empty() && a->owns.empty())
@@ -452,7 +450,7 @@ void orchestrator::on_error(task_view& t, const std::string& why,
 }
 
 void orchestrator::on_need(const protocol_seen& in, decisions& out) {
-  auto owner = owner_of(in.resource);
+  auto owner = owner_of(plan_, in.resource);
   if (owner.empty() || owner == in.agent)
     return; // nobody to ask: held for the operator
   // Not starting with "NEED:": the owner's screen echoes what is typed, and
@@ -466,13 +464,10 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
   // ownership table, that routes it (the leads decide their teams'
   // supervision, and do not see it).
   auto why = "need from " + in.agent;
-  auto team = [this](const std::string& agent) {
-    auto t = team_of_.find(agent);
-    return t == team_of_.end() ? std::string{} : t->second;
-  };
-  if (auto from = team(in.agent), to = team(owner);
-      !teams_.empty() && from != to) {
-    if (leads_) {
+  if (auto from = supervision_.team_of(in.agent),
+      to = supervision_.team_of(owner);
+      supervision_.declared() && from != to) {
+    if (supervision_.leads()) {
       auto name = [](const std::string& t) {
         return t.empty() ? std::string{"no team"} : "team " + t;
       };
@@ -487,11 +482,8 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
       request = "(Routed " + route + ".) " + request;
     }
   }
-  need_text_[{owner, in.agent}] = request;
+  routing_.need(owner, in.agent, request);
   out.push_back(tell_agent{owner, std::move(request), why});
-  auto& waiting = waiting_on_[owner];
-  if (std::find(waiting.begin(), waiting.end(), in.agent) == waiting.end())
-    waiting.push_back(in.agent);
   coord_.add_wait({in.agent, owner, wait_kind::need, in.resource}, board_,
                   out);
 }
@@ -503,17 +495,15 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
     for (auto i : board_.dependents(board_.index_of(sender->second.task)))
       if (auto& v = board_.view(i); !v.agent.empty())
         to.insert(v.agent);
-  for (auto& w : waiting_on_[in.agent]) {
+  for (auto& w : routing_.answered_by(in.agent)) {
     to.insert(w);
-    need_text_.erase({in.agent, w});
     coord_.remove_wait(w, in.agent, wait_kind::need);
     coord_.remove_wait(w, in.agent, wait_kind::blocked);
   }
-  waiting_on_.erase(in.agent);
   to.erase(in.agent);
   auto text = "CONTRACT from " + in.agent + ": " + in.text + "\n" + in.body;
   for (auto& r : to) {
-    contracts_[r].push_back(text);
+    routing_.deliver(r, text);
     // An agent at work is told now; one without a task finds the contract
     // in its next dispatch prompt rather than taking it for a task.
     if (auto a = agents_.find(r); a != agents_.end() && !a->second.task.empty())
@@ -676,7 +666,7 @@ bool orchestrator::can_take(const agent_view& a, const plan_task& pt) const {
   // A process the engine is replacing takes nothing: what is typed into
   // it now would be lost.
   if (a.exited || a.restarting || !a.input_ready || !a.task.empty()
-      || stopped_agents_.contains(a.name))
+      || supervision_.stopped(a.name))
     return false;
   // The orchestrator agent takes its goal, and nothing a capability picks.
   if (a.name == plan_.orchestrator && pt.agent != a.name)
@@ -816,13 +806,6 @@ void orchestrator::maybe_finish(decisions& out) {
                            outcome});
 }
 
-std::string orchestrator::owner_of(const std::string& resource) const {
-  for (auto& a : plan_.agents)
-    for (auto& glob : a.owns)
-      if (globs_overlap(glob, resource))
-        return a.name;
-  return {};
-}
 
 // -- waits between agents and the mesh's locks --------------------------------
 
@@ -849,7 +832,7 @@ void orchestrator::wait_on_dependents(const task_view& t, decisions& out) {
 
 void orchestrator::on_blocked(const protocol_seen& in, decisions& out) {
   for (auto& path : paths_named(in.text)) {
-    auto owner = owner_of(path);
+    auto owner = owner_of(plan_, path);
     if (!owner.empty() && owner != in.agent)
       coord_.add_wait({in.agent, owner, wait_kind::blocked, path}, board_,
                       out);

@@ -31,10 +31,11 @@
 
 #include "engine/orchestration/coordination.hpp"
 #include "engine/orchestration/inputs.hpp"
+#include "engine/orchestration/routing.hpp"
 #include "engine/orchestration/task_board.hpp"
+#include "engine/orchestration/team_supervision.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/result.hpp"
-#include "engine/supervision/supervisor.hpp"
 
 namespace baton::engine {
 
@@ -135,13 +136,15 @@ public:
   /// Its teams' supervision runs in their leads (run_begun.leads, in a plan
   /// with teams).
   bool leads() const {
-    return leads_;
+    return supervision_.leads();
   }
   /// The plan's teams, whose leads it asks (empty without leads).
-  std::vector<std::string> lead_teams() const;
+  std::vector<std::string> lead_teams() const {
+    return supervision_.lead_teams();
+  }
   /// Questions to leads not answered yet.
   const std::set<uint64_t>& pending_asks() const {
-    return pending_asks_;
+    return supervision_.pending_asks();
   }
 
   /// Why the operator command `c` cannot be carried out now ("no agent x in
@@ -196,7 +199,6 @@ private:
   void approvals_due(decisions& out);
   void watch_status(agent_view& a, const agent_observed& in);
   void statuses_due(decisions& out);
-  bool has_open_need(const std::string& agent) const;
 
   // Loops, stalls and degradation (watchdog.cpp).
   void note_progress(task_view& t);
@@ -234,18 +236,12 @@ private:
   void check_write(const std::string& agent, const std::string& path,
                    decisions& out);
 
-  // Supervision (supervision.cpp): a supervisor per team, OTP-style.
-  void build_teams();
-  /// A run with leads: the teams' supervisors are theirs; this fold keeps
-  /// the orchestrator's own and each team's parent.
-  void hand_teams_to_leads();
+  // Supervisors' decisions carried out (restarts.cpp); team_supervision
+  // decides.
   /// The agent exited by itself: its team's supervisor decides. False
   /// when the plan declares no supervision (the plain restart applies).
   bool supervise_exit(const std::string& agent, int exit_code,
                       decisions& out);
-  /// Carries out a supervisor's action in team `team` about `child`.
-  void apply_supervision(const std::string& team, const std::string& child,
-                         const supervisor_action& a, decisions& out);
   /// The effects of a supervisor's decision in `team` (this fold's or a
   /// lead's): members stopped, restarted, dropped; a stopped team is its
   /// parent's to decide about.
@@ -254,12 +250,12 @@ private:
                  const std::vector<std::string>& start,
                  const std::vector<std::string>& removed, bool escalate,
                  const std::string& reason, decisions& out);
+  void carry_out(const team_supervision::decided& d, decisions& out);
   /// Restarts `agent` (alive or not) and gives it its task again.
   void restart_member(const std::string& agent, bool alive,
                       const std::string& why, decisions& out);
   void stop_member(const std::string& agent, const std::string& why,
                    decisions& out);
-  std::vector<std::string> agents_under(const std::string& team) const;
   void start_deadline_passed(decisions& out);
   std::string never_ready(const agent_view& a) const;
   void arm_deadline(task_view& t);
@@ -288,7 +284,6 @@ private:
   }
   bool dependencies_passed(const plan_task& t) const;
   bool dependency_failed(const plan_task& t, std::string& which) const;
-  std::string owner_of(const std::string& resource) const;
   const plan_agent* plan_agent_of(std::string_view name) const;
   std::string prompt_for(const plan_task& t, const task_view& v) const;
 
@@ -296,11 +291,8 @@ private:
   /// The tasks and where each stands (task_board.hpp).
   task_board board_;
   std::map<std::string, agent_view> agents_;
-  /// Contracts each agent has received, in order (title + body).
-  std::map<std::string, std::vector<std::string>> contracts_;
-  /// Open NEEDs: owner -> agents waiting on it, and what each asked.
-  std::map<std::string, std::vector<std::string>> waiting_on_;
-  std::map<std::pair<std::string, std::string>, std::string> need_text_;
+  /// NEEDs and CONTRACTs between agents (routing.hpp).
+  routing routing_;
   /// Resumed: each agent's checkpoint summary, for its interrupted task.
   std::map<std::string, std::string> checkpoints_;
   /// The plan's agents by name.
@@ -311,25 +303,9 @@ private:
   std::set<std::pair<uint64_t, size_t>> stalls_;
   /// Who waits for whom, deadlocks and their stubs, the mesh's locks.
   coordination coord_;
-  /// Supervisors by team name ("" is the orchestrator's, over agents in no
-  /// team and the top teams); a team is a child "team:<name>" of its
-  /// parent. Only when the plan declares [supervision] or [teams].
-  struct team_state {
-    std::string parent;
-    supervisor sup;
-    bool stopped = false;
-  };
-  std::map<std::string, team_state> teams_;
-  std::map<std::string, std::string, std::less<>> team_of_;
-  /// With leads: each team's parent ("" the orchestrator), the questions
-  /// asked so far, and temporary members a lead dropped.
-  bool leads_ = false;
-  std::map<std::string, std::string> parent_of_;
-  uint64_t asks_ = 0;
-  std::set<uint64_t> pending_asks_;
-  std::set<std::string> dropped_;
-  /// Agents stopped with their team: they take no task.
-  std::set<std::string> stopped_agents_;
+  /// Who decides when an agent exits: the teams' supervisors, or their
+  /// leads (team_supervision.hpp).
+  team_supervision supervision_;
   /// Approval requests left to the operator, by id; (deadline, id); how
   /// many requests the run has seen (ids are "a<n>").
   std::map<std::string, approval_view> approvals_;

@@ -47,10 +47,9 @@ std::string orchestrator::prompt_for(const plan_task& t,
     out += "Change nothing outside what you own; for anything else, write a "
            "NEED line.\n";
   }
-  if (auto c = contracts_.find(v.agent);
-      c != contracts_.end() && !c->second.empty()) {
+  if (auto& received = routing_.contracts_of(v.agent); !received.empty()) {
     out += "\nContracts you have received:\n";
-    for (auto& text : c->second)
+    for (auto& text : received)
       out += text + "\n";
   }
   if (!t.artifacts.empty()) {
