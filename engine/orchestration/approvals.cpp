@@ -23,8 +23,6 @@ namespace baton::engine {
 
 namespace {
 
-constexpr uint32_t max_status_asks = 2;
-
 std::string asked(const std::string& tool, const std::string& subject) {
   if (tool.empty() && subject.empty())
     return "its request";
@@ -40,7 +38,7 @@ void orchestrator::withdraw_approval(agent_view& a, const std::string& now,
   if (a.approval.empty())
     return;
   auto id = std::exchange(a.approval, {});
-  if (approvals_.erase(id) > 0)
+  if (desk_.take(id))
     out.push_back(decide_approval{id, a.name, "withdrawn", "agent",
                                   "agent " + a.name
                                     + " left the prompt before an answer (now "
@@ -56,7 +54,7 @@ void orchestrator::approval_seen(agent_view& a, const std::string& before,
   }
   if (!asking || before == "waiting_approval")
     return;
-  auto id = "a" + std::to_string(++approvals_seen_);
+  auto id = desk_.take_id();
   auto* pa = plan_agent_of(a.name);
   std::string dir;
   if (pa != nullptr && !workspace_.empty())
@@ -70,9 +68,8 @@ void orchestrator::approval_seen(agent_view& a, const std::string& before,
   if (v.decision == "operator") {
     a.approval = id;
     auto deadline = now_ + plan_.approvals.timeout_s * 1'000'000;
-    approvals_[id] = approval_view{id, a.name, a.task, in.ask_tool,
-                                   in.ask_subject, deadline};
-    approval_deadlines_.emplace(deadline, id);
+    desk_.open(approval_view{id, a.name, a.task, in.ask_tool, in.ask_subject,
+                             deadline});
     return;
   }
   answer(id, a.name, in.ask_tool, in.ask_subject, v.decision, v.by, v.why,
@@ -97,11 +94,10 @@ void orchestrator::answer(const std::string& id, const std::string& agent,
 }
 
 void orchestrator::on_answered(const approval_answered& in, decisions& out) {
-  auto p = approvals_.find(in.id);
-  if (p == approvals_.end())
+  auto taken = desk_.take(in.id);
+  if (!taken)
     return; // decided already, or never asked: the record shows it
-  auto view = p->second;
-  approvals_.erase(p);
+  auto& view = *taken;
   if (auto a = agents_.find(view.agent);
       a != agents_.end() && a->second.approval == in.id)
     a->second.approval.clear();
@@ -113,17 +109,10 @@ void orchestrator::on_answered(const approval_answered& in, decisions& out) {
 }
 
 void orchestrator::approvals_due(decisions& out) {
-  while (!approval_deadlines_.empty()
-         && approval_deadlines_.begin()->first <= now_) {
-    auto id = approval_deadlines_.begin()->second;
-    approval_deadlines_.erase(approval_deadlines_.begin());
-    auto p = approvals_.find(id);
-    if (p == approvals_.end())
-      continue;
-    auto view = p->second;
-    approvals_.erase(p);
+  while (auto due = desk_.take_due(now_)) {
+    auto& view = *due;
     if (auto a = agents_.find(view.agent);
-        a != agents_.end() && a->second.approval == id)
+        a != agents_.end() && a->second.approval == view.id)
       a->second.approval.clear();
     auto& fallback = plan_.approvals.fallback;
     answer(view.id, view.agent, view.tool, view.subject, fallback, "timeout",
@@ -144,21 +133,14 @@ void orchestrator::watch_status(agent_view& a, const agent_observed& in) {
     t.status_due_us = 0;
     return;
   }
-  if (!in.input_ready || !t.worked || t.status_due_us != 0
-      || plan_.run.status_grace_s == 0 || t.status_asks >= max_status_asks)
-    return;
-  t.status_due_us = now_ + plan_.run.status_grace_s * 1'000'000;
-  status_asks_.emplace(t.status_due_us, board_.index_of(t.id));
+  if (in.input_ready && t.worked)
+    ladder_.arm_status_ask(t, board_.index_of(t.id), now_);
 }
 
 void orchestrator::statuses_due(decisions& out) {
-  while (!status_asks_.empty() && status_asks_.begin()->first <= now_) {
-    auto [due, i] = *status_asks_.begin();
-    status_asks_.erase(status_asks_.begin());
-    auto& t = board_.view(i);
-    if (t.status != task_status::dispatched || t.status_due_us != due)
-      continue; // it reported, or a later attempt
-    t.status_due_us = 0;
+  constexpr auto max_status_asks = escalation_ladder::max_status_asks;
+  while (auto i = ladder_.take_status_due(now_, board_)) {
+    auto& t = board_.view(*i);
     auto a = agents_.find(t.agent);
     if (a == agents_.end() || !a->second.input_ready || a->second.exited
         || t.need_pending || routing_.waiting(t.agent))

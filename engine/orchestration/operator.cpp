@@ -123,9 +123,9 @@ std::string orchestrator::check_operator(const operator_command& c) const {
           && c.answer != "deny")
         return "unknown answer \"" + c.answer
                + "\" (allow, allow_always or deny)";
-      if (!approvals_.contains(c.approval)) {
+      if (!desk_.waiting().contains(c.approval)) {
         std::string waiting;
-        for (auto& [key, a] : approvals_)
+        for (auto& [key, a] : desk_.waiting())
           waiting += (waiting.empty() ? "" : ", ") + key;
         return "no approval request " + c.approval
                + " is waiting for an answer (answered already, or "

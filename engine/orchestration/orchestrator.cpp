@@ -26,6 +26,7 @@ std::string join(const std::vector<std::string>& items, std::string_view sep) {
 orchestrator::orchestrator(plan p)
   : plan_(std::move(p)),
     board_(plan_),
+    ladder_(plan_.run),
     coord_(plan_.run.lock_lease_s * 1'000'000),
     supervision_(plan_) {
   for (auto& a : plan_.agents) {
@@ -113,8 +114,7 @@ void orchestrator::on_resumed(const run_begun& in, decisions& out) {
   if (!in.workspace.empty())
     workspace_ = in.workspace;
   // Every agent is new: no prompt of before is still on a screen.
-  approvals_.clear();
-  approval_deadlines_.clear();
+  desk_.clear();
   for (auto& [name, a] : agents_) {
     a.approval.clear();
     a.state = "starting";
@@ -327,13 +327,11 @@ void orchestrator::arm_deadline(task_view& t) {
 
 uint64_t orchestrator::next_deadline() const {
   uint64_t next = board_.next_deadline();
-  if (!stalls_.empty() && (next == 0 || stalls_.begin()->first < next))
-    next = stalls_.begin()->first;
   if (auto l = coord_.next_expiry(); l != 0 && (next == 0 || l < next))
     next = l;
   for (uint64_t d :
-       {approval_deadlines_.empty() ? 0 : approval_deadlines_.begin()->first,
-        status_asks_.empty() ? 0 : status_asks_.begin()->first})
+       {desk_.next_deadline(),
+        ladder_.next_deadline()})
     if (d != 0 && (next == 0 || d < next))
       next = d;
   return next;

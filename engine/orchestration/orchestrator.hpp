@@ -1,7 +1,8 @@
-// orchestrator: the hub-and-spoke and pipeline policy as a pure fold.
+// orchestrator: a run's policy (hub, pipeline, swarm, mesh, supervisor
+// chain) as a pure fold.
 //
-// It holds the state of every task and worker of a plan, and for each input
-// returns the decisions the reaction policy of DESIGN.md §4 calls for:
+// For each input it returns the decisions the reaction policy of DESIGN.md
+// §4 calls for:
 //
 //   STATUS: DONE     -> run the task's gate; passed: settle it, unblock its
 //                       dependents (or the next pipeline stage); failed: send
@@ -14,11 +15,34 @@
 //   CONTRACT         -> deliver to every worker whose task depends on the
 //                       sender's, and to workers waiting on its NEEDs
 //   PROGRESS, BUILD  -> recorded on the task
-//   worker exits     -> the attempt fails; restart and dispatch again
+//   worker exits     -> its team's supervisor (or lead) decides; without
+//                       one, the attempt fails and the agent restarts
 //
 // A task whose dependency failed never starts; in a pipeline, no stage
 // starts before every task of the previous stage passed its gate. When every
 // task is settled or can never start, the run finishes.
+//
+// It is a composition of parts, each a value type with its own state and
+// operations, in a header of its own:
+//
+//   task_board          the tasks, their dependencies and stages, what is
+//                       ready, the attempts' time limits
+//   escalation_ladder   status asks, loops and stalls: when a task climbs a
+//                       rung (nudge, re-dispatch, reassign, fail)
+//   coordination        who waits for whom, deadlocks and their stubs, the
+//                       mesh's locks
+//   routing             NEEDs and CONTRACTs, by the ownership table
+//   team_supervision    who decides when an agent exits: the teams'
+//                       supervisors, or their leads
+//   approval_desk       permission prompts left to the operator
+//
+// The orchestrator holds the agents' views and what ties the parts
+// together: a task settled frees its agent, ends its waits, moves its
+// dependents; a rung climbed restarts or reassigns. Its own files say
+// which: orchestrator.cpp (inputs, the task lifecycle, dispatch),
+// watchdog.cpp (the ladder's rungs and degradation), restarts.cpp
+// (supervisors' decisions carried out), approvals.cpp, operator.cpp,
+// swarm.cpp (TASK lines), prompt.cpp (the dispatch prompt).
 //
 // Deterministic: no clock, no randomness; ties (which idle agent gets a task)
 // are broken by name. The same inputs always give the same decisions.
@@ -29,7 +53,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/orchestration/approval_desk.hpp"
 #include "engine/orchestration/coordination.hpp"
+#include "engine/orchestration/escalation_ladder.hpp"
 #include "engine/orchestration/inputs.hpp"
 #include "engine/orchestration/routing.hpp"
 #include "engine/orchestration/task_board.hpp"
@@ -64,23 +90,6 @@ struct agent_view {
   /// The approval request its permission prompt is waiting on ("" none).
   std::string approval;
 };
-
-/// An approval request left to the operator, not yet answered.
-struct approval_view {
-  std::string id;
-  std::string agent;
-  std::string task;
-  std::string tool;
-  std::string subject;
-  /// Logical µs when it takes the policy's fallback.
-  uint64_t deadline_us = 0;
-};
-
-/// A failure summary with what changes between repeats folded: paths
-/// become <path>, numbers (and times, dates, versions) #, letters lower
-/// case, blanks single. Two summaries that differ only there are the same
-/// failure.
-std::string normalise_failure(std::string_view text);
 
 class orchestrator {
 public:
@@ -127,7 +136,7 @@ public:
   }
   /// Approval requests waiting for the operator, by id.
   const std::map<std::string, approval_view>& approvals() const {
-    return approvals_;
+    return desk_.waiting();
   }
   /// The run has begun (a fold of a stopped run's log, to be resumed).
   bool begun() const {
@@ -287,32 +296,36 @@ private:
   const plan_agent* plan_agent_of(std::string_view name) const;
   std::string prompt_for(const plan_task& t, const task_view& v) const;
 
+  /// The plan as the run goes (swarm tasks added, merged scopes).
   plan plan_;
+
+  // -- the parts -------------------------------------------------------------
+
   /// The tasks and where each stands (task_board.hpp).
   task_board board_;
-  std::map<std::string, agent_view> agents_;
+  /// Status asks, stalls and loops: when a task climbs a rung
+  /// (escalation_ladder.hpp).
+  escalation_ladder ladder_;
+  /// Who waits for whom, deadlocks and their stubs, the mesh's locks
+  /// (coordination.hpp).
+  coordination coord_;
   /// NEEDs and CONTRACTs between agents (routing.hpp).
   routing routing_;
-  /// Resumed: each agent's checkpoint summary, for its interrupted task.
-  std::map<std::string, std::string> checkpoints_;
-  /// The plan's agents by name.
-  std::map<std::string, const plan_agent*, std::less<>> plan_agents_;
-  /// The current input's logical time.
-  uint64_t now_ = 0;
-  /// (stall deadline, task index) of dispatched tasks.
-  std::set<std::pair<uint64_t, size_t>> stalls_;
-  /// Who waits for whom, deadlocks and their stubs, the mesh's locks.
-  coordination coord_;
   /// Who decides when an agent exits: the teams' supervisors, or their
   /// leads (team_supervision.hpp).
   team_supervision supervision_;
-  /// Approval requests left to the operator, by id; (deadline, id); how
-  /// many requests the run has seen (ids are "a<n>").
-  std::map<std::string, approval_view> approvals_;
-  std::set<std::pair<uint64_t, std::string>> approval_deadlines_;
-  uint64_t approvals_seen_ = 0;
-  /// (due, task index) of status asks.
-  std::set<std::pair<uint64_t, size_t>> status_asks_;
+  /// Approval requests left to the operator (approval_desk.hpp).
+  approval_desk desk_;
+
+  // -- what ties them together -----------------------------------------------
+
+  /// The agents, by name, and the plan's agents by name.
+  std::map<std::string, agent_view> agents_;
+  std::map<std::string, const plan_agent*, std::less<>> plan_agents_;
+  /// Resumed: each agent's checkpoint summary, for its interrupted task.
+  std::map<std::string, std::string> checkpoints_;
+  /// The current input's logical time.
+  uint64_t now_ = 0;
   /// Operator commands applied so far (their ids are "o<n>").
   uint64_t operators_seen_ = 0;
   /// The run's working area (absolute), from run_begun.

@@ -1,93 +1,16 @@
-// Loops, stalls and graceful degradation (DESIGN.md §4, §6): the part of
-// the orchestrator's policy that acts on a task going nowhere.
-//
-// A loop is the same failure (BUILD: FAIL or STATUS: ERROR, normalised:
-// numbers, paths and times folded) `loop_repeats` times in a row, or
-// PROGRESS not advancing across `loop_attempts` attempts. A stall is no
-// PROGRESS, BUILD, STATUS or file change for `stall_after` seconds of
-// logical time. Both climb one ladder, a rung per escalation, each rung
-// recorded (escalate_task): nudge the agent with the repeated error ->
-// stop it and dispatch again with the history of what failed -> reassign
-// to another capable agent -> fail the task, and the plan's degradation
-// policy decides what the run does without it.
+// Loops, stalls and graceful degradation (DESIGN.md §4, §6): what the
+// orchestrator does on each rung of the escalation ladder
+// (escalation_ladder.hpp decides when a task climbs), each rung recorded
+// (escalate_task): nudge the agent with the repeated error -> stop it and
+// dispatch again with the history of what failed -> reassign to another
+// capable agent -> fail the task, and the plan's degradation policy
+// (merge, ship without it, leave it to the operator) decides what the run
+// does without it.
 #include <algorithm>
-#include <cctype>
 
 #include "engine/orchestration/orchestrator.hpp"
 
 namespace baton::engine {
-
-namespace {
-
-bool path_like(std::string_view word) {
-  if (word.find('/') != std::string_view::npos)
-    return true;
-  // name.ext with a short alphabetic extension: parser.cpp, app.json
-  auto dot = word.rfind('.');
-  if (dot == std::string_view::npos || dot == 0 || dot + 1 >= word.size())
-    return false;
-  auto ext = word.substr(dot + 1);
-  return ext.size() <= 4
-         && std::all_of(ext.begin(), ext.end(),
-                        [](unsigned char c) { return std::isalpha(c); });
-}
-
-} // namespace
-
-std::string normalise_failure(std::string_view text) {
-  // Word by word: a path becomes <path>; in the rest, every run of digits
-  // (with the separators of times and dates inside it) becomes #.
-  std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
-      ++i;
-    size_t j = i;
-    while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j])))
-      ++j;
-    if (j == i)
-      break;
-    auto word = text.substr(i, j - i);
-    i = j;
-    if (!out.empty())
-      out += ' ';
-    // Punctuation around a path (quotes, a trailing colon) stays.
-    size_t b = 0;
-    size_t e = word.size();
-    auto punct = [](unsigned char c) {
-      return c == '"' || c == '\'' || c == '(' || c == ')' || c == ','
-             || c == ':' || c == ';' || c == '`' || c == '[' || c == ']';
-    };
-    while (b < e && punct(static_cast<unsigned char>(word[b])))
-      ++b;
-    while (e > b && punct(static_cast<unsigned char>(word[e - 1])))
-      --e;
-    out.append(word.substr(0, b));
-    auto core = word.substr(b, e - b);
-    if (path_like(core)) {
-      out += "<path>";
-    } else {
-      for (size_t k = 0; k < core.size(); ++k) {
-        auto c = static_cast<unsigned char>(core[k]);
-        if (!std::isdigit(c)) {
-          out += static_cast<char>(std::tolower(c));
-          continue;
-        }
-        while (k + 1 < core.size()
-               && (std::isdigit(static_cast<unsigned char>(core[k + 1]))
-                   || ((core[k + 1] == ':' || core[k + 1] == '.'
-                        || core[k + 1] == '-')
-                       && k + 2 < core.size()
-                       && std::isdigit(
-                         static_cast<unsigned char>(core[k + 2])))))
-          ++k;
-        out += '#';
-      }
-    }
-    out.append(word.substr(e));
-  }
-  return out;
-}
 
 void orchestrator::note_progress(task_view& t) {
   if (t.status == task_status::dispatched)
@@ -97,25 +20,15 @@ void orchestrator::note_progress(task_view& t) {
 void orchestrator::arm_stall(task_view& t) {
   // The orchestrator agent waits on its team (wait_for) for as long as the
   // team works: no stall of its own.
-  if (plan_.run.stall_after_s == 0
-      || (!plan_.orchestrator.empty() && t.agent == plan_.orchestrator))
+  if (!plan_.orchestrator.empty() && t.agent == plan_.orchestrator)
     return;
-  t.stall_us = now_ + plan_.run.stall_after_s * 1'000'000;
-  stalls_.emplace(t.stall_us, board_.index_of(t.id));
+  ladder_.arm_stall(t, board_.index_of(t.id), now_);
 }
 
 bool orchestrator::note_failure(task_view& t, const std::string& text,
                                 decisions& out) {
-  auto key = normalise_failure(text);
-  if (key == t.last_failure) {
-    ++t.repeats;
-  } else {
-    t.last_failure = key;
-    t.repeats = 1;
-  }
-  if (plan_.run.loop_repeats == 0 || t.repeats < plan_.run.loop_repeats)
+  if (!ladder_.repeated(t, text))
     return false;
-  t.repeats = 0; // the next rung needs the failure repeated again
   escalate(t, "loop",
            "the same failure " + std::to_string(plan_.run.loop_repeats)
              + " times in a row: " + text,
@@ -124,18 +37,8 @@ bool orchestrator::note_failure(task_view& t, const std::string& text,
 }
 
 bool orchestrator::progress_stuck(task_view& t, decisions& out) {
-  if (t.attempt_progress > t.best_progress || t.attempt <= 1) {
-    t.best_progress = std::max(t.best_progress, t.attempt_progress);
-    t.flat_attempts = 1;
-  } else {
-    ++t.flat_attempts;
-  }
-  t.attempt_progress = 0;
-  // Only a task that reports PROGRESS can be seen not to advance.
-  if (t.best_progress == 0 || plan_.run.loop_attempts == 0
-      || t.flat_attempts < plan_.run.loop_attempts)
+  if (!ladder_.flat(t))
     return false;
-  t.flat_attempts = 0;
   escalate(t, "loop",
            "PROGRESS has not passed " + std::to_string(t.best_progress)
              + " across " + std::to_string(plan_.run.loop_attempts)
@@ -146,29 +49,13 @@ bool orchestrator::progress_stuck(task_view& t, decisions& out) {
 
 void orchestrator::escalate(task_view& t, const std::string& trigger,
                             const std::string& evidence, decisions& out) {
-  ++t.escalations;
+  using rung = escalation_ladder::rung;
   auto& pt = plan_.tasks[board_.index_of(t.id)];
   auto agent = t.agent;
-  // One entry per failure. Every rung of the ladder writes the failure
-  // that climbed it, and a re-dispatch keeps its attempt's number: the
-  // nudge and the re-dispatch (and the rung after it) of one repeated
-  // failure would each list the same line. The same failure (once
-  // normalised: paths, numbers and times set aside) by the same agent in
-  // the same attempt is listed once; in a later attempt, or by another
-  // agent, it is listed again (that retry did not help either).
-  auto attempt = "attempt " + std::to_string(t.attempt) + " by " + agent
-                 + ": ";
-  auto key = normalise_failure(evidence);
-  if (std::none_of(t.history.begin(), t.history.end(), [&](auto& h) {
-        return h.starts_with(attempt)
-               && normalise_failure(
-                    std::string_view{h}.substr(attempt.size()))
-                    == key;
-      }))
-    t.history.push_back(attempt + evidence);
+  auto climbed = ladder_.climb(t, evidence);
   auto why = trigger + " on task " + t.id;
 
-  if (t.escalations == 1) {
+  if (climbed == rung::nudge) {
     out.push_back(escalate_task{t.id, agent, trigger, "nudge", t.escalations,
                                 evidence});
     out.push_back(tell_agent{
@@ -182,7 +69,7 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
     arm_stall(t);
     return;
   }
-  if (t.escalations == 2) {
+  if (climbed == rung::redispatch) {
     out.push_back(escalate_task{t.id, agent, trigger, "redispatch",
                                 t.escalations, evidence});
     if (auto a = agents_.find(agent); a != agents_.end()) {
@@ -200,7 +87,7 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
     board_.make_ready(board_.index_of(t.id));
     return;
   }
-  if (t.escalations == 3) {
+  if (climbed == rung::reassign) {
     // Another agent able to do it: the plan's capabilities for the task,
     // and the role of the agent it names.
     auto* named = plan_agent_of(pt.agent);
@@ -257,12 +144,8 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
 }
 
 void orchestrator::check_stalls(decisions& out) {
-  while (!stalls_.empty() && stalls_.begin()->first <= now_) {
-    auto [due, i] = *stalls_.begin();
-    stalls_.erase(stalls_.begin());
-    auto& t = board_.view(i);
-    if (t.status != task_status::dispatched || t.stall_us != due)
-      continue; // progressed since, or no longer at work
+  while (auto stalled = ladder_.take_stalled(now_, board_)) {
+    auto& t = board_.view(*stalled);
     std::string state = "unknown";
     if (auto a = agents_.find(t.agent); a != agents_.end())
       state = a->second.state;
@@ -273,23 +156,14 @@ void orchestrator::check_stalls(decisions& out) {
     }
     escalate(t, "stall",
              "no PROGRESS, BUILD, STATUS or file change for "
-               + std::to_string(plan_.run.stall_after_s)
+               + std::to_string(ladder_.stall_after_s())
                + " s (its screen says: " + state + ")",
              out);
   }
 }
 
 std::vector<std::string> orchestrator::stall_due(uint64_t now_us) const {
-  std::vector<std::string> due;
-  for (auto& [at, i] : stalls_) {
-    if (at > now_us)
-      break;
-    auto& t = board_.view(i);
-    if (t.status == task_status::dispatched && t.stall_us == at
-        && std::find(due.begin(), due.end(), t.agent) == due.end())
-      due.push_back(t.agent);
-  }
-  return due;
+  return ladder_.stall_due(now_us, board_);
 }
 
 void orchestrator::on_active(const agent_active& in, decisions& out) {
