@@ -200,8 +200,8 @@ public:
   std::optional<size_t> next_queued();
   /// Task i may start: ready for its agent, or for any capable one.
   void make_ready(size_t i);
-  /// Task i is no longer ready (dispatched, settled). Nothing when it was
-  /// not ready.
+  /// Task i is no longer ready (about to be dispatched or settled): call
+  /// it before its status changes. Nothing when it is not ready.
   void unready(size_t i);
   /// Task i passed or failed: its dependents are queued and its stage
   /// counted. The caller frees its agent and records the verdict.
