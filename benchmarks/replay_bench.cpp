@@ -4,6 +4,7 @@
 // decoding the same log, in the same run.
 //
 //   build/benchmarks/replay_bench [--quick] [--tasks N] [--agents K] [--dir DIR]
+//   build/benchmarks/replay_bench --log DIR
 //
 // The run is synthesised through storage exactly as the orchestrator actor
 // records one: runStarted with the plan's text, then each input (agents
@@ -12,6 +13,12 @@
 // made (dispatch, gate, settled, finished), all via engine::to_event.
 // Default: 2 000 tasks over 50 agents (--quick: 200 over 50).
 // Goal (replay issue): replay events/s >= 0.3x the read_all rate.
+//
+// --log DIR: a run's log as it was recorded (a supervisor chain's, kept by
+// BATON_BENCH_KEEP=1 team_bench --teams 20 --storm 20): every stream
+// replayed as `baton replay` does (the orchestrator's, each lead's, each
+// worker's: screens and detectors included), beside read_all decoding the
+// whole log. Goal (leads issue): >= 0.3x.
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -24,6 +31,7 @@
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "replay/orchestrator_replay.hpp"
+#include "replay/run_replay.hpp"
 #include "storage/event_log.hpp"
 
 namespace fs = std::filesystem;
@@ -129,7 +137,64 @@ std::pair<uint64_t, size_t> record_run(storage::event_log& log,
 
 } // namespace
 
+/// Every stream of the log in `dir`, replayed, beside read_all; best of 3.
+int replay_log(const std::string& dir) {
+  storage::options ro;
+  ro.read_only = true;
+  ro.create_if_missing = false;
+  auto log = storage::event_log::open(dir, ro);
+  if (!log)
+    fail("open " + dir, log.err());
+  uint64_t events = (*log)->last_position();
+  double raw_best = 1e30, replay_best = 1e30;
+  std::vector<replay::stream_report> reports;
+  for (int r = 0; r < 3; ++r) {
+    auto start = clock_type::now();
+    uint64_t kinds = 0;
+    auto n = (*log)->read_all(1, UINT64_MAX, [&](storage::recorded_event&& e) {
+      kinds += static_cast<uint64_t>(e.event().which());
+      return true;
+    });
+    raw_best = std::min(raw_best, seconds_since(start));
+    if (!n || *n != events)
+      fail("read_all", n ? error{ec::corruption, "short read"} : n.err());
+    start = clock_type::now();
+    auto rep = replay::replay_run(**log, replay::run_replay_options{});
+    replay_best = std::min(replay_best, seconds_since(start));
+    if (!rep)
+      fail("replay", rep.err());
+    reports = std::move(*rep);
+  }
+  uint64_t replayed = 0;
+  size_t leads = 0, workers = 0;
+  for (auto& r : reports) {
+    if (r.report.first_divergence) {
+      std::fprintf(stderr, "replay: %s diverges: %s\n", r.stream.c_str(),
+                   r.report.first_divergence->expected.c_str());
+      return 1;
+    }
+    replayed += r.report.inputs + r.report.decisions;
+    leads += r.stream.starts_with("lead/");
+    workers += r.stream.starts_with("worker/");
+  }
+  std::printf("replay_bench --log: %lu events; %zu streams replayed "
+              "identically (the orchestrator's, %zu leads', %zu workers'), "
+              "%lu of their events inputs or derived\n",
+              static_cast<unsigned long>(events), reports.size(), leads,
+              workers, static_cast<unsigned long>(replayed));
+  auto replay_rate = events / replay_best;
+  auto raw_rate = events / raw_best;
+  std::printf("  replay, all streams %10.0f ev/s | read_all decode %10.0f "
+              "ev/s | ratio %5.2fx  (goal >= 0.3x)\n",
+              replay_rate, raw_rate, replay_rate / raw_rate);
+  std::printf("  ... replay %.1f ms; read_all %.1f ms (best of 3 each)\n",
+              replay_best * 1e3, raw_best * 1e3);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::strcmp(argv[1], "--log") == 0)
+    return replay_log(argv[2]);
   size_t tasks = 2000, agents = 50;
   std::string dir;
   bool quick = false;

@@ -43,6 +43,7 @@
 #include "actors/standin_terminal.hpp"
 #include "actors/team.hpp"
 #include "engine/orchestration/orchestrator.hpp"
+#include "engine/plan/plan_parser.hpp"
 #include "storage/event_log.hpp"
 
 using namespace baton;
@@ -57,45 +58,35 @@ size_t rss_bytes() {
   return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
 }
 
-engine::plan make_plan(size_t workers, size_t tasks, size_t teams,
-                       bool supervised) {
-  engine::plan p;
-  p.source = "bench";
-  p.run.name = "bench";
+/// The plan's text: what the run records in runStarted, so that its log
+/// replays (baton replay, replay_bench --log) like any run's.
+std::string plan_text(size_t workers, size_t tasks, size_t teams,
+                      bool supervised) {
   // Supervisors that restart whatever the storm stops.
-  auto lenient = [](engine::plan_team& t) {
-    t.strategy = "one_for_one";
-    t.intensity = 1'000'000;
-    t.period_s = 3600;
-  };
-  if (supervised || teams > 0) {
-    p.supervision.name = "team";
-    lenient(p.supervision);
-  }
-  for (size_t t = 0; t < teams; ++t) {
-    engine::plan_team team;
-    team.name = "t" + std::to_string(t);
-    lenient(team);
-    p.teams.push_back(team);
-  }
+  constexpr const char* lenient = "strategy = \"one_for_one\"\n"
+                                  "intensity = 1000000\n"
+                                  "period = \"3600s\"\n";
+  std::string t = "[run]\nname = \"bench\"\n";
   if (teams > 0)
-    p.run.pattern = engine::plan_pattern::supervisor;
-  for (size_t w = 0; w < workers; ++w) {
-    engine::plan_agent a;
-    a.name = "w" + std::to_string(w);
-    a.command = {"standin"};
-    p.agents.push_back(a);
-    if (teams > 0)
-      p.teams[w * teams / workers].members.push_back(a.name);
-    for (size_t k = 0; k < tasks; ++k) {
-      engine::plan_task t;
-      t.id = a.name + "." + std::to_string(k);
-      t.prompt = "do " + t.id;
-      t.agent = a.name;
-      p.tasks.push_back(t);
-    }
+    t += "pattern = \"supervisor\"\n";
+  if (supervised || teams > 0)
+    t += std::string{"[supervision]\n"} + lenient;
+  for (size_t k = 0; k < teams; ++k) {
+    t += "[teams.t" + std::to_string(k) + "]\n" + lenient + "members = [";
+    for (size_t w = 0; w < workers; ++w)
+      if (w * teams / workers == k)
+        t += "\"w" + std::to_string(w) + "\",";
+    t += "]\n";
   }
-  return p;
+  for (size_t w = 0; w < workers; ++w)
+    t += "[agents.w" + std::to_string(w) + "]\ncommand = [\"standin\"]\n";
+  for (size_t w = 0; w < workers; ++w)
+    for (size_t k = 0; k < tasks; ++k) {
+      auto id = "w" + std::to_string(w) + "." + std::to_string(k);
+      t += "[[tasks]]\nid = \"" + id + "\"\nprompt = \"do " + id
+           + "\"\nagent = \"w" + std::to_string(w) + "\"\n";
+    }
+  return t;
 }
 
 size_t heap_in_use() {
@@ -164,7 +155,13 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--tasks") == 0 && i + 1 < argc)
       tasks = std::strtoul(argv[++i], nullptr, 10);
   }
-  auto plan = make_plan(workers, tasks, teams, storm > 0);
+  auto text = plan_text(workers, tasks, teams, storm > 0);
+  auto parsed = engine::parse_plan(text, "bench.toml");
+  if (!parsed) {
+    std::fprintf(stderr, "plan: %s\n", parsed.err().message().c_str());
+    return 1;
+  }
+  auto& plan = *parsed;
   size_t fold_bytes = 0;
   auto fold_rate = pure_fold(plan, fold_bytes);
 
@@ -189,6 +186,7 @@ int main(int argc, char** argv) {
     auto origin = clk::now();
     actors::team_options opts;
     opts.plan = plan;
+    opts.plan_text = text;
     opts.clock = [origin] {
       return static_cast<uint64_t>(
                std::chrono::duration_cast<std::chrono::microseconds>(clk::now()

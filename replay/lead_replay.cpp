@@ -8,10 +8,32 @@ namespace baton::replay {
 
 namespace {
 
-/// The recorded plan (or `override_text`), and a check that it has `team`.
-result<engine::plan> recorded_plan(const storage::event_log& log,
-                                   const std::string& team,
-                                   const std::string& override_text = {}) {
+/// `plan` has team `team`.
+result<void> has_team(const engine::plan& plan, const std::string& team) {
+  for (auto& t : plan.teams)
+    if (t.name == team)
+      return {};
+  return error{ec::invalid_argument,
+               "the recorded plan has no team " + team + " for stream "
+                 + engine::lead_stream(team)};
+}
+
+/// The recorded plan, and a check that it has `team`.
+result<engine::plan> plan_with_team(const storage::event_log& log,
+                                    const std::string& team) {
+  if (auto p = replay::recorded_plan(log); !p)
+    return p.err();
+  else if (auto ok = has_team(**p, team); !ok)
+    return ok.err();
+  else
+    return engine::plan{**p};
+}
+
+} // namespace
+
+result<std::shared_ptr<const engine::plan>>
+recorded_plan(const storage::event_log& log,
+              const std::string& override_text) {
   if (log.highest("orchestrator") == 0)
     return error{ec::not_found,
                  "the log holds no orchestrator stream to take the plan from"};
@@ -32,15 +54,8 @@ result<engine::plan> recorded_plan(const storage::event_log& log,
   auto plan = engine::parse_plan(text, "the recorded plan");
   if (!plan)
     return plan.err();
-  for (auto& t : plan->teams)
-    if (t.name == team)
-      return plan;
-  return error{ec::invalid_argument,
-               "the recorded plan has no team " + team + " for stream "
-                 + engine::lead_stream(team)};
+  return std::make_shared<const engine::plan>(std::move(*plan));
 }
-
-} // namespace
 
 result<replay_report> replay_lead(const storage::event_log& log,
                                   const std::string& team,
@@ -48,9 +63,15 @@ result<replay_report> replay_lead(const storage::event_log& log,
   auto stream = engine::lead_stream(team);
   if (log.highest(stream) == 0)
     return error{ec::not_found, "the log holds no stream " + stream};
-  auto plan = recorded_plan(log, team, opts.plan_text);
-  if (!plan)
-    return plan.err();
+  std::shared_ptr<const engine::plan> plan = opts.plan;
+  if (!plan) {
+    auto parsed = recorded_plan(log, opts.plan_text);
+    if (!parsed)
+      return parsed.err();
+    plan = std::move(*parsed);
+  }
+  if (auto ok = has_team(*plan, team); !ok)
+    return ok.err();
   engine::team_lead lead{*plan, team};
   replay_report report;
   detail::derived_matcher matcher{stream};
@@ -85,7 +106,7 @@ result<replay_report> replay_lead(const storage::event_log& log,
 
 result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
                                    const std::string& team) {
-  auto plan = recorded_plan(log, team);
+  auto plan = plan_with_team(log, team);
   if (!plan)
     return plan.err();
   engine::lead_seed out{engine::team_lead{*plan, team}};

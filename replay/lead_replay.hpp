@@ -21,6 +21,14 @@ result<replay_report> replay_lead(const storage::event_log& log,
                                   const std::string& team,
                                   const replay_options& opts = {});
 
+/// The plan the run recorded (the orchestrator stream's runStarted), or
+/// `override_text`, parsed. Errors: ec::not_found without an orchestrator
+/// stream, ec::invalid_argument when it does not start with runStarted or
+/// the plan does not parse; read errors.
+result<std::shared_ptr<const engine::plan>>
+recorded_plan(const storage::event_log& log,
+              const std::string& override_text = {});
+
 /// A lead as its stream left it, to be started again (its actor killed, or
 /// the engine resumed). Errors as replay_lead, except that a stream not yet
 /// written gives a fresh lead.

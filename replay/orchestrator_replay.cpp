@@ -35,15 +35,19 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
                       "runStarted";
           return false;
         }
-        auto text = opts.plan_text.empty()
-                      ? std::string{ev.getRunStarted().getPlanText().cStr()}
-                      : opts.plan_text;
-        auto plan = engine::parse_plan(text, "the recorded plan");
-        if (!plan) {
-          failure = plan.err().message();
-          return false;
+        if (opts.plan) {
+          o.emplace(*opts.plan);
+        } else {
+          auto text = opts.plan_text.empty()
+                        ? std::string{ev.getRunStarted().getPlanText().cStr()}
+                        : opts.plan_text;
+          auto plan = engine::parse_plan(text, "the recorded plan");
+          if (!plan) {
+            failure = plan.err().message();
+            return false;
+          }
+          o.emplace(std::move(*plan));
         }
-        o.emplace(std::move(*plan));
       }
       if (auto in = engine::input_from_event(ev)) {
         ++report.inputs;

@@ -49,6 +49,10 @@ struct replay_options {
   /// Replace the recorded plan text (to see what a changed plan or rule
   /// would have decided). Default: empty, the recorded one.
   std::string plan_text;
+  /// The plan (the recorded one, or plan_text's) already parsed: replay_run
+  /// parses it once for every stream that starts from it (the
+  /// orchestrator's, each lead's). Default: each parses it.
+  std::shared_ptr<const engine::plan> plan;
 };
 
 /// Errors: ec::not_found when the log has no orchestrator stream,

@@ -1,5 +1,6 @@
 #include "replay/run_replay.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "replay/lead_replay.hpp"
@@ -55,9 +56,22 @@ result<std::vector<stream_report>> replay_run(const storage::event_log& log,
     if (!n)
       return n.err();
   }
+  // The plan is parsed once for every stream that starts from it (a
+  // chain's leads each would otherwise parse it again).
+  auto shared = opts;
+  if (!shared.plan
+      && std::any_of(streams.begin(), streams.end(), [](auto& s) {
+           return s.starts_with(lead_prefix);
+         })) {
+    auto plan = recorded_plan(log, opts.plan_text);
+    if (!plan)
+      return error{plan.err().code(),
+                   "orchestrator: " + plan.err().message()};
+    shared.plan = std::move(*plan);
+  }
   std::vector<stream_report> out;
   for (auto& s : streams) {
-    replay_options o = opts;
+    replay_options o = shared;
     if (!opts.stream.empty() && s != opts.stream)
       o.until = UINT64_MAX;
     if (opts.until_position != UINT64_MAX) {

@@ -140,16 +140,17 @@ void read(const toml::table& t, std::string_view key,
 }
 
 void read_count(const toml::table& t, std::string_view key, uint32_t& out,
-                diagnostics& diag) {
+                diagnostics& diag, int64_t max = 1000) {
   auto* n = t.get(key);
   if (n == nullptr)
     return;
   auto v = n->value<int64_t>();
-  if (v && *v >= 0 && *v <= 1000)
+  if (v && *v >= 0 && *v <= max)
     out = static_cast<uint32_t>(*v);
   else
     diag.add(n->source(), "\"" + std::string{key}
-                            + "\" must be a whole number from 0 to 1000");
+                            + "\" must be a whole number from 0 to "
+                            + std::to_string(max));
 }
 
 void read_duration(const toml::table& t, std::string_view key, uint64_t& out,
@@ -203,7 +204,9 @@ void read_supervision(const toml::table& t, plan_team& team,
                       diagnostics& diag) {
   read_choice(t, "strategy", team.strategy,
               {"one_for_one", "one_for_all", "rest_for_one"}, diag);
-  read_count(t, "intensity", team.intensity, diag);
+  // A supervisor over thousands of agents may see thousands of restarts
+  // within its period.
+  read_count(t, "intensity", team.intensity, diag, 1'000'000);
   read_duration(t, "period", team.period_s, diag);
 }
 
