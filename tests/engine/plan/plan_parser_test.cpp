@@ -110,6 +110,29 @@ retries = -1
   CHECK(msg.find("\"retries\" must be a whole number") != std::string::npos);
 }
 
+TEST_CASE("a supervisor's intensity may reach a million restarts, a "
+          "retry count a thousand", "[engine][plan]") {
+  auto big = parse_plan(R"([supervision]
+strategy = "one_for_one"
+intensity = 5000
+period = "60s"
+[agents.a]
+preset = "sim"
+)",
+                        "plan.toml");
+  REQUIRE(big.ok());
+  CHECK(big->supervision.intensity == 5000);
+  auto msg = problems(R"([supervision]
+intensity = 1000001
+[policy]
+retries = 1001
+)");
+  CHECK(msg.find("\"intensity\" must be a whole number from 0 to 1000000")
+        != std::string::npos);
+  CHECK(msg.find("\"retries\" must be a whole number from 0 to 1000")
+        != std::string::npos);
+}
+
 TEST_CASE("TOML syntax errors name the line", "[engine][plan]") {
   auto msg = problems("[run]\nname = \"unterminated\n");
   CHECK(msg.rfind("plan.toml:2:", 0) == 0);
