@@ -59,6 +59,9 @@ using orchestrator_actor = caf::typed_actor<
   caf::reacts_to<atom::tick, uint64_t>,
   // Internal: look at the shared state folder (mesh).
   caf::reacts_to<atom::tick>,
+  // Internal: a directory scan handed to the scanner's thread is done (its
+  // id): a dispatch's baseline, or a look at agents about to be stalled.
+  caf::reacts_to<atom::scanned, uint64_t>,
   // (lead, LeadReported event frame): a team's lead answered a question,
   // as it recorded the answer on its stream.
   caf::reacts_to<atom::lead, frame>,

@@ -23,13 +23,63 @@ namespace {
 using self_ptr = orchestrator_actor::stateful_pointer<orchestrator_state>;
 using entry = detail::journal::entry;
 
-void tell(self_ptr self, const std::string& agent, worker_command c) {
+void send_now(self_ptr self, const std::string& agent,
+              const worker_command& c) {
   auto& workers = self->state.cfg.workers;
   if (auto w = workers.find(agent); w != workers.end())
     self->send(w->second, atom::command_v, encode_worker_command(c));
 }
 
+/// Sends `c` to `agent`'s worker, after what is held for it (its
+/// dispatch's baseline is being taken).
+void tell(self_ptr self, const std::string& agent, worker_command c) {
+  if (auto h = self->state.held.find(agent); h != self->state.held.end())
+    h->second.push_back(std::move(c));
+  else
+    send_now(self, agent, c);
+}
+
+/// Scans `agents`' directories on the scanner's thread; (scanned, id)
+/// comes back.
+void hand_over_scan(self_ptr self, std::vector<std::string> agents,
+                    bool stalls) {
+  auto& st = self->state;
+  std::vector<std::string> dirs;
+  std::vector<uint64_t> dispatches;
+  for (auto& a : agents) {
+    dirs.push_back(st.cfg.workdirs[a]);
+    dispatches.push_back(st.dispatches[a]);
+  }
+  caf::weak_actor_ptr me = caf::actor_cast<caf::weak_actor_ptr>(self);
+  auto id = st.scanner->scan(std::move(dirs), [me](uint64_t id) {
+    if (auto strong = me.lock())
+      caf::anon_send(caf::actor_cast<orchestrator_actor>(strong),
+                     atom::scanned_v, id);
+  });
+  st.scans[id] = {stalls, std::move(agents), std::move(dispatches)};
+}
+
+/// What agents changed since they were last looked at, as inputs to record
+/// before a stall is decided.
+std::vector<engine::agent_active>
+active_since(orchestrator_state& st, const std::vector<std::string>& agents,
+             std::vector<file_snapshot> now) {
+  std::vector<engine::agent_active> out;
+  for (size_t i = 0; i < agents.size(); ++i) {
+    auto seen = st.activity.find(agents[i]);
+    if (seen == st.activity.end())
+      continue;
+    auto changed = changed_files(seen->second, now[i]);
+    seen->second = std::move(now[i]);
+    if (!changed.empty())
+      out.push_back({agents[i], std::move(changed)});
+  }
+  return out;
+}
+
 void stop_workers(self_ptr self, const std::string& reason, bool immediate) {
+  // What was held for an agent would come after its stop: dropped.
+  self->state.held.clear();
   for (auto& [name, w] : self->state.cfg.workers)
     self->send(w, atom::command_v,
                encode_worker_command(stop_command{reason, immediate}));
@@ -57,21 +107,26 @@ void start_gate(self_ptr self, const engine::run_gate& d) {
   // Which changes are this attempt's: the scan's, less the shared folder
   // and, where agents share a directory (mesh), changes another agent's
   // gate already claimed and nobody has touched since.
+  // What it takes as its own is claimed: a later gate of another agent in
+  // the same directory does not take these changes for its own.
   auto attribute = [agent = d.agent, claims = st.claims,
                     shared = st.folder ? st.folder->root() : std::string{}](
                      const std::string& dir, const file_snapshot& before) {
     auto after = scan_files(dir);
     std::vector<std::string> mine;
+    std::lock_guard lock{claims->mu};
     for (auto& p : changed_files(before, after)) {
       auto abs = (std::filesystem::path{dir} / p).lexically_normal().string();
       if (!shared.empty() && abs.starts_with(shared + "/"))
         continue;
-      auto c = claims.find(abs);
-      if (auto now = after.find(p); c != claims.end() && c->second.first != agent
-                                    && now != after.end()
-                                    && now->second == c->second.second)
+      auto c = claims->by_path.find(abs);
+      auto now = after.find(p);
+      if (c != claims->by_path.end() && c->second.first != agent
+          && now != after.end() && now->second == c->second.second)
         continue;
       mine.push_back(p);
+      if (now != after.end())
+        claims->by_path[abs] = {agent, now->second};
     }
     return mine;
   };
@@ -108,13 +163,21 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
     [&](const auto& x) {
       using T = std::decay_t<decltype(x)>;
       if constexpr (std::is_same_v<T, engine::dispatch_task>) {
-        if (st.check_scope)
-          st.baselines[x.agent] = scan_files(st.cfg.workdirs[x.agent]);
-        if (st.cfg.plan.run.stall_after_s > 0
-            && !st.cfg.workdirs[x.agent].empty())
-          st.activity[x.agent] = st.check_scope
-                                   ? st.baselines[x.agent]
-                                   : scan_files(st.cfg.workdirs[x.agent]);
+        // The agent's files before it is told: what changes after is this
+        // attempt's (scope), and a sign of life (stalls).
+        bool watch = st.cfg.plan.run.stall_after_s > 0
+                     && !st.cfg.workdirs[x.agent].empty();
+        ++st.dispatches[x.agent];
+        if (st.scanner && (st.check_scope || watch)) {
+          st.held.try_emplace(x.agent);
+          hand_over_scan(self, {x.agent}, false);
+        } else if (st.check_scope || watch) {
+          auto files = scan_files(st.cfg.workdirs[x.agent]);
+          if (watch)
+            st.activity[x.agent] = files;
+          if (st.check_scope)
+            st.baselines[x.agent] = std::move(files);
+        }
         tell(self, x.agent,
              prompt_command{x.prompt, "dispatch of task " + x.task
                                         + ", attempt "
@@ -232,21 +295,69 @@ void on_input(self_ptr self, const engine::orchestrator_input& in) {
   step(self, engine::to_event(in), in, self->state.cfg.clock());
 }
 
-/// Before a stall is decided: agents whose files changed since they were
-/// last looked at are at work, and that is recorded first.
-void look_at_stalled(self_ptr self, uint64_t now) {
+/// Time passes, but before a stall is decided: agents whose files changed
+/// since they were last looked at are at work, and that is recorded first.
+void time_passes(self_ptr self, uint64_t now) {
   auto& st = self->state;
-  for (auto& agent : st.engine->stall_due(now)) {
-    auto dir = st.cfg.workdirs[agent];
-    auto seen = st.activity.find(agent);
-    if (dir.empty() || seen == st.activity.end())
-      continue;
-    auto current = scan_files(dir);
-    auto changed = changed_files(seen->second, current);
-    seen->second = std::move(current);
-    if (!changed.empty())
-      on_input(self, engine::agent_active{agent, std::move(changed)});
+  std::vector<std::string> due;
+  for (auto& agent : st.engine->stall_due(now))
+    if (!st.cfg.workdirs[agent].empty() && st.activity.contains(agent))
+      due.push_back(agent);
+  if (due.empty()) {
+    on_input(self, engine::time_passed{});
+    return;
   }
+  if (st.scanner) {
+    // Time passes once the look is back (a tick meanwhile waits for it).
+    if (!std::exchange(st.looking, true))
+      hand_over_scan(self, std::move(due), true);
+    return;
+  }
+  std::vector<file_snapshot> files;
+  for (auto& a : due)
+    files.push_back(scan_files(st.cfg.workdirs[a]));
+  for (auto& active : active_since(st, due, std::move(files)))
+    on_input(self, active);
+  on_input(self, engine::time_passed{});
+}
+
+/// A scan handed over is back.
+void on_scanned(self_ptr self, uint64_t id) {
+  auto& st = self->state;
+  auto p = st.scans.find(id);
+  if (p == st.scans.end())
+    return;
+  auto scan = std::move(p->second);
+  st.scans.erase(p);
+  auto files = st.scanner->take(id);
+  if (files.size() != scan.agents.size())
+    return;
+  if (!scan.stalls) {
+    auto& agent = scan.agents.front();
+    if (scan.dispatches.front() != st.dispatches[agent])
+      return; // a later dispatch's baseline is on its way
+    if (st.cfg.plan.run.stall_after_s > 0)
+      st.activity[agent] = files.front();
+    if (st.check_scope)
+      st.baselines[agent] = std::move(files.front());
+    auto h = st.held.extract(agent);
+    for (auto& c : h.mapped())
+      send_now(self, agent, c);
+    return;
+  }
+  st.looking = false;
+  // An agent dispatched again since is watched from its new baseline.
+  std::vector<std::string> agents;
+  std::vector<file_snapshot> current;
+  for (size_t i = 0; i < scan.agents.size(); ++i)
+    if (scan.dispatches[i] == st.dispatches[scan.agents[i]]
+        && !st.held.contains(scan.agents[i])) {
+      agents.push_back(scan.agents[i]);
+      current.push_back(std::move(files[i]));
+    }
+  for (auto& active : active_since(st, agents, std::move(current)))
+    on_input(self, active);
+  on_input(self, engine::time_passed{});
 }
 
 /// An operator's command: checked against the run as it stands, then
@@ -420,6 +531,9 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
     = st.cfg.plan.run.pattern == engine::plan_pattern::mesh
       || std::any_of(st.cfg.plan.agents.begin(), st.cfg.plan.agents.end(),
                      [](auto& a) { return !a.owns.empty(); });
+  if (!st.cfg.inline_gates
+      && (st.check_scope || st.cfg.plan.run.stall_after_s > 0))
+    st.scanner = std::make_unique<detail::scanner>();
   auto log = st.cfg.log;
   auto append = detail::append_through(self, log);
   auto failed = [self](const error& e) {
@@ -511,22 +625,12 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
                      g.err().message().c_str());
         return;
       }
+      // (The gate claimed the changes it took as its agent's.)
       if (!g->changed.empty())
         if (auto t = self->state.engine->tasks().find(g->task);
-            t != self->state.engine->tasks().end()) {
-          auto& agent = t->second.agent;
-          tell(self, agent, files_command{g->task, g->attempt, g->changed});
-          // Claimed: a later gate of another agent in the same directory
-          // does not take these changes for its own.
-          auto dir = self->state.cfg.workdirs[agent];
-          auto now = scan_files(dir);
-          for (auto& p : g->changed)
-            if (auto f = now.find(p); f != now.end())
-              self->state.claims[(std::filesystem::path{dir} / p)
-                                   .lexically_normal()
-                                   .string()]
-                = {agent, f->second};
-        }
+            t != self->state.engine->tasks().end())
+          tell(self, t->second.agent,
+               files_command{g->task, g->attempt, g->changed});
       on_input(self, *g);
     },
     [self](atom::tick, uint64_t deadline) {
@@ -539,9 +643,9 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
         arm(self, now);
         return;
       }
-      look_at_stalled(self, now);
-      on_input(self, engine::time_passed{});
+      time_passes(self, now);
     },
+    [self](atom::scanned, uint64_t id) { on_scanned(self, id); },
     [self](atom::tick) { poll_folder(self); },
     [self](atom::stop, bool immediate) {
       auto& st = self->state;

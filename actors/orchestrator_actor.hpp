@@ -29,14 +29,17 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/detail/journal.hpp"
+#include "actors/detail/scanner.hpp"
 #include "actors/gate/file_scan.hpp"
 #include "actors/interfaces.hpp"
+#include "actors/messages.hpp"
 #include "actors/shared_folder.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/orchestration/orchestrator.hpp"
@@ -64,10 +67,10 @@ struct orchestrator_config {
   std::map<std::string, std::string> workdirs;
   /// Per verification command. Default: 10 minutes.
   std::chrono::milliseconds gate_timeout{10 * 60 * 1000};
-  /// Run gates on the orchestrator's own thread (blocking it while their
-  /// commands run) instead of a thread of their own: for tests under CAF's
-  /// deterministic scheduler. The outcome still arrives as a message.
-  /// Default: false.
+  /// Run gates and directory scans on the orchestrator's own thread
+  /// (blocking it while they run) instead of threads of their own: for
+  /// tests under CAF's deterministic scheduler. A gate's outcome still
+  /// arrives as a message. Default: false.
   bool inline_gates = false;
   /// The run's working area, recorded in runStarted.
   std::string workspace;
@@ -99,6 +102,26 @@ struct orchestrator_state {
   std::map<std::string, const engine::plan_task*> tasks;
   /// Each agent's files when its current attempt was dispatched.
   std::map<std::string, file_snapshot> baselines;
+  /// Scans of agents' directories, off the actor's thread (none with
+  /// inline_gates); those handed over and not back yet, by id.
+  std::unique_ptr<detail::scanner> scanner;
+  struct pending_scan {
+    /// A dispatch's baseline (one agent), or a look at agents whose stall
+    /// is due (then time passes).
+    bool stalls = false;
+    /// The agents scanned, and each one's dispatch then (a scan of an
+    /// earlier dispatch than the agent's last is stale).
+    std::vector<std::string> agents;
+    std::vector<uint64_t> dispatches;
+  };
+  std::map<uint64_t, pending_scan> scans;
+  /// Dispatches so far, per agent.
+  std::map<std::string, uint64_t> dispatches;
+  /// Commands to an agent held, in order, until its dispatch's baseline
+  /// is taken: the agent must not change a file before it.
+  std::map<std::string, std::vector<worker_command>> held;
+  /// A look at agents whose stall is due is under way.
+  bool looking = false;
   bool started = false;
   /// Workers' reports that arrived before the run's start was recorded:
   /// the stream begins with runStarted, so they are recorded after it.
@@ -112,9 +135,15 @@ struct orchestrator_state {
   /// against them first.
   std::map<std::string, file_snapshot> activity;
   /// Files an attempt's gate took as its agent's changes (absolute path ->
-  /// agent and the file's size and time then).
-  std::map<std::string, std::pair<std::string, std::pair<uint64_t, int64_t>>>
-    claims;
+  /// agent and the file's size and time then): read and written by gates
+  /// on their own threads.
+  struct file_claims {
+    std::mutex mu;
+    std::map<std::string,
+             std::pair<std::string, std::pair<uint64_t, int64_t>>>
+      by_path;
+  };
+  std::shared_ptr<file_claims> claims = std::make_shared<file_claims>();
   /// Each team's lead (a run with leads), and which team each lead actor
   /// is (to start it again when it dies).
   std::map<std::string, lead_actor> leads;
