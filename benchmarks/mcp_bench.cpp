@@ -9,7 +9,7 @@
 //
 // The run: two simulated agents, the first waiting for an operator's
 // approval (so the run stays up), the tasks added coming after the second's
-// (so none starts). The client is the simulated orchestrator's (cli/sim).
+// (so none starts). The client is the simulated orchestrator's (sim/).
 //
 //   build/benchmarks/mcp_bench [--quick] [--dir DIR]
 #include <algorithm>
@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "baton/baton.hpp"
-#include "cli/sim/mcp_client.hpp"
+#include "sim/mcp_client.hpp"
 
 using namespace baton;
 using clock_type = std::chrono::steady_clock;
