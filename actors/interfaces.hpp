@@ -23,7 +23,12 @@ using log_actor = caf::typed_actor<
   // together are committed together (one write, one sync).
   caf::replies_to<atom::append, frame>::with<frame>,
   // Internal: the writer thread finished the request with this ticket.
-  caf::reacts_to<atom::appended, uint64_t, frame>>;
+  caf::reacts_to<atom::appended, uint64_t, frame>,
+  // (snapshot, stream, sequence, logical time, state): a fold of `stream`
+  // as of `sequence` (recorded already), saved by the writer thread after
+  // what was appended before it. A snapshot that fails to save is reported
+  // on stderr and loses nothing: the stream is whole.
+  caf::reacts_to<atom::snapshot, std::string, uint64_t, uint64_t, frame>>;
 
 /// A worker: one agent in a terminal, its screen, detector and protocol
 /// tracker, and its acknowledged input.

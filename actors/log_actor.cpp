@@ -1,5 +1,7 @@
 #include "actors/log_actor.hpp"
 
+#include <cstdio>
+
 #include <caf/actor_cast.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -47,6 +49,11 @@ log_actor_impl(log_actor::stateful_pointer<log_state> self,
       i->second.deliver(std::move(reply));
       self->state.pending.erase(i);
     },
+    [self](atom::snapshot, std::string& stream, uint64_t sequence,
+           uint64_t time, frame& state) {
+      self->state.writer->submit_snapshot(
+        std::move(stream), storage::snapshot{sequence, time, std::move(state)});
+    },
   };
 }
 
@@ -62,6 +69,16 @@ inline_log_actor_impl(log_actor::stateful_pointer<log_state>,
       return encode_append_reply(results.front());
     },
     [](atom::appended, uint64_t, frame&) {},
+    [log](atom::snapshot, std::string& stream, uint64_t sequence,
+          uint64_t time, frame& state) {
+      if (auto ok = log->save_snapshot(
+            stream, storage::snapshot{sequence, time, std::move(state)});
+          !ok)
+        std::fprintf(stderr, "baton: no snapshot of %s at %llu: %s\n",
+                     stream.c_str(),
+                     static_cast<unsigned long long>(sequence),
+                     ok.err().to_string().c_str());
+    },
   };
 }
 

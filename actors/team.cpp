@@ -138,6 +138,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     wcfg->resumed = opts.resume != nullptr;
     wcfg->workdir = a.workdir;
     wcfg->checkpoint = std::move(a.checkpoint);
+    wcfg->snapshot_every = opts.plan.run.snapshot_every;
     wcfg->report = [slot](frame f) {
       caf::anon_send(*slot, atom::report_v, std::move(f));
     };

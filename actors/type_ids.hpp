@@ -29,5 +29,6 @@ CAF_ADD_ATOM(baton, baton::atom, down, "down")
 CAF_ADD_ATOM(baton, baton::atom, ask, "ask")
 CAF_ADD_ATOM(baton, baton::atom, lead, "lead")
 CAF_ADD_ATOM(baton, baton::atom, scanned, "scanned")
+CAF_ADD_ATOM(baton, baton::atom, snapshot, "snapshot")
 
 CAF_END_TYPE_ID_BLOCK(baton)

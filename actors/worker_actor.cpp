@@ -388,10 +388,18 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
       return e.isPromptRequested() || e.isProtocolMessage()
              || e.isFilesChanged();
     },
-    [self](uint64_t sequence, const frame& f) {
+    [self](uint64_t sequence, uint64_t logical_time, const frame& f) {
       capnp::FlatArrayMessageReader in{f.words(), frame_reader_options()};
       auto e = in.getRoot<schema::Event>();
-      self->state.checkpoint.apply(sequence, e);
+      auto& st = self->state;
+      st.checkpoint.apply(sequence, e);
+      // Snapshots bound what a rebuild reads (DESIGN.md §2).
+      if (st.cfg.snapshot_every > 0
+          && sequence >= st.snapshot_at + st.cfg.snapshot_every) {
+        st.snapshot_at = sequence;
+        self->send(st.cfg.log, atom::snapshot_v, st.journal->stream(),
+                   sequence, logical_time, st.checkpoint.save());
+      }
       // After each major step (a task or attempt begins, a step, a build,
       // a status), the file is brought up to date.
       if (e.isProtocolMessage() || e.isFilesChanged())

@@ -77,6 +77,9 @@ struct worker_config {
   std::string workdir;
   /// Its checkpoint fold's saved state when resuming (else empty).
   frame checkpoint;
+  /// A snapshot of its checkpoint fold is saved every this many events of
+  /// its stream (0: never; plan [policy] snapshot_every).
+  uint64_t snapshot_every = 0;
 };
 
 struct worker_state {
@@ -86,6 +89,8 @@ struct worker_state {
   /// The re-orientation summary, folded from the stream as it is recorded
   /// (the same fold `baton checkpoint` runs over the log).
   engine::checkpoint_fold checkpoint;
+  /// The sequence of its stream the last snapshot was saved at.
+  uint64_t snapshot_at = 0;
   std::unique_ptr<detail::journal> journal;
   /// The deadline a tick is armed for (0: none).
   uint64_t armed = 0;

@@ -1,5 +1,6 @@
 #include "actors/detail/batch_writer.hpp"
 
+#include <cstdio>
 #include <vector>
 
 #include "actors/log_codec.hpp"
@@ -27,15 +28,34 @@ void batch_writer::submit(uint64_t ticket, storage::append_request request) {
   cv_.notify_one();
 }
 
+void batch_writer::submit_snapshot(std::string stream,
+                                   storage::snapshot snap) {
+  {
+    std::lock_guard guard{mu_};
+    snapshots_.emplace_back(std::move(stream), std::move(snap));
+  }
+  cv_.notify_one();
+}
+
 void batch_writer::run() {
   for (;;) {
     std::deque<std::pair<uint64_t, storage::append_request>> batch;
+    std::deque<std::pair<std::string, storage::snapshot>> snapshots;
     {
       std::unique_lock lock{mu_};
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty())
+      cv_.wait(lock, [this] {
+        return stopping_ || !queue_.empty() || !snapshots_.empty();
+      });
+      if (queue_.empty() && snapshots_.empty())
         return; // stopping, and nothing left
       batch.swap(queue_);
+      snapshots.swap(snapshots_);
+    }
+    // A snapshot is of events recorded before it was handed over: they
+    // are in the log, or in this batch's requests (saved first).
+    if (batch.empty()) {
+      save(snapshots);
+      continue;
     }
     std::vector<storage::append_request> requests;
     requests.reserve(batch.size());
@@ -44,7 +64,18 @@ void batch_writer::run() {
     auto results = log_.append_many(requests);
     for (size_t i = 0; i < batch.size(); ++i)
       done_(batch[i].first, encode_append_reply(results[i]));
+    save(snapshots);
   }
+}
+
+void batch_writer::save(
+  const std::deque<std::pair<std::string, storage::snapshot>>& snapshots) {
+  for (auto& [stream, snap] : snapshots)
+    if (auto ok = log_.save_snapshot(stream, snap); !ok)
+      std::fprintf(stderr, "baton: no snapshot of %s at %llu: %s\n",
+                   stream.c_str(),
+                   static_cast<unsigned long long>(snap.sequence),
+                   ok.err().to_string().c_str());
 }
 
 } // namespace baton::actors::detail

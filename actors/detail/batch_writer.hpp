@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "engine/frame.hpp"
@@ -33,14 +34,21 @@ public:
   /// Queues a request. Thread-safe.
   void submit(uint64_t ticket, storage::append_request request);
 
+  /// Queues a snapshot of `stream`, saved after the requests queued before
+  /// it. Thread-safe.
+  void submit_snapshot(std::string stream, storage::snapshot snap);
+
 private:
   void run();
+  void save(
+    const std::deque<std::pair<std::string, storage::snapshot>>& snapshots);
 
   storage::event_log& log_;
   done_fn done_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::pair<uint64_t, storage::append_request>> queue_;
+  std::deque<std::pair<std::string, storage::snapshot>> snapshots_;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -30,12 +30,17 @@ void journal::pump() {
                 .count();
   std::vector<std::function<void()>> thens;
   // Events the observer wants, by index in the request.
-  std::vector<std::pair<size_t, frame>> watched;
+  struct seen_event {
+    size_t index;
+    uint64_t logical_time;
+    frame payload;
+  };
+  std::vector<seen_event> watched;
   for (auto& s : queue_) {
     relaxed = relaxed && s.relaxed;
     for (auto& e : s.entries) {
       if (wants_ && wants_(e.payload))
-        watched.emplace_back(events.size(), e.payload);
+        watched.push_back({events.size(), e.logical_time, e.payload});
       storage::new_event ev;
       ev.id = event_id::from_parts(id_high_, ++counter_);
       ev.logical_time = e.logical_time;
@@ -70,8 +75,8 @@ void journal::pump() {
         failure_(r.err());
       return;
     }
-    for (auto& [i, payload] : watched)
-      seen_(r->first_sequence + i, payload);
+    for (auto& w : watched)
+      seen_(r->first_sequence + w.index, w.logical_time, w.payload);
     run_all();
     pump();
   });

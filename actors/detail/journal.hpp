@@ -51,10 +51,11 @@ public:
               std::function<void()> then);
 
   /// Shows the observer each recorded event it `wants`, with its sequence
-  /// in the stream, once durable and before the continuations of its batch
-  /// run (a fold of the actor's own stream, kept as it is written).
+  /// in the stream and its logical time, once durable and before the
+  /// continuations of its batch run (a fold of the actor's own stream, kept
+  /// as it is written).
   void observe(std::function<bool(const frame&)> wants,
-               std::function<void(uint64_t, const frame&)> seen) {
+               std::function<void(uint64_t, uint64_t, const frame&)> seen) {
     wants_ = std::move(wants);
     seen_ = std::move(seen);
   }
@@ -92,7 +93,7 @@ private:
   append_fn append_;
   std::function<void(const error&)> failure_;
   std::function<bool(const frame&)> wants_;
-  std::function<void(uint64_t, const frame&)> seen_;
+  std::function<void(uint64_t, uint64_t, const frame&)> seen_;
   std::deque<step> queue_;
   bool in_flight_ = false;
   bool failed_ = false;

@@ -75,6 +75,12 @@ spool_log_impl(spool_actor::stateful_pointer<spool_state> self, log_actor inner,
       return rp;
     },
     [](atom::appended, uint64_t, frame&) {},
+    // A snapshot stays in the host's spool (what is shipped is the stream).
+    [=](atom::snapshot, std::string& stream, uint64_t sequence, uint64_t time,
+        frame& state) {
+      self->send(inner, atom::snapshot_v, std::move(stream), sequence, time,
+                 std::move(state));
+    },
     [=](atom::tick) -> caf::result<bool> {
       if (self->state.outstanding == 0)
         return true;

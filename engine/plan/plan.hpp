@@ -70,6 +70,10 @@ struct plan_run {
   /// Logical seconds an agent with a task may sit at its prompt without a
   /// STATUS line before it is asked for one (0: never asked).
   uint64_t status_grace_s = 15;
+  /// A worker saves a snapshot of its checkpoint fold every this many
+  /// events of its stream, so `baton checkpoint` and `baton resume` read
+  /// one snapshot and the stream's tail, not the whole stream (0: never).
+  uint32_t snapshot_every = 10'000;
 };
 
 /// One rule of the approval policy ([[approvals.rule]]): the first rule

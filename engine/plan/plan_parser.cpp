@@ -245,7 +245,8 @@ void parse_run(const toml::table& root, plan& p, diagnostics& diag) {
   if (auto* policy = root.get_as<toml::table>("policy")) {
     check_keys(*policy, "[policy]",
                {"retries", "task_timeout", "stall_after", "loop_repeats",
-                "loop_attempts", "degrade", "lock_lease", "status_grace"},
+                "loop_attempts", "degrade", "lock_lease", "status_grace",
+                "snapshot_every"},
                diag);
     read_duration(*policy, "status_grace", p.run.status_grace_s, diag);
     read_count(*policy, "retries", p.run.retries, diag);
@@ -253,6 +254,8 @@ void parse_run(const toml::table& root, plan& p, diagnostics& diag) {
     read_duration(*policy, "stall_after", p.run.stall_after_s, diag);
     read_count(*policy, "loop_repeats", p.run.loop_repeats, diag);
     read_count(*policy, "loop_attempts", p.run.loop_attempts, diag);
+    read_count(*policy, "snapshot_every", p.run.snapshot_every, diag,
+               100'000'000);
     read_degrade(*policy, p.run.degrade, diag);
     read_duration(*policy, "lock_lease", p.run.lock_lease_s, diag);
   }

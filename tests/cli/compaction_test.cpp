@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "replay/checkpoint_rebuild.hpp"
 #include "storage/event_log.hpp"
 #include "tests/cli/run_baton.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -40,22 +41,29 @@ prompt = "build the store"
 agent = "dev"
 )";
 
+/// Runs `text` (as dir/plan.toml, its log in dir/log) to a success, and
+/// opens its log to read.
+std::unique_ptr<storage::event_log> run_plan(const test::temp_dir& dir,
+                                             const std::string& text) {
+  write(dir / "plan.toml", text);
+  auto r = test::run_baton("run " + dir / "plan.toml" + " --db " + dir / "log");
+  INFO(r.out);
+  REQUIRE(r.exit_code == 0);
+  storage::options opts;
+  opts.read_only = true;
+  auto log = storage::event_log::open(dir / "log", opts);
+  REQUIRE(log.ok());
+  return std::move(*log);
+}
+
 } // namespace
 
 TEST_CASE("a compacted agent gets its checkpoint typed in and written to "
           "its checkpoint file, and finishes its task",
           "[cli][compaction][e2e]") {
   test::temp_dir dir;
-  write(dir / "plan.toml", plan);
-  auto r = test::run_baton("run " + dir / "plan.toml" + " --db " + dir / "log");
-  INFO(r.out);
-  REQUIRE(r.exit_code == 0);
-
-  storage::options opts;
-  opts.read_only = true;
-  auto log = storage::event_log::open(dir / "log", opts);
-  REQUIRE(log.ok());
-  auto events = (*log)->read("worker/dev");
+  auto log = run_plan(dir, plan);
+  auto events = log->read("worker/dev");
   REQUIRE(events.ok());
   uint64_t marker = 0;
   std::vector<std::string> restores;
@@ -87,6 +95,47 @@ TEST_CASE("a compacted agent gets its checkpoint typed in and written to "
   CHECK(cp.exit_code == 0);
   auto body = [](const std::string& s) { return s.substr(s.find('\n')); };
   CHECK(body(cp.out) == body(file));
+  auto replay = test::run_baton("replay " + dir / "log");
+  INFO(replay.out);
+  CHECK(replay.exit_code == 0);
+}
+
+TEST_CASE("a worker saves snapshots of its checkpoint fold as the plan's "
+          "snapshot_every says, and a rebuild from them equals the fold of "
+          "the whole stream",
+          "[cli][compaction][snapshot][e2e]") {
+  test::temp_dir dir;
+  auto log = run_plan(dir, std::string{plan} + "[policy]\nsnapshot_every = 3\n");
+  auto highest = log->highest("worker/dev");
+  REQUIRE(highest > 6);
+  // Snapshots every 3 (or more) events of the stream: the latest, and one
+  // before it.
+  auto latest = log->load_snapshot("worker/dev");
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  CHECK((*latest)->sequence >= 3);
+  CHECK((*latest)->sequence <= highest);
+  storage::snapshot_criteria earlier;
+  earlier.max_sequence = (*latest)->sequence - 1;
+  auto before = log->load_snapshot("worker/dev", earlier);
+  REQUIRE(before.ok());
+  REQUIRE(before->has_value());
+  CHECK((*latest)->sequence - (*before)->sequence >= 3);
+
+  // From the latest snapshot, at the end and as of a sequence between two
+  // snapshots: the same summary as the fold of the whole stream.
+  for (auto at : {UINT64_MAX, (*latest)->sequence - 1}) {
+    auto from_snapshot = replay::rebuild_checkpoint(*log, "dev", at, true);
+    auto whole = replay::rebuild_checkpoint(*log, "dev", at, false);
+    REQUIRE(from_snapshot.ok());
+    REQUIRE(whole.ok());
+    CHECK(from_snapshot->fold.render("dev") == whole->fold.render("dev"));
+    // ... having read the stream from a snapshot on.
+    CHECK(from_snapshot->stats.snapshot_sequence > 0);
+    CHECK(from_snapshot->stats.events_applied < whole->stats.events_applied);
+    CHECK(from_snapshot->fold.render("dev").find("Task store")
+          != std::string::npos);
+  }
   auto replay = test::run_baton("replay " + dir / "log");
   INFO(replay.out);
   CHECK(replay.exit_code == 0);
