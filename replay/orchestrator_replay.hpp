@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/orchestration/orchestrator.hpp"
+#include "engine/session/session_record.hpp"
 #include "engine/result.hpp"
 #include "storage/event_log.hpp"
 
@@ -53,6 +54,10 @@ struct replay_options {
   /// parses it once for every stream that starts from it (the
   /// orchestrator's, each lead's). Default: each parses it.
   std::shared_ptr<const engine::plan> plan;
+  /// Detector packs parsed so far: replay_run shares one for every
+  /// worker's stream (most record the same pack). Default: each stream
+  /// parses its own.
+  std::shared_ptr<engine::pack_cache> packs;
 };
 
 /// Errors: ec::not_found when the log has no orchestrator stream,

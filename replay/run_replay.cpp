@@ -69,6 +69,8 @@ result<std::vector<stream_report>> replay_run(const storage::event_log& log,
                    "orchestrator: " + plan.err().message()};
     shared.plan = std::move(*plan);
   }
+  if (!shared.packs)
+    shared.packs = std::make_shared<engine::pack_cache>();
   std::vector<stream_report> out;
   for (auto& s : streams) {
     replay_options o = shared;

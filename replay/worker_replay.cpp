@@ -47,7 +47,8 @@ result<replay_report> replay_worker(const storage::event_log& log,
       engine::session_effects fx;
       switch (ev.which()) {
         case schema::Event::SESSION_OPENED: {
-          auto cfg = engine::session_config_of(ev.getSessionOpened());
+          auto cfg = engine::session_config_of(ev.getSessionOpened(),
+                                               opts.packs.get());
           if (!cfg) {
             failure = where + ": " + cfg.err().message();
             return false;

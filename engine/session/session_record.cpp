@@ -31,14 +31,23 @@ frame session_opened_event(const detect::pack& pack,
   return frame::from(b);
 }
 
-result<session_config> session_config_of(schema::SessionOpened::Reader e) {
-  auto parsed = detect::parse_pack(
-    {e.getPackText().cStr(), e.getPackText().size()},
-    std::string{"recorded pack "} + e.getPack().cStr());
-  if (!parsed)
-    return parsed.err();
+result<session_config> session_config_of(schema::SessionOpened::Reader e,
+                                         pack_cache* cache) {
+  std::pair<std::string, std::string> key{
+    e.getPack().cStr(), {e.getPackText().cStr(), e.getPackText().size()}};
   session_config c;
-  c.pack = std::make_shared<const detect::pack>(std::move(*parsed));
+  if (auto known = cache ? cache->find(key) : pack_cache::iterator{};
+      cache && known != cache->end()) {
+    c.pack = known->second;
+  } else {
+    auto parsed
+      = detect::parse_pack(key.second, "recorded pack " + key.first);
+    if (!parsed)
+      return parsed.err();
+    c.pack = std::make_shared<const detect::pack>(std::move(*parsed));
+    if (cache)
+      cache->emplace(std::move(key), c.pack);
+  }
   c.options.screen.cols = e.getColumns();
   c.options.screen.rows = e.getRows();
   c.options.coalesce_us = e.getCoalesceUs();

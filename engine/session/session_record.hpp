@@ -10,7 +10,11 @@
 //    was recorded as the input that caused it.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/frame.hpp"
@@ -25,14 +29,23 @@ namespace baton::engine {
 frame session_opened_event(const detect::pack& pack,
                            const session_core_options& opts, bool resumed);
 
+/// Packs already parsed from recorded text, by pack name and text: a
+/// replay of many workers' streams (most with the same pack) parses and
+/// compiles each pack once.
+using pack_cache
+  = std::map<std::pair<std::string, std::string>,
+             std::shared_ptr<const detect::pack>>;
+
 /// A recorded sessionOpened, decoded: the pack parsed from its recorded
-/// text and the core's options. Errors: the pack's parse error.
+/// text (or taken from `cache`, and kept there) and the core's options.
+/// Errors: the pack's parse error.
 struct session_config {
   std::shared_ptr<const detect::pack> pack;
   session_core_options options;
   bool resumed = false;
 };
-result<session_config> session_config_of(schema::SessionOpened::Reader e);
+result<session_config> session_config_of(schema::SessionOpened::Reader e,
+                                         pack_cache* cache = nullptr);
 
 /// Puts `fx.events` in the order they are recorded (see above).
 void order_for_record(session_effects& fx);

@@ -5,6 +5,7 @@
 #include "engine/session/session_record.hpp"
 
 #include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <catch2/catch.hpp>
 
 #include "schema/events.capnp.h"
@@ -131,4 +132,31 @@ TEST_CASE("applying an input does what calling the core does, a prompt for "
   // No core at all: nothing, and no crash.
   apply_input(nullptr, {.what = kind::prompt, .text = "x"}, 5000, after);
   CHECK(after.events.empty());
+}
+
+TEST_CASE("a recorded session's pack is parsed once per pack and text when "
+          "a cache is shared, and a bad pack is refused either way") {
+  auto pack = prompt_pack();
+  auto opened = session_opened_event(*pack, options(), false);
+  capnp::FlatArrayMessageReader in{opened.words()};
+  auto e = in.getRoot<schema::Event>().getSessionOpened();
+  pack_cache cache;
+  auto first = session_config_of(e, &cache);
+  auto second = session_config_of(e, &cache);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CHECK(first->pack == second->pack); // the one parsed
+  CHECK(cache.size() == 1);
+  CHECK(first->options.screen.cols == options().screen.cols);
+  auto alone = session_config_of(e);
+  REQUIRE(alone.ok());
+  CHECK(alone->pack != first->pack);
+  CHECK(alone->pack->name == first->pack->name);
+
+  capnp::MallocMessageBuilder b;
+  auto bad = b.initRoot<schema::Event>().initSessionOpened();
+  bad.setPack("broken");
+  bad.setPackText("name = ");
+  CHECK_FALSE(session_config_of(bad.asReader(), &cache).ok());
+  CHECK(cache.size() == 1);
 }
