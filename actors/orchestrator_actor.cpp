@@ -340,9 +340,10 @@ void on_scanned(self_ptr self, uint64_t id) {
       st.activity[agent] = files.front();
     if (st.check_scope)
       st.baselines[agent] = std::move(files.front());
-    auto h = st.held.extract(agent);
-    for (auto& c : h.mapped())
-      send_now(self, agent, c);
+    // (Nothing is held once the run stopped its workers.)
+    if (auto h = st.held.extract(agent); !h.empty())
+      for (auto& c : h.mapped())
+        send_now(self, agent, c);
     return;
   }
   st.looking = false;
