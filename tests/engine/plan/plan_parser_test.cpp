@@ -111,7 +111,8 @@ retries = -1
 }
 
 TEST_CASE("a supervisor's intensity may reach a million restarts, a "
-          "retry count a thousand", "[engine][plan]") {
+          "retry count a thousand, snapshots every 100 million events",
+          "[engine][plan]") {
   auto big = parse_plan(R"([supervision]
 strategy = "one_for_one"
 intensity = 5000
@@ -122,14 +123,19 @@ preset = "sim"
                         "plan.toml");
   REQUIRE(big.ok());
   CHECK(big->supervision.intensity == 5000);
+  CHECK(big->run.snapshot_every == 10'000); // the default
   auto msg = problems(R"([supervision]
 intensity = 1000001
 [policy]
 retries = 1001
+snapshot_every = -1
 )");
   CHECK(msg.find("\"intensity\" must be a whole number from 0 to 1000000")
         != std::string::npos);
   CHECK(msg.find("\"retries\" must be a whole number from 0 to 1000")
+        != std::string::npos);
+  CHECK(msg.find("\"snapshot_every\" must be a whole number from 0 to "
+                 "100000000")
         != std::string::npos);
 }
 
