@@ -414,7 +414,10 @@ try {
   const lasted = Date.now() - started;
   await fp.screenshot({ path: path.join(artifacts, 'flood.png') });
   assert.ok(slowest < 5000, `the page answered within ${slowest} ms while flooded`);
-  assert.ok(sTexts.size >= 3, `s's tile changed ${sTexts.size} times in ${samples} looks during the flood (${lasted} ms)`);
+  // s's tile stays live: it differs in (nearly) every look. A flood the
+  // page drew fast leaves few looks (CI saw 2 in 816 ms, both different):
+  // then each look must differ.
+  assert.ok(sTexts.size >= Math.min(3, samples), `s's tile changed ${sTexts.size} times in ${samples} looks during the flood (${lasted} ms)`);
   assert.ok(peak < 512 * 1024 * 1024, `the server's memory peaked at ${(peak / 1048576).toFixed(0)} MiB`);
   await screensMatch(fp, flood.api, ['f'], 'after the flood the page caught up with f');
   passed(`a flooding agent (8 MB, ${lasted} ms until the page drew it all): the page answered within ${slowest} ms at worst, s's tile changed ${sTexts.size} times in ${samples} looks, the server's RSS peaked at ${(peak / 1048576).toFixed(0)} MiB`);
