@@ -4,6 +4,7 @@
 #include <capnp/serialize.h>
 
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/purpose_event.hpp"
 #include "schema/events.capnp.h"
 #include "schema/messages.capnp.h"
 
@@ -50,6 +51,8 @@ frame encode_worker_command(const worker_command& c) {
           b.setRef(text(x.ref));
         if (x.raw)
           b.setRaw(true);
+        if (!x.purpose.empty())
+          engine::write_purpose(b.initPurpose(), x.purpose);
       } else if constexpr (std::is_same_v<T, restart_command>) {
         root.initRestart().setWhy(text(x.why));
       } else if constexpr (std::is_same_v<T, stop_command>) {
@@ -74,12 +77,14 @@ result<worker_command> decode_worker_command(const frame& f) {
     f, "WorkerCommand",
     [](schema::WorkerCommand::Reader r) -> result<worker_command> {
       switch (r.which()) {
-        case schema::WorkerCommand::PROMPT:
-          return worker_command{prompt_command{str(r.getPrompt().getText()),
-                                               str(r.getPrompt().getWhy()),
-                                               r.getPrompt().getAnswer(),
-                                               str(r.getPrompt().getRef()),
-                                               r.getPrompt().getRaw()}};
+        case schema::WorkerCommand::PROMPT: {
+          auto p = r.getPrompt();
+          return worker_command{prompt_command{
+            str(p.getText()), str(p.getWhy()), p.getAnswer(), str(p.getRef()),
+            p.getRaw(),
+            p.hasPurpose() ? engine::read_purpose(p.getPurpose())
+                           : engine::purpose{}}};
+        }
         case schema::WorkerCommand::RESTART:
           return worker_command{restart_command{str(r.getRestart().getWhy())}};
         case schema::WorkerCommand::STOP:

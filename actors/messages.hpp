@@ -25,6 +25,9 @@ struct prompt_command {
   std::string ref = {};
   /// True: `text` is keys a person typed, passed through as they are.
   bool raw = false;
+  /// What it is for (PromptRequested.purpose); unset in runs of record
+  /// version 0.
+  engine::purpose purpose = {};
   friend bool operator==(const prompt_command&, const prompt_command&)
     = default;
 };

@@ -178,14 +178,17 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
           if (st.check_scope)
             st.baselines[x.agent] = std::move(files);
         }
-        tell(self, x.agent,
-             prompt_command{x.prompt, "dispatch of task " + x.task
-                                        + ", attempt "
-                                        + std::to_string(x.attempt)});
+        prompt_command p{x.prompt, "dispatch of task " + x.task
+                                     + ", attempt "
+                                     + std::to_string(x.attempt)};
+        if (st.engine->version() != 0)
+          p.purpose = {engine::purpose_kind::dispatch, x.task, x.attempt};
+        tell(self, x.agent, std::move(p));
       } else if constexpr (std::is_same_v<T, engine::run_gate>) {
         start_gate(self, x);
       } else if constexpr (std::is_same_v<T, engine::tell_agent>) {
-        tell(self, x.agent, prompt_command{x.text, x.why, false, x.ref, x.raw});
+        tell(self, x.agent,
+             prompt_command{x.text, x.why, false, x.ref, x.raw, x.purpose});
       } else if constexpr (std::is_same_v<T, engine::restart_agent>) {
         tell(self, x.agent, restart_command{x.why});
       } else if constexpr (std::is_same_v<T, engine::decide_approval>) {
@@ -194,7 +197,13 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
                prompt_command{x.answer,
                               "approval " + x.id + ": " + x.answer + " ("
                                 + x.by + ")",
-                              true});
+                              true,
+                              {},
+                              false,
+                              st.engine->version() == 0
+                                ? engine::purpose{}
+                                : engine::purpose{engine::purpose_kind::approval,
+                                                  {}, 0, x.by, x.id}});
       } else if constexpr (std::is_same_v<T, engine::finish_run>) {
         finish(self, immediate);
       } else if constexpr (std::is_same_v<T, engine::ask_lead>) {
@@ -608,7 +617,9 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
                        resumed, st.cfg.workspace,
                        resumed ? st.cfg.checkpoints
                                : std::map<std::string, std::string>{},
-                       !st.leads.empty()});
+                       !st.leads.empty(),
+                       resumed ? st.engine->version()
+                               : engine::record_version});
       for (auto& f : std::exchange(st.early_reports, {}))
         on_report(self, f);
     },

@@ -14,6 +14,7 @@
 #include "actors/log_codec.hpp"
 #include "actors/messages.hpp"
 #include "engine/monitor/observation_event.hpp"
+#include "engine/purpose_event.hpp"
 #include "engine/session/session_record.hpp"
 #include "schema/events.capnp.h"
 
@@ -131,7 +132,7 @@ void send_report(self_ptr self, frame reported, uint64_t now) {
 
 void type_prompt(self_ptr self, std::string text, std::string why,
                  uint64_t now, bool answer = false, std::string ref = {},
-                 bool raw = false);
+                 bool raw = false, const engine::purpose& purpose = {});
 
 /// The agent's model compacted its conversation: its checkpoint summary,
 /// folded from its stream, is written to its checkpoint file and typed
@@ -143,7 +144,8 @@ void restore_context(self_ptr self, uint64_t now) {
               "Your context was compacted. Where you are (also in "
               ".baton/checkpoint.md):\n"
                 + st.checkpoint.render(st.cfg.name),
-              "checkpoint after context compaction", now);
+              "checkpoint after context compaction", now, false, {}, false,
+              {engine::purpose_kind::checkpoint});
 }
 
 void arm(self_ptr self, uint64_t now) {
@@ -200,7 +202,8 @@ void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
 /// permission prompt, or (`raw`) passes a person's keys through. `ref`: the
 /// operator command it carries out.
 void type_prompt(self_ptr self, std::string prompt, std::string why,
-                 uint64_t now, bool answer, std::string ref, bool raw) {
+                 uint64_t now, bool answer, std::string ref, bool raw,
+                 const engine::purpose& purpose) {
   auto recorded = event([&](schema::Event::Builder e) {
     auto b = e.initPromptRequested();
     b.setText(text(prompt));
@@ -210,6 +213,8 @@ void type_prompt(self_ptr self, std::string prompt, std::string why,
       b.setRef(text(ref));
     if (raw)
       b.setRaw(true);
+    if (!purpose.empty())
+      engine::write_purpose(b.initPurpose(), purpose);
   });
   self->state.journal->record(
     {{recorded, now}}, false,
@@ -238,7 +243,8 @@ void type_answer(self_ptr self, const prompt_command& p, uint64_t now) {
                  self->state.cfg.name.c_str(), p.text.c_str());
     return;
   }
-  type_prompt(self, std::move(keys), p.why, now, true, p.ref);
+  type_prompt(self, std::move(keys), p.why, now, true, p.ref, false,
+              p.purpose);
 }
 
 void start_agent(self_ptr self) {
@@ -315,7 +321,8 @@ void on_command(self_ptr self, const worker_command& c) {
     if (p->answer)
       type_answer(self, *p, now);
     else
-      type_prompt(self, p->text, p->why, now, false, p->ref, p->raw);
+      type_prompt(self, p->text, p->why, now, false, p->ref, p->raw,
+                  p->purpose);
   } else if (auto* r = std::get_if<restart_command>(&c)) {
     auto recorded = event([&](schema::Event::Builder e) {
       auto b = e.initAgentRestarted();

@@ -419,15 +419,16 @@ struct subject_filter {
 
   bool task_concerns(const orchestrator_decision& d, const std::string& worker,
                      const orchestrator& o) const {
-    auto about = [this](std::string_view why) {
-      return ends_with(why, " task " + name);
+    auto about = [this](const engine::tell_agent& x) {
+      return engine::purpose_of(x.purpose, x.why).task == name
+             || ends_with(x.why, " task " + name);
     };
     return std::visit(
       overload{
         [&](const engine::dispatch_task& x) { return x.task == name; },
         [&](const engine::run_gate& x) { return x.task == name; },
         [&](const engine::tell_agent& x) {
-          return about(x.why)
+          return about(x)
                  || (!x.agent.empty()
                      && (x.agent == worker || x.agent == worker_of(o, name)));
         },

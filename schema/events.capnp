@@ -131,6 +131,11 @@ struct RunStarted {
   # Each team's supervision runs in a lead actor recording to its own
   # stream `lead/<team>` (false in runs recorded before leads existed: the
   # orchestrator's one fold decided for every team).
+  version @7 :UInt16;
+  # The record format the run writes. 0: runs recorded before it existed.
+  # 1: decisions and prompts carry a typed `purpose` (AgentTold,
+  # PromptRequested) beside their `why` sentence. A resumed run keeps the
+  # version it began with, so its replay derives the same bytes.
 }
 
 struct AgentCheckpoint {
@@ -283,6 +288,9 @@ struct AgentTold {
   # The operator command it carries out ("o3"); empty for the engine's own.
   raw @4 :Bool;
   # True: keys typed as they are (PromptRequested.raw).
+  purpose @5 :Purpose;
+  # What it is for, as a value folds read (null in runs of version 0: read
+  # `why`).
 }
 
 struct AgentRestarted {
@@ -347,6 +355,9 @@ struct PromptRequested {
   raw @4 :Bool;
   # True: `text` is keys a person typed (baton attach), passed through at
   # once: no paste, no submit key, no acknowledgement.
+  purpose @5 :Purpose;
+  # What it is for (null when the prompt's sender recorded none: read
+  # `why`).
 }
 
 struct StopRequested {
@@ -579,4 +590,56 @@ struct LeadReported {
   # The question answered.
   acted @1 :SupervisorActed;
   # The lead's decision, as recorded on its stream.
+}
+
+struct Purpose {
+  # Why an agent is told something, as a value: the checkpoint fold, the run
+  # view and the inspector read it; `why` beside it is for people.
+  kind @0 :Kind;
+  task @1 :Text;
+  # The task it is about ("" when none).
+  attempt @2 :UInt32;
+  # dispatch, retry: the attempt it starts. status: the ask's number.
+  from @3 :Text;
+  # The agent it comes from: contract, need, stub, stubReplaced, scope; the
+  # operator's name for operator; who answered for approval.
+  what @4 :Text;
+  # need: the resource. contract: the title. nudge: "loop" or "stall".
+  # stub, stubReplaced: what the stub stands in for. lockGranted: the path.
+  # approval: the request's id. scope: the file. teamStopped: why.
+
+  enum Kind {
+    unset @0;
+    # None recorded.
+    dispatch @1;
+    # The task's attempt begins.
+    retry @2;
+    # The task's next attempt, after a failure.
+    contract @3;
+    # Another agent published a CONTRACT the agent waits for.
+    need @4;
+    # Another agent NEEDs what the agent owns.
+    checkpoint @5;
+    # The agent's context was compacted: where it is.
+    status @6;
+    # It stopped without a STATUS line: where does the task stand?
+    nudge @7;
+    # A loop or a stall on the task: try another way.
+    withdrawn @8;
+    # The task was taken from the agent (reassigned, cancelled).
+    stub @9;
+    # A deadlock: write a stub for the agent that waits.
+    stubReplaced @10;
+    # The stub the agent used was replaced by the real thing.
+    lockGranted @11;
+    # The agent holds a lock of the shared state folder.
+    approval @12;
+    # An answer to its permission prompt, or a refusal.
+    teamStopped @13;
+    # Its team was stopped by its supervisor.
+    scope @14;
+    # Another agent changed a file the agent owns.
+    operator @15;
+    # A person (or a program) typed it through the engine's API.
+  }
 }

@@ -1,12 +1,12 @@
 #include "engine/checkpoint/checkpoint.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include "engine/purpose_event.hpp"
 #include "schema/snapshots.capnp.h"
 
 namespace baton::engine {
@@ -85,33 +85,30 @@ void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
   s_.sequence = sequence;
   if (e.isPromptRequested() && !e.getPromptRequested().getAnswer()) {
     auto p = e.getPromptRequested();
-    auto why = str(p.getWhy());
     auto text = str(p.getText());
-    if (why.rfind("dispatch of task ", 0) == 0) {
-      // "dispatch of task <id>, attempt <n>": a new task (or attempt).
-      auto rest = why.substr(17);
-      auto comma = rest.find(", attempt ");
-      if (rest.substr(0, comma) != s_.task)
-        s_.files_modified.clear();
-      s_.task = rest.substr(0, comma);
-      s_.attempt = 1;
-      if (comma != std::string::npos) {
-        auto digits = rest.substr(comma + 10);
-        std::from_chars(digits.data(), digits.data() + digits.size(),
-                        s_.attempt);
-      }
-      s_.task_title = first_line(text);
-      s_.completed.clear();
-      s_.build.clear();
-      s_.next_step = "start the task";
-    } else if (why.rfind("contract from ", 0) == 0) {
-      s_.contracts.push_back(first_line(text));
-      // A contract answers the NEEDs raised for what it covers.
-      s_.open_needs.clear();
-    } else if (why.rfind("retry of task ", 0) == 0) {
-      s_.next_step = first_line(text);
-    } else {
-      s_.next_step = "answer: " + first_line(text);
+    // Typed in runs of record version 1; read off `why` in older ones.
+    auto purpose = purpose_of(p);
+    switch (purpose.kind) {
+      case purpose_kind::dispatch:
+        // A new task (or attempt).
+        if (purpose.task != s_.task)
+          s_.files_modified.clear();
+        s_.task = purpose.task;
+        s_.attempt = purpose.attempt == 0 ? 1 : purpose.attempt;
+        s_.task_title = first_line(text);
+        s_.completed.clear();
+        s_.build.clear();
+        s_.next_step = "start the task";
+        break;
+      case purpose_kind::contract:
+        s_.contracts.push_back(first_line(text));
+        // A contract answers the NEEDs raised for what it covers.
+        s_.open_needs.clear();
+        break;
+      case purpose_kind::retry: s_.next_step = first_line(text); break;
+      // Where it is: what the summary already says.
+      case purpose_kind::checkpoint: break;
+      default: s_.next_step = "answer: " + first_line(text); break;
     }
     return;
   }

@@ -4,6 +4,7 @@
 
 #include "engine/inspect/logical_time.hpp"
 #include "engine/plan/plan_parser.hpp"
+#include "engine/purpose_event.hpp"
 #include "engine/recording/cast.hpp"
 
 namespace baton::engine {
@@ -90,17 +91,19 @@ void run_inspector::apply_orchestrator(schema::Event::Reader e) {
     }
     case schema::Event::AGENT_TOLD: {
       auto t = e.getAgentTold();
-      auto why = str(t.getWhy());
-      constexpr std::string_view need_from = "need from ";
-      if (!why.starts_with(need_from))
+      auto p = purpose_of(t);
+      if (p.kind != purpose_kind::need)
         return;
-      auto waiter = why.substr(need_from.size());
+      auto& waiter = p.from;
       for (auto& n : needs_)
         if (n.agent == waiter && n.owner.empty()) {
           n.owner = str(t.getAgent());
           return;
         }
-      needs_.push_back({waiter, "", "", str(t.getAgent()), point_.logical_time});
+      // A NEED the run asks again after a resume: its line is in an
+      // earlier engine's part of the log.
+      needs_.push_back(
+        {waiter, p.what, "", str(t.getAgent()), point_.logical_time});
       return;
     }
     default: return;

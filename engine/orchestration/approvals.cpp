@@ -90,7 +90,8 @@ void orchestrator::answer(const std::string& id, const std::string& agent,
       + "). Do not ask for it again. Go on another way if you can; if the "
         "task cannot be done without it, end with STATUS: BLOCKED — <what "
         "you need>.",
-    "approval " + id + " denied"});
+    "approval " + id + " denied",
+    {purpose_kind::approval, {}, 0, by, id}});
 }
 
 void orchestrator::on_answered(const approval_answered& in, decisions& out) {
@@ -155,7 +156,8 @@ void orchestrator::statuses_due(decisions& out) {
           "BLOCKED — <what you need>, or STATUS: ERROR — <what failed>, "
           "<what you tried>, <suggested fix>.",
       "status asked for task " + t.id + " (" + std::to_string(t.status_asks)
-        + " of " + std::to_string(max_status_asks) + ")"});
+        + " of " + std::to_string(max_status_asks) + ")",
+      {purpose_kind::status, t.id, t.status_asks}});
   }
 }
 

@@ -68,7 +68,8 @@ void coordination::add_wait(wait_edge e, const task_board& board,
       + what
       + "\", then go on with your own task; when the real one is ready, "
         "publish it with a CONTRACT: line again.",
-    "deadlock: stub of " + what + " for " + into->from});
+    "deadlock: stub of " + what + " for " + into->from,
+    {purpose_kind::stub, {}, 0, into->from, what}});
 }
 
 void coordination::contract_from(const std::string& agent,
@@ -88,7 +89,8 @@ void coordination::contract_from(const std::string& agent,
       agent + " replaced the stub of " + it->what
         + " with the real one (CONTRACT: " + title
         + "). Rebuild what used the stub against it.",
-      "stub replaced by " + agent});
+      "stub replaced by " + agent,
+      {purpose_kind::stub_replaced, {}, 0, agent, it->what}});
     it = list.erase(it);
   }
   if (list.empty())
@@ -169,7 +171,9 @@ void coordination::apply(const std::vector<lock_event>& events,
         out.push_back(tell_agent{e.agent,
                                  "You hold the lock of " + e.path
                                    + " (state/locks). Release it when done.",
-                                 "lock granted: " + e.path});
+                                 "lock granted: " + e.path,
+                                 {purpose_kind::lock_granted, {}, 0, {},
+                                  e.path}});
         break;
       case lock_event::kind::withdrawn: drop_lock_waits(e.agent, e.path); break;
       default: break;

@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "engine/purpose.hpp"
+
 namespace baton::engine {
 
 // -- inputs ------------------------------------------------------------------
@@ -30,6 +32,9 @@ struct run_begun {
   /// Each team's supervision runs in its lead, recording to `lead/<team>`
   /// (false: a run recorded before leads, decided in this one fold).
   bool leads = false;
+  /// The record format the run writes (engine::record_version; 0 for runs
+  /// recorded before it existed). A resumed run keeps its first one.
+  uint16_t version = 0;
   friend bool operator==(const run_begun&, const run_begun&) = default;
 };
 
@@ -251,8 +256,11 @@ struct run_gate {
 struct tell_agent {
   std::string agent;
   std::string text;
-  /// Why, for the record ("gate failed", "need from frontend", ...).
+  /// Why, for people ("retry of task api", "need from frontend", ...).
   std::string why;
+  /// What it is for, as folds read it (left unset in runs of record
+  /// version 0, whose replay must derive the bytes they recorded).
+  engine::purpose purpose = {};
   /// The operator command it carries out ("o3"); empty for the engine's
   /// own.
   std::string ref = {};

@@ -148,11 +148,20 @@ void orchestrator::on_operator(const operator_command& c, decisions& out) {
   auto why = "the operator (" + who(c) + ", " + c.id + ")";
   switch (c.action) {
     case operator_action::send:
-      out.push_back(tell_agent{c.agent, c.text, why + " typed it", c.id});
+      out.push_back(tell_agent{c.agent,
+                               c.text,
+                               why + " typed it",
+                               {purpose_kind::by_operator, {}, 0, who(c)},
+                               c.id});
       return;
     case operator_action::keys:
       out.push_back(
-        tell_agent{c.agent, c.text, why + " typed keys", c.id, true});
+        tell_agent{c.agent,
+                   c.text,
+                   why + " typed keys",
+                   {purpose_kind::by_operator, {}, 0, who(c)},
+                   c.id,
+                   true});
       return;
     case operator_action::approve:
       on_answered(approval_answered{c.approval, c.answer, who(c), c.reason},
@@ -175,7 +184,8 @@ void orchestrator::on_operator(const operator_command& c, decisions& out) {
                                  "Task " + t.id + " was " + reason
                                    + ". Stop working on it and wait for "
                                      "the next message.",
-                                 "task " + t.id + " " + reason});
+                                 "task " + t.id + " " + reason,
+                                 {purpose_kind::withdrawn, t.id, t.attempt}});
       settle(t, false, reason, out);
       finish_step(out);
       return;

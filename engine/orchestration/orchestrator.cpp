@@ -75,6 +75,12 @@ orchestrator::on(const orchestrator_input& in, uint64_t now_us) {
         on_time(out);
     },
     in);
+  // A run of record version 0 recorded its messages without purposes: its
+  // replay must derive the bytes it recorded.
+  if (version_ == 0)
+    for (auto& d : out)
+      if (auto* t = std::get_if<tell_agent>(&d))
+        t->purpose = {};
   return out;
 }
 
@@ -87,6 +93,7 @@ void orchestrator::on_begun(const run_begun& in, decisions& out) {
     return;
   }
   begun_ = true;
+  version_ = in.version;
   workspace_ = in.workspace;
   if (in.leads && !plan_.teams.empty())
     supervision_.hand_to_leads();
@@ -138,7 +145,10 @@ void orchestrator::on_resumed(const run_begun& in, decisions& out) {
     }
   }
   for (auto& n : routing_.open_needs())
-    out.push_back(tell_agent{n.owner, n.request, "need from " + n.from});
+    out.push_back(tell_agent{n.owner,
+                             n.request,
+                             "need from " + n.from,
+                             {purpose_kind::need, {}, 0, n.from, n.resource}});
   if (plan_.run.task_timeout_s > 0)
     board_.arm_deadline(now_ + plan_.run.task_timeout_s * 1'000'000,
                         task_board::run_start);
@@ -406,7 +416,8 @@ void orchestrator::check_scope(const task_view& t,
         t.agent + " changed " + path + " during task " + t.id
           + ", but you own it. Review the change and keep or redo it; "
             "publish the result with a CONTRACT: line.",
-        "scope violation by " + t.agent});
+        "scope violation by " + t.agent,
+        {purpose_kind::scope, t.id, t.attempt, t.agent, path}});
   }
 }
 
@@ -480,8 +491,12 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
       request = "(Routed " + route + ".) " + request;
     }
   }
-  routing_.need(owner, in.agent, request);
-  out.push_back(tell_agent{owner, std::move(request), why});
+  routing_.need(owner, in.agent, request, in.resource);
+  out.push_back(
+    tell_agent{owner,
+               std::move(request),
+               why,
+               {purpose_kind::need, {}, 0, in.agent, in.resource}});
   coord_.add_wait({in.agent, owner, wait_kind::need, in.resource}, board_,
                   out);
 }
@@ -505,7 +520,11 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
     // An agent at work is told now; one without a task finds the contract
     // in its next dispatch prompt rather than taking it for a task.
     if (auto a = agents_.find(r); a != agents_.end() && !a->second.task.empty())
-      out.push_back(tell_agent{r, text, "contract from " + in.agent});
+      out.push_back(
+        tell_agent{r,
+                   text,
+                   "contract from " + in.agent,
+                   {purpose_kind::contract, {}, 0, in.agent, in.text}});
   }
   coord_.contract_from(in.agent, in.text, out);
 }
@@ -547,7 +566,8 @@ void orchestrator::retry(task_view& t, const std::string& guidance,
                              + std::to_string(t.max_attempts) + " for task "
                              + t.id + ": " + guidance
                              + ". Fix it, then report STATUS again.",
-                           "retry of task " + t.id});
+                           "retry of task " + t.id,
+                           {purpose_kind::retry, t.id, t.attempt}});
 }
 
 bool orchestrator::reassign(task_view& t, const std::string& guidance,
@@ -577,7 +597,8 @@ bool orchestrator::reassign(task_view& t, const std::string& guidance,
                            "Task " + t.id + " goes to another agent after "
                              + std::to_string(t.attempt) + " attempts ("
                              + guidance + "). Stop working on it.",
-                           "reassign of task " + t.id});
+                           "reassign of task " + t.id,
+                           {purpose_kind::withdrawn, t.id, t.attempt}});
   t.agent.clear();
   t.attempt = 0;
   // Another agent: a failure it repeats is its own (the ladder's rungs

@@ -147,6 +147,10 @@ public:
   bool leads() const {
     return supervision_.leads();
   }
+  /// The run's record format (run_begun.version of its first start).
+  uint16_t version() const {
+    return version_;
+  }
   /// The plan's teams, whose leads it asks (empty without leads).
   std::vector<std::string> lead_teams() const {
     return supervision_.lead_teams();
@@ -331,6 +335,8 @@ private:
   /// The run's working area (absolute), from run_begun.
   std::string workspace_;
   bool begun_ = false;
+  /// The run's record format (run_begun.version): 0 leaves purposes unset.
+  uint16_t version_ = 0;
   bool finished_ = false;
 };
 

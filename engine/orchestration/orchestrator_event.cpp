@@ -2,6 +2,8 @@
 
 #include <capnp/message.h>
 
+#include "engine/purpose_event.hpp"
+
 namespace baton::engine {
 
 namespace {
@@ -98,6 +100,8 @@ frame to_event(const orchestrator_input& in) {
           b.setWorkspace(text(x.workspace));
           if (x.leads)
             b.setLeads(true);
+          if (x.version != 0)
+            b.setVersion(x.version);
           auto cps
             = b.initCheckpoints(static_cast<unsigned>(x.checkpoints.size()));
           unsigned i = 0;
@@ -257,6 +261,8 @@ frame to_event(const orchestrator_decision& d) {
             b.setRef(text(x.ref));
           if (x.raw)
             b.setRaw(true);
+          if (!x.purpose.empty())
+            write_purpose(b.initPurpose(), x.purpose);
         } else if constexpr (std::is_same_v<T, restart_agent>) {
           auto b = e.initAgentRestarted();
           b.setAgent(text(x.agent));
@@ -406,6 +412,7 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
       for (auto c : r.getCheckpoints())
         b.checkpoints[str(c.getAgent())] = str(c.getSummary());
       b.leads = r.getLeads();
+      b.version = r.getVersion();
       return b;
     }
     case schema::Event::LEAD_REPORTED: {
@@ -473,8 +480,13 @@ decision_from_event(schema::Event::Reader e) {
     }
     case schema::Event::AGENT_TOLD: {
       auto b = e.getAgentTold();
-      return tell_agent{str(b.getAgent()), str(b.getText()), str(b.getWhy()),
-                        str(b.getRef()), b.getRaw()};
+      return tell_agent{str(b.getAgent()),
+                        str(b.getText()),
+                        str(b.getWhy()),
+                        b.hasPurpose() ? read_purpose(b.getPurpose())
+                                       : purpose{},
+                        str(b.getRef()),
+                        b.getRaw()};
     }
     case schema::Event::AGENT_RESTARTED: {
       auto b = e.getAgentRestarted();

@@ -147,8 +147,10 @@ void orchestrator::stop_member(const std::string& agent,
     board_.make_ready(board_.index_of(t->id));
   }
   a.task.clear();
-  out.push_back(tell_agent{agent, "Stop: your team is stopped (" + why + ").",
-                           "stopped by " + why});
+  out.push_back(tell_agent{agent,
+                           "Stop: your team is stopped (" + why + ").",
+                           "stopped by " + why,
+                           {purpose_kind::team_stopped, {}, 0, {}, why}});
 }
 
 void orchestrator::restart_member(const std::string& agent, bool alive,

@@ -15,8 +15,8 @@ std::string owner_of(const plan& p, std::string_view resource) {
 }
 
 void routing::need(const std::string& owner, const std::string& from,
-                   std::string request) {
-  need_text_[{owner, from}] = std::move(request);
+                   std::string request, std::string resource) {
+  need_text_[{owner, from}] = {std::move(request), std::move(resource)};
   auto& waiting = waiting_on_[owner];
   if (std::find(waiting.begin(), waiting.end(), from) == waiting.end())
     waiting.push_back(from);
@@ -45,7 +45,7 @@ std::vector<routing::open_need> routing::open_needs() const {
   for (auto& [owner, waiters] : waiting_on_)
     for (auto& w : waiters)
       if (auto t = need_text_.find({owner, w}); t != need_text_.end())
-        out.push_back({owner, w, t->second});
+        out.push_back({owner, w, t->second.first, t->second.second});
   return out;
 }
 

@@ -27,17 +27,19 @@ std::string owner_of(const plan& p, std::string_view resource);
 
 class routing {
 public:
-  /// A NEED not answered yet: who asked whom, and what `owner` was told.
+  /// A NEED not answered yet: who asked whom for what, and what `owner`
+  /// was told.
   struct open_need {
     std::string owner;
     std::string from;
     std::string request;
+    std::string resource;
   };
 
-  /// `from` needs what `owner` owns; `owner` was told `request`. Asking
-  /// again replaces the request and keeps `from`'s place.
+  /// `from` needs `resource`, which `owner` owns; `owner` was told
+  /// `request`. Asking again replaces both and keeps `from`'s place.
   void need(const std::string& owner, const std::string& from,
-            std::string request);
+            std::string request, std::string resource);
   /// `owner` published a CONTRACT: the agents whose NEEDs it answers, in
   /// the order they asked, taken off.
   std::vector<std::string> answered_by(const std::string& owner);
@@ -56,9 +58,12 @@ public:
 private:
   /// Contracts each agent has received, in order (title + body).
   std::map<std::string, std::vector<std::string>> contracts_;
-  /// Open NEEDs: owner -> agents waiting on it, and what each asked.
+  /// Open NEEDs: owner -> agents waiting on it, and (owner, waiter) -> the
+  /// request typed and the resource asked for.
   std::map<std::string, std::vector<std::string>> waiting_on_;
-  std::map<std::pair<std::string, std::string>, std::string> need_text_;
+  std::map<std::pair<std::string, std::string>,
+           std::pair<std::string, std::string>>
+    need_text_;
 };
 
 } // namespace baton::engine

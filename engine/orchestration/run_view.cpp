@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "engine/plan/plan_parser.hpp"
+#include "engine/purpose_event.hpp"
 
 namespace baton::engine {
 
@@ -181,9 +182,9 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
       return true;
     }
     case schema::Event::AGENT_TOLD: {
-      auto w = str(e.getAgentTold().getWhy());
-      if (w.rfind("retry of task ", 0) == 0)
-        ++task(w.substr(14)).attempts;
+      if (auto p = purpose_of(e.getAgentTold());
+          p.kind == purpose_kind::retry)
+        ++task(p.task).attempts;
       return false;
     }
     case schema::Event::AGENT_RESTARTED:

@@ -65,7 +65,8 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
         + evidence
         + ". Stop repeating what you did. Step back, find the cause, and "
           "try a different approach; report PROGRESS as you go.",
-      why + ": nudge"});
+      why + ": nudge",
+      {purpose_kind::nudge, t.id, t.attempt, {}, trigger}});
     arm_stall(t);
     return;
   }
@@ -119,7 +120,8 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
                                "Task " + t.id + " goes to " + other->name
                                  + " (" + evidence
                                  + "). Stop working on it.",
-                               why + ": reassign"});
+                               why + ": reassign",
+                               {purpose_kind::withdrawn, t.id, t.attempt}});
       t.tried.push_back(agent);
       t.agent = other->name;
       t.repeats = 0;

@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/purpose_event.hpp"
 #include "storage/event_log.hpp"
 #include "tests/cli/feature_run.hpp"
 #include "tests/cli/run_baton.hpp"
@@ -74,10 +75,11 @@ std::vector<std::string> double_dispatches(const std::string& db) {
         dispatched.clear();
       if (!ev.isPromptRequested())
         continue;
-      std::string why = ev.getPromptRequested().getWhy().cStr();
-      if (!why.starts_with("dispatch of task "))
+      // A run of record version 1 types it; read off the sentence before.
+      auto purpose = engine::purpose_of(ev.getPromptRequested());
+      if (purpose.kind != engine::purpose_kind::dispatch)
         continue;
-      auto task = why.substr(17, why.find(',') - 17);
+      auto& task = purpose.task;
       if (!dispatched.insert(task).second)
         out.push_back(s.name + ": task " + task + " dispatched twice to one "
                       + "process (seq " + std::to_string(e.sequence()) + ")");

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/purpose_event.hpp"
 #include "engine/text/json.hpp"
 #include "storage/event_log.hpp"
 #include "tests/cli/orchestrator_log.hpp"
@@ -75,14 +76,41 @@ TEST_CASE("the feature example: every task verified, the NEED reaches its "
   });
   REQUIRE(need != told.end());
   CHECK(need->text.find("api/openapi.json") != std::string::npos);
+  // A new run records what each message is for as a value.
+  CHECK(need->purpose
+        == engine::purpose{engine::purpose_kind::need, {}, 0, "frontend",
+                           "api/openapi.json"});
   // The backend's CONTRACT reached the frontend (who asked, typed in while
   // it worked) and the tester (whose task depends on the backend's, in its
   // dispatch prompt).
   std::set<std::string> contract_to;
   for (auto& t : told)
-    if (t.why == "contract from backend")
+    if (t.why == "contract from backend") {
       contract_to.insert(t.agent);
+      CHECK(t.purpose.kind == engine::purpose_kind::contract);
+      CHECK(t.purpose.from == "backend");
+    }
   CHECK(contract_to == std::set<std::string>{"frontend"});
+  // The worker recorded each prompt with it: its dispatch, by task and
+  // attempt.
+  {
+    storage::options opts;
+    opts.read_only = true;
+    opts.create_if_missing = false;
+    auto log = storage::event_log::open(db, opts);
+    REQUIRE(log.ok());
+    auto events = (*log)->read("worker/backend");
+    REQUIRE(events.ok());
+    std::vector<engine::purpose> typed;
+    for (auto& e : *events)
+      if (auto ev = e.event(); ev.isPromptRequested()
+                               && ev.getPromptRequested().hasPurpose())
+        typed.push_back(
+          engine::read_purpose(ev.getPromptRequested().getPurpose()));
+    REQUIRE_FALSE(typed.empty());
+    CHECK(typed.front()
+          == engine::purpose{engine::purpose_kind::dispatch, "api", 1});
+  }
   auto dispatched = decisions<engine::dispatch_task>(steps);
   auto verify = std::find_if(dispatched.begin(), dispatched.end(),
                              [](auto& d) { return d.task == "verify"; });

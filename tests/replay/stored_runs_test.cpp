@@ -1,6 +1,7 @@
 // The runs kept in tests/runs/ (the examples, a compaction, a crash and
-// restart, a run killed and resumed, a supervisor chain with its leads' streams
-// and one recorded before leads; recorded by scripts/record-stored-runs)
+// restart, a run killed and resumed, a supervisor chain with its leads' streams;
+// recorded by scripts/record-stored-runs; and runs kept as an older engine
+// recorded them, named "-before-": before leads, before typed purposes)
 // are replayed with the current code: every orchestrator decision and every
 // worker's derived event must come out byte for byte as recorded. A change
 // that alters one fails here, at the first affected sequence; re-record the
@@ -9,6 +10,7 @@
 
 #include <filesystem>
 
+#include "engine/purpose.hpp"
 #include "replay/run_replay.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -63,6 +65,17 @@ TEST_CASE("every stored run replays without divergence", "[replay][stored]") {
       CHECK(leads == 1);
     if (dir.filename() == "chain-before-leads")
       CHECK(leads == 0);
+    // The runs kept from before a format change replay as they were
+    // recorded; the others are recorded in the current format.
+    auto orchestrator = (*log)->read("orchestrator");
+    REQUIRE(orchestrator.ok());
+    REQUIRE_FALSE(orchestrator->empty());
+    auto started = orchestrator->front().event();
+    REQUIRE(started.isRunStarted());
+    if (dir.filename().string().find("-before-") != std::string::npos)
+      CHECK(started.getRunStarted().getVersion() == 0);
+    else
+      CHECK(started.getRunStarted().getVersion() == engine::record_version);
   }
 }
 

@@ -209,3 +209,37 @@ retries = 0
     add_task{"found", "a task found", {}, "", "backend"}}));
   CHECK(inspector.max_attempts("found") == 3);
 }
+
+TEST_CASE("a NEED routed between teams shows who waits on whom, from a "
+          "typed purpose or from the sentence of an older run",
+          "[engine][inspect][purpose]") {
+  for (bool typed : {true, false}) {
+    INFO((typed ? "typed" : "sentence"));
+    run_inspector_options no_screens;
+    no_screens.screens = false;
+    run_inspector inspector{no_screens};
+    uint64_t seq = 0;
+    auto record = [&](const frame& f) {
+      capnp::FlatArrayMessageReader r{f.words()};
+      ++seq;
+      inspector.apply("orchestrator", seq, seq, seq,
+                      r.getRoot<schema::Event>());
+    };
+    protocol_seen need;
+    need.agent = "web";
+    need.kind = protocol_kind::need;
+    need.text = "the routes";
+    need.resource = "api/routes.json";
+    record(to_event(need));
+    tell_agent told{"api", "(From team front to team back.) web needs ...",
+                    "need from web, team front -> team back"};
+    if (typed)
+      told.purpose = {purpose_kind::need, {}, 0, "web", "api/routes.json"};
+    record(to_event(told));
+    auto waits = inspector.waits();
+    REQUIRE(waits.size() == 1);
+    CHECK(waits[0].waiter == "web");
+    CHECK(waits[0].on == "api");
+    CHECK(waits[0].why == "need from web: api/routes.json");
+  }
+}

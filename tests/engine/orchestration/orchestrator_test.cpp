@@ -560,3 +560,48 @@ TEST_CASE("a DONE's checkable statements are what is recorded of it",
   REQUIRE(gates.size() == 1);
   CHECK(gates[0].evidence == "trust me");
 }
+
+TEST_CASE("a run of record version 1 tells with typed purposes, a run of "
+          "version 0 as it always did",
+          "[engine][orchestrator][purpose]") {
+  auto told = [](uint16_t version) {
+    orchestrator o{parse(feature)};
+    run_begun b;
+    b.version = version;
+    o.on(b);
+    o.on(idle("backend"));
+    o.on(idle("frontend"));
+    o.on(working("backend"));
+    auto need = line("frontend", protocol_kind::need, "the shape");
+    need.resource = "api/openapi.json";
+    auto out = only<tell_agent>(o.on(need));
+    auto contract = line("backend", protocol_kind::contract, "GET /api/todos");
+    for (auto& t : only<tell_agent>(o.on(contract)))
+      out.push_back(t);
+    o.on(line("backend", protocol_kind::done, "api", "trust me"));
+    for (auto& t : only<tell_agent>(
+           o.on(gate_finished{"api", 1, false, {"no openapi.json"}, {}})))
+      out.push_back(t);
+    return out;
+  };
+  auto v1 = told(1);
+  REQUIRE(v1.size() == 3);
+  CHECK(v1[0].purpose == purpose{purpose_kind::need, {}, 0, "frontend",
+                                 "api/openapi.json"});
+  CHECK(v1[1].purpose == purpose{purpose_kind::contract, {}, 0, "backend",
+                                 "GET /api/todos"});
+  CHECK(v1[2].purpose == purpose{purpose_kind::retry, "api", 2});
+  auto v0 = told(0);
+  REQUIRE(v0.size() == 3);
+  for (size_t i = 0; i < v0.size(); ++i) {
+    INFO(v0[i].why);
+    CHECK(v0[i].purpose.empty());
+    // The same message otherwise, and its sentence reads as the same kind.
+    auto typed = v1[i];
+    typed.purpose = {};
+    CHECK(v0[i] == typed);
+    CHECK(purpose_of({}, v0[i].why).kind == v1[i].purpose.kind);
+    CHECK(purpose_of({}, v0[i].why).from == v1[i].purpose.from);
+    CHECK(purpose_of({}, v0[i].why).task == v1[i].purpose.task);
+  }
+}

@@ -315,14 +315,15 @@ TEST_CASE("routing: NEEDs wait on their owner until its CONTRACT, and "
   CHECK(owner_of(p, "src/web/form.ts") == "web");
   CHECK(owner_of(p, "docs/readme.md").empty());
   routing r;
-  r.need("web", "api", "api needs the form");
-  r.need("web", "api", "api needs the form, again");
-  r.need("api", "web", "web needs routes");
+  r.need("web", "api", "api needs the form", "web/form.html");
+  r.need("web", "api", "api needs the form, again", "web/form.js");
+  r.need("api", "web", "web needs routes", "api/routes.json");
   CHECK(r.waiting("api"));
   auto open = r.open_needs();
   REQUIRE(open.size() == 2);
   CHECK(open[0].owner == "api");
   CHECK(open[1].request == "api needs the form, again");
+  CHECK(open[1].resource == "web/form.js");
   CHECK(r.answered_by("web") == std::vector<std::string>{"api"});
   CHECK_FALSE(r.waiting("api"));
   CHECK(r.answered_by("web").empty());
