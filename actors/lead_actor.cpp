@@ -35,7 +35,8 @@ void record_answers(self_ptr self) {
   std::vector<entry> entries;
   for (auto ask : asks)
     entries.push_back({engine::to_event(engine::orchestrator_decision{
-                         st.seed->answers.at(ask)}),
+                                          st.seed->answers.at(ask)},
+                                        st.seed->lead.version()),
                        st.cfg.clock()});
   st.in_flight += asks.size();
   st.journal->record(std::move(entries), false, [self, asks] {

@@ -194,23 +194,23 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
       } else if constexpr (std::is_same_v<T, engine::decide_approval>) {
         if (x.answer != "withdrawn")
           tell(self, x.agent,
-               prompt_command{x.answer,
-                              "approval " + x.id + ": " + x.answer + " ("
-                                + x.by + ")",
-                              true,
-                              {},
-                              false,
-                              st.engine->version() == 0
-                                ? engine::purpose{}
-                                : engine::purpose{engine::purpose_kind::approval,
-                                                  {}, 0, x.by, x.id}});
+               prompt_command{
+                 x.answer,
+                 "approval " + x.id + ": " + x.answer + " (" + x.by + ")",
+                 true,
+                 {},
+                 false,
+                 st.engine->version() == 0
+                   ? engine::purpose{}
+                   : engine::purpose{
+                     engine::purpose_kind::approval, {}, 0, x.by, x.id}});
       } else if constexpr (std::is_same_v<T, engine::finish_run>) {
         finish(self, immediate);
       } else if constexpr (std::is_same_v<T, engine::ask_lead>) {
         // Kept until answered (a reset, which has no answer, for the whole
         // run): a lead started again is asked again, and passes over what
         // its stream says it already took.
-        auto question = engine::to_event(d);
+        auto question = engine::to_event(d, st.engine->version());
         st.asked.emplace(x.ask, std::pair{x.team, question});
         if (auto l = st.leads.find(x.team); l != st.leads.end() && l->second)
           self->send(l->second, atom::ask_v, std::move(question));
@@ -273,7 +273,7 @@ void step(self_ptr self, frame recorded,
       }
       std::vector<entry> entries;
       for (auto& d : decisions)
-        entries.push_back({engine::to_event(d), now});
+        entries.push_back({engine::to_event(d, st.engine->version()), now});
       bool immediate = false;
       if (auto* s = std::get_if<engine::stop_requested>(&*input))
         immediate = s->immediate;
@@ -330,9 +330,17 @@ void time_passes(self_ptr self, uint64_t now) {
   on_input(self, engine::time_passed{});
 }
 
-/// A scan handed over is back.
+void take_collected(self_ptr self, const shared_folder::collected& got);
+
+/// A scan (or a poll of the state/ folder) handed over is back.
 void on_scanned(self_ptr self, uint64_t id) {
   auto& st = self->state;
+  if (auto poll = st.polls.find(id); poll != st.polls.end()) {
+    auto got = std::move(poll->second);
+    st.polls.erase(poll);
+    take_collected(self, *got);
+    return;
+  }
   auto p = st.scans.find(id);
   if (p == st.scans.end())
     return;
@@ -428,12 +436,13 @@ void on_report(self_ptr self, frame& f) {
 
 constexpr std::chrono::milliseconds folder_poll{250};
 
-/// Mesh: what agents wrote in the shared folder becomes inputs.
-void poll_folder(self_ptr self) {
+/// Mesh: what agents wrote in the shared folder becomes inputs, recorded
+/// before anything acts on them; the next poll is 250 ms after this one
+/// came back.
+void take_collected(self_ptr self, const shared_folder::collected& got) {
   auto& st = self->state;
-  if (st.finished || !st.folder)
+  if (st.finished)
     return;
-  auto got = st.folder->collect();
   for (auto& e : got.errors)
     std::fprintf(stderr, "baton: %s\n", e.c_str());
   for (auto& c : got.contracts)
@@ -441,6 +450,28 @@ void poll_folder(self_ptr self) {
   for (auto& l : got.locks)
     on_input(self, l);
   self->delayed_send(self, folder_poll, atom::tick_v);
+}
+
+/// Lists and reads the folder on the scanner's thread ((scanned, id) comes
+/// back), or here with inline gates.
+void poll_folder(self_ptr self) {
+  auto& st = self->state;
+  if (st.finished || !st.folder)
+    return;
+  if (!st.scanner) {
+    take_collected(self, st.folder->collect());
+    return;
+  }
+  auto got = std::make_shared<shared_folder::collected>();
+  caf::weak_actor_ptr me = caf::actor_cast<caf::weak_actor_ptr>(self);
+  auto id = st.scanner->run(
+    [folder = st.folder, got] { *got = folder->collect(); },
+    [me](uint64_t id) {
+      if (auto strong = me.lock())
+        caf::anon_send(caf::actor_cast<orchestrator_actor>(strong),
+                       atom::scanned_v, id);
+    });
+  st.polls[id] = std::move(got);
 }
 
 /// Spawns the lead of a team from `seed` in the orchestrator's system,
@@ -534,7 +565,7 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   if ((pattern == engine::plan_pattern::swarm
        || pattern == engine::plan_pattern::mesh)
       && !st.cfg.workspace.empty())
-    st.folder = std::make_unique<shared_folder>(st.cfg.workspace);
+    st.folder = std::make_shared<shared_folder>(st.cfg.workspace);
   // Without an ownership table there is nothing to check a change against.
   // Mesh: every attempt's changes are checked against the locks.
   st.check_scope
@@ -571,7 +602,10 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
         self->home_system(), me, log, st.cfg.clock,
         seed != st.cfg.lead_seeds.end()
           ? std::move(seed->second)
-          : engine::lead_seed{engine::team_lead{st.cfg.plan, t.name}});
+          : engine::lead_seed{engine::team_lead{
+              st.cfg.plan, t.name,
+              st.engine->begun() ? st.engine->version()
+                                 : engine::record_version}});
       adopt_lead(self, t.name, lead);
     }
     st.cfg.lead_seeds.clear();
@@ -601,7 +635,7 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
         std::vector<entry> entries;
         auto now = st.cfg.clock();
         for (auto& d : st.cfg.unrecorded)
-          entries.push_back({engine::to_event(d), now});
+          entries.push_back({engine::to_event(d, st.engine->version()), now});
         st.journal->record(std::move(entries), false, [] {});
       }
       if (st.engine->finished()) {

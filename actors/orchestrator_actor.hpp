@@ -129,8 +129,12 @@ struct orchestrator_state {
   bool finished = false;
   /// The deadline a tick is armed for (0: none).
   uint64_t armed = 0;
-  /// Swarm and mesh: the workspace's state/ folder.
-  std::unique_ptr<shared_folder> folder;
+  /// Swarm and mesh: the workspace's state/ folder (shared with the
+  /// scanner's thread, where it is polled).
+  std::shared_ptr<shared_folder> folder;
+  /// Polls of the folder handed to the scanner, by id: filled there, taken
+  /// on (scanned, id).
+  std::map<uint64_t, std::shared_ptr<shared_folder::collected>> polls;
   /// Each working agent's files when last looked at: a stall is checked
   /// against them first.
   std::map<std::string, file_snapshot> activity;

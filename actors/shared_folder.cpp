@@ -80,12 +80,13 @@ void shared_folder::file_contract(const engine::protocol_seen& p) {
   if (root_.empty())
     return;
   auto name = engine::contract_file_name(p.agent, p.text);
-  write("contracts/" + name, engine::contract_file_text(p.text, p.body));
-  std::error_code ec;
-  auto path = fs::path{root_} / "contracts" / name;
-  auto size = fs::file_size(path, ec);
-  auto time = fs::last_write_time(path, ec).time_since_epoch().count();
-  contracts_[name] = {ec ? 0 : size, time};
+  auto text = engine::contract_file_text(p.text, p.body);
+  {
+    // Known before the file exists: a collect that finds it finds it here.
+    std::lock_guard lock{filed_mu_};
+    filed_[name] = text;
+  }
+  write("contracts/" + name, text);
 }
 
 shared_folder::collected shared_folder::collect() {
@@ -116,6 +117,13 @@ shared_folder::collected shared_folder::collect() {
     if (!in) {
       out.errors.push_back("cannot read " + it->path().string());
       continue;
+    }
+    {
+      // What the engine filed itself, as it filed it: not an agent's.
+      std::lock_guard lock{filed_mu_};
+      if (auto f = filed_.find(name);
+          f != filed_.end() && f->second == text.str())
+        continue;
     }
     if (auto p = engine::parse_contract_file(name, text.str()))
       out.contracts.push_back(std::move(*p));

@@ -4,9 +4,17 @@
 // contracts and lock requests) to record it as inputs. Files are written
 // whole (a temporary file renamed over the old one), so an agent never
 // reads half of one.
+//
+// collect() may run on another thread than the rest (the orchestrator's
+// scanner), one call at a time. The text of each contract the engine files
+// is remembered before its file is written, and a collect compares what it
+// reads with it: whatever the order of the two threads, the engine's own
+// file is never taken for an agent's (an agent's rewrite of it, with other
+// text, is).
 #pragma once
 
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -30,12 +38,14 @@ public:
   void apply(const engine::orchestrator_decision& d);
 
   /// Files a CONTRACT line as state/contracts/<agent>--<title>.md.
+  /// Thread-safe with collect().
   void file_contract(const engine::protocol_seen& p);
 
   /// Contract files agents wrote since the last call (not filed by the
   /// engine), as CONTRACT inputs, and lock requests, which are deleted
   /// once returned (the caller records them). Problems (unreadable files)
-  /// are returned in `errors`, one line each, naming the file.
+  /// are returned in `errors`, one line each, naming the file. One call at
+  /// a time; thread-safe with file_contract().
   struct collected {
     std::vector<engine::protocol_seen> contracts;
     std::vector<engine::lock_requested> locks;
@@ -53,9 +63,12 @@ private:
   std::string root_;
   std::string board_;
   std::string status_;
-  /// Contract files seen (filed by the engine or read), with their size
-  /// and time, so a rewritten file is read again.
+  /// Contract files read, with their size and time, so a rewritten file is
+  /// read again (collect's own).
   std::map<std::string, std::pair<uint64_t, int64_t>> contracts_;
+  /// The text of each contract file the engine filed, by name.
+  std::mutex filed_mu_;
+  std::map<std::string, std::string> filed_;
   /// Files in locks/ that are no request, reported once.
   std::set<std::string> bad_;
 };

@@ -67,6 +67,10 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
       return error{ec::invalid_argument,
                    "agent " + a.name + " of the plan has no terminal"};
 
+  // The record format: a resumed run keeps the one it began with.
+  uint16_t version = opts.resume && opts.resume->begun()
+                       ? opts.resume->version()
+                       : engine::record_version;
   std::unique_ptr<team> t{new team};
   t->alive_ = std::make_shared<size_t>(0);
   t->log_alive_ = std::make_shared<bool>(true);
@@ -103,6 +107,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
         caf::anon_send(i->second, atom::exited_v, int32_t{-1}, int32_t{-1});
     };
     lo->connect = h.connect;
+    lo->record_version = version;
     lo->door = h.door;
     lo->down_after = h.down_after;
     auto link = remote::spawn_link(*h.net, lo);
@@ -116,6 +121,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
       rcfg->link = links.at(a.host);
       rcfg->id_high = random_high();
       rcfg->resumed = opts.resume != nullptr;
+      rcfg->record_version = version;
       rcfg->checkpoint = std::move(a.checkpoint);
       rcfg->stop_grace = opts.stop_grace;
       rcfg->clock = opts.clock;
@@ -136,6 +142,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     wcfg->id_high = random_high();
     wcfg->stop_grace = opts.stop_grace;
     wcfg->resumed = opts.resume != nullptr;
+    wcfg->record_version = version;
     wcfg->workdir = a.workdir;
     wcfg->checkpoint = std::move(a.checkpoint);
     wcfg->snapshot_every = opts.plan.run.snapshot_every;

@@ -174,7 +174,7 @@ void act(self_ptr self, terminal::session_effects fx, uint64_t now) {
   engine::order_for_record(fx);
   for (auto& ev : fx.events) {
     // The exit itself was recorded as the input that caused it.
-    auto recorded = engine::to_event(ev);
+    auto recorded = engine::to_event(ev, st.cfg.record_version);
     auto reported = recorded ? *recorded : exited_event(ev.status);
     if (auto r = report_of(st.cfg.name, ev, reported, *st.cfg.pack))
       reports.push_back(std::move(*r));
@@ -257,7 +257,8 @@ void start_agent(self_ptr self) {
   // The first session of a resumed worker says so: what its predecessor
   // derived and did not record before the engine stopped is not expected.
   auto opened = engine::session_opened_event(
-    *st.cfg.pack, st.cfg.core, st.cfg.resumed && st.starts == 1);
+    *st.cfg.pack, st.cfg.core, st.cfg.resumed && st.starts == 1,
+    st.cfg.record_version);
   st.journal->record({{std::move(opened), now}}, false, [self] {
     auto& st = self->state;
     st.core

@@ -72,6 +72,8 @@ struct worker_config {
   /// The worker continues a stream of a run the engine was stopped in
   /// (baton resume): its first session is recorded as resumed.
   bool resumed = false;
+  /// The run's record format (RunStarted.version): what its sessions record.
+  uint16_t record_version = 0;
   /// The agent's directory (absolute): its checkpoint file is kept in
   /// `.baton/checkpoint.md` there. Empty: no file.
   std::string workdir;

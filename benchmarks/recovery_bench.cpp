@@ -82,7 +82,7 @@ size_t feed(orchestrator& o, const orchestrator_input& in, uint64_t now,
             size_t& bytes) {
   auto ds = o.on(in, now);
   for (auto& d : ds)
-    bytes += to_event(d).size_bytes();
+    bytes += to_event(d, o.version()).size_bytes();
   return ds.size();
 }
 
@@ -107,9 +107,10 @@ figures measure(shape s, size_t agents, size_t teams) {
     feed(o, run_begun{}, now, bytes);
     for (int k = 0; k < 2; ++k) {
       for (size_t i = 0; i < agents; ++i)
-        feed(o, agent_observed{agent(i), "idle", true}, ++now, bytes);
+        feed(o, agent_observed{agent(i), detect::state::idle, true}, ++now,
+             bytes);
       for (size_t i = 0; i < agents; ++i) {
-        feed(o, agent_observed{agent(i), "working", false}, ++now, bytes);
+        feed(o, agent_observed{agent(i), detect::state::working, false}, ++now, bytes);
         protocol_seen done;
         done.agent = agent(i);
         done.kind = protocol_kind::done;
@@ -138,17 +139,19 @@ figures measure(shape s, size_t agents, size_t teams) {
     uint64_t now = 1;
     feed(o, run_begun{}, now, bytes);
     for (size_t i = 0; i < agents; ++i) {
-      feed(o, agent_observed{agent(i), "idle", true}, ++now, bytes);
-      feed(o, agent_observed{agent(i), "working", false}, ++now, bytes);
+      feed(o, agent_observed{agent(i), detect::state::idle, true}, ++now,
+           bytes);
+      feed(o, agent_observed{agent(i), detect::state::working, false}, ++now, bytes);
     }
     auto start = clock_type::now();
     ++now;
     for (size_t i = 0; i < agents; i += 5)
       f.storm_decisions += feed(o, agent_exited{agent(i), 1}, now, bytes);
     for (size_t i = 0; i < agents; i += 5) {
-      auto ds = o.on(agent_observed{agent(i), "idle", true}, ++now);
+      auto ds
+        = o.on(agent_observed{agent(i), detect::state::idle, true}, ++now);
       for (auto& d : ds) {
-        bytes += to_event(d).size_bytes();
+        bytes += to_event(d, o.version()).size_bytes();
         f.redispatched += std::holds_alternative<dispatch_task>(d);
       }
       f.storm_decisions += ds.size();

@@ -97,25 +97,32 @@ std::pair<uint64_t, size_t> record_run(storage::event_log& log,
     now += 1000;
     record(engine::to_event(in));
     for (auto& d : o.on(in, now)) {
-      record(engine::to_event(d));
+      record(engine::to_event(d, o.version()));
       pending.push_back(d);
     }
   };
-  input(engine::run_begun{"replay-bench.toml", text, "hub", false});
+  input(engine::run_begun{"replay-bench.toml",
+                          text,
+                          "hub",
+                          false,
+                          {},
+                          {},
+                          false,
+                          engine::record_version});
   for (auto& a : plan->agents)
-    input(engine::agent_observed{a.name, "idle", true});
+    input(engine::agent_observed{a.name, engine::detect::state::idle, true});
   while (!pending.empty()) {
     auto d = pending.front();
     pending.pop_front();
     if (auto* x = std::get_if<engine::dispatch_task>(&d)) {
-      input(engine::agent_observed{x->agent, "working", false});
+      input(engine::agent_observed{x->agent, engine::detect::state::working, false});
       input(line(x->agent, engine::protocol_kind::progress, "store", 1, 2));
       input(line(x->agent, engine::protocol_kind::build_pass, "BUILD: PASS"));
       input(line(x->agent, engine::protocol_kind::progress, "api", 2, 2));
       input(line(x->agent, engine::protocol_kind::done, x->task));
     } else if (auto* x = std::get_if<engine::run_gate>(&d)) {
       input(engine::gate_finished{x->task, x->attempt, true, {}, {}});
-      input(engine::agent_observed{x->agent, "idle", true});
+      input(engine::agent_observed{x->agent, engine::detect::state::idle, true});
     } else if (std::holds_alternative<engine::task_settled>(d)) {
       ++settled;
     }

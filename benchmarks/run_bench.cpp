@@ -35,6 +35,7 @@
 #include "actors/pty/reactor.hpp"
 #include "actors/team.hpp"
 #include "actors/terminal/pack_loader.hpp"
+#include "engine/recorded_enums.hpp"
 #include "storage/event_log.hpp"
 
 using namespace baton;
@@ -191,8 +192,8 @@ run_outcome run_team(const engine::plan& plan, const fs::path& dir,
           }
         }
         if (ev.isProtocolMessage()
-            && std::string_view{ev.getProtocolMessage().getStatus().cStr()}
-                 == "DONE")
+            && engine::status_of(ev.getProtocolMessage())
+                 == engine::protocol::status::done)
           line.push_back(e.logical_time());
       }
     auto n = std::min(

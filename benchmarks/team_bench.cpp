@@ -102,7 +102,8 @@ double pure_fold(const engine::plan& p, size_t& bytes) {
   o.on(engine::run_begun{});
   std::vector<engine::orchestrator_decision> pending;
   for (auto& a : p.agents)
-    for (auto& d : o.on(engine::agent_observed{a.name, "idle", true}))
+    for (auto& d : o.on(
+           engine::agent_observed{a.name, engine::detect::state::idle, true}))
       pending.push_back(d);
   size_t settled = 0;
   while (!pending.empty()) {
@@ -110,7 +111,7 @@ double pure_fold(const engine::plan& p, size_t& bytes) {
     pending.pop_back();
     std::vector<engine::orchestrator_decision> next;
     if (auto* x = std::get_if<engine::dispatch_task>(&d)) {
-      o.on(engine::agent_observed{x->agent, "working", false});
+      o.on(engine::agent_observed{x->agent, engine::detect::state::working, false});
       engine::protocol_seen s;
       s.agent = x->agent;
       s.kind = engine::protocol_kind::done;
@@ -121,7 +122,7 @@ double pure_fold(const engine::plan& p, size_t& bytes) {
       next = o.on(engine::gate_finished{x->task, x->attempt, true, {}, {}});
       next.push_back(engine::tell_agent{x->agent, "", "idle"});
     } else if (auto* x = std::get_if<engine::tell_agent>(&d)) {
-      next = o.on(engine::agent_observed{x->agent, "idle", true});
+      next = o.on(engine::agent_observed{x->agent, engine::detect::state::idle, true});
     } else if (std::holds_alternative<engine::task_settled>(d)) {
       ++settled;
     }

@@ -9,11 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace baton::engine {
+#include "engine/record_version.hpp"
 
-/// The record format a new run writes (RunStarted.version): 1 adds typed
-/// purposes. A resumed run keeps the version it began with.
-inline constexpr uint16_t record_version = 1;
+namespace baton::engine {
 
 /// schema::Purpose::Kind, value for value.
 enum class purpose_kind : uint16_t {

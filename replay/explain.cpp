@@ -141,7 +141,8 @@ described describe_decision(const orchestrator_decision& d) {
       },
       [](const engine::supervise& x) {
         return described{"supervise",
-                         "team " + x.team + " (" + x.strategy + "): "
+                         "team " + x.team + " ("
+                           + std::string{to_string(x.strategy)} + "): "
                            + one_line(x.why),
                          {}};
       },
@@ -218,7 +219,8 @@ described describe_input(const orchestrator_input& in,
       },
       [](const engine::agent_observed& x) {
         return described{"agent_observed",
-                         x.agent + " is " + x.state
+                         x.agent + " is "
+                           + std::string{engine::detect::to_string(x.state)}
                            + (x.input_ready ? " (takes input)" : ""),
                          {}};
       },
@@ -300,7 +302,8 @@ described describe_input(const orchestrator_input& in,
       },
       [](const engine::lead_reported& x) {
         return described{"lead_reported",
-                         "lead " + x.acted.team + " (" + x.acted.strategy
+                         "lead " + x.acted.team + " ("
+                           + std::string{to_string(x.acted.strategy)}
                            + "): " + one_line(x.acted.why),
                          {}};
       },

@@ -31,9 +31,11 @@ result<engine::plan> plan_with_team(const storage::event_log& log,
 
 } // namespace
 
-result<std::shared_ptr<const engine::plan>>
-recorded_plan(const storage::event_log& log,
-              const std::string& override_text) {
+namespace {
+
+/// The orchestrator stream's first event, which must be runStarted.
+result<std::vector<storage::recorded_event>>
+run_started(const storage::event_log& log) {
   if (log.highest("orchestrator") == 0)
     return error{ec::not_found,
                  "the log holds no orchestrator stream to take the plan from"};
@@ -44,6 +46,17 @@ recorded_plan(const storage::event_log& log,
     return error{ec::invalid_argument,
                  "orchestrator@1: the orchestrator stream does not start with "
                  "runStarted"};
+  return first;
+}
+
+} // namespace
+
+result<std::shared_ptr<const engine::plan>>
+recorded_plan(const storage::event_log& log,
+              const std::string& override_text) {
+  auto first = run_started(log);
+  if (!first)
+    return first.err();
   auto text = override_text.empty()
                 ? std::string{first->front()
                                 .event()
@@ -55,6 +68,13 @@ recorded_plan(const storage::event_log& log,
   if (!plan)
     return plan.err();
   return std::make_shared<const engine::plan>(std::move(*plan));
+}
+
+result<uint16_t> recorded_version(const storage::event_log& log) {
+  auto first = run_started(log);
+  if (!first)
+    return first.err();
+  return first->front().event().getRunStarted().getVersion();
 }
 
 result<replay_report> replay_lead(const storage::event_log& log,
@@ -72,7 +92,10 @@ result<replay_report> replay_lead(const storage::event_log& log,
   }
   if (auto ok = has_team(*plan, team); !ok)
     return ok.err();
-  engine::team_lead lead{*plan, team};
+  auto version = recorded_version(log);
+  if (!version)
+    return version.err();
+  engine::team_lead lead{*plan, team, *version};
   replay_report report;
   detail::derived_matcher matcher{stream};
   auto n = log.read(
@@ -85,8 +108,8 @@ result<replay_report> replay_lead(const storage::event_log& log,
         auto d = engine::decision_from_event(ev);
         auto& ask = std::get<engine::ask_lead>(*d);
         if (auto answer = lead.on(ask, e.logical_time()))
-          matcher.derived(engine::to_event(engine::orchestrator_decision{
-            std::move(*answer)}));
+          matcher.derived(engine::to_event(
+            engine::orchestrator_decision{std::move(*answer)}, lead.version()));
         return true;
       }
       if (ev.isSupervisorActed()) {
@@ -109,7 +132,10 @@ result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
   auto plan = plan_with_team(log, team);
   if (!plan)
     return plan.err();
-  engine::lead_seed out{engine::team_lead{*plan, team}};
+  auto version = recorded_version(log);
+  if (!version)
+    return version.err();
+  engine::lead_seed out{engine::team_lead{*plan, team, *version}};
   auto n = log.read(engine::lead_stream(team), 1, UINT64_MAX, UINT64_MAX,
                     [&](storage::recorded_event&& e) {
                       auto ev = e.event();

@@ -29,6 +29,10 @@ result<std::shared_ptr<const engine::plan>>
 recorded_plan(const storage::event_log& log,
               const std::string& override_text = {});
 
+/// The run's record format (the orchestrator stream's runStarted.version).
+/// Errors as recorded_plan.
+result<uint16_t> recorded_version(const storage::event_log& log);
+
 /// A lead as its stream left it, to be started again (its actor killed, or
 /// the engine resumed). Errors as replay_lead, except that a stream not yet
 /// written gives a fresh lead.

@@ -56,7 +56,7 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
         if (auto* b = std::get_if<engine::run_begun>(&*in); b && b->resumed)
           matcher.drop_pending();
         for (auto& d : o->on(*in, e.logical_time()))
-          matcher.derived(engine::to_event(d));
+          matcher.derived(engine::to_event(d, o->version()));
         return true;
       }
       if (engine::decision_from_event(ev)) {

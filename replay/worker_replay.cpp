@@ -32,6 +32,8 @@ result<replay_report> replay_worker(const storage::event_log& log,
   replay_report report;
   detail::derived_matcher matcher{stream};
   std::unique_ptr<engine::session_core> core;
+  // The record format of the session being replayed (its sessionOpened).
+  uint16_t version = 0;
   std::string failure;
   auto n = log.read(
     stream, 1, opts.until, UINT64_MAX, [&](storage::recorded_event&& e) {
@@ -55,6 +57,7 @@ result<replay_report> replay_worker(const storage::event_log& log,
           }
           if (cfg->resumed)
             matcher.drop_pending();
+          version = cfg->version;
           core = std::make_unique<engine::session_core>(cfg->pack,
                                                         cfg->options);
           break;
@@ -74,7 +77,7 @@ result<replay_report> replay_worker(const storage::event_log& log,
         }
       }
       ++report.inputs;
-      for (auto& f : engine::session_records(fx))
+      for (auto& f : engine::session_records(fx, version))
         matcher.derived(std::move(f));
       return true;
     });

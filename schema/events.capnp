@@ -134,8 +134,11 @@ struct RunStarted {
   version @7 :UInt16;
   # The record format the run writes. 0: runs recorded before it existed.
   # 1: decisions and prompts carry a typed `purpose` (AgentTold,
-  # PromptRequested) beside their `why` sentence. A resumed run keeps the
-  # version it began with, so its replay derives the same bytes.
+  # PromptRequested) beside their `why` sentence, and enumerations recorded
+  # as text carry an enum beside it (StateChanged.fromState/toState,
+  # ProtocolMessage.lineKind/statusKind, RunFinished.outcomeKind,
+  # SupervisorActed.strategyKind). A resumed run keeps the version it began
+  # with, so its replay derives the same bytes.
 }
 
 struct AgentCheckpoint {
@@ -153,6 +156,16 @@ struct RunFinished {
   outcome @3 :Text;
   # "complete", "reduced" (shipped without some tasks), "operator" (left
   # for the operator) or "failed".
+  outcomeKind @4 :Outcome;
+  # The same, as a value (unset in runs of version 0).
+}
+
+enum Outcome {
+  unset @0;
+  complete @1;
+  reduced @2;
+  operator @3;
+  failed @4;
 }
 
 struct PtyOutput {
@@ -209,6 +222,22 @@ struct StateChanged {
   # [approval] rules read it off the screen ("" when none matched).
   askSubject @7 :Text;
   # waiting_approval: what it asks for: the command, file or URL.
+  fromState @8 :AgentState;
+  toState @9 :AgentState;
+  # `from` and `to` as values (unset in runs of version 0).
+}
+
+enum AgentState {
+  unset @0;
+  starting @1;
+  working @2;
+  idle @3;
+  waitingApproval @4;
+  done @5;
+  blocked @6;
+  error @7;
+  exited @8;
+  unknown @9;
 }
 
 struct ProtocolMessage {
@@ -239,6 +268,26 @@ struct ProtocolMessage {
   # TASK: the capabilities in `[requires: ...]`.
   description @12 :Text;
   # TASK: the text after the separator.
+  lineKind @13 :LineKind;
+  statusKind @14 :StatusKind;
+  # `kind` and `status` as values (unset in runs of version 0).
+}
+
+enum LineKind {
+  unset @0;
+  status @1;
+  progress @2;
+  build @3;
+  need @4;
+  contract @5;
+  task @6;
+}
+
+enum StatusKind {
+  unset @0;
+  done @1;
+  blocked @2;
+  error @3;
 }
 
 struct CompactionSeen {
@@ -385,6 +434,9 @@ struct SessionOpened {
   # The first session after the engine restarted (baton resume): what the
   # session before it derived but had not recorded when the engine stopped
   # is not in the log.
+  version @8 :UInt16;
+  # The run's record format (RunStarted.version): what this session's
+  # derived events carry.
 }
 
 struct FilesChanged {
@@ -461,6 +513,15 @@ struct SupervisorActed {
   why @6 :Text;
   removed @7 :List(Text);
   # Temporary members dropped rather than restarted (recorded by leads).
+  strategyKind @8 :Strategy;
+  # `strategy` as a value (unset in runs of version 0).
+}
+
+enum Strategy {
+  unset @0;
+  oneForOne @1;
+  oneForAll @2;
+  restForOne @3;
 }
 
 struct LockChanged {

@@ -171,6 +171,9 @@ struct WorkerSpawn {
   clockBase @3 :UInt64;
   # The run's logical time (µs) now: the host's clock continues from it.
   stopGraceMs @4 :UInt32;
+  recordVersion @5 :UInt16;
+  # The run's record format (Events.RunStarted.version): what its sessions
+  # record.
 }
 
 struct HostShipment {

@@ -2,7 +2,7 @@
 
 namespace baton::actors::detail {
 
-scanner::scanner() : thread_([this] { run(); }) {
+scanner::scanner() : thread_([this] { loop(); }) {
 }
 
 scanner::~scanner() {
@@ -26,6 +26,18 @@ uint64_t scanner::scan(std::vector<std::string> dirs,
   return id;
 }
 
+uint64_t scanner::run(std::function<void()> work,
+                      std::function<void(uint64_t)> done) {
+  uint64_t id;
+  {
+    std::lock_guard lock{mu_};
+    id = ++next_id_;
+    jobs_.push_back({id, {}, std::move(done), std::move(work)});
+  }
+  wake_.notify_one();
+  return id;
+}
+
 std::vector<file_snapshot> scanner::take(uint64_t id) {
   std::lock_guard lock{mu_};
   auto r = results_.find(id);
@@ -36,7 +48,7 @@ std::vector<file_snapshot> scanner::take(uint64_t id) {
   return out;
 }
 
-void scanner::run() {
+void scanner::loop() {
   std::unique_lock lock{mu_};
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
@@ -45,13 +57,17 @@ void scanner::run() {
     auto j = std::move(jobs_.front());
     jobs_.pop_front();
     lock.unlock();
-    std::vector<file_snapshot> snapshots;
-    snapshots.reserve(j.dirs.size());
-    for (auto& d : j.dirs)
-      snapshots.push_back(scan_files(d));
-    lock.lock();
-    results_[j.id] = std::move(snapshots);
-    lock.unlock();
+    if (j.work) {
+      j.work();
+    } else {
+      std::vector<file_snapshot> snapshots;
+      snapshots.reserve(j.dirs.size());
+      for (auto& d : j.dirs)
+        snapshots.push_back(scan_files(d));
+      lock.lock();
+      results_[j.id] = std::move(snapshots);
+      lock.unlock();
+    }
     if (j.done)
       j.done(j.id);
     lock.lock();

@@ -37,6 +37,12 @@ public:
   uint64_t scan(std::vector<std::string> dirs,
                 std::function<void(uint64_t)> done);
 
+  /// Runs `work` on the scanner's thread, after every job handed over
+  /// before, then calls `done(id)` there: other reads of the disk a run
+  /// makes (a swarm's or mesh's state/ folder). What `work` finds it keeps
+  /// itself. Thread-safe.
+  uint64_t run(std::function<void()> work, std::function<void(uint64_t)> done);
+
   /// The snapshots of scan `id`, taken off; empty when it is not done (or
   /// was taken). Thread-safe.
   std::vector<file_snapshot> take(uint64_t id);
@@ -46,9 +52,10 @@ private:
     uint64_t id;
     std::vector<std::string> dirs;
     std::function<void(uint64_t)> done;
+    std::function<void()> work = {};
   };
 
-  void run();
+  void loop();
 
   std::mutex mu_;
   std::condition_variable wake_;

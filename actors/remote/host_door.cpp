@@ -370,6 +370,7 @@ void start_worker(door_ptr self, const std::shared_ptr<door_session>& s,
   cfg->id_high = w.id_high;
   cfg->stop_grace = std::chrono::milliseconds{w.stop_grace_ms};
   cfg->resumed = w.resumed;
+  cfg->record_version = w.record_version;
   cfg->workdir = made->workdir;
   cfg->checkpoint = w.checkpoint;
   auto door = caf::actor_cast<caf::weak_actor_ptr>(self);

@@ -418,6 +418,7 @@ link_actor_impl(link_actor::stateful_pointer<link_state> self,
         // Its predecessor may have died between recording an input and
         // recording what it derived: replay is told not to expect that.
         w.resumed = true;
+        w.record_version = st.opts->record_version;
         c->what = w;
         st.running.insert(agent);
         st.lost.erase(agent);
@@ -492,6 +493,7 @@ remote_worker_impl(worker_actor::stateful_pointer<remote_worker_state> self,
       worker_spawn w;
       w.id_high = cfg->id_high;
       w.resumed = cfg->resumed;
+      w.record_version = cfg->record_version;
       w.checkpoint = cfg->checkpoint;
       w.stop_grace_ms = static_cast<uint32_t>(cfg->stop_grace.count());
       c.what = std::move(w);

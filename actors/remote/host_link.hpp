@@ -65,6 +65,9 @@ struct link_options {
   storage::event_log* central = nullptr;
   /// The run's logical clock.
   logical_clock clock;
+  /// The run's record format (RunStarted.version), for the workers it
+  /// spawns again after giving up on them.
+  uint16_t record_version = 0;
   /// High half of the `host/<name>` stream's event ids.
   uint64_t id_high = 0;
   /// A report to the orchestrator (a one-way message).
@@ -90,6 +93,8 @@ struct remote_worker_config {
   link_actor link;
   uint64_t id_high = 0;
   bool resumed = false;
+  /// The run's record format (RunStarted.version).
+  uint16_t record_version = 0;
   frame checkpoint;
   std::chrono::milliseconds stop_grace{2000};
   logical_clock clock;

@@ -130,6 +130,8 @@ frame encode(const host_command& x) {
     w.setCheckpoint(data(s->checkpoint));
     w.setClockBase(s->clock_base);
     w.setStopGraceMs(s->stop_grace_ms);
+    if (s->record_version != 0)
+      w.setRecordVersion(s->record_version);
   } else if (auto* wc = std::get_if<frame>(&x.what)) {
     capnp::FlatArrayMessageReader in{wc->words(), frame_reader_options()};
     c.setCommand(in.getRoot<schema::WorkerCommand>());
@@ -163,6 +165,7 @@ result<host_command> decode_command(const frame& f) {
           }
           w.clock_base = s.getClockBase();
           w.stop_grace_ms = s.getStopGraceMs();
+          w.record_version = s.getRecordVersion();
           x.what = std::move(w);
           break;
         }

@@ -81,6 +81,8 @@ struct host_welcome {
 struct worker_spawn {
   uint64_t id_high = 0;
   bool resumed = false;
+  /// The run's record format (RunStarted.version).
+  uint16_t record_version = 0;
   frame checkpoint;
   /// Unused (the host's clock follows every command's `now`).
   uint64_t clock_base = 0;

@@ -7,6 +7,7 @@
 #include <kj/exception.h>
 
 #include "engine/purpose_event.hpp"
+#include "engine/recorded_enums.hpp"
 #include "schema/snapshots.capnp.h"
 
 namespace baton::engine {
@@ -128,7 +129,8 @@ void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
   if (!e.isProtocolMessage())
     return;
   auto m = e.getProtocolMessage();
-  auto kind = str(m.getKind());
+  // The enum of runs of version 1, else read off the text.
+  auto kind = kind_of(m);
   auto line = str(m.getLine());
   // A line the agent wrote again (a redone step, a repeated report) is one
   // step of the summary.
@@ -137,24 +139,26 @@ void checkpoint_fold::apply(uint64_t sequence, schema::Event::Reader e) {
         == s_.completed.end())
       s_.completed.push_back(l);
   };
-  if (kind == "progress") {
+  if (kind == protocol::kind::progress) {
     note(line);
     if (m.getDone() < m.getTotal())
       s_.next_step = "step " + std::to_string(m.getDone() + 1) + " of "
                      + std::to_string(m.getTotal());
-  } else if (kind == "build") {
+  } else if (kind == protocol::kind::build) {
     s_.build = line;
-  } else if (kind == "need") {
+  } else if (kind == protocol::kind::need) {
     auto need = str(m.getResource()) + " — " + str(m.getText());
     if (std::find(s_.open_needs.begin(), s_.open_needs.end(), need)
         == s_.open_needs.end())
       s_.open_needs.push_back(need);
-  } else if (kind == "status") {
+  } else if (kind == protocol::kind::status) {
     note(line);
-    auto status = str(m.getStatus());
-    s_.next_step = status == "DONE"    ? "wait for the task's verification"
-                   : status == "ERROR" ? "wait for guidance on the error"
-                                       : "wait for what blocks the task";
+    auto status = status_of(m);
+    s_.next_step = status == protocol::status::done ? "wait for the task's "
+                                                      "verification"
+                   : status == protocol::status::error
+                     ? "wait for guidance on the error"
+                     : "wait for what blocks the task";
   }
 }
 

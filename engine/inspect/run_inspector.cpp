@@ -5,6 +5,7 @@
 #include "engine/inspect/logical_time.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "engine/purpose_event.hpp"
+#include "engine/recorded_enums.hpp"
 #include "engine/recording/cast.hpp"
 
 namespace baton::engine {
@@ -78,12 +79,12 @@ void run_inspector::apply_orchestrator(schema::Event::Reader e) {
       if (r.which() != schema::WorkerReported::PROTOCOL)
         return;
       auto m = r.getProtocol();
-      auto kind = str(m.getKind());
+      auto kind = kind_of(m);
       auto agent = str(r.getAgent());
-      if (kind == "need") {
+      if (kind == protocol::kind::need) {
         needs_.push_back({agent, str(m.getResource()), str(m.getText()), "",
                           point_.logical_time});
-      } else if (kind == "contract") {
+      } else if (kind == protocol::kind::contract) {
         std::erase_if(needs_,
                       [&](const inspect_need& n) { return n.owner == agent; });
       }

@@ -2,31 +2,28 @@
 
 #include <capnp/message.h>
 
+#include "engine/recorded_enums.hpp"
 #include "schema/events.capnp.h"
 
 namespace baton::engine {
 
 namespace {
 
-void fill(schema::StateChanged::Builder b, const detect::state_change& c) {
-  auto from = detect::to_string(c.from);
-  auto to = detect::to_string(c.to);
-  b.setFrom({from.data(), from.size()});
-  b.setTo({to.data(), to.size()});
+void fill(schema::StateChanged::Builder b, const detect::state_change& c,
+          uint16_t version) {
+  write_states(b, c.from, c.to, version);
   b.setRule(c.evidence.rule);
   b.setRegion(c.evidence.region);
   b.setEvidence(c.evidence.matched);
 }
 
-void fill(schema::ProtocolMessage::Builder b, const protocol::occurrence& o) {
+void fill(schema::ProtocolMessage::Builder b, const protocol::occurrence& o,
+          uint16_t version) {
   auto& m = o.message;
-  auto kind = protocol::to_string(m.kind);
   b.setLine(m.line);
-  b.setKind({kind.data(), kind.size()});
-  if (m.kind == protocol::kind::status) {
-    auto status = protocol::to_string(m.status);
-    b.setStatus({status.data(), status.size()});
-  }
+  write_kind(b, m.kind, version);
+  if (m.kind == protocol::kind::status)
+    write_status(b, m.status, version);
   b.setText(m.text);
   b.setEvidence(m.evidence_text);
   b.setResource(m.resource);
@@ -45,13 +42,13 @@ void fill(schema::ProtocolMessage::Builder b, const protocol::occurrence& o) {
 
 } // namespace
 
-frame to_event(const observation& o) {
+frame to_event(const observation& o, uint16_t version) {
   capnp::MallocMessageBuilder builder;
   auto event = builder.initRoot<schema::Event>();
   switch (o.what) {
     case observation::kind::state: {
       auto b = event.initStateChanged();
-      fill(b, o.change);
+      fill(b, o.change, version);
       if (!o.ask.tool.empty() || !o.ask.subject.empty()) {
         b.setAskTool(o.ask.tool);
         b.setAskSubject(o.ask.subject);
@@ -59,7 +56,7 @@ frame to_event(const observation& o) {
       break;
     }
     case observation::kind::protocol:
-      fill(event.initProtocolMessage(), o.message);
+      fill(event.initProtocolMessage(), o.message, version);
       break;
     case observation::kind::compaction: {
       auto c = event.initCompactionSeen();

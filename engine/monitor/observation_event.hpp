@@ -11,8 +11,9 @@
 namespace baton::engine {
 
 /// A frame whose root is schema::Event: stateChanged, protocolMessage or
-/// compactionSeen, after `o.what`.
-frame to_event(const observation& o);
+/// compactionSeen, after `o.what`, in the run's record `version` (the enum
+/// fields from 1: engine/recorded_enums.hpp).
+frame to_event(const observation& o, uint16_t version);
 
 /// A frame whose root is schema::Event::inputFinished.
 /// @pre a.what == delivery_action::kind::finished

@@ -33,7 +33,7 @@ std::string asked(const std::string& tool, const std::string& subject) {
 
 } // namespace
 
-void orchestrator::withdraw_approval(agent_view& a, const std::string& now,
+void orchestrator::withdraw_approval(agent_view& a, detect::state now,
                                      decisions& out) {
   if (a.approval.empty())
     return;
@@ -42,17 +42,19 @@ void orchestrator::withdraw_approval(agent_view& a, const std::string& now,
     out.push_back(decide_approval{id, a.name, "withdrawn", "agent",
                                   "agent " + a.name
                                     + " left the prompt before an answer (now "
-                                    + now + ")"});
+                                    + std::string{detect::to_string(now)}
+                                    + ")"});
 }
 
-void orchestrator::approval_seen(agent_view& a, const std::string& before,
+void orchestrator::approval_seen(agent_view& a, detect::state before,
                                  const agent_observed& in, decisions& out) {
-  bool asking = in.state == "waiting_approval";
-  if (before == "waiting_approval" && !asking) {
+  using detect::state;
+  bool asking = in.state == state::waiting_approval;
+  if (before == state::waiting_approval && !asking) {
     withdraw_approval(a, in.state, out);
     return;
   }
-  if (!asking || before == "waiting_approval")
+  if (!asking || before == state::waiting_approval)
     return;
   auto id = desk_.take_id();
   auto* pa = plan_agent_of(a.name);
@@ -129,7 +131,7 @@ void orchestrator::watch_status(agent_view& a, const agent_observed& in) {
   if (found == nullptr || found->status != task_status::dispatched)
     return;
   auto& t = *found;
-  if (in.state == "working") {
+  if (in.state == detect::state::working) {
     t.worked = true;
     t.status_due_us = 0;
     return;

@@ -6,10 +6,14 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
+#include "engine/detect/state.hpp"
+#include "engine/supervision/supervisor.hpp"
 #include "engine/purpose.hpp"
 
 namespace baton::engine {
@@ -41,9 +45,7 @@ struct run_begun {
 /// A worker's detected state changed.
 struct agent_observed {
   std::string agent;
-  /// starting, working, idle, waiting_approval, done, blocked, error,
-  /// exited or unknown.
-  std::string state;
+  detect::state state = detect::state::unknown;
   /// The pack says this state takes input.
   bool input_ready = false;
   /// waiting_approval: what the prompt asks (tool; command, file or URL),
@@ -204,7 +206,7 @@ struct operator_command {
 struct supervise {
   std::string team;
   std::string agent;
-  std::string strategy;
+  restart_strategy strategy = restart_strategy::one_for_one;
   std::vector<std::string> stop;
   std::vector<std::string> start;
   bool escalate = false;
@@ -284,14 +286,38 @@ struct task_settled {
   friend bool operator==(const task_settled&, const task_settled&) = default;
 };
 
+/// How a run ended: every task passed (complete), shipped without some as
+/// the plan allows (reduced), left to the operator, or failed.
+enum class run_outcome : uint8_t { complete, reduced, by_operator, failed };
+
+/// "complete", "reduced", "operator", "failed".
+constexpr std::string_view to_string(run_outcome o) {
+  switch (o) {
+    case run_outcome::complete: return "complete";
+    case run_outcome::reduced: return "reduced";
+    case run_outcome::by_operator: return "operator";
+    case run_outcome::failed: return "failed";
+  }
+  return "failed";
+}
+
+/// The outcome to_string() names; nullopt for anything else.
+constexpr std::optional<run_outcome> run_outcome_from_string(
+  std::string_view s) {
+  for (auto o : {run_outcome::complete, run_outcome::reduced,
+                 run_outcome::by_operator, run_outcome::failed})
+    if (to_string(o) == s)
+      return o;
+  return std::nullopt;
+}
+
 /// Nothing more will happen: every task is settled or can never start.
 struct finish_run {
   bool ok = false;
   std::string summary;
   /// Tasks shipped without (the degradation policy), each "id (why)".
   std::vector<std::string> skipped = {};
-  /// "complete", "reduced", "operator" or "failed".
-  std::string outcome = {};
+  run_outcome outcome = run_outcome::failed;
   friend bool operator==(const finish_run&, const finish_run&) = default;
 };
 

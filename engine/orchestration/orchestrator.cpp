@@ -124,7 +124,7 @@ void orchestrator::on_resumed(const run_begun& in, decisions& out) {
   desk_.clear();
   for (auto& [name, a] : agents_) {
     a.approval.clear();
-    a.state = "starting";
+    a.state = detect::state::starting;
     a.input_ready = false;
     a.reported_ready = false;
     a.ever_ready = false;
@@ -171,7 +171,7 @@ void orchestrator::on_observed(const agent_observed& in, decisions& out) {
     a->second.unavailable = false;
     a->second.gone.clear();
   }
-  if (in.state != "exited")
+  if (in.state != detect::state::exited)
     a->second.exited = false;
   board_.may_be_free(in.agent);
   if (begun_)
@@ -270,8 +270,8 @@ void orchestrator::on_exited(const agent_exited& in, decisions& out) {
     return;
   a->second.exited = true;
   a->second.input_ready = false;
-  a->second.state = "exited";
-  withdraw_approval(a->second, "exited", out);
+  a->second.state = detect::state::exited;
+  withdraw_approval(a->second, detect::state::exited, out);
   // A dead agent's locks go to their next waiters.
   coord_.free_agent(in.agent, now_, board_, out);
   if (std::exchange(a->second.restarting, false)) {
@@ -380,7 +380,8 @@ std::string orchestrator::never_ready(const agent_view& a) const {
   return "never started: agent " + a.name
          + " did not become ready to take input within "
          + std::to_string(plan_.run.task_timeout_s)
-         + " s of the run's start (its state: " + a.state + ")";
+         + " s of the run's start (its state: "
+         + std::string{detect::to_string(a.state)} + ")";
 }
 
 void orchestrator::start_deadline_passed(decisions& out) {
@@ -814,15 +815,15 @@ void orchestrator::maybe_finish(decisions& out) {
     summary += "; stubs not replaced: " + join(stubs, ", ");
   // Ship something > ship everything > ship nothing: a run that shipped
   // without some tasks under the plan's policy is reduced, not failed.
-  std::string outcome = "complete";
+  auto outcome = run_outcome::complete;
   if (!failed.empty() || (passed == 0 && board_.size() > 0))
-    outcome = "failed";
+    outcome = run_outcome::failed;
   else if (!operator_left.empty())
-    outcome = "operator";
+    outcome = run_outcome::by_operator;
   else if (!skipped.empty())
-    outcome = "reduced";
-  out.push_back(finish_run{outcome == "complete", summary, std::move(skipped),
-                           outcome});
+    outcome = run_outcome::reduced;
+  out.push_back(finish_run{outcome == run_outcome::complete, summary,
+                           std::move(skipped), outcome});
 }
 
 

@@ -67,7 +67,7 @@ namespace baton::engine {
 
 struct agent_view {
   std::string name;
-  std::string state = "starting";
+  detect::state state = detect::state::starting;
   bool input_ready = false;
   /// What the agent's last state report said, before a dispatch marked it
   /// busy: an agent faster than its detector may finish a task without a
@@ -198,12 +198,12 @@ private:
   /// The agent's state changed from `before`: a permission prompt becomes
   /// an approval request; one it left unanswered is withdrawn; a return to
   /// its prompt without a STATUS line arms the status ask.
-  void approval_seen(agent_view& a, const std::string& before,
+  void approval_seen(agent_view& a, detect::state before,
                      const agent_observed& in, decisions& out);
   void on_answered(const approval_answered& in, decisions& out);
   /// The agent's open request, if any, is withdrawn (it left the prompt:
   /// now `now`).
-  void withdraw_approval(agent_view& a, const std::string& now,
+  void withdraw_approval(agent_view& a, detect::state now,
                          decisions& out);
   void answer(const std::string& id, const std::string& agent,
               const std::string& tool, const std::string& subject,

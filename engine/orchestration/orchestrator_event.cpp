@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 
 #include "engine/purpose_event.hpp"
+#include "engine/recorded_enums.hpp"
 
 namespace baton::engine {
 
@@ -37,36 +38,35 @@ frame build(F&& fill) {
   return frame::from(builder);
 }
 
-std::optional<protocol_kind> kind_of(schema::ProtocolMessage::Reader m) {
-  auto kind = str(m.getKind());
-  if (kind == "status") {
-    auto status = str(m.getStatus());
-    if (status == "DONE")
-      return protocol_kind::done;
-    if (status == "BLOCKED")
-      return protocol_kind::blocked;
-    if (status == "ERROR")
-      return protocol_kind::error;
+std::optional<protocol_kind>
+protocol_kind_of(schema::ProtocolMessage::Reader m) {
+  auto kind = engine::kind_of(m);
+  if (!kind)
     return std::nullopt;
+  switch (*kind) {
+    case protocol::kind::status:
+      switch (status_of(m).value_or(static_cast<protocol::status>(0xff))) {
+        case protocol::status::done: return protocol_kind::done;
+        case protocol::status::blocked: return protocol_kind::blocked;
+        case protocol::status::error: return protocol_kind::error;
+      }
+      return std::nullopt;
+    case protocol::kind::progress: return protocol_kind::progress;
+    case protocol::kind::build:
+      return m.getPassed() ? protocol_kind::build_pass
+                           : protocol_kind::build_fail;
+    case protocol::kind::need: return protocol_kind::need;
+    case protocol::kind::contract: return protocol_kind::contract;
+    case protocol::kind::task: return protocol_kind::task;
   }
-  if (kind == "progress")
-    return protocol_kind::progress;
-  if (kind == "build")
-    return m.getPassed() ? protocol_kind::build_pass
-                         : protocol_kind::build_fail;
-  if (kind == "need")
-    return protocol_kind::need;
-  if (kind == "contract")
-    return protocol_kind::contract;
-  if (kind == "task")
-    return protocol_kind::task;
   return std::nullopt;
 }
 
-void fill_supervise(schema::SupervisorActed::Builder b, const supervise& x) {
+void fill_supervise(schema::SupervisorActed::Builder b, const supervise& x,
+                    uint16_t version) {
   b.setTeam(text(x.team));
   b.setAgent(text(x.agent));
-  b.setStrategy(text(x.strategy));
+  write_strategy(b, x.strategy, version);
   set_list(b.initStop(static_cast<unsigned>(x.stop.size())), x.stop);
   set_list(b.initStart(static_cast<unsigned>(x.start.size())), x.start);
   b.setEscalate(x.escalate);
@@ -78,8 +78,10 @@ void fill_supervise(schema::SupervisorActed::Builder b, const supervise& x) {
 }
 
 supervise supervise_of(schema::SupervisorActed::Reader b) {
-  return supervise{str(b.getTeam()),      str(b.getAgent()),
-                   str(b.getStrategy()),  get_list(b.getStop()),
+  return supervise{str(b.getTeam()),
+                   str(b.getAgent()),
+                   strategy_of(b).value_or(restart_strategy::one_for_one),
+                   get_list(b.getStop()),
                    get_list(b.getStart()), b.getEscalate(),
                    str(b.getWhy()),       get_list(b.getRemoved())};
 }
@@ -114,7 +116,7 @@ frame to_event(const orchestrator_input& in) {
           auto b = e.initWorkerReported();
           b.setAgent(text(x.agent));
           auto s = b.initState();
-          s.setTo(text(x.state));
+          write_state(s, x.state, record_version);
           s.setInputReady(x.input_ready);
           if (!x.evidence.empty())
             s.setEvidence(text(x.evidence));
@@ -136,25 +138,32 @@ frame to_event(const orchestrator_input& in) {
                      static_cast<unsigned>(x.requirements.size())),
                    x.requirements);
           m.setDescription(text(x.description));
+          // Inputs are recorded, never derived again: they carry the enum
+          // fields whatever the run's record version.
+          constexpr auto v = record_version;
+          using pk = protocol::kind;
+          using ps = protocol::status;
           switch (x.kind) {
             case protocol_kind::done:
             case protocol_kind::blocked:
             case protocol_kind::error:
-              m.setKind("status");
-              m.setStatus(x.kind == protocol_kind::done      ? "DONE"
-                          : x.kind == protocol_kind::blocked ? "BLOCKED"
-                                                             : "ERROR");
+              write_kind(m, pk::status, v);
+              write_status(m,
+                           x.kind == protocol_kind::done      ? ps::done
+                           : x.kind == protocol_kind::blocked ? ps::blocked
+                                                              : ps::error,
+                           v);
               break;
-            case protocol_kind::progress: m.setKind("progress"); break;
+            case protocol_kind::progress: write_kind(m, pk::progress, v); break;
             case protocol_kind::build_pass:
             case protocol_kind::build_fail:
-              m.setKind("build");
+              write_kind(m, pk::build, v);
               m.setPassed(x.kind == protocol_kind::build_pass);
               break;
-            case protocol_kind::need: m.setKind("need"); break;
-            case protocol_kind::task: m.setKind("task"); break;
+            case protocol_kind::need: write_kind(m, pk::need, v); break;
+            case protocol_kind::task: write_kind(m, pk::task, v); break;
             case protocol_kind::contract: {
-              m.setKind("contract");
+              write_kind(m, pk::contract, v);
               std::vector<std::string> lines;
               size_t from = 0;
               while (from <= x.body.size() && !x.body.empty()) {
@@ -224,7 +233,7 @@ frame to_event(const orchestrator_input& in) {
         } else if constexpr (std::is_same_v<T, lead_reported>) {
           auto b = e.initLeadReported();
           b.setAsk(x.ask);
-          fill_supervise(b.initActed(), x.acted);
+          fill_supervise(b.initActed(), x.acted, record_version);
         } else {
           e.initTimerFired();
         }
@@ -233,7 +242,7 @@ frame to_event(const orchestrator_input& in) {
   });
 }
 
-frame to_event(const orchestrator_decision& d) {
+frame to_event(const orchestrator_decision& d, uint16_t version) {
   return build([&](schema::Event::Builder e) {
     std::visit(
       [&](const auto& x) {
@@ -278,7 +287,7 @@ frame to_event(const orchestrator_decision& d) {
           b.setSummary(text(x.summary));
           set_list(b.initSkipped(static_cast<unsigned>(x.skipped.size())),
                    x.skipped);
-          b.setOutcome(text(x.outcome));
+          write_outcome(b, x.outcome, version);
         } else if constexpr (std::is_same_v<T, escalate_task>) {
           auto b = e.initTaskEscalated();
           b.setTask(text(x.task));
@@ -291,8 +300,9 @@ frame to_event(const orchestrator_decision& d) {
           auto b = e.initTaskAdded();
           b.setTask(text(x.task));
           b.setTitle(text(x.title));
-          set_list(b.initRequires(static_cast<unsigned>(x.requires_caps.size())),
-                   x.requires_caps);
+          set_list(
+            b.initRequires(static_cast<unsigned>(x.requires_caps.size())),
+            x.requires_caps);
           b.setDescription(text(x.description));
           b.setBy(text(x.by));
         } else if constexpr (std::is_same_v<T, report_deadlock>) {
@@ -312,7 +322,7 @@ frame to_event(const orchestrator_decision& d) {
                    x.skipped);
           b.setWhy(text(x.why));
         } else if constexpr (std::is_same_v<T, supervise>) {
-          fill_supervise(e.initSupervisorActed(), x);
+          fill_supervise(e.initSupervisorActed(), x, version);
         } else if constexpr (std::is_same_v<T, ask_lead>) {
           auto b = e.initLeadAsked();
           b.setTeam(text(x.team));
@@ -363,7 +373,7 @@ input_from_report(schema::WorkerReported::Reader r) {
     case schema::WorkerReported::STATE: {
       auto s = r.getState();
       return agent_observed{agent,
-                            str(s.getTo()),
+                            to_state(s).value_or(detect::state::unknown),
                             s.getInputReady(),
                             str(s.getAskTool()),
                             str(s.getAskSubject()),
@@ -371,7 +381,7 @@ input_from_report(schema::WorkerReported::Reader r) {
     }
     case schema::WorkerReported::PROTOCOL: {
       auto m = r.getProtocol();
-      auto kind = kind_of(m);
+      auto kind = protocol_kind_of(m);
       if (!kind)
         return std::nullopt;
       protocol_seen p;
@@ -499,7 +509,8 @@ decision_from_event(schema::Event::Reader e) {
     case schema::Event::RUN_FINISHED: {
       auto b = e.getRunFinished();
       return finish_run{b.getOk(), str(b.getSummary()),
-                        get_list(b.getSkipped()), str(b.getOutcome())};
+                        get_list(b.getSkipped()),
+                        outcome_of(b).value_or(run_outcome::failed)};
     }
     case schema::Event::TASK_ESCALATED: {
       auto b = e.getTaskEscalated();

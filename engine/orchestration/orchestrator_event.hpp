@@ -19,8 +19,10 @@ frame to_event(const orchestrator_input& in);
 
 /// A frame whose root is the schema::Event recording `d`: taskDispatched,
 /// gateRequested, agentTold, agentRestarted, taskSettled, runFinished or
-/// scopeViolation.
-frame to_event(const orchestrator_decision& d);
+/// scopeViolation, in the run's record `version` (RunStarted.version: the
+/// enum fields from 1; engine/recorded_enums.hpp). Inputs, which are
+/// recorded and never derived again, carry them whatever the version.
+frame to_event(const orchestrator_decision& d, uint16_t version);
 
 /// The orchestrator input an event records; nullopt for other kinds (and
 /// for worker reports the orchestrator does not react to, such as

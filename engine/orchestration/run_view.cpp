@@ -4,6 +4,7 @@
 
 #include "engine/plan/plan_parser.hpp"
 #include "engine/purpose_event.hpp"
+#include "engine/recorded_enums.hpp"
 
 namespace baton::engine {
 
@@ -11,6 +12,14 @@ namespace {
 
 std::string str(capnp::Text::Reader t) {
   return {t.cStr(), t.size()};
+}
+
+/// A state change's new state by name: the enum of runs of version 1, else
+/// the text as recorded.
+std::string state_name(schema::StateChanged::Reader s) {
+  if (auto to = to_state(s))
+    return std::string{detect::to_string(*to)};
+  return str(s.getTo());
 }
 
 std::string seconds(uint64_t us) {
@@ -132,14 +141,14 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
       auto& a = agent(str(r.getAgent()));
       switch (r.which()) {
         case schema::WorkerReported::STATE:
-          a.state = str(r.getState().getTo());
+          a.state = state_name(r.getState());
           a.since_us = logical_time;
           a.exited = a.state == "exited";
           return true;
         case schema::WorkerReported::PROTOCOL: {
           auto m = r.getProtocol();
           a.last_line = str(m.getLine());
-          if (str(m.getKind()) == "progress")
+          if (kind_of(m) == protocol::kind::progress)
             a.progress = std::to_string(m.getDone()) + "/"
                          + std::to_string(m.getTotal());
           return true;
@@ -214,7 +223,11 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
       finished = true;
       ok = f.getOk();
       summary = str(f.getSummary());
-      outcome = str(f.getOutcome());
+      // A value the engine knows by its name; else the text as recorded.
+      if (auto o = outcome_of(f))
+        outcome = std::string{to_string(*o)};
+      else
+        outcome = str(f.getOutcome());
       skipped.clear();
       for (auto x : f.getSkipped())
         skipped.push_back(str(x));
@@ -310,7 +323,7 @@ std::string describe_change(std::string_view stream, uint64_t logical_time,
       auto who = padded(str(r.getAgent()), 12) + " ";
       switch (r.which()) {
         case schema::WorkerReported::STATE:
-          return at + who + str(r.getState().getTo());
+          return at + who + state_name(r.getState());
         case schema::WorkerReported::PROTOCOL:
           return at + who + str(r.getProtocol().getLine());
         case schema::WorkerReported::EXITED:
@@ -389,7 +402,9 @@ std::string describe_change(std::string_view stream, uint64_t logical_time,
     case schema::Event::SUPERVISOR_ACTED: {
       auto x = e.getSupervisorActed();
       return at + "supervisor of " + str(x.getTeam()) + " ("
-             + str(x.getStrategy()) + "): " + str(x.getWhy());
+             + (strategy_of(x) ? std::string{to_string(*strategy_of(x))}
+                               : str(x.getStrategy()))
+             + "): " + str(x.getWhy());
     }
     case schema::Event::LOCK_CHANGED: {
       auto x = e.getLockChanged();

@@ -62,10 +62,10 @@ std::string status_json(const orchestrator& o) {
       build = t->second.build;
       line = t->second.last_line;
     }
-    out += "    " + json_string(name) + ": {\"state\": " + json_string(a.state)
-           + ", \"task\": " + json_string(a.task)
-           + ", \"progress\": " + json_string(progress)
-           + ", \"build\": " + json_string(build)
+    out += "    " + json_string(name)
+           + ": {\"state\": " + json_string(detect::to_string(a.state))
+           + ", \"task\": " + json_string(a.task) + ", \"progress\": "
+           + json_string(progress) + ", \"build\": " + json_string(build)
            + ", \"last_line\": " + json_string(line) + "}";
   }
   out += first ? "}\n}\n" : "\n  }\n}\n";

@@ -72,8 +72,9 @@ std::string lead_stream(std::string_view team) {
   return "lead/" + std::string{team};
 }
 
-team_lead::team_lead(const plan& p, std::string team)
+team_lead::team_lead(const plan& p, std::string team, uint16_t version)
   : team_(std::move(team)),
+    version_(version),
     spec_(team_supervisor_spec(p, team_)),
     sup_(spec_) {
 }
@@ -92,7 +93,7 @@ std::optional<supervise> team_lead::on(const ask_lead& in, uint64_t now_us) {
   auto a = sup_.on_exit(in.member, how, now_us);
   return supervise{team_,
                    in.member,
-                   std::string{to_string(sup_.spec().strategy)},
+                   sup_.spec().strategy,
                    std::move(a.stop),
                    std::move(a.start),
                    a.escalate,

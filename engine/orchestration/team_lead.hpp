@@ -55,7 +55,9 @@ std::string lead_stream(std::string_view team);
 
 class team_lead {
 public:
-  team_lead(const plan& p, std::string team);
+  /// @param version the run's record format (RunStarted.version), in
+  ///   which its decisions are recorded.
+  team_lead(const plan& p, std::string team, uint16_t version);
 
   /// Applies question `in` (asked at logical time `now_us`): the decision,
   /// or nothing for a reset (or a question about someone not in the team,
@@ -75,8 +77,13 @@ public:
     return sup_;
   }
 
+  uint16_t version() const {
+    return version_;
+  }
+
 private:
   std::string team_;
+  uint16_t version_;
   supervisor_spec spec_;
   supervisor sup_;
   uint64_t last_ask_ = 0;

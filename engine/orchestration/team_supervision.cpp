@@ -74,7 +74,7 @@ team_supervision::agents_under(const plan& p, const std::string& team) const {
 team_supervision::decided
 team_supervision::record(const std::string& team, const std::string& child,
                          supervisor_action a, decisions& out) const {
-  auto strategy = std::string{to_string(teams_.at(team).sup.spec().strategy)};
+  auto strategy = teams_.at(team).sup.spec().strategy;
   auto name = team.empty() ? std::string{"orchestrator"} : team;
   out.push_back(
     supervise{name, child, strategy, a.stop, a.start, a.escalate, a.why});

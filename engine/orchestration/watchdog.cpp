@@ -148,10 +148,10 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
 void orchestrator::check_stalls(decisions& out) {
   while (auto stalled = ladder_.take_stalled(now_, board_)) {
     auto& t = board_.view(*stalled);
-    std::string state = "unknown";
+    auto state = detect::state::unknown;
     if (auto a = agents_.find(t.agent); a != agents_.end())
       state = a->second.state;
-    if (state == "waiting_approval") {
+    if (state == detect::state::waiting_approval) {
       // Waiting for an answer is not a stall: watched again from now.
       arm_stall(t);
       continue;
@@ -159,7 +159,8 @@ void orchestrator::check_stalls(decisions& out) {
     escalate(t, "stall",
              "no PROGRESS, BUILD, STATUS or file change for "
                + std::to_string(ladder_.stall_after_s())
-               + " s (its screen says: " + state + ")",
+               + " s (its screen says: "
+               + std::string{detect::to_string(state)} + ")",
              out);
   }
 }
@@ -226,7 +227,8 @@ std::vector<std::string> orchestrator::dependents_of(size_t i) const {
       }
   }
   // In a pipeline, every later stage waits for this one.
-  if (plan_.run.pattern == plan_pattern::pipeline && board_.stage_of(i) != task_board::no_stage)
+  if (plan_.run.pattern == plan_pattern::pipeline
+      && board_.stage_of(i) != task_board::no_stage)
     for (size_t s = board_.stage_of(i) + 1; s < plan_.stages.size(); ++s)
       for (auto& id : plan_.stages[s].tasks)
         if (std::find(out.begin(), out.end(), id) == out.end())

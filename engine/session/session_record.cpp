@@ -17,7 +17,8 @@ kj::StringPtr text(const std::string& s) {
 } // namespace
 
 frame session_opened_event(const detect::pack& pack,
-                           const session_core_options& opts, bool resumed) {
+                           const session_core_options& opts, bool resumed,
+                           uint16_t version) {
   capnp::MallocMessageBuilder b;
   auto s = b.initRoot<schema::Event>().initSessionOpened();
   s.setPack(text(pack.name));
@@ -28,6 +29,8 @@ frame session_opened_event(const detect::pack& pack,
   s.setSubmitDelayUs(opts.submit_delay_us);
   s.setAnswerConfirmUs(opts.answer_confirm_within);
   s.setResumed(resumed);
+  if (version != 0)
+    s.setVersion(version);
   return frame::from(b);
 }
 
@@ -54,6 +57,7 @@ result<session_config> session_config_of(schema::SessionOpened::Reader e,
   c.options.submit_delay_us = e.getSubmitDelayUs();
   c.options.answer_confirm_within = e.getAnswerConfirmUs();
   c.resumed = e.getResumed();
+  c.version = e.getVersion();
   return c;
 }
 
@@ -63,11 +67,12 @@ void order_for_record(session_effects& fx) {
   });
 }
 
-std::optional<frame> to_event(const session_event& ev) {
+std::optional<frame> to_event(const session_event& ev, uint16_t version) {
   switch (ev.what) {
     case session_event::kind::state:
     case session_event::kind::protocol:
-    case session_event::kind::compaction: return to_event(ev.observation);
+    case session_event::kind::compaction:
+      return to_event(ev.observation, version);
     case session_event::kind::delivery: return to_event(ev.delivery);
     case session_event::kind::exited: return std::nullopt;
   }
@@ -83,11 +88,11 @@ frame to_event(const session_write& w) {
   return frame::from(b);
 }
 
-std::vector<frame> session_records(session_effects& fx) {
+std::vector<frame> session_records(session_effects& fx, uint16_t version) {
   order_for_record(fx);
   std::vector<frame> out;
   for (auto& ev : fx.events)
-    if (auto f = to_event(ev))
+    if (auto f = to_event(ev, version))
       out.push_back(std::move(*f));
   for (auto& w : fx.writes)
     out.push_back(to_event(w));

@@ -25,9 +25,11 @@
 namespace baton::engine {
 
 /// The sessionOpened event for a session of `pack` with `opts`; `resumed`
-/// for the first session after the engine restarted.
+/// for the first session after the engine restarted; `version`: the run's
+/// record format, which the session's derived events follow.
 frame session_opened_event(const detect::pack& pack,
-                           const session_core_options& opts, bool resumed);
+                           const session_core_options& opts, bool resumed,
+                           uint16_t version);
 
 /// Packs already parsed from recorded text, by pack name and text: a
 /// replay of many workers' streams (most with the same pack) parses and
@@ -43,6 +45,8 @@ struct session_config {
   std::shared_ptr<const detect::pack> pack;
   session_core_options options;
   bool resumed = false;
+  /// The run's record format (0 in sessions recorded before it existed).
+  uint16_t version = 0;
 };
 result<session_config> session_config_of(schema::SessionOpened::Reader e,
                                          pack_cache* cache = nullptr);
@@ -50,14 +54,15 @@ result<session_config> session_config_of(schema::SessionOpened::Reader e,
 /// Puts `fx.events` in the order they are recorded (see above).
 void order_for_record(session_effects& fx);
 
-/// The event recorded for `ev`; nullopt for the exit (recorded as input).
-std::optional<frame> to_event(const session_event& ev);
+/// The event recorded for `ev` in the run's record `version`; nullopt for
+/// the exit (recorded as input).
+std::optional<frame> to_event(const session_event& ev, uint16_t version);
 
 /// The ptyInput event recorded for a write to the terminal.
 frame to_event(const session_write& w);
 
 /// Every event recorded for one step of the core, in order.
-std::vector<frame> session_records(session_effects& fx);
+std::vector<frame> session_records(session_effects& fx, uint16_t version);
 
 /// One input of a session, as recorded and as the core takes it. The
 /// worker records each before it acts on it and replay reads it back: both

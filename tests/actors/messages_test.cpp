@@ -66,7 +66,7 @@ TEST_CASE("worker reports round-trip, carrying the event to record",
   seen.text = "todo API v1";
   seen.body = "GET /api/todos -> 200\nPOST /api/todos -> 201";
   std::vector<engine::orchestrator_input> inputs{
-    engine::agent_observed{"backend", "idle", true},
+    engine::agent_observed{"backend", engine::detect::state::idle, true},
     seen,
     engine::agent_exited{"frontend", 137},
   };

@@ -343,7 +343,7 @@ TEST_CASE("the same ERROR again and again climbs the ladder through the "
   CHECK(started == 2);
   auto finished = fx.only<engine::finish_run>();
   REQUIRE(finished.size() == 1);
-  CHECK(finished[0].outcome == "failed");
+  CHECK(finished[0].outcome == engine::run_outcome::failed);
 }
 
 TEST_CASE("one_for_all: an agent's crash restarts every agent, and the "
@@ -366,7 +366,7 @@ period = "1m"
   auto acted = fx.only<engine::supervise>();
   REQUIRE(acted.size() == 1);
   CHECK(acted[0].agent == "a");
-  CHECK(acted[0].strategy == "one_for_all");
+  CHECK(acted[0].strategy == engine::restart_strategy::one_for_all);
   CHECK(acted[0].start == std::vector<std::string>{"a", "b"});
   // Both processes started twice: b's live one was stopped for it.
   for (auto name : {"worker/a", "worker/b"}) {

@@ -42,9 +42,10 @@ prompt = "p"
 agent = "frontend"
 )",
                                              "hub", false}}));
-  feed(to_event(orchestrator_decision{dispatch_task{"api", "backend", 1, ""}}));
-  feed(
-    to_event(orchestrator_input{agent_observed{"backend", "working", false}}));
+  feed(to_event(orchestrator_decision{dispatch_task{"api", "backend", 1, ""}},
+                record_version));
+  feed(to_event(orchestrator_input{
+    agent_observed{"backend", detect::state::working, false}}));
   protocol_seen p;
   p.agent = "backend";
   p.kind = protocol_kind::progress;
@@ -52,8 +53,9 @@ agent = "frontend"
   p.done = 2;
   p.total = 4;
   feed(to_event(orchestrator_input{p}));
-  feed(to_event(orchestrator_decision{
-    task_settled{"page", false, "never started: dependency api failed"}}));
+  feed(to_event(orchestrator_decision{task_settled{
+                  "page", false, "never started: dependency api failed"}},
+                record_version));
   return v;
 }
 
@@ -131,11 +133,14 @@ TEST_CASE("a restarted agent waiting for approval shows its state whole, and "
     capnp::FlatArrayMessageReader r{f.words()};
     v.apply("orchestrator", t += 1'000'000, r.getRoot<schema::Event>());
   };
-  feed(to_event(orchestrator_decision{restart_agent{"backend", "crashed"}}));
+  feed(to_event(orchestrator_decision{restart_agent{"backend", "crashed"}},
+                record_version));
+  feed(to_event(orchestrator_input{
+    agent_observed{"backend", detect::state::waiting_approval, false}}));
   feed(to_event(
-    orchestrator_input{agent_observed{"backend", "waiting_approval", false}}));
-  feed(to_event(orchestrator_decision{request_approval{
-    "a1", "backend", "api", "Bash", "rm -rf build", "", "operator (policy)"}}));
+    orchestrator_decision{request_approval{
+      "a1", "backend", "api", "Bash", "rm -rf build", "", "operator (policy)"}},
+    record_version));
   cli::table_style s;
   s.width = 100;
   auto table = cli::render_table(v, s);
@@ -146,8 +151,9 @@ TEST_CASE("a restarted agent waiting for approval shows its state whole, and "
                    "api) asks Bash rm -rf build")
         != std::string::npos);
   // Answered, it is no longer shown as waiting.
-  feed(to_event(orchestrator_decision{
-    decide_approval{"a1", "backend", "allow", "operator", "ok"}}));
+  feed(to_event(orchestrator_decision{decide_approval{"a1", "backend", "allow",
+                                                      "operator", "ok"}},
+                record_version));
   CHECK(cli::render_table(v, s).find("approval a1") == std::string::npos);
   CHECK(cli::render_report(v, s).find("a1 backend asked Bash rm -rf build: "
                                       "allow (operator)")
@@ -168,9 +174,10 @@ TEST_CASE("every state's name fits its column whole, in colour and on a "
       v.apply("orchestrator", t += 1'000'000, r.getRoot<schema::Event>());
     };
     for (int i = 0; i < 12; ++i) // the widest count here: two digits
-      feed(to_event(orchestrator_decision{restart_agent{"frontend", "crash"}}));
-    feed(to_event(
-      orchestrator_input{agent_observed{"frontend", state, false}}));
+      feed(to_event(orchestrator_decision{restart_agent{"frontend", "crash"}},
+                    record_version));
+    feed(to_event(orchestrator_input{
+      agent_observed{"frontend", *detect::state_from_string(state), false}}));
     for (size_t width : {40u, 120u})
       for (bool colour : {false, true}) {
         cli::table_style s;

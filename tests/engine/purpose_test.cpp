@@ -3,6 +3,7 @@
 #include "engine/purpose.hpp"
 
 #include <capnp/message.h>
+#include <capnp/serialize.h>
 
 #include <catch2/catch.hpp>
 
@@ -19,7 +20,7 @@ using k = purpose_kind;
 
 /// A recorded AgentTold with `why` and, when set, `p`.
 purpose recorded(const std::string& why, const purpose& p = {}) {
-  auto f = to_event(tell_agent{"backend", "text", why, p});
+  auto f = to_event(tell_agent{"backend", "text", why, p}, record_version);
   capnp::FlatArrayMessageReader r{f.words()};
   auto told = r.getRoot<schema::Event>().getAgentTold();
   CHECK(told.hasPurpose() == !p.empty());
@@ -52,10 +53,12 @@ TEST_CASE("each sentence the engine wrote as why reads as its purpose",
     {"deadlock: stub of api/schema.json for web",
      {k::stub, {}, 0, "web", "api/schema.json"}},
     {"stub replaced by api", {k::stub_replaced, {}, 0, "api"}},
-    {"lock granted: state/plan.md", {k::lock_granted, {}, 0, {}, "state/plan.md"}},
+    {"lock granted: state/plan.md",
+     {k::lock_granted, {}, 0, {}, "state/plan.md"}},
     {"approval a3 denied", {k::approval, {}, 0, {}, "a3"}},
     {"approval a3: allow (rule 1)", {k::approval, {}, 0, {}, "a3"}},
-    {"stopped by team back gave up", {k::team_stopped, {}, 0, {}, "team back gave up"}},
+    {"stopped by team back gave up",
+     {k::team_stopped, {}, 0, {}, "team back gave up"}},
     {"scope violation by web", {k::scope, {}, 0, "web"}},
     {"the operator (ana, o2) typed it", {k::by_operator, {}, 0, "ana"}},
     {"task api cancelled by the operator (ana, o3)", {k::withdrawn, "api"}},
@@ -77,19 +80,22 @@ TEST_CASE("a typed purpose is what is read, whatever the sentence says",
   purpose full{k::scope, "page", 2, "web", "api/routes.ts"};
   CHECK(recorded("scope violation by web", full) == full);
   // The decision read back is the one recorded: replay compares bytes.
-  auto f = to_event(tell_agent{"api", "t", "w", full, "o1", true});
+  auto f = to_event(tell_agent{"api", "t", "w", full, "o1", true},
+                    record_version);
   auto back = decision_from_event(
     capnp::FlatArrayMessageReader{f.words()}.getRoot<schema::Event>());
   REQUIRE(back);
-  CHECK(to_event(*back) == f);
+  CHECK(to_event(*back, record_version) == f);
   CHECK(std::get<tell_agent>(*back).purpose == full);
 }
 
 TEST_CASE("an unset purpose leaves the event's bytes as version 0 wrote them",
           "[engine][purpose]") {
-  auto without = to_event(tell_agent{"api", "t", "retry of task api"});
+  auto without
+    = to_event(tell_agent{"api", "t", "retry of task api"}, record_version);
   auto with = to_event(
-    tell_agent{"api", "t", "retry of task api", {k::retry, "api", 2}});
+    tell_agent{"api", "t", "retry of task api", {k::retry, "api", 2}},
+    record_version);
   CHECK(without != with);
   capnp::MallocMessageBuilder b;
   auto told = b.initRoot<schema::Event>().initAgentTold();

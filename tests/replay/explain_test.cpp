@@ -52,7 +52,7 @@ public:
   uint64_t feed(const orchestrator_input& in, uint64_t now_us = 0) {
     auto seq = append("orchestrator", to_event(in), now_us);
     for (auto& d : o_->on(in, now_us))
-      append("orchestrator", to_event(d), now_us);
+      append("orchestrator", to_event(d, o_->version()), now_us);
     return seq;
   }
 
@@ -65,14 +65,14 @@ public:
     append("orchestrator", to_event(next), now_us);
     auto second = o_->on(next, now_us);
     for (auto& d : first)
-      append("orchestrator", to_event(d), now_us);
+      append("orchestrator", to_event(d, o_->version()), now_us);
     for (auto& d : second)
-      append("orchestrator", to_event(d), now_us);
+      append("orchestrator", to_event(d, o_->version()), now_us);
   }
 
   /// Records a decision the orchestrator did not make (a changed rule).
   uint64_t forge(const orchestrator_decision& d, uint64_t now_us) {
-    return append("orchestrator", to_event(d), now_us);
+    return append("orchestrator", to_event(d, o_->version()), now_us);
   }
 
   template<class Fill>
@@ -104,11 +104,11 @@ private:
 };
 
 agent_observed idle(std::string agent) {
-  return {std::move(agent), "idle", true};
+  return {std::move(agent), engine::detect::state::idle, true};
 }
 
 agent_observed working(std::string agent) {
-  return {std::move(agent), "working", false};
+  return {std::move(agent), engine::detect::state::working, false};
 }
 
 protocol_seen done(std::string agent) {

@@ -10,7 +10,7 @@
 
 #include <filesystem>
 
-#include "engine/purpose.hpp"
+#include "engine/record_version.hpp"
 #include "replay/run_replay.hpp"
 #include "tests/support/temp_dir.hpp"
 

@@ -85,7 +85,8 @@ public:
     engine::session_core_options opts;
     opts.coalesce_us = 0;
     opts.submit_delay_us = 0;
-    add(engine::session_opened_event(*p, opts, false), 0);
+    add(engine::session_opened_event(*p, opts, false, engine::record_version),
+        0);
     core_ = std::make_unique<engine::session_core>(p, opts);
   }
 
@@ -150,7 +151,7 @@ private:
     add(std::move(input), now);
     session_effects fx;
     apply(fx);
-    for (auto& f : engine::session_records(fx)) {
+    for (auto& f : engine::session_records(fx, engine::record_version)) {
       if (first_finished_ == 0) {
         capnp::FlatArrayMessageReader in{f.words(), frame_reader_options()};
         if (in.getRoot<schema::Event>().isInputFinished())

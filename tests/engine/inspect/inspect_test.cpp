@@ -179,14 +179,14 @@ retries = 0
     for (auto& d : o.on(in, now)) {
       if (auto* t = std::get_if<tell_agent>(&d))
         told.push_back(t->text);
-      record(to_event(d));
+      record(to_event(d, o.version()));
     }
   };
   on(run_begun{"t.toml", std::string{text}, "hub", false});
   CHECK(inspector.max_attempts("api") == 3);
   CHECK(inspector.max_attempts("docs") == 1);
-  on(agent_observed{"backend", "idle", true});
-  on(agent_observed{"backend", "working", false});
+  on(agent_observed{"backend", detect::state::idle, true});
+  on(agent_observed{"backend", detect::state::working, false});
   protocol_seen done;
   done.agent = "backend";
   done.kind = protocol_kind::done;
@@ -204,9 +204,10 @@ retries = 0
         != std::string::npos);
   CHECK(inspector.to_json().find("\"maxAttempts\":3") != std::string::npos);
   // A task found on a swarm's board has the run's attempts.
-  on(agent_observed{"backend", "idle", true});
-  record(to_event(orchestrator_decision{
-    add_task{"found", "a task found", {}, "", "backend"}}));
+  on(agent_observed{"backend", detect::state::idle, true});
+  record(to_event(
+    orchestrator_decision{add_task{"found", "a task found", {}, "", "backend"}},
+    record_version));
   CHECK(inspector.max_attempts("found") == 3);
 }
 
@@ -235,7 +236,7 @@ TEST_CASE("a NEED routed between teams shows who waits on whom, from a "
                     "need from web, team front -> team back"};
     if (typed)
       told.purpose = {purpose_kind::need, {}, 0, "web", "api/routes.json"};
-    record(to_event(told));
+    record(to_event(told, record_version));
     auto waits = inspector.waits();
     REQUIRE(waits.size() == 1);
     CHECK(waits[0].waiter == "web");

@@ -3,6 +3,7 @@
 #include <capnp/serialize.h>
 #include <catch2/catch.hpp>
 
+#include "engine/record_version.hpp"
 #include "schema/events.capnp.h"
 
 using namespace baton;
@@ -24,7 +25,7 @@ TEST_CASE("a state change is recorded with its evidence",
   o.what = observation::kind::state;
   o.change = {detect::state::idle, detect::state::working,
               {"working", "bottom:3", "esc to interrupt"}, 42};
-  read(to_event(o), [](schema::Event::Reader e) {
+  read(to_event(o, record_version), [](schema::Event::Reader e) {
     REQUIRE(e.isStateChanged());
     auto c = e.getStateChanged();
     CHECK(std::string{c.getFrom().cStr()} == "idle");
@@ -45,7 +46,7 @@ TEST_CASE("a protocol message is recorded with its parts",
   m.text = "GET /api/todos";
   m.body = {"-> [{id, title}]", "errors: 404"};
   m.line = "CONTRACT: GET /api/todos";
-  read(to_event(o), [](schema::Event::Reader e) {
+  read(to_event(o, record_version), [](schema::Event::Reader e) {
     REQUIRE(e.isProtocolMessage());
     auto p = e.getProtocolMessage();
     CHECK(std::string{p.getKind().cStr()} == "contract");
@@ -61,7 +62,7 @@ TEST_CASE("the same observation always gives the same bytes",
   observation o;
   o.what = observation::kind::compaction;
   o.marker = {"compaction", "screen", "Conversation compacted"};
-  CHECK(to_event(o) == to_event(o));
+  CHECK(to_event(o, record_version) == to_event(o, record_version));
   delivery_action a;
   a.what = delivery_action::kind::finished;
   a.delivery_id = 9;

@@ -64,7 +64,7 @@ prompt = "write it"
 
 agent_observed asking(std::string agent, std::string tool,
                       std::string subject) {
-  agent_observed o{std::move(agent), "waiting_approval", false};
+  agent_observed o{std::move(agent), detect::state::waiting_approval, false};
   o.ask_tool = std::move(tool);
   o.ask_subject = std::move(subject);
   o.evidence = "Allow it? [y/n]";

@@ -39,13 +39,13 @@ std::vector<T> only(const std::vector<orchestrator_decision>& ds) {
 }
 
 inline agent_observed idle(std::string agent) {
-  return {std::move(agent), "idle", true};
+  return {std::move(agent), detect::state::idle, true};
 }
 
 /// The agent took its prompt up: its STATUS lines from now on are the
 /// task's.
 inline agent_observed working(std::string agent) {
-  return {std::move(agent), "working", false};
+  return {std::move(agent), detect::state::working, false};
 }
 
 inline protocol_seen line(std::string agent, protocol_kind kind,

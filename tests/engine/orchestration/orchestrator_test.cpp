@@ -416,7 +416,7 @@ TEST_CASE("an agent that never becomes ready fails its tasks at the time "
   o.on(run_begun{}, 0);
   CHECK(o.next_deadline() == 30'000'000);
   o.on(idle("frontend"), 1'000'000); // backend and tester never do
-  o.on(agent_observed{"backend", "unknown", false}, 2'000'000);
+  o.on(agent_observed{"backend", detect::state::unknown, false}, 2'000'000);
   auto out = o.on(time_passed{}, 30'000'000);
   auto settled = only<task_settled>(out);
   REQUIRE(settled.size() == 2);
@@ -450,7 +450,7 @@ TEST_CASE("a resumed start keeps settled tasks, dispatches an interrupted "
   CHECK(only<dispatch_task>(ds).empty());
   CHECK(o.tasks().at("api").status == task_status::passed);
   CHECK(o.tasks().at("page").status == task_status::ready);
-  CHECK(o.agents().at("frontend").state == "starting");
+  CHECK(o.agents().at("frontend").state == detect::state::starting);
   CHECK_FALSE(o.agents().at("frontend").input_ready);
 
   auto redo = only<dispatch_task>(o.on(idle("frontend"), 6'000'000));

@@ -153,7 +153,7 @@ TEST_CASE("the same BUILD: FAIL twice in a row climbs the ladder: nudge, "
   CHECK_FALSE(settled[0].passed);
   auto end = only<finish_run>(fourth);
   REQUIRE(end.size() == 1);
-  CHECK(end[0].outcome == "failed");
+  CHECK(end[0].outcome == run_outcome::failed);
 }
 
 TEST_CASE("with no other capable agent the ladder is nudge, re-dispatch, "
@@ -576,7 +576,7 @@ TEST_CASE("ship_without: the run ships without a failed task and its "
   CHECK(degraded[0].skipped == std::vector<std::string>{"core", "extra"});
   auto end = only<finish_run>(ds);
   REQUIRE(end.size() == 1);
-  CHECK(end[0].outcome == "reduced");
+  CHECK(end[0].outcome == run_outcome::reduced);
   CHECK_FALSE(end[0].ok);
   REQUIRE(end[0].skipped.size() == 2);
   CHECK(end[0].summary.find("shipped without: core") != std::string::npos);
@@ -618,7 +618,8 @@ agent = "a"
   o.on(working("b"), 3 * s);
   auto end = only<finish_run>(o.on(line("b", protocol_kind::error, "no"), 4 * s));
   REQUIRE(end.size() == 1);
-  CHECK(end[0].outcome == "failed"); // nothing else shipped: nothing to ship
+  CHECK(end[0].outcome
+        == run_outcome::failed); // nothing else shipped: nothing to ship
 }
 
 TEST_CASE("operator: the task is left for the operator, and the run says so",
@@ -775,7 +776,7 @@ TEST_CASE("supervision: one_for_all restarts every member in start order and "
   auto acted = only<supervise>(ds);
   REQUIRE(acted.size() == 1);
   CHECK(acted[0].team == "front");
-  CHECK(acted[0].strategy == "one_for_all");
+  CHECK(acted[0].strategy == restart_strategy::one_for_all);
   CHECK(acted[0].stop == std::vector<std::string>{"f3", "f1"});
   // f3 is temporary: stopped, not restarted.
   CHECK(acted[0].start == std::vector<std::string>{"f1", "f2"});

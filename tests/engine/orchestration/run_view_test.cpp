@@ -48,10 +48,10 @@ struct feeder {
     return feed(to_event(i));
   }
   bool decide(const orchestrator_decision& d) {
-    return feed(to_event(d));
+    return feed(to_event(d, record_version));
   }
   std::string describe(const orchestrator_decision& d) {
-    auto f = to_event(d);
+    auto f = to_event(d, record_version);
     capnp::FlatArrayMessageReader r{f.words()};
     return describe_change("orchestrator", 12'300'000,
                            r.getRoot<schema::Event>());
@@ -71,11 +71,11 @@ TEST_CASE("the view follows a run: agents, tasks, progress, verdicts",
   CHECK(f.view.tasks()[0].title == "The API");
   CHECK(f.view.name == "demo");
 
-  f.in(agent_observed{"backend", "idle", true});
+  f.in(agent_observed{"backend", detect::state::idle, true});
   f.decide(dispatch_task{"api", "backend", 1, "prompt"});
   CHECK(f.view.tasks()[0].status == "dispatched");
   CHECK(f.view.agents()[0].task == "api");
-  f.in(agent_observed{"backend", "working", false});
+  f.in(agent_observed{"backend", detect::state::working, false});
   CHECK(f.view.agents()[0].state == "working");
   CHECK(f.view.agents()[0].since_us == f.t);
   protocol_seen p;
@@ -118,9 +118,9 @@ TEST_CASE("events of other streams do not change the view",
           "[engine][run_view]") {
   feeder f;
   f.in(run_begun{"plan.toml", std::string{plan_text}, "hub", false});
-  CHECK_FALSE(f.feed(
-    to_event(orchestrator_input{agent_observed{"backend", "working", false}}),
-    "worker/backend"));
+  CHECK_FALSE(f.feed(to_event(orchestrator_input{agent_observed{
+                       "backend", detect::state::working, false}}),
+                     "worker/backend"));
   CHECK(f.view.agents()[0].state == "starting");
 }
 

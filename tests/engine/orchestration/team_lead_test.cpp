@@ -94,7 +94,7 @@ void start_all(orchestrator& o, bool leads) {
 struct chain {
   explicit chain(const plan& p) : o(p) {
     for (auto& t : p.teams)
-      leads.emplace(t.name, team_lead{p, t.name});
+      leads.emplace(t.name, team_lead{p, t.name, record_version});
   }
 
   std::vector<orchestrator_decision> on(const orchestrator_input& in,
@@ -148,12 +148,12 @@ TEST_CASE("lead: decides on a member's exit with its team's strategy, and "
           "a reset forgets the restart history",
           "[engine][lead]") {
   auto p = checked_plan(chain_plan);
-  team_lead lead{p, "data"};
+  team_lead lead{p, "data", record_version};
   auto first = lead.on({1, "data", "d1", 1}, 1 * s);
   REQUIRE(first);
   CHECK(first->team == "data");
   CHECK(first->agent == "d1");
-  CHECK(first->strategy == "rest_for_one");
+  CHECK(first->strategy == restart_strategy::rest_for_one);
   CHECK(first->stop == std::vector<std::string>{"d2"});
   CHECK(first->start == std::vector<std::string>{"d1", "d2"});
   CHECK_FALSE(first->escalate);
@@ -174,7 +174,7 @@ TEST_CASE("lead: decides on a member's exit with its team's strategy, and "
 TEST_CASE("lead: a temporary member is dropped, and says so in its record",
           "[engine][lead]") {
   auto p = checked_plan(chain_plan);
-  team_lead lead{p, "front"};
+  team_lead lead{p, "front", record_version};
   auto a = lead.on({1, "front", "f3", 1}, 1 * s);
   REQUIRE(a);
   CHECK(a->removed == std::vector<std::string>{"f3"});
@@ -199,7 +199,7 @@ TEST_CASE("lead: the orchestrator asks a member's lead, records nothing of "
   CHECK(asks[0].exit_code == 1);
   CHECK(o.pending_asks() == std::set<uint64_t>{asks[0].ask});
 
-  team_lead lead{p, "data"};
+  team_lead lead{p, "data", record_version};
   auto answer = lead.on(asks[0], 5 * s);
   REQUIRE(answer);
   auto carried = o.on(lead_reported{asks[0].ask, *answer}, 5 * s);

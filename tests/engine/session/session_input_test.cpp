@@ -8,6 +8,7 @@
 #include <capnp/serialize.h>
 #include <catch2/catch.hpp>
 
+#include "engine/record_version.hpp"
 #include "schema/events.capnp.h"
 
 using namespace baton;
@@ -45,7 +46,7 @@ session_core_options options() {
 /// Everything one step recorded, as bytes, for comparison.
 std::vector<std::string> recorded(session_effects& fx) {
   std::vector<std::string> out;
-  for (auto& f : session_records(fx)) {
+  for (auto& f : session_records(fx, record_version)) {
     auto b = f.bytes();
     out.emplace_back(reinterpret_cast<const char*>(b.data()), b.size());
   }
@@ -137,7 +138,7 @@ TEST_CASE("applying an input does what calling the core does, a prompt for "
 TEST_CASE("a recorded session's pack is parsed once per pack and text when "
           "a cache is shared, and a bad pack is refused either way") {
   auto pack = prompt_pack();
-  auto opened = session_opened_event(*pack, options(), false);
+  auto opened = session_opened_event(*pack, options(), false, record_version);
   capnp::FlatArrayMessageReader in{opened.words()};
   auto e = in.getRoot<schema::Event>().getSessionOpened();
   pack_cache cache;
