@@ -178,12 +178,10 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
           if (st.check_scope)
             st.baselines[x.agent] = std::move(files);
         }
-        prompt_command p{x.prompt, "dispatch of task " + x.task
-                                     + ", attempt "
-                                     + std::to_string(x.attempt)};
-        if (st.engine->version() != 0)
-          p.purpose = {engine::purpose_kind::dispatch, x.task, x.attempt};
-        tell(self, x.agent, std::move(p));
+        auto r = engine::reason_of(x, st.engine->version());
+        tell(self, x.agent,
+             prompt_command{x.prompt, std::move(r.why), false, {}, false,
+                            std::move(r.purpose)});
       } else if constexpr (std::is_same_v<T, engine::run_gate>) {
         start_gate(self, x);
       } else if constexpr (std::is_same_v<T, engine::tell_agent>) {
@@ -192,18 +190,12 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
       } else if constexpr (std::is_same_v<T, engine::restart_agent>) {
         tell(self, x.agent, restart_command{x.why});
       } else if constexpr (std::is_same_v<T, engine::decide_approval>) {
-        if (x.answer != "withdrawn")
+        if (x.answer != "withdrawn") {
+          auto r = engine::reason_of(x, st.engine->version());
           tell(self, x.agent,
-               prompt_command{
-                 x.answer,
-                 "approval " + x.id + ": " + x.answer + " (" + x.by + ")",
-                 true,
-                 {},
-                 false,
-                 st.engine->version() == 0
-                   ? engine::purpose{}
-                   : engine::purpose{
-                     engine::purpose_kind::approval, {}, 0, x.by, x.id}});
+               prompt_command{x.answer, std::move(r.why), true, {}, false,
+                              std::move(r.purpose)});
+        }
       } else if constexpr (std::is_same_v<T, engine::finish_run>) {
         finish(self, immediate);
       } else if constexpr (std::is_same_v<T, engine::ask_lead>) {

@@ -145,7 +145,9 @@ void restore_context(self_ptr self, uint64_t now) {
               ".baton/checkpoint.md):\n"
                 + st.checkpoint.render(st.cfg.name),
               "checkpoint after context compaction", now, false, {}, false,
-              {engine::purpose_kind::checkpoint});
+              st.cfg.record_version == 0
+                ? engine::purpose{}
+                : engine::purpose{engine::purpose_kind::checkpoint});
 }
 
 void arm(self_ptr self, uint64_t now) {

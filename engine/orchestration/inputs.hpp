@@ -438,4 +438,16 @@ using orchestrator_decision
                  add_task, report_deadlock, degrade_task, supervise,
                  change_lock, request_approval, decide_approval, ask_lead>;
 
+/// Why a prompt is typed: the sentence for people, and the purpose folds
+/// read (unset in runs of record version 0).
+struct prompt_reason {
+  std::string why;
+  engine::purpose purpose;
+};
+
+/// The reason of a dispatch's prompt, and of the keys answering an
+/// approval, in the run's record `version` (engine/orchestration/prompt.cpp).
+prompt_reason reason_of(const dispatch_task& d, uint16_t version);
+prompt_reason reason_of(const decide_approval& d, uint16_t version);
+
 } // namespace baton::engine

@@ -74,4 +74,21 @@ std::string orchestrator::prompt_for(const plan_task& t,
   return out;
 }
 
+prompt_reason reason_of(const dispatch_task& d, uint16_t version) {
+  prompt_reason r{"dispatch of task " + d.task + ", attempt "
+                    + std::to_string(d.attempt),
+                  {}};
+  if (version != 0)
+    r.purpose = {purpose_kind::dispatch, d.task, d.attempt};
+  return r;
+}
+
+prompt_reason reason_of(const decide_approval& d, uint16_t version) {
+  prompt_reason r{"approval " + d.id + ": " + d.answer + " (" + d.by + ")",
+                  {}};
+  if (version != 0)
+    r.purpose = {purpose_kind::approval, {}, 0, d.by, d.id};
+  return r;
+}
+
 } // namespace baton::engine

@@ -152,3 +152,22 @@ TEST_CASE("the checkpoint fold reads a typed purpose, and passes over the "
   prompt("Attempt 4 of 4 for task api: fix it", "retry of task api", {});
   CHECK(fold.summary().next_step == "Attempt 4 of 4 for task api: fix it");
 }
+
+TEST_CASE("a dispatch's and an approval's prompt say why in a sentence, and "
+          "from version 1 as a value the sentence also reads as",
+          "[engine][purpose]") {
+  dispatch_task d{"api", "backend", 2, "Task api: ..."};
+  auto v1 = reason_of(d, 1);
+  CHECK(v1.why == "dispatch of task api, attempt 2");
+  CHECK(v1.purpose == purpose{k::dispatch, "api", 2});
+  auto v0 = reason_of(d, 0);
+  CHECK(v0.why == v1.why);
+  CHECK(v0.purpose.empty());
+  CHECK(purpose_of({}, v0.why) == v1.purpose);
+  decide_approval a{"a3", "backend", "allow", "rule 1", "policy"};
+  auto a1 = reason_of(a, 1);
+  CHECK(a1.why == "approval a3: allow (rule 1)");
+  CHECK(a1.purpose == purpose{k::approval, {}, 0, "rule 1", "a3"});
+  CHECK(reason_of(a, 0).purpose.empty());
+  CHECK(purpose_of({}, a1.why).what == "a3");
+}
