@@ -12,6 +12,34 @@ namespace {
 
 constexpr uint32_t wide_continuation = static_cast<uint32_t>(-1);
 
+/// Whether `bytes` (whole sequences: the guard holds a CSI back until it is
+/// complete) set a private mode that shows the alternate screen: 47, 1047
+/// or 1049, alone or among other modes (`ESC[?25;1049h`). Wider than what
+/// libvterm 0.1.4 honours (1047 and 1049, first in the list): allocating
+/// cells that are never shown changes nothing else.
+bool asks_alternate_screen(std::string_view bytes) {
+  for (auto at = bytes.find("\x1b[?"); at != std::string_view::npos;
+       at = bytes.find("\x1b[?", at + 1)) {
+    unsigned mode = 0;
+    bool alternate = false;
+    size_t i = at + 3;
+    for (; i < bytes.size(); ++i) {
+      char c = bytes[i];
+      if (c >= '0' && c <= '9') {
+        mode = std::min(mode * 10 + static_cast<unsigned>(c - '0'), 100000u);
+        continue;
+      }
+      alternate = alternate || mode == 47 || mode == 1047 || mode == 1049;
+      mode = 0;
+      if (c != ';' && c != ':')
+        break;
+    }
+    if (alternate && i < bytes.size() && bytes[i] == 'h')
+      return true;
+  }
+  return false;
+}
+
 void append_utf8(std::string& out, uint32_t cp) {
   if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
     cp = 0xFFFD;
@@ -294,7 +322,11 @@ screen::screen(screen_options opts)
   vterm_screen_set_callbacks(vts_, &screen_cbs, this);
   vterm_screen_set_unrecognised_fallbacks(vts_, &fallbacks, this);
   vterm_screen_set_damage_merge(vts_, VTERM_DAMAGE_CELL);
-  vterm_screen_enable_altscreen(vts_, 1);
+  // The alternate screen's cells (as many as the primary's) are allocated
+  // when a program first asks for it (feed()): most agents never do, and a
+  // run of thousands of agents would otherwise hold and zero a second
+  // screen for each. libvterm erases the alternate screen each time it is
+  // entered, so when it is allocated makes no difference to what it shows.
   vterm_output_set_callback(vt_.get(), &callbacks::output, this);
   vterm_screen_reset(vts_, 1);
   dirty_ = false;
@@ -305,6 +337,10 @@ screen::~screen() = default;
 void screen::feed(std::string_view bytes) {
   raw_.append(bytes);
   auto safe = guard_.push(bytes);
+  if (!alternate_allocated_ && asks_alternate_screen(safe)) {
+    vterm_screen_enable_altscreen(vts_, 1);
+    alternate_allocated_ = true;
+  }
   if (!safe.empty())
     vterm_input_write(vt_.get(), safe.data(), safe.size());
   if (dirty_) {

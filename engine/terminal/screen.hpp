@@ -248,6 +248,9 @@ private:
   int pushed_rows_ = 0;
 
   bool alt_ = false;
+  /// libvterm holds cells for the alternate screen (allocated when first
+  /// asked for).
+  bool alternate_allocated_ = false;
   std::string title_;
   std::string outbox_;
   uint64_t replies_dropped_ = 0;

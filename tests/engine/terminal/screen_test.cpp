@@ -127,6 +127,47 @@ TEST_CASE("the alternate screen is flagged and leaves the primary intact",
   CHECK(s.row_text(0) == "primary");
 }
 
+TEST_CASE("every way of asking for the alternate screen shows it",
+          "[engine][screen]") {
+  // Its cells are allocated when first asked for: each spelling libvterm
+  // 0.1.4 honours (it reads the first mode of a list, and not 47), and a
+  // request cut across reads, must still reach it.
+  for (std::string ask : {"\x1b[?1049h", "\x1b[?1047h", "\x1b[?1049;25h"}) {
+    INFO(ask.substr(1));
+    for (size_t cut = 0; cut <= ask.size(); ++cut) {
+      screen s{small(10, 3)};
+      s.feed("primary\r\n\x1b[41m");
+      s.feed(ask.substr(0, cut));
+      s.feed(ask.substr(cut) + "\x1b[Halt");
+      CHECK(s.alt_screen());
+      CHECK(s.row_text(0) == "alt");
+      s.feed("\x1b[?1049l\x1b[?47l");
+      CHECK_FALSE(s.alt_screen());
+      CHECK(s.row_text(0) == "primary");
+    }
+  }
+  // Modes next to it, or numbers that only contain it, do not.
+  for (std::string other : {"\x1b[?25h", "\x1b[?10490h", "\x1b[?1049l",
+                            "\x1b[1049h", "\x1b[?4h"}) {
+    screen s{small(10, 3)};
+    s.feed("primary\r\n" + other);
+    CHECK_FALSE(s.alt_screen());
+  }
+}
+
+TEST_CASE("a screen entered late shows what one entered early shows",
+          "[engine][screen]") {
+  // The same bytes on two screens, one of which entered the alternate
+  // screen once before: the second entry must look the same as the first.
+  std::string app = "\x1b[1;31mred\x1b[44m\x1b[?1049hfull\r\nscreen";
+  screen late{small(12, 3)};
+  late.feed("before\r\n" + app);
+  screen early{small(12, 3)};
+  early.feed("\x1b[?1049h\x1b[?1049lbefore\r\n" + app);
+  CHECK(late.ansi() == early.ansi());
+  CHECK(state_of(late) == state_of(early));
+}
+
 TEST_CASE("lines that scroll off are kept in scrollback", "[engine][screen]") {
   screen s{small(10, 3)};
   s.feed("one\r\ntwo\r\nthree\r\nfour\r\nfive");
