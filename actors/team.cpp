@@ -44,6 +44,12 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
                                           team_options opts) {
   if (!opts.clock)
     return error{ec::invalid_argument, "a team needs a clock"};
+  // runStarted records the plan's text, and replay, resume and fork parse
+  // it again: a run started without it could never be replayed.
+  if (opts.plan_text.empty() && !(opts.resume && opts.resume->begun()))
+    return error{ec::invalid_argument,
+                 "a team needs its plan's text (team_options.plan_text), "
+                 "which the run records so that it can be replayed"};
   std::map<std::string, team_agent*> by_name;
   std::map<std::string, team_host*> hosts;
   for (auto& h : opts.hosts)

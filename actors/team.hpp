@@ -78,6 +78,8 @@ struct team_host {
 struct team_options {
   engine::plan plan;
   std::string plan_path;
+  /// The text `plan` was parsed from, recorded in runStarted (replay,
+  /// resume and fork parse it again). Required for a new run.
   std::string plan_text;
   /// One per agent of the plan.
   std::vector<team_agent> agents;

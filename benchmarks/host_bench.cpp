@@ -44,6 +44,7 @@
 #include "actors/remote/net.hpp"
 #include "actors/standin_terminal.hpp"
 #include "actors/team.hpp"
+#include "engine/plan/plan_parser.hpp"
 #include "storage/event_log.hpp"
 
 using namespace baton;
@@ -58,31 +59,24 @@ struct params {
   size_t lines = 10;
 };
 
-engine::plan make_plan(const params& p, bool remote) {
-  engine::plan plan;
-  plan.source = "bench";
-  plan.run.name = "bench";
+/// The plan as the text a run records (its runStarted), so that the
+/// benchmark's logs replay like any run's.
+std::string plan_text(const params& p, bool remote) {
+  std::string t = "[run]\nname = \"bench\"\n";
+  if (remote)
+    t += "[hosts.h]\n";
   for (size_t w = 0; w < p.workers; ++w) {
-    engine::plan_agent a;
-    a.name = "w" + std::to_string(w);
-    a.command = {"standin"};
+    t += "[agents.w" + std::to_string(w) + "]\ncommand = [\"standin\"]\n";
     if (remote)
-      a.host = "h";
-    plan.agents.push_back(a);
+      t += "host = \"h\"\n";
+  }
+  for (size_t w = 0; w < p.workers; ++w)
     for (size_t k = 0; k < p.tasks; ++k) {
-      engine::plan_task t;
-      t.id = a.name + "." + std::to_string(k);
-      t.prompt = "do " + t.id;
-      t.agent = a.name;
-      plan.tasks.push_back(t);
+      auto id = "w" + std::to_string(w) + "." + std::to_string(k);
+      t += "[[tasks]]\nid = \"" + id + "\"\nagent = \"w"
+           + std::to_string(w) + "\"\nprompt = \"do " + id + "\"\n";
     }
-  }
-  if (remote) {
-    engine::plan_host h;
-    h.name = "h";
-    plan.hosts.push_back(h);
-  }
-  return plan;
+  return t;
 }
 
 /// The stand-in every worker runs, here or on the host.
@@ -173,7 +167,14 @@ outcome run_team(const params& p, const fs::path& dir, bool remote,
     std::fprintf(stderr, "%s\n", log.err().message().c_str());
     std::exit(1);
   }
-  auto plan = make_plan(p, remote);
+  auto text = plan_text(p, remote);
+  auto parsed = engine::parse_plan(text, "bench.toml");
+  if (!parsed) {
+    std::fprintf(stderr, "the benchmark's plan: %s\n",
+                 parsed.err().message().c_str());
+    std::exit(1);
+  }
+  auto& plan = *parsed;
   {
     // The host: its own actor system with its certificates.
     caf::actor_system_config hcfg;
@@ -235,10 +236,12 @@ outcome run_team(const params& p, const fs::path& dir, bool remote,
       };
       th.hello.run = "bench:" + dir.string();
       th.hello.host = "h";
+      th.hello.plan_text = text;
       opts.hosts.push_back(std::move(th));
     }
     auto origin = clk::now();
     opts.plan = plan;
+    opts.plan_text = text;
     opts.clock = [origin] {
       return static_cast<uint64_t>(
                std::chrono::duration_cast<std::chrono::microseconds>(clk::now()

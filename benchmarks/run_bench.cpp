@@ -35,6 +35,7 @@
 #include "actors/pty/reactor.hpp"
 #include "actors/team.hpp"
 #include "actors/terminal/pack_loader.hpp"
+#include "engine/plan/plan_parser.hpp"
 #include "engine/recorded_enums.hpp"
 #include "storage/event_log.hpp"
 
@@ -53,26 +54,54 @@ double cpu_seconds() {
          + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
-engine::plan make_plan(size_t agents, size_t tasks,
-                       const std::vector<std::string>& args) {
-  engine::plan p;
-  p.source = "bench";
-  p.run.retries = 0;
-  for (size_t a = 0; a < agents; ++a) {
-    engine::plan_agent ag;
-    ag.name = "a" + std::to_string(a);
-    ag.preset = "sim";
-    ag.command = args;
-    p.agents.push_back(ag);
-    for (size_t k = 0; k < tasks; ++k) {
-      engine::plan_task t;
-      t.id = ag.name + "." + std::to_string(k);
-      t.prompt = "Make change " + t.id + ".";
-      t.agent = ag.name;
-      p.tasks.push_back(t);
-    }
+/// A TOML basic string.
+std::string toml_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\')
+      out.push_back('\\');
+    out.push_back(c);
   }
-  return p;
+  return out + "\"";
+}
+
+/// The plan as the text a run records (its runStarted), so that the
+/// benchmark's logs replay like any run's.
+std::string plan_text(size_t agents, size_t tasks,
+                      const std::vector<std::string>& args) {
+  std::string t = "[run]\nname = \"bench\"\n[policy]\nretries = 0\n";
+  for (size_t a = 0; a < agents; ++a) {
+    auto name = "a" + std::to_string(a);
+    t += "[agents." + name + "]\npreset = \"sim\"\ncommand = [";
+    t += toml_quoted(baton_exe) + ", \"sim\", ";
+    for (auto& arg : args)
+      t += toml_quoted(arg) + ",";
+    t += "]\n";
+  }
+  for (size_t a = 0; a < agents; ++a)
+    for (size_t k = 0; k < tasks; ++k) {
+      auto id = "a" + std::to_string(a) + "." + std::to_string(k);
+      t += "[[tasks]]\nid = \"" + id + "\"\nagent = \"a" + std::to_string(a)
+           + "\"\nprompt = \"Make change " + id + ".\"\n";
+    }
+  return t;
+}
+
+struct bench_plan {
+  std::string text;
+  engine::plan plan;
+};
+
+bench_plan make_plan(size_t agents, size_t tasks,
+                     const std::vector<std::string>& args) {
+  auto text = plan_text(agents, tasks, args);
+  auto p = engine::parse_plan(text, "bench.toml");
+  if (!p) {
+    std::fprintf(stderr, "the benchmark's plan: %s\n",
+                 p.err().message().c_str());
+    std::exit(1);
+  }
+  return {text, std::move(*p)};
 }
 
 struct run_outcome {
@@ -87,7 +116,7 @@ struct run_outcome {
   std::vector<double> to_typed_ms, agent_ms, settle_ms, to_decision_ms;
 };
 
-run_outcome run_team(const engine::plan& plan, const fs::path& dir,
+run_outcome run_team(const bench_plan& bp, const fs::path& dir,
                      actors::pty::reactor& reactor) {
   fs::remove_all(dir);
   fs::create_directories(dir / "work");
@@ -106,7 +135,8 @@ run_outcome run_team(const engine::plan& plan, const fs::path& dir,
     caf::actor_system sys{cfg};
     auto origin = clk::now();
     actors::team_options opts;
-    opts.plan = plan;
+    opts.plan = bp.plan;
+    opts.plan_text = bp.text;
     opts.clock = [origin] {
       return static_cast<uint64_t>(
                std::chrono::duration_cast<std::chrono::microseconds>(clk::now()
@@ -115,10 +145,9 @@ run_outcome run_team(const engine::plan& plan, const fs::path& dir,
              + 1;
     };
     opts.stop_grace = std::chrono::milliseconds{500};
-    for (auto& a : plan.agents) {
+    for (auto& a : bp.plan.agents) {
       actors::pty::spawn_options spawn;
-      spawn.argv = {baton_exe, "sim"};
-      spawn.argv.insert(spawn.argv.end(), a.command.begin(), a.command.end());
+      spawn.argv = a.command;
       spawn.working_dir = (dir / "work").string();
       actors::team_agent t;
       t.name = a.name;
@@ -156,7 +185,7 @@ run_outcome run_team(const engine::plan& plan, const fs::path& dir,
       if (ev.isTaskSettled() && ev.getTaskSettled().getPassed())
         ++out.passed;
     }
-  if (plan.agents.size() == 1 && events) {
+  if (bp.plan.agents.size() == 1 && events) {
     // Walk the worker's stream alongside: typed, DONE bytes, DONE line.
     std::vector<uint64_t> dispatch, gate;
     for (auto& e : *events) {
@@ -165,7 +194,7 @@ run_outcome run_team(const engine::plan& plan, const fs::path& dir,
       if (e.event().isGateRequested())
         gate.push_back(e.logical_time());
     }
-    auto worker = (*log)->read("worker/" + plan.agents[0].name);
+    auto worker = (*log)->read("worker/" + bp.plan.agents[0].name);
     std::vector<uint64_t> typed, bytes, line;
     bool waiting_typed = false, waiting_bytes = false;
     std::string since_typed;

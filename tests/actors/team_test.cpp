@@ -269,6 +269,25 @@ TEST_CASE("a hub run dispatches, verifies and finishes with every event in "
   CHECK(kinds.back() == "exited");
 }
 
+TEST_CASE("a team without its plan's text is refused before anything is "
+          "recorded",
+          "[actors][team]") {
+  // runStarted records the text; replay, resume and fork parse it again.
+  fixture fx;
+  actors::team_options opts;
+  opts.plan = parse(two_agents);
+  opts.clock = [&fx] { return ++fx.ticks; };
+  for (auto& a : opts.plan.agents)
+    opts.agents.push_back(standin_agent(a.name, fx.dir, [](std::string_view) {
+      return std::vector<std::string>{};
+    }));
+  auto team = actors::team::start(*fx.sys, *fx.log, std::move(opts));
+  REQUIRE_FALSE(team.ok());
+  CHECK(team.err().code() == ec::invalid_argument);
+  CHECK_THAT(team.err().message(), Catch::Contains("plan's text"));
+  CHECK(fx.log->last_position() == 0);
+}
+
 TEST_CASE("an ERROR is retried with its text as guidance, out of attempts "
           "the task fails and its dependents never start",
           "[actors][team]") {
