@@ -58,6 +58,10 @@ struct replay_options {
   /// worker's stream (most record the same pack). Default: each stream
   /// parses its own.
   std::shared_ptr<engine::pack_cache> packs;
+  /// Typed rows already read for protocol lines: replay_run shares one
+  /// for every worker's stream (every dispatch prompt explains the
+  /// protocol in the same rows). Default: each session reads its own.
+  std::shared_ptr<engine::protocol::typed_memo> typed;
 };
 
 /// Errors: ec::not_found when the log has no orchestrator stream,

@@ -71,6 +71,8 @@ result<std::vector<stream_report>> replay_run(const storage::event_log& log,
   }
   if (!shared.packs)
     shared.packs = std::make_shared<engine::pack_cache>();
+  if (!shared.typed)
+    shared.typed = std::make_shared<engine::protocol::typed_memo>();
   std::vector<stream_report> out;
   for (auto& s : streams) {
     replay_options o = shared;

@@ -58,6 +58,7 @@ result<replay_report> replay_worker(const storage::event_log& log,
           if (cfg->resumed)
             matcher.drop_pending();
           version = cfg->version;
+          cfg->options.typed_memo = opts.typed;
           core = std::make_unique<engine::session_core>(cfg->pack,
                                                         cfg->options);
           break;

@@ -5,8 +5,10 @@
 namespace baton::engine {
 
 agent_monitor::agent_monitor(std::shared_ptr<const detect::pack> pack,
-                             screen_options opts, uint64_t coalesce_us)
-  : coalesce_us_(coalesce_us), screen_(opts), detector_(std::move(pack)) {
+                             screen_options opts, uint64_t coalesce_us,
+                             protocol::tracker_options tracking)
+  : coalesce_us_(coalesce_us), screen_(opts), detector_(std::move(pack)),
+    tracker_(std::move(tracking)) {
 }
 
 namespace {

@@ -74,7 +74,8 @@ public:
   /// @pre pack != nullptr
   agent_monitor(std::shared_ptr<const detect::pack> pack,
                 screen_options opts = {},
-                uint64_t coalesce_us = default_coalesce_us);
+                uint64_t coalesce_us = default_coalesce_us,
+                protocol::tracker_options tracking = {});
 
   /// Bytes the agent wrote, arriving at logical time `now` (not decreasing).
   /// Evaluated now, or when the coalescing window closes (next_deadline()).

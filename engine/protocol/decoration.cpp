@@ -174,8 +174,11 @@ std::string strip_emphasis(std::string_view text) {
   for (char c : text)
     if (c != '`')
       out.push_back(c);
-  re2::RE2::GlobalReplace(&out, stars, R"(\1)");
-  re2::RE2::GlobalReplace(&out, underscores, R"(\1\2\3)");
+  // Most rows have neither; the expressions cannot match without them.
+  if (out.find('*') != std::string::npos)
+    re2::RE2::GlobalReplace(&out, stars, R"(\1)");
+  if (out.find("__") != std::string::npos)
+    re2::RE2::GlobalReplace(&out, underscores, R"(\1\2\3)");
   return out;
 }
 

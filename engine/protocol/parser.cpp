@@ -31,7 +31,31 @@ std::string trim(std::string_view s) {
   return std::string{s.substr(b, e - b + 1)};
 }
 
+/// Whether `text` may start with a protocol keyword: false for a row whose
+/// first byte is ASCII and not the first letter of one, which the
+/// expression below cannot match (its case folding adds only non-ASCII
+/// letters: ſ for s, the Kelvin sign for k). Most rows a screen shows end
+/// here, without running the expression.
+bool may_start_keyword(std::string_view text) {
+  if (text.empty())
+    return false;
+  auto c = static_cast<unsigned char>(text[0]);
+  if (c >= 0x80)
+    return true;
+  switch (std::toupper(c)) {
+    case 'S':
+    case 'P':
+    case 'B':
+    case 'N':
+    case 'C':
+    case 'T': return true;
+    default: return false;
+  }
+}
+
 std::optional<header> header_of(std::string_view text) {
+  if (!may_start_keyword(text))
+    return std::nullopt;
   static const re2::RE2 re{
     R"((?i)^(STATUS|PROGRESS|BUILD|NEED|CONTRACT|TASK)\s*:\s*(.*)$)"};
   std::string word;

@@ -61,6 +61,22 @@ std::vector<size_t> keyword_positions(std::string_view row) {
 
 } // namespace
 
+std::optional<std::string> tracker::typed_line(std::string_view row) {
+  auto read = [&]() -> std::optional<std::string> {
+    if (auto m = parse_line(row))
+      return std::move(m->line);
+    return std::nullopt;
+  };
+  if (!opts_.memo)
+    return read();
+  auto& rows = opts_.memo->rows;
+  if (auto known = rows.find(row); known != rows.end())
+    return known->second;
+  if (rows.size() >= typed_memo::max_rows)
+    rows.clear();
+  return rows.emplace(std::string{row}, read()).first->second;
+}
+
 void tracker::register_input(std::string_view text) {
   std::vector<std::string> lines;
   size_t start = 0;
@@ -75,8 +91,8 @@ void tracker::register_input(std::string_view text) {
     // that explains the protocol mid-sentence): the CLI's wrapping can put
     // either at the start of a screen row, so both are remembered.
     for (auto at : keyword_positions(row))
-      if (auto m = parse_line(row.substr(at)))
-        lines.push_back(m->line);
+      if (auto line = typed_line(row.substr(at)))
+        lines.push_back(std::move(*line));
     if (nl == std::string_view::npos)
       break;
     start = nl + 1;

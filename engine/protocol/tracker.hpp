@@ -48,6 +48,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +60,16 @@
 #include "engine/terminal/line_history.hpp"
 
 namespace baton::engine::protocol {
+
+/// Typed rows already read for protocol lines (register_input), each with
+/// the line it holds or none: the protocol block of a dispatch prompt is
+/// the same in every prompt of a run. A value: share it only where one
+/// thread uses it (a replay shares one over every worker's stream).
+struct typed_memo {
+  /// Rows kept before the memo starts again (bounds its memory).
+  static constexpr size_t max_rows = 4096;
+  std::map<std::string, std::optional<std::string>, std::less<>> rows;
+};
 
 struct tracker_options {
   /// How many lines a redraw may move an occurrence and it still count as
@@ -71,6 +84,9 @@ struct tracker_options {
   /// on (a DONE's evidence, a NEED's resource, a CONTRACT's body), still
   /// wait for the screen to settle. 0: every kind waits. Default: 2 s.
   uint64_t progress_stable_us = 2'000'000;
+  /// Shared reading of typed rows (see typed_memo); null: each tracker
+  /// reads its own. The result is the same either way.
+  std::shared_ptr<typed_memo> memo = nullptr;
 };
 
 /// A protocol message and where it occurred.
@@ -166,6 +182,9 @@ private:
   /// The earlier occurrence that a new line in a repaint redraws, or
   /// nullptr; advances the repaint's place when it finds one.
   const reported* redrawn(const message& m);
+
+  /// The protocol line a typed row holds, if any (through opts_.memo).
+  std::optional<std::string> typed_line(std::string_view row);
 
   tracker_options opts_;
   std::vector<pending> pending_;

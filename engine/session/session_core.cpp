@@ -49,7 +49,8 @@ uint64_t earliest(uint64_t a, uint64_t b) {
 
 session_core::session_core(std::shared_ptr<const engine::detect::pack> pack,
                            session_core_options opts)
-  : opts_(opts), monitor_(pack, opts.screen, opts.coalesce_us),
+  : opts_(opts), monitor_(pack, opts.screen, opts.coalesce_us,
+             protocol::tracker_options{.memo = opts.typed_memo}),
     prompts_(pack->input()),
     answers_(answer_style(opts.answer_confirm_within)) {
 }

@@ -79,6 +79,10 @@ struct session_core_options {
   /// part of it (Gemini CLI leaves the text in its input box). Default:
   /// 250 ms.
   uint64_t submit_delay_us = 250'000;
+  /// Typed rows read once for all sessions that share it (one thread
+  /// only; see protocol::typed_memo). Null: none. Not recorded: it changes
+  /// no result.
+  std::shared_ptr<protocol::typed_memo> typed_memo = nullptr;
 };
 
 class session_core {

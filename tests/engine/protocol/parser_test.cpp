@@ -1,6 +1,7 @@
 #include "engine/protocol/parser.hpp"
 
 #include <catch2/catch.hpp>
+#include <re2/re2.h>
 
 #include <string>
 #include <vector>
@@ -252,4 +253,36 @@ TEST_CASE("garbage and huge lines never break the parser",
   auto ms = parse(lines);
   REQUIRE(ms.size() == 1);
   CHECK(ms[0].what.size() == 1'000'000);
+}
+
+TEST_CASE("a row is read as a protocol line exactly when the header "
+          "expression matches it, whatever its first character",
+          "[engine][protocol]") {
+  // parse_line skips the expression for rows that cannot start with a
+  // keyword; this checks the shortcut against the expression itself, for
+  // every first byte and the case-folded letters that are not ASCII.
+  const re2::RE2 header{
+    R"((?i)^(STATUS|PROGRESS|BUILD|NEED|CONTRACT|TASK)\s*:\s*(.*)$)"};
+  std::vector<std::string> rows;
+  for (std::string rest : {"TATUS: DONE -- x + 1 passed", "ROGRESS: 1/2",
+                           "UILD: PASS", "EED: api.json -- the schema",
+                           "ONTRACT: api", "ASK: write -- docs",
+                           "tatus: error -- a, b, c"})
+    for (int c = 1; c < 128; ++c)
+      rows.push_back(std::string(1, static_cast<char>(c)) + rest);
+  // ſ (U+017F) folds to s, the Kelvin sign (U+212A) to k.
+  rows.push_back("\xc5\xbftatus: done -- x + 1 passed");
+  rows.push_back("ta\xe2\x84\xaa: write -- docs");
+  rows.push_back("\xc3\xa9tatus: done -- x");
+  size_t read = 0;
+  for (auto& row : rows) {
+    INFO(row);
+    // Every row here whose header matches is a whole message.
+    bool expected = re2::RE2::FullMatch(row, header);
+    CHECK(parse_line(row).has_value() == expected);
+    read += expected;
+  }
+  // Each keyword with its own first letter in both cases (12), status in
+  // lower case, ſtatus and the Kelvin sign's task.
+  CHECK(read == 15);
 }

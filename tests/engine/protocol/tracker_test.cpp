@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -218,6 +219,43 @@ TEST_CASE("the echo of a typed line whose end a redraw overwrote is still "
                    "<evidence>\n");
   auto done = lines_at(0, 0, {"STATUS: DONE — created hello.txt + 1 passed"});
   CHECK(u.observe(done, true).size() == 1);
+}
+
+TEST_CASE("trackers sharing a memo of typed rows filter echoes as each "
+          "alone does, and the memo stays bounded",
+          "[engine][protocol][tracker]") {
+  std::string prompt = "Task t1\n\nEnd with exactly one of:\n"
+                       "  STATUS: DONE -- <what> + <evidence>\n"
+                       "  STATUS: ERROR -- <what failed>, <tried>, <fix>\n"
+                       "Or write STATUS: BLOCKED -- <what you need> inline.";
+  auto screen_lines = lines_at(
+    0, 0,
+    {"> Task t1", "  STATUS: DONE -- <what> + <evidence>",
+     "  STATUS: ERROR -- <what failed>, <tried>, <fix>",
+     "STATUS: BLOCKED -- <what you need> inline.",
+     "STATUS: DONE -- t1 + 2 passed"});
+  auto memo = std::make_shared<typed_memo>();
+  tracker alone;
+  tracker first{tracker_options{.memo = memo}};
+  tracker second{tracker_options{.memo = memo}};
+  alone.register_input(prompt);
+  first.register_input(prompt);
+  second.register_input(prompt); // read from the memo
+  CHECK_FALSE(memo->rows.empty());
+  auto expected = alone.observe(screen_lines, true);
+  REQUIRE(expected.size() == 1);
+  CHECK(expected[0].message.what == "t1");
+  CHECK(first.observe(screen_lines, true) == expected);
+  CHECK(second.observe(screen_lines, true) == expected);
+  // Rows without a protocol line are remembered as such.
+  auto rows = memo->rows.size();
+  second.register_input("STATUS: nothing that parses");
+  CHECK(memo->rows.size() == rows + 1);
+  CHECK_FALSE(memo->rows.at("STATUS: nothing that parses").has_value());
+  // Past its bound it starts again.
+  for (size_t i = 0; i <= typed_memo::max_rows; ++i)
+    second.register_input("NEED: r" + std::to_string(i) + " -- x");
+  CHECK(memo->rows.size() <= typed_memo::max_rows);
 }
 
 TEST_CASE("a bare status is the agent's unless a typed line was just that",
