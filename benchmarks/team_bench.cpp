@@ -33,6 +33,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <memory>
 #include <fstream>
 #include <string>
@@ -246,11 +247,13 @@ int main(int argc, char** argv) {
   uint64_t first_exit = 0, last_restart = 0, last_redispatch = 0;
   size_t exits = 0, restarts = 0, redispatched = 0;
   std::map<std::string, int> dispatches;
+  std::set<std::string> exited;
   if (settled)
     for (auto& e : *settled) {
       auto ev = e.event();
       if (ev.isWorkerReported() && ev.getWorkerReported().isExited()) {
         ++exits;
+        exited.insert(ev.getWorkerReported().getAgent().cStr());
         if (first_exit == 0)
           first_exit = e.logical_time();
       }
@@ -271,6 +274,24 @@ int main(int argc, char** argv) {
           ++passed;
       }
     }
+  // A restart stamped by the orchestrator carries the time of the input
+  // that decided it: in a flat hub the exit's own, under a chain the lead's
+  // answer's. So also: when each exited agent's new process started, by its
+  // worker's reading of the same clock, the same for both shapes.
+  uint64_t last_running = 0;
+  size_t running = 0;
+  for (auto& agent : exited) {
+    auto stream = (*log)->read("worker/" + agent);
+    if (!stream)
+      continue;
+    int started = 0;
+    for (auto& e : *stream)
+      if (e.event().isProcessStarted() && ++started == 2) {
+        ++running;
+        last_running = std::max(last_running, e.logical_time());
+        break;
+      }
+  }
   double working = static_cast<double>(last_settled - first_dispatch) / 1e6;
   log->reset();
   if (!std::getenv("BATON_BENCH_KEEP"))
@@ -311,6 +332,11 @@ int main(int argc, char** argv) {
                 restarts,
                 static_cast<double>(last_redispatch - first_exit) / 1e3,
                 redispatched);
+  if (storm > 0)
+    std::printf("  ... every exited agent running again after %.1f ms (%zu "
+                "of %zu: its new process started, by its worker's clock)\n",
+                static_cast<double>(last_running - first_exit) / 1e3, running,
+                exited.size());
   std::printf("  memory per worker    %.1f KiB (peak RSS %.1f MiB over %.1f "
               "MiB before)\n",
               static_cast<double>(rss_during - rss_before) / 1024.0
