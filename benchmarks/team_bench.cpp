@@ -37,6 +37,7 @@
 #include <memory>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -45,6 +46,8 @@
 #include "actors/team.hpp"
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/plan/plan_parser.hpp"
+#include "engine/record_version.hpp"
+#include "engine/orchestration/team_lead.hpp"
 #include "storage/event_log.hpp"
 
 using namespace baton;
@@ -92,6 +95,30 @@ std::string plan_text(size_t workers, size_t tasks, size_t teams,
 
 size_t heap_in_use() {
   return mallinfo2().uordblks;
+}
+
+/// The heap the leads' folds of `teams` teams hold (engine::team_lead,
+/// the fold each lead actor keeps), after each member of each team has
+/// exited once and been restarted (a supervisor remembers restarts within
+/// its period).
+size_t leads_bytes(const engine::plan& p, size_t teams) {
+  auto heap_before = heap_in_use();
+  std::vector<std::unique_ptr<engine::team_lead>> leads;
+  uint64_t ask = 0;
+  for (size_t k = 0; k < teams; ++k) {
+    auto team = "t" + std::to_string(k);
+    leads.push_back(std::make_unique<engine::team_lead>(
+      p, team, engine::record_version));
+    for (auto& member : engine::team_agents(p, team)) {
+      engine::ask_lead q;
+      q.ask = ++ask;
+      q.team = team;
+      q.member = member;
+      q.exit_code = 1;
+      leads.back()->on(q, ask);
+    }
+  }
+  return heap_in_use() - heap_before;
 }
 
 /// Tasks per second through the orchestrator's fold alone; `bytes`: the
@@ -166,6 +193,7 @@ int main(int argc, char** argv) {
   auto& plan = *parsed;
   size_t fold_bytes = 0;
   auto fold_rate = pure_fold(plan, fold_bytes);
+  size_t lead_bytes = teams > 0 ? leads_bytes(plan, teams) : 0;
 
   auto dir = std::filesystem::temp_directory_path()
              / ("baton-team-bench-" + std::to_string(::getpid()));
@@ -323,6 +351,12 @@ int main(int argc, char** argv) {
               "worker)\n",
               static_cast<double>(fold_bytes) / 1048576.0,
               static_cast<double>(fold_bytes) / static_cast<double>(workers));
+  if (teams > 0)
+    std::printf("  leads' folds         %.1f KiB per lead held after every "
+                "member exited once (%.0f B per member)\n",
+                static_cast<double>(lead_bytes) / 1024.0
+                  / static_cast<double>(teams),
+                static_cast<double>(lead_bytes) / static_cast<double>(workers));
   if (storm > 0)
     std::printf("  storm                %zu exits (%zu %%): every restart "
                 "decided %.1f ms after the first exit (%zu restarts), every "
