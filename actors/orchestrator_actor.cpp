@@ -557,7 +557,8 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   if ((pattern == engine::plan_pattern::swarm
        || pattern == engine::plan_pattern::mesh)
       && !st.cfg.workspace.empty())
-    st.folder = std::make_shared<shared_folder>(st.cfg.workspace);
+    st.folder = std::make_shared<shared_folder>(st.cfg.workspace,
+                                                !st.cfg.inline_gates);
   // Without an ownership table there is nothing to check a change against.
   // Mesh: every attempt's changes are checked against the locks.
   st.check_scope

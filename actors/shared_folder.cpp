@@ -8,13 +8,15 @@
 #include <system_error>
 #include <tuple>
 
+#include "actors/detail/file_writer.hpp"
 #include "engine/orchestration/shared_state.hpp"
 
 namespace baton::actors {
 
 namespace fs = std::filesystem;
 
-shared_folder::shared_folder(std::string workspace) {
+shared_folder::shared_folder(std::string workspace, bool deferred)
+  : deferred_(deferred) {
   if (!workspace.empty())
     root_ = (fs::path{workspace} / "state").string();
 }
@@ -23,23 +25,19 @@ void shared_folder::write(const std::string& relative,
                           const std::string& text) {
   if (root_.empty())
     return;
-  auto path = fs::path{root_} / relative;
-  std::error_code ec;
-  fs::create_directories(path.parent_path(), ec);
-  auto tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out{tmp, std::ios::binary | std::ios::trunc};
-    out << text;
-    if (!out) {
-      std::fprintf(stderr, "baton: cannot write %s\n", tmp.c_str());
-      return;
-    }
-  }
-  fs::rename(tmp, path, ec);
-  if (ec)
-    std::fprintf(stderr, "baton: cannot write %s: %s\n", path.c_str(),
-                 ec.message().c_str());
+  auto problem = detail::write_file_whole(
+    (fs::path{root_} / relative).string(), text);
+  if (!problem.empty())
+    std::fprintf(stderr, "baton: %s\n", problem.c_str());
+}
+
+void shared_folder::publish(const std::string& relative,
+                            const std::string& text) {
+  if (!deferred_)
+    return write(relative, text);
+  if (!root_.empty())
+    detail::file_writer::instance().put((fs::path{root_} / relative).string(),
+                                        text, true);
 }
 
 void shared_folder::sync(const engine::orchestrator& o) {
@@ -49,13 +47,13 @@ void shared_folder::sync(const engine::orchestrator& o) {
   if (pattern == engine::plan_pattern::swarm) {
     auto board = engine::board_json(o);
     if (board != board_) {
-      write("tasks.json", board);
+      publish("tasks.json", board);
       board_ = std::move(board);
     }
   } else if (pattern == engine::plan_pattern::mesh) {
     auto status = engine::status_json(o);
     if (status != status_) {
-      write("status.json", status);
+      publish("status.json", status);
       status_ = std::move(status);
     }
   }

@@ -27,10 +27,17 @@ namespace baton::actors {
 class shared_folder {
 public:
   /// @param workspace the run's working area (absolute); empty: no folder.
-  explicit shared_folder(std::string workspace);
+  /// @param deferred sync() hands its writes to the process's file writer
+  ///   (actors/detail/file_writer) instead of making them on the caller's
+  ///   thread.
+  explicit shared_folder(std::string workspace, bool deferred = false);
 
   /// Rewrites state/tasks.json (swarm) or state/status.json (mesh) when
-  /// their text changed.
+  /// their text changed. Deferred: soon, off the caller's thread, each
+  /// file once with its latest text when it changed again meanwhile (a
+  /// mesh's status changes with every agent's state). The files are
+  /// informational: a lock's own file, which an agent acts on, and a
+  /// contract's are written at once (apply(), file_contract()).
   void sync(const engine::orchestrator& o);
 
   /// Carries out what a decision changes in the folder: lock files, and
@@ -58,9 +65,13 @@ public:
   }
 
 private:
+  /// Writes a file of the folder whole, now.
   void write(const std::string& relative, const std::string& text);
+  /// write(), or handed to the file writer when deferred.
+  void publish(const std::string& relative, const std::string& text);
 
   std::string root_;
+  bool deferred_ = false;
   std::string board_;
   std::string status_;
   /// Contract files read, with their size and time, so a rewritten file is

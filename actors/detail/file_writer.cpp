@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 namespace baton::actors::detail {
@@ -35,6 +37,20 @@ bool write_file_in_place(const std::string& path,
   return ok;
 }
 
+std::string write_file_whole(const std::string& path,
+                             const std::string& content) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::create_directories(fs::path{path}.parent_path(), ec);
+  auto tmp = path + ".tmp";
+  if (!write_file_in_place(tmp, content))
+    return "cannot write " + tmp + ": " + std::strerror(errno);
+  fs::rename(tmp, path, ec);
+  if (ec)
+    return "cannot write " + path + ": " + ec.message();
+  return {};
+}
+
 file_writer& file_writer::instance() {
   static file_writer w;
   return w;
@@ -52,10 +68,10 @@ file_writer::~file_writer() {
   thread_.join();
 }
 
-void file_writer::put(std::string path, std::string content) {
+void file_writer::put(std::string path, std::string content, bool whole) {
   {
     std::lock_guard lock{mu_};
-    pending_[std::move(path)] = {++generation_, std::move(content)};
+    pending_[std::move(path)] = {++generation_, std::move(content), whole};
   }
   cv_.notify_one();
 }
@@ -69,7 +85,12 @@ void file_writer::write_one(const std::string& path, const version& v) {
       return; // a later content was written meanwhile (write_now)
     on_disk = v.generation;
   }
-  write_file_in_place(path, v.content);
+  if (!v.whole) {
+    write_file_in_place(path, v.content);
+  } else if (auto problem = write_file_whole(path, v.content);
+             !problem.empty()) {
+    std::fprintf(stderr, "baton: %s\n", problem.c_str());
+  }
 }
 
 void file_writer::write_now(const std::string& path,

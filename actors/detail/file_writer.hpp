@@ -8,7 +8,10 @@
 // thousands of agents updating their files several times per task made it
 // the largest cost of a run. A reader racing a rewrite may see the two
 // mixed; an agent is pointed at its file only right after it was written
-// (write_now). Nothing here is part of the record: the log is.
+// (write_now). A file agents parse while it changes (the state/ folder's
+// JSON) is put with `whole`: written to a temporary file renamed over the
+// old, so a reader sees one content or the other, never a mix. Nothing here
+// is part of the record: the log is.
 #pragma once
 
 #include <chrono>
@@ -32,8 +35,9 @@ public:
   file_writer(const file_writer&) = delete;
   file_writer& operator=(const file_writer&) = delete;
 
-  /// Writes `content` to `path` (creating its directory) soon.
-  void put(std::string path, std::string content);
+  /// Writes `content` to `path` (creating its directory) soon. `whole`:
+  /// replaced at once (see above) instead of rewritten in place.
+  void put(std::string path, std::string content, bool whole = false);
 
   /// Writes `content` to `path` on the caller's thread (what was pending
   /// for it is superseded): for a file the agent is about to be told to
@@ -54,6 +58,7 @@ private:
   struct version {
     uint64_t generation = 0;
     std::string content;
+    bool whole = false;
   };
 
   void run();
@@ -80,5 +85,11 @@ private:
 /// Writes `content` over `path` (made with its directory when missing)
 /// and cuts it to that length; false when it could not.
 bool write_file_in_place(const std::string& path, const std::string& content);
+
+/// Writes `content` to `path`.tmp (made with its directory when missing)
+/// and renames it over `path`; the error, naming the file, when it could
+/// not (empty when it could).
+std::string write_file_whole(const std::string& path,
+                             const std::string& content);
 
 } // namespace baton::actors::detail

@@ -5,9 +5,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "tests/support/temp_dir.hpp"
 
@@ -60,4 +65,54 @@ TEST_CASE("file writer: a file written at once is not overwritten by an "
   w.put(path, "later still");
   w.flush();
   CHECK(read(path) == "later still");
+}
+
+TEST_CASE("file writer: a file put whole is read as one content or another, "
+          "never a mix, and leaves no temporary file",
+          "[actors][file_writer]") {
+  test::temp_dir dir;
+  actors::detail::file_writer w;
+  std::string path = dir / "state/status.json";
+  // Contents of different lengths, so that a rewrite in place would show a
+  // longer one's tail after a shorter one's head.
+  std::vector<std::string> contents;
+  for (int i = 0; i < 40; ++i)
+    contents.push_back(std::string(1000 + 997 * (i % 7), 'a' + i % 26));
+  w.put(path, contents[0], true);
+  w.flush();
+  std::atomic<bool> done{false};
+  size_t reads = 0, mixed = 0;
+  std::thread reader{[&] {
+    while (!done) {
+      auto text = read(path);
+      ++reads;
+      if (std::find(contents.begin(), contents.end(), text) == contents.end())
+        ++mixed;
+    }
+  }};
+  for (int round = 0; round < 20; ++round) {
+    for (auto& c : contents) {
+      w.put(path, c, true);
+      w.flush(); // each content reaches the disk
+    }
+  }
+  done = true;
+  reader.join();
+  CHECK(reads > 0);
+  CHECK(mixed == 0);
+  CHECK(read(path) == contents.back());
+  CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+TEST_CASE("file writer: a file that cannot be written whole says which",
+          "[actors][file_writer]") {
+  test::temp_dir dir;
+  // A directory where the temporary file would go.
+  std::string path = dir / "blocked/status.json";
+  std::filesystem::create_directories(path + ".tmp");
+  auto problem = actors::detail::write_file_whole(path, "{}");
+  CHECK_THAT(problem, Catch::Contains("status.json.tmp"));
+  CHECK_FALSE(std::filesystem::exists(path));
+  CHECK(actors::detail::write_file_whole(dir / "ok/status.json", "{}").empty());
+  CHECK(read(dir / "ok/status.json") == "{}");
 }
