@@ -7,6 +7,7 @@
 #include <kj/exception.h>
 
 #include "actors/detail/append_codec.hpp"
+#include "engine/frame.hpp"
 #include "schema/messages.capnp.h"
 
 namespace baton::actors {
@@ -69,7 +70,7 @@ storage::append_request read_append_request(schema::AppendRequest::Reader req) {
     ev.correlation = event_id_of(e.getCorrelationId());
     ev.logical_time = e.getLogicalTime();
     ev.wall_time = e.getWallTime();
-    capnp::MallocMessageBuilder payload;
+    baton::frame_builder payload;
     payload.setRoot(e.getEvent());
     ev.payload = frame::from(payload);
     out.events.push_back(std::move(ev));
@@ -81,7 +82,7 @@ frame encode_append_request(std::string_view stream,
                             storage::expected_version expected,
                             std::span<const storage::new_event> events,
                             bool relaxed) {
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   build_append_request(builder.initRoot<schema::AppendRequest>(), stream,
                        expected, events, relaxed);
   return frame::from(builder);
@@ -99,7 +100,7 @@ result<storage::append_request> decode_append_request(const frame& f) {
 }
 
 frame encode_append_reply(const result<storage::append_result>& r) {
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   auto reply = builder.initRoot<schema::AppendReply>();
   if (r) {
     auto ok = reply.initAppended();

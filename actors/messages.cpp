@@ -3,6 +3,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include "engine/frame.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/purpose_event.hpp"
 #include "schema/events.capnp.h"
@@ -37,7 +38,7 @@ auto read_frame(const frame& f, const char* what, F&& read)
 } // namespace
 
 frame encode_worker_command(const worker_command& c) {
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   auto root = builder.initRoot<schema::WorkerCommand>();
   std::visit(
     [&](const auto& x) {
@@ -106,7 +107,7 @@ result<worker_command> decode_worker_command(const frame& f) {
 
 frame encode_worker_report(const worker_report& r) {
   capnp::FlatArrayMessageReader event{r.event.words(), frame_reader_options()};
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   auto root = builder.initRoot<schema::WorkerReport>();
   root.setReport(event.getRoot<schema::Event>().getWorkerReported());
   root.setLogicalTime(r.logical_time);
@@ -120,7 +121,7 @@ result<worker_report> decode_worker_report(const frame& f) {
       if (!r.hasReport())
         return error{ec::invalid_argument,
                      "not a valid WorkerReport: no report"};
-      capnp::MallocMessageBuilder builder;
+      baton::frame_builder builder;
       builder.initRoot<schema::Event>().setWorkerReported(r.getReport());
       return worker_report{frame::from(builder), r.getLogicalTime()};
     });
@@ -129,7 +130,7 @@ result<worker_report> decode_worker_report(const frame& f) {
 frame encode_gate_report(const engine::gate_finished& g) {
   auto event = engine::to_event(engine::orchestrator_input{g});
   capnp::FlatArrayMessageReader reader{event.words(), frame_reader_options()};
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   builder.initRoot<schema::GateReport>().setFinished(
     reader.getRoot<schema::Event>().getGateFinished());
   return frame::from(builder);
@@ -139,7 +140,7 @@ result<engine::gate_finished> decode_gate_report(const frame& f) {
   return read_frame<schema::GateReport>(
     f, "GateReport",
     [](schema::GateReport::Reader r) -> result<engine::gate_finished> {
-      capnp::MallocMessageBuilder builder;
+      baton::frame_builder builder;
       builder.initRoot<schema::Event>().setGateFinished(r.getFinished());
       auto event = builder.getRoot<schema::Event>().asReader();
       auto in = engine::input_from_event(event);

@@ -13,6 +13,7 @@
 
 #include "actors/log_codec.hpp"
 #include "actors/messages.hpp"
+#include "engine/frame.hpp"
 #include "engine/monitor/observation_event.hpp"
 #include "engine/purpose_event.hpp"
 #include "engine/session/session_record.hpp"
@@ -31,7 +32,7 @@ kj::StringPtr text(const std::string& s) {
 
 template<class F>
 frame event(F&& fill) {
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   fill(builder.initRoot<schema::Event>());
   return frame::from(builder);
 }

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "api/event_format.hpp"
+#include "engine/frame.hpp"
 #include "schema/events.capnp.h"
 #include "storage/event_log.hpp"
 
@@ -50,7 +51,7 @@ constexpr step script[] = {
 };
 
 frame encode(const step& s) {
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   auto event = builder.initRoot<schema::Event>();
   std::string_view text{s.text};
   kj::ArrayPtr<const kj::byte> bytes{

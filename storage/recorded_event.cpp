@@ -49,7 +49,7 @@ event_id recorded_event::id() const {
 }
 
 frame recorded_event::payload() const {
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   builder.setRoot(envelope_.getEvent());
   return frame::from(builder);
 }

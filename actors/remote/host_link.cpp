@@ -15,6 +15,7 @@
 #include "actors/log_actor.hpp"
 #include "actors/log_codec.hpp"
 #include "actors/messages.hpp"
+#include "engine/frame.hpp"
 #include "schema/events.capnp.h"
 
 namespace baton::actors::remote {
@@ -74,7 +75,7 @@ namespace {
 
 frame host_changed(const link_options& o, const std::string& state,
                    const std::string& why, uint64_t process) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto h = b.initRoot<schema::Event>().initHostChanged();
   h.setHost(o.host);
   h.setState(state);
@@ -91,7 +92,7 @@ frame host_changed(const link_options& o, const std::string& state,
 /// A report that `agent`'s process exited: what its supervisor hears when
 /// the host stayed away too long.
 frame lost_report(const std::string& agent, uint64_t now) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto e = b.initRoot<schema::Event>().initWorkerReported();
   e.setAgent(agent);
   auto x = e.initExited();

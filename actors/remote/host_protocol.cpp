@@ -5,6 +5,7 @@
 #include <kj/exception.h>
 
 #include "actors/detail/append_codec.hpp"
+#include "engine/frame.hpp"
 #include "schema/messages.capnp.h"
 
 namespace baton::actors::remote {
@@ -39,7 +40,7 @@ std::vector<stream_mark> get_marks(List list) {
 /// A frame holding a copy of `r` as its root.
 template<class Reader>
 frame copy_of(Reader r) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   b.setRoot(r);
   return frame::from(b);
 }
@@ -61,7 +62,7 @@ auto decode_as(const frame& f, const char* what, F read)
 } // namespace
 
 frame encode(const host_hello& x) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto h = b.initRoot<schema::HostHello>();
   h.setRun(text(x.run));
   h.setHost(text(x.host));
@@ -95,7 +96,7 @@ result<host_hello> decode_hello(const frame& f) {
 }
 
 frame encode(const host_welcome& x) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto w = b.initRoot<schema::HostWelcome>();
   w.setVersion(text(x.version));
   w.setProcess(x.process);
@@ -117,7 +118,7 @@ result<host_welcome> decode_welcome(const frame& f) {
 }
 
 frame encode(const host_command& x) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto c = b.initRoot<schema::HostCommand>();
   c.setEngine(x.engine);
   c.setDecision(x.decision);
@@ -187,7 +188,7 @@ result<host_command> decode_command(const frame& f) {
 }
 
 frame encode(const host_shipment& x) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto s = b.initRoot<schema::HostShipment>();
   s.setProcess(x.process);
   auto streams = s.initStreams(static_cast<unsigned>(x.streams.size()));
@@ -226,7 +227,7 @@ result<host_shipment> decode_shipment(const frame& f) {
 }
 
 frame encode(const host_ack& x) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto a = b.initRoot<schema::HostAck>();
   set_marks(a.initDurable(static_cast<unsigned>(x.durable.size())),
             x.durable);

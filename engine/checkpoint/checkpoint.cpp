@@ -6,6 +6,7 @@
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include "engine/frame.hpp"
 #include "engine/purpose_event.hpp"
 #include "engine/recorded_enums.hpp"
 #include "schema/snapshots.capnp.h"
@@ -39,7 +40,7 @@ std::vector<std::string> get_list(capnp::List<capnp::Text>::Reader list) {
 } // namespace
 
 frame checkpoint_fold::save() const {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto st = b.initRoot<schema::CheckpointState>();
   st.setSequence(s_.sequence);
   st.setTask(s_.task);

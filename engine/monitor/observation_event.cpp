@@ -2,6 +2,7 @@
 
 #include <capnp/message.h>
 
+#include "engine/frame.hpp"
 #include "engine/recorded_enums.hpp"
 #include "schema/events.capnp.h"
 
@@ -43,7 +44,7 @@ void fill(schema::ProtocolMessage::Builder b, const protocol::occurrence& o,
 } // namespace
 
 frame to_event(const observation& o, uint16_t version) {
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   auto event = builder.initRoot<schema::Event>();
   switch (o.what) {
     case observation::kind::state: {
@@ -69,7 +70,7 @@ frame to_event(const observation& o, uint16_t version) {
 }
 
 frame to_event(const delivery_action& a) {
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   auto done = builder.initRoot<schema::Event>().initInputFinished();
   done.setDeliveryId(a.delivery_id);
   done.setDelivered(a.delivered);

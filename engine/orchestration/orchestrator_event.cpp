@@ -2,6 +2,7 @@
 
 #include <capnp/message.h>
 
+#include "engine/frame.hpp"
 #include "engine/purpose_event.hpp"
 #include "engine/recorded_enums.hpp"
 
@@ -33,7 +34,7 @@ std::vector<std::string> get_list(capnp::List<capnp::Text>::Reader r) {
 
 template<class F>
 frame build(F&& fill) {
-  capnp::MallocMessageBuilder builder;
+  baton::frame_builder builder;
   fill(builder.initRoot<schema::Event>());
   return frame::from(builder);
 }

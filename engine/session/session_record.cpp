@@ -4,6 +4,7 @@
 
 #include <capnp/message.h>
 
+#include "engine/frame.hpp"
 #include "engine/monitor/observation_event.hpp"
 
 namespace baton::engine {
@@ -19,7 +20,7 @@ kj::StringPtr text(const std::string& s) {
 frame session_opened_event(const detect::pack& pack,
                            const session_core_options& opts, bool resumed,
                            uint16_t version) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto s = b.initRoot<schema::Event>().initSessionOpened();
   s.setPack(text(pack.name));
   s.setPackText(text(pack.text));
@@ -80,7 +81,7 @@ std::optional<frame> to_event(const session_event& ev, uint16_t version) {
 }
 
 frame to_event(const session_write& w) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   auto in = b.initRoot<schema::Event>().initPtyInput();
   in.setBytes(
     {reinterpret_cast<const kj::byte*>(w.bytes.data()), w.bytes.size()});

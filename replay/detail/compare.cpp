@@ -16,7 +16,7 @@ std::string as_text(const frame& f) {
 }
 
 frame canonical(const storage::recorded_event& e) {
-  capnp::MallocMessageBuilder b;
+  baton::frame_builder b;
   b.setRoot(e.event());
   return frame::from(b);
 }
