@@ -85,12 +85,19 @@ void file_writer::write_one(const std::string& path, const version& v) {
       return; // a later content was written meanwhile (write_now)
     on_disk = v.generation;
   }
+  std::string problem;
   if (!v.whole) {
-    write_file_in_place(path, v.content);
-  } else if (auto problem = write_file_whole(path, v.content);
-             !problem.empty()) {
-    std::fprintf(stderr, "baton: %s\n", problem.c_str());
+    if (!write_file_in_place(path, v.content))
+      problem = "cannot write " + path + ": " + std::strerror(errno);
+  } else {
+    problem = write_file_whole(path, v.content);
   }
+  // Said once per file until it can be written again.
+  std::lock_guard lock{mu_};
+  if (problem.empty())
+    failing_.erase(path);
+  else if (failing_.insert(path).second)
+    std::fprintf(stderr, "baton: %s\n", problem.c_str());
 }
 
 void file_writer::write_now(const std::string& path,

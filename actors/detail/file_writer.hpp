@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -74,6 +75,8 @@ private:
   /// generation on disk.
   uint64_t generation_ = 0;
   std::map<std::string, uint64_t> written_;
+  /// Files whose last write failed (each said once on stderr).
+  std::set<std::string> failing_;
   std::mutex stripe_[stripes];
   bool writing_ = false;
   /// Callers of flush() waiting: no gathering meanwhile.
