@@ -206,8 +206,9 @@ team::~team() {
   for (auto& l : links_)
     caf::anon_send_exit(l, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(log_, caf::exit_reason::user_shutdown);
-  // The agents' checkpoint files, written off the actors' threads: on disk
-  // before the run's owner goes on (and may remove the directories).
+  // The agents' checkpoint files and the state/ folder's JSON, written off
+  // the actors' threads: on disk before the run's owner goes on (and may
+  // remove the directories).
   detail::file_writer::instance().flush();
   std::unique_lock lock{sig_->mu};
   sig_->cv.wait_for(lock, std::chrono::seconds{30},
