@@ -388,7 +388,7 @@ try {
   const rss = () => Number(fs.readFileSync(`/proc/${flood.run.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]) * 1024;
   let peak = 0;
   let slowest = 0;
-  const sTexts = new Set();
+  const looks = [];
   // Until the flood's task passed and the page drew all f wrote; sampled
   // often (s's spinner turns about every 50 ms).
   const started = Date.now();
@@ -400,12 +400,12 @@ try {
       const t = window.baton.terms.get('s');
       return {
         at: window.baton.position(),
-        s: t ? JSON.stringify(Array.from({ length: t.rows }, (_, i) => t.buffer.active.getLine(t.buffer.active.baseY + i)?.translateToString(true))) : '',
+        s: t ? Array.from({ length: t.rows }, (_, i) => t.buffer.active.getLine(t.buffer.active.baseY + i)?.translateToString(true) ?? '') : [],
       };
     });
     slowest = Math.max(slowest, Date.now() - t0);
     samples += 1;
-    sTexts.add(seen.s);
+    looks.push(seen);
     try { peak = Math.max(peak, rss()); } catch { /* exited */ }
     const task = await flood.api('/tasks/flood').catch(() => null);
     const f = await flood.api('/agents/f/screen').catch(() => null);
@@ -414,10 +414,20 @@ try {
   const lasted = Date.now() - started;
   await fp.screenshot({ path: path.join(artifacts, 'flood.png') });
   assert.ok(slowest < 5000, `the page answered within ${slowest} ms while flooded`);
-  // s's tile stays live: it differs in (nearly) every look. A flood the
-  // page drew fast leaves few looks (CI saw 2 in 816 ms, both different):
-  // then each look must differ.
-  assert.ok(sTexts.size >= Math.min(3, samples), `s's tile changed ${sTexts.size} times in ${samples} looks during the flood (${lasted} ms)`);
+  // s's tile stays live: in every look it shows s's screen as the engine
+  // had it at the position the page had drawn to, so nothing of s's waits
+  // behind f's flood or is dropped for it. How often s's screen changed
+  // meanwhile is up to s and the machine's load (a loaded CI machine saw it
+  // change twice in 1.5 s), so it is reported, never counted on.
+  const positions = new Set(looks.map((l) => l.at));
+  assert.ok(positions.size >= Math.min(2, samples), `the page's position moved during the flood (${[...positions].join(', ')})`);
+  const sTexts = new Set();
+  for (const look of looks) {
+    const want = trimRows((await flood.api(`/show?at=${look.at}`)).screens.s ?? []);
+    const got = trimRows(look.s);
+    assert.deepEqual(got, want, `s's tile at position ${look.at} is the engine's screen of s there`);
+    sTexts.add(JSON.stringify(got));
+  }
   assert.ok(peak < 512 * 1024 * 1024, `the server's memory peaked at ${(peak / 1048576).toFixed(0)} MiB`);
   await screensMatch(fp, flood.api, ['f'], 'after the flood the page caught up with f');
   passed(`a flooding agent (8 MB, ${lasted} ms until the page drew it all): the page answered within ${slowest} ms at worst, s's tile changed ${sTexts.size} times in ${samples} looks, the server's RSS peaked at ${(peak / 1048576).toFixed(0)} MiB`);
