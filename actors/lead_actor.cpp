@@ -114,6 +114,23 @@ lead_actor_impl(lead_actor::stateful_pointer<lead_state> self,
                  team_of(self).c_str(), e.message().c_str());
     self->quit(caf::sec::runtime_error);
   });
+  if (st.cfg.snapshot_every > 0) {
+    // Snapshots bound a rebuild (DESIGN.md §2): each is the stream's fold
+    // as a rebuild computes it, record by record, at a sequence.
+    st.recorded = std::make_unique<engine::lead_seed>(*st.seed);
+    st.journal->observe(
+      [](const frame&) { return true; },
+      [self](uint64_t sequence, uint64_t logical_time, const frame& f) {
+        auto& st = self->state;
+        capnp::FlatArrayMessageReader in{f.words(), frame_reader_options()};
+        st.recorded->fold(in.getRoot<schema::Event>(), logical_time);
+        if (sequence >= st.snapshot_at + st.cfg.snapshot_every) {
+          st.snapshot_at = sequence;
+          self->send(st.cfg.log, atom::snapshot_v, st.journal->stream(),
+                     sequence, logical_time, st.recorded->save(sequence));
+        }
+      });
+  }
   // It ends with the orchestrator.
   self->monitor(st.cfg.orchestrator);
   self->set_down_handler([self](caf::down_msg&) { self->quit(); });

@@ -35,6 +35,9 @@ struct lead_config {
   uint64_t id_high = 0;
   /// Where its answers go.
   orchestrator_actor orchestrator;
+  /// A snapshot of its stream's fold every this many records of its stream
+  /// (0: never; plan [policy] snapshot_every).
+  uint64_t snapshot_every = 0;
 };
 
 struct lead_state {
@@ -46,6 +49,12 @@ struct lead_state {
   uint64_t received = 0;
   /// Answers of seed->unrecorded on their way to the log (from the front).
   size_t in_flight = 0;
+  /// With snapshots: the fold of the stream as recorded so far (what a
+  /// rebuild from the stream would give), which a snapshot saves. The seed
+  /// runs ahead of it by what is on its way to the log.
+  std::unique_ptr<engine::lead_seed> recorded;
+  /// The sequence of the last snapshot sent.
+  uint64_t snapshot_at = 0;
 };
 
 lead_actor::behavior_type

@@ -190,10 +190,14 @@ void execute(self_ptr self, const engine::orchestrator_decision& d,
       } else if constexpr (std::is_same_v<T, engine::restart_agent>) {
         tell(self, x.agent, restart_command{x.why});
       } else if constexpr (std::is_same_v<T, engine::decide_approval>) {
-        if (x.answer != "withdrawn") {
+        if (x.answer != engine::approval_answer::withdrawn) {
           auto r = engine::reason_of(x, st.engine->version());
           tell(self, x.agent,
-               prompt_command{x.answer, std::move(r.why), true, {}, false,
+               prompt_command{std::string{to_string(x.answer)},
+                              std::move(r.why),
+                              true,
+                              {},
+                              false,
                               std::move(r.purpose)});
         }
       } else if constexpr (std::is_same_v<T, engine::finish_run>) {
@@ -470,9 +474,10 @@ void poll_folder(self_ptr self) {
 /// answering to it.
 lead_actor spawn_lead(caf::actor_system& sys, orchestrator_actor me,
                       const log_actor& log, const logical_clock& clock,
-                      engine::lead_seed seed) {
+                      engine::lead_seed seed, uint64_t snapshot_every) {
   auto cfg = std::make_shared<lead_config>();
   cfg->seed = std::make_unique<engine::lead_seed>(std::move(seed));
+  cfg->snapshot_every = snapshot_every;
   cfg->log = log;
   cfg->clock = clock;
   cfg->id_high = detail::random_high();
@@ -506,7 +511,8 @@ void restart_lead(self_ptr self, const std::string& team) {
   }
   auto me = caf::actor_cast<orchestrator_actor>(self);
   self->home_system().spawn([team, me, rebuild = st.cfg.rebuild_lead,
-                             log = st.cfg.log, clock = st.cfg.clock](
+                             log = st.cfg.log, clock = st.cfg.clock,
+                             every = st.cfg.plan.run.snapshot_every](
                               caf::blocking_actor* helper) {
     auto seed = rebuild(team);
     if (!seed) {
@@ -515,7 +521,7 @@ void restart_lead(self_ptr self, const std::string& team) {
       return;
     }
     auto lead = spawn_lead(helper->home_system(), me, log, clock,
-                           std::move(*seed));
+                           std::move(*seed), every);
     caf::anon_send(me, atom::lead_v, team,
                    caf::actor_cast<caf::actor>(lead), std::string{});
   });
@@ -591,14 +597,14 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
     auto me = caf::actor_cast<orchestrator_actor>(self);
     for (auto& t : st.cfg.plan.teams) {
       auto seed = st.cfg.lead_seeds.find(t.name);
-      auto lead = spawn_lead(
-        self->home_system(), me, log, st.cfg.clock,
-        seed != st.cfg.lead_seeds.end()
-          ? std::move(seed->second)
-          : engine::lead_seed{engine::team_lead{
-              st.cfg.plan, t.name,
-              st.engine->begun() ? st.engine->version()
-                                 : engine::record_version}});
+      auto lead = spawn_lead(self->home_system(), me, log, st.cfg.clock,
+                             seed != st.cfg.lead_seeds.end()
+                               ? std::move(seed->second)
+                               : engine::lead_seed{engine::team_lead{
+                                 st.cfg.plan, t.name,
+                                 st.engine->begun() ? st.engine->version()
+                                                    : engine::record_version}},
+                             st.cfg.plan.run.snapshot_every);
       adopt_lead(self, t.name, lead);
     }
     st.cfg.lead_seeds.clear();

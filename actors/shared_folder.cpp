@@ -64,10 +64,12 @@ void shared_folder::apply(const engine::orchestrator_decision& d) {
   if (l == nullptr || root_.empty())
     return;
   auto file = "locks/" + engine::lock_name(l->path) + ".lock";
-  if (l->what == "granted" || l->what == "renewed") {
+  using engine::lock_change;
+  if (l->what == lock_change::granted || l->what == lock_change::renewed) {
     write(file, engine::lock_file_text(l->path, l->agent, l->expires_us));
-  } else if ((l->what == "released" || l->what == "expired"
-              || l->what == "freed")
+  } else if ((l->what == lock_change::released
+              || l->what == lock_change::expired
+              || l->what == lock_change::freed)
              && l->holder.empty()) {
     std::error_code ec;
     fs::remove(fs::path{root_} / file, ec);

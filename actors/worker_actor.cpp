@@ -415,10 +415,8 @@ worker_actor_impl(worker_actor::stateful_pointer<worker_state> self,
       // a status), the file is brought up to date.
       if (e.isProtocolMessage() || e.isFilesChanged())
         write_checkpoint_file(self);
-      else if (auto p = e.getPromptRequested(); std::string_view{
-                                                  p.getWhy().cStr()}
-                                                  .starts_with("dispatch of "
-                                                               "task "))
+      else if (auto p = e.getPromptRequested();
+               engine::purpose_of(p).kind == engine::purpose_kind::dispatch)
         // A dispatch that points the agent at the file: written first.
         write_checkpoint_file(self, std::string_view{p.getText().cStr()}.find(
                                       ".baton/checkpoint.md")

@@ -5,7 +5,11 @@
 //
 //   0  runs recorded before the field existed
 //   1  typed purposes (engine/purpose.hpp) and enum fields beside the
-//      enumerations recorded as text (engine/recorded_enums.hpp)
+//      enumerations recorded as text (engine/recorded_enums.hpp): states,
+//      protocol kinds, outcomes, strategies
+//   2  enum fields beside the decisions' kinds recorded as text
+//      (engine/decision_kinds.hpp): escalations' triggers and
+//      steps, degradation policies, lock changes, approval answers
 #pragma once
 
 #include <cstdint>
@@ -13,6 +17,6 @@
 namespace baton::engine {
 
 /// The version new runs write.
-inline constexpr uint16_t record_version = 1;
+inline constexpr uint16_t record_version = 2;
 
 } // namespace baton::engine

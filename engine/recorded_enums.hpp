@@ -1,15 +1,21 @@
-// The enumerations the frozen schema first recorded as text, and since record
-// version 1 also as enum fields beside the text (RunStarted.version): agents'
-// states, protocol lines' kinds, run outcomes, supervisors' strategies.
-// Writers set the enum field only in runs of version 1 or later, so an older
-// run's replay derives the bytes it recorded; readers take the enum when it
-// is set and the text otherwise, so every log reads the same way.
+// The enumerations the frozen schema first recorded as text, and since a
+// record version (RunStarted.version) also as enum fields beside the text:
+// from version 1 agents' states, protocol lines' kinds, run outcomes and
+// supervisors' strategies; from version 2 escalations' triggers and steps,
+// degradation policies, lock changes and approval answers (their values:
+// engine/decision_kinds.hpp). Writers of derived events set
+// the enum field only in runs of the version that added it, so an older
+// run's replay derives the bytes it recorded; inputs (recorded once, never
+// derived again) carry it whatever the version. Readers take the enum when
+// it is set and the text otherwise, so every log reads the same way.
 #pragma once
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
+#include "engine/decision_kinds.hpp"
 #include "engine/detect/state.hpp"
 #include "engine/orchestration/inputs.hpp"
 #include "engine/protocol/message.hpp"
@@ -21,7 +27,9 @@ namespace baton::engine {
 
 /// The run's record format from which the enum fields are written.
 inline constexpr uint16_t enums_since = 1;
-static_assert(record_version >= enums_since);
+/// ... and those of decisions' kinds (decision_kinds.hpp).
+inline constexpr uint16_t decision_enums_since = 2;
+static_assert(record_version >= decision_enums_since);
 
 // -- writers: the text always, the enum from version 1 ----------------------
 
@@ -40,6 +48,26 @@ void write_outcome(schema::RunFinished::Builder b, run_outcome o,
 void write_strategy(schema::SupervisorActed::Builder b, restart_strategy s,
                     uint16_t version);
 
+// -- from version 2 ----------------------------------------------------------
+
+void write_escalation(schema::TaskEscalated::Builder b,
+                      escalation_trigger trigger, escalation_step step,
+                      uint16_t version);
+void write_policy(schema::TaskDegraded::Builder b, degrade_policy p,
+                  uint16_t version);
+void write_change(schema::LockChanged::Builder b, lock_change c,
+                  uint16_t version);
+void write_answer(schema::ApprovalDecided::Builder b, approval_answer a,
+                  const approval_by& by, uint16_t version);
+
+// -- inputs: the text and the enum, whatever the version ---------------------
+
+void write_answer(schema::ApprovalAnswered::Builder b, approval_answer a);
+/// An operator's approve command: `answer` as given (the command is checked
+/// before it is recorded), its enum when it names one.
+void write_answer(schema::OperatorCommand::Builder b, std::string_view answer);
+void write_host_state(schema::HostChanged::Builder b, host_state s);
+
 // -- readers: the enum when set, else the text ------------------------------
 
 /// nullopt when neither is one the engine knows.
@@ -50,5 +78,15 @@ std::optional<protocol::status> status_of(schema::ProtocolMessage::Reader r);
 std::optional<run_outcome> outcome_of(schema::RunFinished::Reader r);
 std::optional<restart_strategy>
 strategy_of(schema::SupervisorActed::Reader r);
+std::optional<escalation_trigger> trigger_of(schema::TaskEscalated::Reader r);
+std::optional<escalation_step> step_of(schema::TaskEscalated::Reader r);
+std::optional<degrade_policy> degrade_policy_of(schema::TaskDegraded::Reader r);
+std::optional<lock_change> change_of(schema::LockChanged::Reader r);
+std::optional<approval_answer> answer_of(schema::ApprovalDecided::Reader r);
+std::optional<approval_by> by_of(schema::ApprovalDecided::Reader r);
+std::optional<approval_answer> answer_of(schema::ApprovalAnswered::Reader r);
+/// The answer's name: the enum's when set, else the text as recorded.
+std::string answer_of(schema::OperatorCommand::Reader r);
+std::optional<host_state> host_state_of(schema::HostChanged::Reader r);
 
 } // namespace baton::engine

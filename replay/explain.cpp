@@ -113,11 +113,12 @@ described describe_decision(const orchestrator_decision& d) {
                          {}};
       },
       [](const engine::escalate_task& x) {
-        return described{"escalate_task",
-                         x.trigger + " on task " + x.task + " (" + x.agent
-                           + "), escalation " + std::to_string(x.count)
-                           + ": " + x.step + " — " + one_line(x.evidence),
-                         {}};
+        return described{
+          "escalate_task",
+          std::string{to_string(x.trigger)} + " on task " + x.task + " ("
+            + x.agent + "), escalation " + std::to_string(x.count) + ": "
+            + std::string{to_string(x.step)} + " — " + one_line(x.evidence),
+          {}};
       },
       [](const engine::add_task& x) {
         return described{"add_task",
@@ -134,7 +135,8 @@ described describe_decision(const orchestrator_decision& d) {
       },
       [](const engine::degrade_task& x) {
         return described{"degrade_task",
-                         "task " + x.task + ": " + x.policy
+                         "task " + x.task + ": "
+                           + std::string{to_string(x.policy)}
                            + (x.into.empty() ? "" : " into " + x.into) + " — "
                            + one_line(x.why),
                          {}};
@@ -148,8 +150,9 @@ described describe_decision(const orchestrator_decision& d) {
       },
       [](const engine::change_lock& x) {
         return described{"change_lock",
-                         "lock " + x.path + " " + x.what + " (" + x.agent
-                           + ")" + (x.why.empty() ? "" : ": " + x.why),
+                         "lock " + x.path + " " + std::string{to_string(x.what)}
+                           + " (" + x.agent + ")"
+                           + (x.why.empty() ? "" : ": " + x.why),
                          {}};
       },
       [](const engine::request_approval& x) {
@@ -162,8 +165,9 @@ described describe_decision(const orchestrator_decision& d) {
       },
       [](const engine::decide_approval& x) {
         return described{"decide_approval",
-                         "approval " + x.id + " " + x.answer + " by " + x.by
-                           + ": " + one_line(x.why),
+                         "approval " + x.id + " "
+                           + std::string{to_string(x.answer)} + " by "
+                           + to_string(x.by) + ": " + one_line(x.why),
                          {}};
       },
       [](const engine::ask_lead& x) {
@@ -265,8 +269,8 @@ described describe_input(const orchestrator_input& in,
       },
       [](const engine::approval_answered& x) {
         return described{"approval_answered",
-                         "the operator (" + x.by + ") answered approval "
-                           + x.id + ": " + x.answer
+                         "the operator (" + x.by + ") answered approval " + x.id
+                           + ": " + std::string{to_string(x.answer)}
                            + (x.reason.empty() ? "" : " — " + x.reason),
                          {}};
       },

@@ -128,32 +128,39 @@ result<replay_report> replay_lead(const storage::event_log& log,
 }
 
 result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
-                                   const std::string& team) {
+                                       const std::string& team,
+                                       bool use_snapshots, uint64_t* records) {
   auto plan = plan_with_team(log, team);
   if (!plan)
     return plan.err();
   auto version = recorded_version(log);
   if (!version)
     return version.err();
+  auto stream = engine::lead_stream(team);
   engine::lead_seed out{engine::team_lead{*plan, team, *version}};
-  auto n = log.read(engine::lead_stream(team), 1, UINT64_MAX, UINT64_MAX,
+  uint64_t from = 1;
+  if (use_snapshots) {
+    auto snap = log.load_snapshot(stream, {});
+    if (!snap)
+      return snap.err();
+    if (*snap)
+      if (auto restored
+          = engine::lead_seed::restore(*plan, team, *version, (*snap)->state)) {
+        out = std::move(*restored);
+        from = (*snap)->sequence + 1;
+      }
+  }
+  uint64_t folded = 0;
+  auto n = log.read(stream, from, UINT64_MAX, UINT64_MAX,
                     [&](storage::recorded_event&& e) {
-                      auto ev = e.event();
-                      if (ev.isLeadAsked()) {
-                        auto d = engine::decision_from_event(ev);
-                        auto& ask = std::get<engine::ask_lead>(*d);
-                        if (auto a = out.lead.on(ask, e.logical_time())) {
-                          out.answers[ask.ask] = std::move(*a);
-                          out.unrecorded.push_back(ask.ask);
-                        }
-                      } else if (ev.isSupervisorActed()
-                                 && !out.unrecorded.empty()) {
-                        out.unrecorded.pop_front();
-                      }
+                      out.fold(e.event(), e.logical_time());
+                      ++folded;
                       return true;
                     });
   if (!n)
     return n.err();
+  if (records != nullptr)
+    *records = folded;
   return out;
 }
 

@@ -34,9 +34,16 @@ recorded_plan(const storage::event_log& log,
 result<uint16_t> recorded_version(const storage::event_log& log);
 
 /// A lead as its stream left it, to be started again (its actor killed, or
-/// the engine resumed). Errors as replay_lead, except that a stream not yet
-/// written gives a fresh lead.
+/// the engine resumed). With `use_snapshots`, from the stream's latest
+/// snapshot (the lead actor writes them every [policy] snapshot_every
+/// records) and the records after it; a snapshot this build cannot read is
+/// passed over, and the stream folded from its first record. Errors as
+/// replay_lead, and load_snapshot's, except that a stream not yet written
+/// gives a fresh lead. `records`, when given, is set to the number of
+/// records folded.
 result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
-                                   const std::string& team);
+                                       const std::string& team,
+                                       bool use_snapshots = true,
+                                       uint64_t* records = nullptr);
 
 } // namespace baton::replay

@@ -139,6 +139,12 @@ struct RunStarted {
   # ProtocolMessage.lineKind/statusKind, RunFinished.outcomeKind,
   # SupervisorActed.strategyKind). A resumed run keeps the version it began
   # with, so its replay derives the same bytes.
+  # 2: the remaining enumerations recorded as text carry an enum beside it
+  # too (TaskEscalated.triggerKind/stepKind, TaskDegraded.policyKind,
+  # LockChanged.whatKind, ApprovalDecided.answerKind/byKind/byRule).
+  # Inputs (ApprovalAnswered.answerKind, OperatorCommand.answerKind,
+  # HostChanged.stateKind) carry theirs whatever the version: they are
+  # recorded, never derived again.
 }
 
 struct AgentCheckpoint {
@@ -457,6 +463,23 @@ struct TaskEscalated {
   # The task's escalations so far, this one included (from 1).
   evidence @5 :Text;
   # The repeated summary, or how long the task went without progress.
+  triggerKind @6 :EscalationTrigger;
+  stepKind @7 :EscalationStep;
+  # `trigger` and `step` as values (unset in runs before version 2).
+}
+
+enum EscalationTrigger {
+  unset @0;
+  loop @1;
+  stall @2;
+}
+
+enum EscalationStep {
+  unset @0;
+  nudge @1;
+  redispatch @2;
+  reassign @3;
+  fail @4;
 }
 
 struct TaskAdded {
@@ -491,6 +514,15 @@ struct TaskDegraded {
   skipped @3 :List(Text);
   # ship_without: the tasks the run ships without (it and its dependents).
   why @4 :Text;
+  policyKind @5 :DegradePolicy;
+  # `policy` as a value (unset in runs before version 2).
+}
+
+enum DegradePolicy {
+  unset @0;
+  merge @1;
+  shipWithout @2;
+  operator @3;
 }
 
 struct AgentActive {
@@ -528,11 +560,27 @@ struct LockChanged {
   path @0 :Text;
   agent @1 :Text;
   what @2 :Text;
-  # granted, queued, renewed, released, expired, freed, refused or conflict.
+  # granted, queued, renewed, released, expired, freed, refused, withdrawn
+  # (it left the queue) or conflict.
   holder @3 :Text;
   expiresUs @4 :UInt64;
   # Logical time the lease ends.
   why @5 :Text;
+  whatKind @6 :LockChange;
+  # `what` as a value (unset in runs before version 2).
+}
+
+enum LockChange {
+  unset @0;
+  granted @1;
+  queued @2;
+  released @3;
+  expired @4;
+  freed @5;
+  renewed @6;
+  refused @7;
+  withdrawn @8;
+  conflict @9;
 }
 
 struct LockRequested {
@@ -565,8 +613,31 @@ struct ApprovalDecided {
   # "allow", "allow_always", "deny", or "withdrawn" (the agent left the
   # prompt before an answer; nothing is typed).
   by @3 :Text;
-  # "deny list", "rule N", "operator", "timeout" or "agent".
+  # "deny list", "rule N", "policy", "operator", "timeout" or "agent".
   why @4 :Text;
+  answerKind @5 :ApprovalAnswer;
+  byKind @6 :ApprovalBy;
+  # `answer` and `by` as values (unset in runs before version 2).
+  byRule @7 :UInt32;
+  # byKind rule: N of "rule N", the [[approvals.rules]] entry (from 1).
+}
+
+enum ApprovalAnswer {
+  unset @0;
+  allow @1;
+  allowAlways @2;
+  deny @3;
+  withdrawn @4;
+}
+
+enum ApprovalBy {
+  unset @0;
+  denyList @1;
+  rule @2;
+  policy @3;
+  operator @4;
+  timeout @5;
+  agent @6;
 }
 
 struct ApprovalAnswered {
@@ -576,6 +647,8 @@ struct ApprovalAnswered {
   by @2 :Text;
   # Who answered (the operator's name or "operator").
   reason @3 :Text;
+  answerKind @4 :ApprovalAnswer;
+  # `answer` as a value (unset in logs recorded before it existed).
 }
 
 enum OperatorAction {
@@ -612,6 +685,8 @@ struct OperatorCommand {
   reason @8 :Text;
   # Why, as the operator gave it (may be empty).
   immediate @9 :Bool;
+  answerKind @10 :ApprovalAnswer;
+  # approve: `answer` as a value (unset in logs recorded before it existed).
 }
 
 struct HostChanged {
@@ -629,6 +704,15 @@ struct HostChanged {
   # connected: the host process's incarnation (a new one: it restarted).
   run @5 :Text;
   # The run's id on the host (its spool's name), kept for a resume.
+  stateKind @6 :HostState;
+  # `state` as a value (unset in logs recorded before it existed).
+}
+
+enum HostState {
+  unset @0;
+  connected @1;
+  unreachable @2;
+  lost @3;
 }
 
 struct LeadAsked {

@@ -26,3 +26,41 @@ struct CheckpointState {
   contracts @8 :List(Text);
   filesModified @9 :List(Text);
 }
+
+struct LeadState {
+  # A team's lead (engine/orchestration/team_lead) as its stream
+  # `lead/<team>` left it at `sequence`: what rebuilding it from the stream's
+  # first record up to there gives.
+  sequence @0 :UInt64;
+  # The last sequence folded.
+  team @1 :Text;
+  lastAsk @2 :UInt64;
+  # The number of the last question applied (0: none).
+  children @3 :List(LeadChild);
+  # The team's supervisor's live spec, in start order.
+  restarts @4 :List(UInt64);
+  # Logical times of the restarts still counted against the intensity.
+  stopped @5 :Bool;
+  # The intensity was exceeded.
+  answers @6 :List(LeadAnswer);
+  unrecorded @7 :List(UInt64);
+  # Questions decided and not yet answered on the stream, in order.
+}
+
+struct LeadChild {
+  id @0 :Text;
+  restart @1 :RestartType;
+}
+
+enum RestartType {
+  permanent @0;
+  transient @1;
+  temporary @2;
+}
+
+struct LeadAnswer {
+  ask @0 :UInt64;
+  acted @1 :Data;
+  # The answer: an Event holding its supervisorActed, encoded in the run's
+  # record version.
+}

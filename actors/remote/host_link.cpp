@@ -16,6 +16,7 @@
 #include "actors/log_codec.hpp"
 #include "actors/messages.hpp"
 #include "engine/frame.hpp"
+#include "engine/recorded_enums.hpp"
 #include "schema/events.capnp.h"
 
 namespace baton::actors::remote {
@@ -73,12 +74,12 @@ struct link_state {
 
 namespace {
 
-frame host_changed(const link_options& o, const std::string& state,
+frame host_changed(const link_options& o, engine::host_state state,
                    const std::string& why, uint64_t process) {
   baton::frame_builder b;
   auto h = b.initRoot<schema::Event>().initHostChanged();
   h.setHost(o.host);
-  h.setState(state);
+  engine::write_host_state(h, state);
   h.setWhy(why);
   h.setProcess(process);
   h.setRun(o.hello.run);
@@ -138,7 +139,8 @@ void went_down(link_ptr self, const std::string& why) {
   ++st.generation;
   st.down_since = std::chrono::steady_clock::now();
   st.down_recorded = true;
-  record(self, host_changed(*st.opts, "unreachable", why, st.process));
+  record(self, host_changed(*st.opts, engine::host_state::unreachable, why,
+                            st.process));
   connect_later(self);
 }
 
@@ -156,7 +158,7 @@ void give_up(link_ptr self) {
   auto agents = st.running;
   st.running.clear();
   record(self,
-         host_changed(*st.opts, "lost",
+         host_changed(*st.opts, engine::host_state::lost,
                       "unreachable for longer than "
                         + std::to_string(st.opts->down_after.count() / 1000)
                         + " s: its agents count as exited",
@@ -216,7 +218,9 @@ void say_hello(link_ptr self) {
         st.backoff = std::chrono::milliseconds{250};
         auto why = "at " + st.opts->address + " (baton " + w->version + ")"
                    + (restarted ? ", restarted" : "");
-        record(self, host_changed(*st.opts, "connected", why, st.process),
+        record(self,
+               host_changed(*st.opts, engine::host_state::connected, why,
+                            st.process),
                [self, gone] {
                  auto& st = self->state;
                  // Agents the host no longer runs (it restarted): exited.
@@ -461,7 +465,7 @@ link_actor_impl(link_actor::stateful_pointer<link_state> self,
       if (!st.down_recorded) {
         st.down_since = std::chrono::steady_clock::now();
         st.down_recorded = true;
-        record(self, host_changed(*st.opts, "unreachable",
+        record(self, host_changed(*st.opts, engine::host_state::unreachable,
                                   outcome->err().message(), st.process));
       }
       connect_later(self);

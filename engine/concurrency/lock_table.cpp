@@ -15,20 +15,6 @@ std::string at(uint64_t us) {
 
 } // namespace
 
-std::string_view to_string(lock_event::kind k) {
-  switch (k) {
-    case kind::granted: return "granted";
-    case kind::queued: return "queued";
-    case kind::released: return "released";
-    case kind::expired: return "expired";
-    case kind::freed: return "freed";
-    case kind::renewed: return "renewed";
-    case kind::refused: return "refused";
-    case kind::withdrawn: return "withdrawn";
-  }
-  return "unknown";
-}
-
 lock_table::lock_table(uint64_t default_lease_us)
   : default_lease_us_(default_lease_us) {
 }

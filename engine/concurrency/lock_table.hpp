@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "engine/concurrency/wait_for_graph.hpp"
+#include "engine/decision_kinds.hpp"
 
 namespace baton::engine {
 
@@ -40,25 +41,9 @@ struct lock_grant {
 };
 
 struct lock_event {
-  enum class kind : uint8_t {
-    /// `agent` now holds `path` until `expires_us`.
-    granted,
-    /// `agent` waits for `path`, held by `holder` until `expires_us`.
-    queued,
-    /// `agent` released `path`.
-    released,
-    /// `agent`'s lease on `path` ended at `expires_us`.
-    expired,
-    /// `agent` died holding `path`; the lock was taken from it.
-    freed,
-    /// `agent`, the holder, acquired `path` again: its lease now ends at
-    /// `expires_us`.
-    renewed,
-    /// `agent` asked to release `path` it does not hold; `why` says why.
-    refused,
-    /// `agent` left the queue of `path` (it withdrew or died).
-    withdrawn,
-  };
+  /// Each value is described where it is declared (decision_kinds.hpp); the
+  /// table never gives `conflict`, which check_write() reports apart.
+  using kind = lock_change;
   kind what;
   std::string path;
   std::string agent;
@@ -70,10 +55,6 @@ struct lock_event {
 
   friend bool operator==(const lock_event&, const lock_event&) = default;
 };
-
-/// "granted", "queued", "released", "expired", "freed", "renewed",
-/// "refused" or "withdrawn".
-std::string_view to_string(lock_event::kind k);
 
 struct write_conflict {
   std::string path;

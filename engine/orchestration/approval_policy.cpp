@@ -101,7 +101,8 @@ approval_verdict deny_list(const plan& p, const plan_agent& agent,
                            const std::string& dir, const std::string& tool,
                            const std::string& subject) {
   auto deny = [](std::string why) {
-    return approval_verdict{"deny", "deny list", std::move(why)};
+    return approval_verdict{
+      "deny", {approval_by_kind::deny_list}, std::move(why)};
   };
   if (one_of(tool, {"password", "passphrase"}))
     return deny("Baton never types a password (" + subject + ")");
@@ -211,17 +212,19 @@ approval_verdict judge_approval(const plan& p, const plan_agent& agent,
       continue;
     if (!r.match.empty() && !search(r.match, subject))
       continue;
-    auto by = "rule " + std::to_string(i + 1);
+    approval_by by{approval_by_kind::rule, static_cast<uint32_t>(i + 1)};
     return {r.decision, by,
-            asked + ": " + r.decision + " by approval " + by + " (line "
-              + std::to_string(r.where.line) + ")"};
+            asked + ": " + r.decision + " by approval " + to_string(by)
+              + " (line " + std::to_string(r.where.line) + ")"};
   }
   auto& o = p.approvals.otherwise;
   if (unread)
-    return {"operator", "policy",
+    return {"operator",
+            {approval_by_kind::policy},
             "what is asked could not be read off the screen: left to the "
             "operator"};
-  return {o, "policy",
+  return {o,
+          {approval_by_kind::policy},
           asked + ": no rule matches; "
             + (o == "operator" ? std::string{"left to the operator"}
                                : "the policy's otherwise is " + o)};

@@ -22,6 +22,7 @@
 
 #include <string>
 
+#include "engine/decision_kinds.hpp"
 #include "engine/plan/plan.hpp"
 
 namespace baton::engine {
@@ -29,8 +30,9 @@ namespace baton::engine {
 struct approval_verdict {
   /// "allow", "allow_always", "deny" or "operator".
   std::string decision;
-  /// "deny list", "rule N" (from 1, in plan order) or "policy".
-  std::string by;
+  /// The deny list, a rule (from 1, in plan order) or the policy's
+  /// `otherwise`.
+  approval_by by;
   /// Why, for people: "rm -rf / is on the fixed deny list", ...
   std::string why;
 

@@ -39,11 +39,13 @@ void orchestrator::withdraw_approval(agent_view& a, detect::state now,
     return;
   auto id = std::exchange(a.approval, {});
   if (desk_.take(id))
-    out.push_back(decide_approval{id, a.name, "withdrawn", "agent",
-                                  "agent " + a.name
-                                    + " left the prompt before an answer (now "
-                                    + std::string{detect::to_string(now)}
-                                    + ")"});
+    out.push_back(decide_approval{
+      id,
+      a.name,
+      approval_answer::withdrawn,
+      {approval_by_kind::agent},
+      "agent " + a.name + " left the prompt before an answer (now "
+        + std::string{detect::to_string(now)} + ")"});
 }
 
 void orchestrator::approval_seen(agent_view& a, detect::state before,
@@ -63,10 +65,10 @@ void orchestrator::approval_seen(agent_view& a, detect::state before,
     dir = normal_path(workspace_, pa->workdir.empty() ? pa->name : pa->workdir);
   auto v = pa != nullptr
              ? judge_approval(plan_, *pa, dir, in.ask_tool, in.ask_subject)
-             : approval_verdict{"operator", "policy", "unknown agent"};
+             : approval_verdict{"operator", {}, "unknown agent"};
   out.push_back(request_approval{id, a.name, a.task, in.ask_tool,
                                  in.ask_subject, in.evidence,
-                                 v.decision + " (" + v.by + ")"});
+                                 v.decision + " (" + to_string(v.by) + ")"});
   if (v.decision == "operator") {
     a.approval = id;
     auto deadline = now_ + plan_.approvals.timeout_s * 1'000'000;
@@ -74,26 +76,28 @@ void orchestrator::approval_seen(agent_view& a, detect::state before,
                              deadline});
     return;
   }
-  answer(id, a.name, in.ask_tool, in.ask_subject, v.decision, v.by, v.why,
-         out);
+  // The plan's parser admits only these decisions, and "operator" is
+  // handled above.
+  answer(id, a.name, in.ask_tool, in.ask_subject,
+         named<approval_answer>(v.decision).value_or(approval_answer::deny),
+         v.by, v.why, out);
 }
 
 void orchestrator::answer(const std::string& id, const std::string& agent,
                           const std::string& tool, const std::string& subject,
-                          const std::string& answer, const std::string& by,
+                          approval_answer answer, const approval_by& by,
                           const std::string& why, decisions& out) {
   out.push_back(decide_approval{id, agent, answer, by, why});
-  if (answer != "deny")
+  if (answer != approval_answer::deny)
     return;
   out.push_back(tell_agent{
     agent,
-    "Your request to use " + asked(tool, subject)
-      + " was refused (" + why
+    "Your request to use " + asked(tool, subject) + " was refused (" + why
       + "). Do not ask for it again. Go on another way if you can; if the "
         "task cannot be done without it, end with STATUS: BLOCKED — <what "
         "you need>.",
     "approval " + id + " denied",
-    {purpose_kind::approval, {}, 0, by, id}});
+    {purpose_kind::approval, {}, 0, to_string(by), id}});
 }
 
 void orchestrator::on_answered(const approval_answered& in, decisions& out) {
@@ -105,8 +109,10 @@ void orchestrator::on_answered(const approval_answered& in, decisions& out) {
       a != agents_.end() && a->second.approval == in.id)
     a->second.approval.clear();
   auto by = in.by.empty() ? std::string{"operator"} : in.by;
-  answer(view.id, view.agent, view.tool, view.subject, in.answer, "operator",
-         asked(view.tool, view.subject) + ": " + in.answer + " by " + by
+  answer(view.id, view.agent, view.tool, view.subject, in.answer,
+         {approval_by_kind::by_operator},
+         asked(view.tool, view.subject) + ": "
+           + std::string{to_string(in.answer)} + " by " + by
            + (in.reason.empty() ? "" : " (" + in.reason + ")"),
          out);
 }
@@ -118,7 +124,9 @@ void orchestrator::approvals_due(decisions& out) {
         a != agents_.end() && a->second.approval == view.id)
       a->second.approval.clear();
     auto& fallback = plan_.approvals.fallback;
-    answer(view.id, view.agent, view.tool, view.subject, fallback, "timeout",
+    answer(view.id, view.agent, view.tool, view.subject,
+           named<approval_answer>(fallback).value_or(approval_answer::deny),
+           {approval_by_kind::timeout},
            asked(view.tool, view.subject) + ": no answer within "
              + std::to_string(plan_.approvals.timeout_s)
              + " s; the policy's fallback is " + fallback,

@@ -131,8 +131,8 @@ void coordination::check_write(const std::string& agent,
   if (auto h = held_.find(agent); h != held_.end() && h->second.contains(path))
     return;
   if (auto c = locks_.modified(path, agent, now))
-    out.push_back(
-      change_lock{c->path, c->writer, "conflict", c->other, 0, c->why});
+    out.push_back(change_lock{c->path, c->writer, lock_change::conflict,
+                              c->other, 0, c->why});
 }
 
 void coordination::task_started(const std::string& agent) {
@@ -156,9 +156,8 @@ void coordination::drop_lock_waits(const std::string& agent,
 void coordination::apply(const std::vector<lock_event>& events,
                          const task_board& board, decisions& out) {
   for (auto& e : events) {
-    auto what = std::string{to_string(e.what)};
     out.push_back(
-      change_lock{e.path, e.agent, what, e.holder, e.expires_us, e.why});
+      change_lock{e.path, e.agent, e.what, e.holder, e.expires_us, e.why});
     switch (e.what) {
       case lock_event::kind::queued:
         add_wait({e.agent, e.holder, wait_kind::lock, e.path}, board, out);

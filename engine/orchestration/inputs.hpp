@@ -12,9 +12,10 @@
 #include <variant>
 #include <vector>
 
+#include "engine/decision_kinds.hpp"
 #include "engine/detect/state.hpp"
-#include "engine/supervision/supervisor.hpp"
 #include "engine/purpose.hpp"
+#include "engine/supervision/supervisor.hpp"
 
 namespace baton::engine {
 
@@ -152,8 +153,8 @@ struct lock_requested {
 struct approval_answered {
   /// The request's id ("a1").
   std::string id;
-  /// "allow", "allow_always" or "deny".
-  std::string answer;
+  /// allow, allow_always or deny.
+  approval_answer answer = approval_answer::deny;
   /// Who answered.
   std::string by = "operator";
   std::string reason = {};
@@ -337,10 +338,8 @@ struct report_violation {
 struct escalate_task {
   std::string task;
   std::string agent;
-  /// "loop" or "stall".
-  std::string trigger;
-  /// "nudge", "redispatch", "reassign" or "fail".
-  std::string step;
+  escalation_trigger trigger = escalation_trigger::loop;
+  escalation_step step = escalation_step::nudge;
   /// The task's escalations so far, this one included.
   uint32_t count = 0;
   std::string evidence;
@@ -371,8 +370,7 @@ struct report_deadlock {
 /// The degradation policy applied to a task that could not be completed.
 struct degrade_task {
   std::string task;
-  /// "merge", "ship_without" or "operator".
-  std::string policy;
+  degrade_policy policy = degrade_policy::by_operator;
   std::string into;
   std::vector<std::string> skipped;
   std::string why;
@@ -397,7 +395,7 @@ struct ask_lead {
 struct change_lock {
   std::string path;
   std::string agent;
-  std::string what;
+  lock_change what = lock_change::granted;
   std::string holder;
   uint64_t expires_us = 0;
   std::string why;
@@ -424,9 +422,8 @@ struct request_approval {
 struct decide_approval {
   std::string id;
   std::string agent;
-  std::string answer;
-  /// "deny list", "rule N", "policy", "operator", "timeout" or "agent".
-  std::string by;
+  approval_answer answer = approval_answer::deny;
+  approval_by by;
   std::string why;
   friend bool operator==(const decide_approval&, const decide_approval&)
     = default;

@@ -119,8 +119,8 @@ std::string orchestrator::check_operator(const operator_command& c) const {
       return {};
     }
     case operator_action::approve: {
-      if (c.answer != "allow" && c.answer != "allow_always"
-          && c.answer != "deny")
+      if (auto a = named<approval_answer>(c.answer);
+          !a || *a == approval_answer::withdrawn)
         return "unknown answer \"" + c.answer
                + "\" (allow, allow_always or deny)";
       if (!desk_.waiting().contains(c.approval)) {
@@ -164,7 +164,11 @@ void orchestrator::on_operator(const operator_command& c, decisions& out) {
                    true});
       return;
     case operator_action::approve:
-      on_answered(approval_answered{c.approval, c.answer, who(c), c.reason},
+      // check() admitted allow, allow_always and deny only.
+      on_answered(approval_answered{c.approval,
+                                    named<approval_answer>(c.answer).value_or(
+                                      approval_answer::deny),
+                                    who(c), c.reason},
                   out);
       finish_step(out);
       return;

@@ -655,8 +655,8 @@ void orchestrator::promote(decisions& out) {
     std::string which;
     if (dependency_failed(pt, which)) {
       // Shipped without its dependency: shipped without it too.
-      if (board_.at(which).degraded == "ship_without")
-        v.degraded = "ship_without";
+      if (board_.at(which).degraded == degrade_policy::ship_without)
+        v.degraded = degrade_policy::ship_without;
       settle(v, false, "never started: dependency " + which + " failed", out);
       continue;
     }
@@ -793,9 +793,9 @@ void orchestrator::maybe_finish(decisions& out) {
   for (auto& [id, t] : board_.tasks()) {
     if (t.status == task_status::passed)
       ++passed;
-    else if (t.degraded == "ship_without")
+    else if (t.degraded == degrade_policy::ship_without)
       skipped.push_back(id + " (" + t.reason + ")");
-    else if (t.degraded == "operator")
+    else if (t.degraded == degrade_policy::by_operator)
       operator_left.push_back(id + " (" + t.reason + ")");
     else
       failed.push_back(id + " (" + t.reason + ")");

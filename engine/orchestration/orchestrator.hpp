@@ -207,7 +207,7 @@ private:
                          decisions& out);
   void answer(const std::string& id, const std::string& agent,
               const std::string& tool, const std::string& subject,
-              const std::string& answer, const std::string& by,
+              approval_answer answer, const approval_by& by,
               const std::string& why, decisions& out);
   void approvals_due(decisions& out);
   void watch_status(agent_view& a, const agent_observed& in);
@@ -221,7 +221,7 @@ private:
   /// Before a new attempt: true when PROGRESS has not advanced across the
   /// plan's loop_attempts attempts and the task was escalated.
   bool progress_stuck(task_view& t, decisions& out);
-  void escalate(task_view& t, const std::string& trigger,
+  void escalate(task_view& t, escalation_trigger trigger,
                 const std::string& evidence, decisions& out);
   void check_stalls(decisions& out);
   void arm_stall(task_view& t);

@@ -208,7 +208,7 @@ frame to_event(const orchestrator_input& in) {
         } else if constexpr (std::is_same_v<T, approval_answered>) {
           auto b = e.initApprovalAnswered();
           b.setId(text(x.id));
-          b.setAnswer(text(x.answer));
+          write_answer(b, x.answer);
           b.setBy(text(x.by));
           b.setReason(text(x.reason));
         } else if constexpr (std::is_same_v<T, operator_command>) {
@@ -227,7 +227,7 @@ frame to_event(const orchestrator_input& in) {
           if (!x.approval.empty())
             b.setApproval(text(x.approval));
           if (!x.answer.empty())
-            b.setAnswer(text(x.answer));
+            write_answer(b, x.answer);
           if (!x.reason.empty())
             b.setReason(text(x.reason));
           b.setImmediate(x.immediate);
@@ -293,8 +293,7 @@ frame to_event(const orchestrator_decision& d, uint16_t version) {
           auto b = e.initTaskEscalated();
           b.setTask(text(x.task));
           b.setAgent(text(x.agent));
-          b.setTrigger(text(x.trigger));
-          b.setStep(text(x.step));
+          write_escalation(b, x.trigger, x.step, version);
           b.setCount(x.count);
           b.setEvidence(text(x.evidence));
         } else if constexpr (std::is_same_v<T, add_task>) {
@@ -317,7 +316,7 @@ frame to_event(const orchestrator_decision& d, uint16_t version) {
         } else if constexpr (std::is_same_v<T, degrade_task>) {
           auto b = e.initTaskDegraded();
           b.setTask(text(x.task));
-          b.setPolicy(text(x.policy));
+          write_policy(b, x.policy, version);
           b.setInto(text(x.into));
           set_list(b.initSkipped(static_cast<unsigned>(x.skipped.size())),
                    x.skipped);
@@ -335,7 +334,7 @@ frame to_event(const orchestrator_decision& d, uint16_t version) {
           auto b = e.initLockChanged();
           b.setPath(text(x.path));
           b.setAgent(text(x.agent));
-          b.setWhat(text(x.what));
+          write_change(b, x.what, version);
           b.setHolder(text(x.holder));
           b.setExpiresUs(x.expires_us);
           b.setWhy(text(x.why));
@@ -352,8 +351,7 @@ frame to_event(const orchestrator_decision& d, uint16_t version) {
           auto b = e.initApprovalDecided();
           b.setId(text(x.id));
           b.setAgent(text(x.agent));
-          b.setAnswer(text(x.answer));
-          b.setBy(text(x.by));
+          write_answer(b, x.answer, x.by, version);
           b.setWhy(text(x.why));
         } else {
           auto b = e.initScopeViolation();
@@ -453,8 +451,11 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
     }
     case schema::Event::APPROVAL_ANSWERED: {
       auto a = e.getApprovalAnswered();
-      return approval_answered{str(a.getId()), str(a.getAnswer()),
-                               str(a.getBy()), str(a.getReason())};
+      auto answer = answer_of(a);
+      if (!answer || *answer == approval_answer::withdrawn)
+        return std::nullopt; // an answer this version does not know
+      return approval_answered{str(a.getId()), *answer, str(a.getBy()),
+                               str(a.getReason())};
     }
     case schema::Event::OPERATOR_COMMAND: {
       auto o = e.getOperatorCommand();
@@ -468,7 +469,7 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
                               str(o.getTask()),
                               str(o.getText()),
                               str(o.getApproval()),
-                              str(o.getAnswer()),
+                              answer_of(o),
                               str(o.getReason()),
                               o.getImmediate()};
     }
@@ -515,9 +516,13 @@ decision_from_event(schema::Event::Reader e) {
     }
     case schema::Event::TASK_ESCALATED: {
       auto b = e.getTaskEscalated();
-      return escalate_task{str(b.getTask()),    str(b.getAgent()),
-                           str(b.getTrigger()), str(b.getStep()),
-                           b.getCount(),        str(b.getEvidence())};
+      auto trigger = trigger_of(b);
+      auto step = step_of(b);
+      if (!trigger || !step)
+        return std::nullopt;
+      return escalate_task{str(b.getTask()), str(b.getAgent()),
+                           *trigger,         *step,
+                           b.getCount(),     str(b.getEvidence())};
     }
     case schema::Event::TASK_ADDED: {
       auto b = e.getTaskAdded();
@@ -533,9 +538,11 @@ decision_from_event(schema::Event::Reader e) {
     }
     case schema::Event::TASK_DEGRADED: {
       auto b = e.getTaskDegraded();
-      return degrade_task{str(b.getTask()), str(b.getPolicy()),
-                          str(b.getInto()), get_list(b.getSkipped()),
-                          str(b.getWhy())};
+      auto policy = degrade_policy_of(b);
+      if (!policy)
+        return std::nullopt;
+      return degrade_task{str(b.getTask()), *policy, str(b.getInto()),
+                          get_list(b.getSkipped()), str(b.getWhy())};
     }
     case schema::Event::SUPERVISOR_ACTED:
       return supervise_of(e.getSupervisorActed());
@@ -546,9 +553,12 @@ decision_from_event(schema::Event::Reader e) {
     }
     case schema::Event::LOCK_CHANGED: {
       auto b = e.getLockChanged();
-      return change_lock{str(b.getPath()),   str(b.getAgent()),
-                         str(b.getWhat()),   str(b.getHolder()),
-                         b.getExpiresUs(),   str(b.getWhy())};
+      auto what = change_of(b);
+      if (!what)
+        return std::nullopt;
+      return change_lock{
+        str(b.getPath()),   str(b.getAgent()), *what,
+        str(b.getHolder()), b.getExpiresUs(),  str(b.getWhy())};
     }
     case schema::Event::APPROVAL_REQUESTED: {
       auto b = e.getApprovalRequested();
@@ -559,8 +569,11 @@ decision_from_event(schema::Event::Reader e) {
     }
     case schema::Event::APPROVAL_DECIDED: {
       auto b = e.getApprovalDecided();
-      return decide_approval{str(b.getId()), str(b.getAgent()),
-                             str(b.getAnswer()), str(b.getBy()),
+      auto answer = answer_of(b);
+      auto by = by_of(b);
+      if (!answer || !by)
+        return std::nullopt;
+      return decide_approval{str(b.getId()), str(b.getAgent()), *answer, *by,
                              str(b.getWhy())};
     }
     case schema::Event::SCOPE_VIOLATION: {

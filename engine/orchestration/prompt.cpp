@@ -84,10 +84,12 @@ prompt_reason reason_of(const dispatch_task& d, uint16_t version) {
 }
 
 prompt_reason reason_of(const decide_approval& d, uint16_t version) {
-  prompt_reason r{"approval " + d.id + ": " + d.answer + " (" + d.by + ")",
+  auto by = to_string(d.by);
+  prompt_reason r{"approval " + d.id + ": " + std::string{to_string(d.answer)}
+                    + " (" + by + ")",
                   {}};
   if (version != 0)
-    r.purpose = {purpose_kind::approval, {}, 0, d.by, d.id};
+    r.purpose = {purpose_kind::approval, {}, 0, std::move(by), d.id};
   return r;
 }
 

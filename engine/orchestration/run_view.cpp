@@ -10,6 +10,13 @@ namespace baton::engine {
 
 namespace {
 
+/// A recorded kind's name: its value's when it reads as one, else the text
+/// as recorded.
+template<class E>
+std::string shown(const std::optional<E>& v, capnp::Text::Reader t) {
+  return v ? std::string{to_string(*v)} : std::string{t.cStr()};
+}
+
 std::string str(capnp::Text::Reader t) {
   return {t.cStr(), t.size()};
 }
@@ -89,16 +96,16 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
     // running there.
     auto h = e.getHostChanged();
     auto host = str(h.getHost());
-    auto state = str(h.getState());
+    auto state = host_state_of(h);
     bool changed = false;
     for (auto& a : agents_) {
       if (a.host != host || a.exited)
         continue;
-      if (state == "unreachable" && a.state != "unknown") {
+      if (state == host_state::unreachable && a.state != "unknown") {
         a.state_before_unreachable = a.state;
         a.state = "unknown";
         changed = true;
-      } else if (state == "connected" && a.state == "unknown") {
+      } else if (state == host_state::connected && a.state == "unknown") {
         a.state = a.state_before_unreachable;
         changed = true;
       }
@@ -244,7 +251,7 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
                               .substr(seconds(logical_time).size() + 1));
       return true;
     case schema::Event::LOCK_CHANGED:
-      if (std::string_view{e.getLockChanged().getWhat().cStr()} == "conflict")
+      if (change_of(e.getLockChanged()) == lock_change::conflict)
         recoveries_.push_back(describe_change("orchestrator", logical_time, e)
                                 .substr(seconds(logical_time).size() + 1));
       return false;
@@ -266,8 +273,8 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
       auto id = str(d.getId());
       for (auto& a : approvals_)
         if (a.id == id) {
-          a.answer = str(d.getAnswer());
-          a.by = str(d.getBy());
+          a.answer = shown(answer_of(d), d.getAnswer());
+          a.by = shown(by_of(d), d.getBy());
           a.why = str(d.getWhy());
         }
       return true;
@@ -304,7 +311,7 @@ std::string describe_change(std::string_view stream, uint64_t logical_time,
       case schema::OperatorAction::RERUN_TASK:
         return at + who + "ran task " + str(c.getTask()) + " again";
       case schema::OperatorAction::APPROVE:
-        return at + who + str(c.getAnswer()) + " " + str(c.getApproval());
+        return at + who + answer_of(c) + " " + str(c.getApproval());
       case schema::OperatorAction::STOP:
         return at + who + "stop" + (c.getImmediate() ? " at once" : "");
     }
@@ -377,10 +384,10 @@ std::string describe_change(std::string_view stream, uint64_t logical_time,
       return at + "run finished: " + str(e.getRunFinished().getSummary());
     case schema::Event::TASK_ESCALATED: {
       auto x = e.getTaskEscalated();
-      return at + str(x.getTrigger()) + " on task " + str(x.getTask()) + " ("
-             + str(x.getAgent()) + "), escalation "
-             + std::to_string(x.getCount()) + ": " + str(x.getStep()) + " — "
-             + str(x.getEvidence());
+      return at + shown(trigger_of(x), x.getTrigger()) + " on task "
+             + str(x.getTask()) + " (" + str(x.getAgent()) + "), escalation "
+             + std::to_string(x.getCount()) + ": "
+             + shown(step_of(x), x.getStep()) + " — " + str(x.getEvidence());
     }
     case schema::Event::TASK_ADDED: {
       auto x = e.getTaskAdded();
@@ -396,21 +403,21 @@ std::string describe_change(std::string_view stream, uint64_t logical_time,
     case schema::Event::TASK_DEGRADED: {
       auto x = e.getTaskDegraded();
       auto into = str(x.getInto());
-      return at + "task " + str(x.getTask()) + " " + str(x.getPolicy())
+      return at + "task " + str(x.getTask()) + " "
+             + shown(degrade_policy_of(x), x.getPolicy())
              + (into.empty() ? "" : " into " + into) + " — " + str(x.getWhy());
     }
     case schema::Event::SUPERVISOR_ACTED: {
       auto x = e.getSupervisorActed();
       return at + "supervisor of " + str(x.getTeam()) + " ("
-             + (strategy_of(x) ? std::string{to_string(*strategy_of(x))}
-                               : str(x.getStrategy()))
-             + "): " + str(x.getWhy());
+             + shown(strategy_of(x), x.getStrategy()) + "): " + str(x.getWhy());
     }
     case schema::Event::LOCK_CHANGED: {
       auto x = e.getLockChanged();
       auto why = str(x.getWhy());
-      return at + "lock " + str(x.getPath()) + " " + str(x.getWhat()) + " ("
-             + str(x.getAgent()) + ")" + (why.empty() ? "" : ": " + why);
+      return at + "lock " + str(x.getPath()) + " "
+             + shown(change_of(x), x.getWhat()) + " (" + str(x.getAgent()) + ")"
+             + (why.empty() ? "" : ": " + why);
     }
     case schema::Event::APPROVAL_REQUESTED: {
       auto x = e.getApprovalRequested();
@@ -422,8 +429,9 @@ std::string describe_change(std::string_view stream, uint64_t logical_time,
     }
     case schema::Event::APPROVAL_DECIDED: {
       auto x = e.getApprovalDecided();
-      return at + "approval " + str(x.getId()) + " " + str(x.getAnswer())
-             + " (" + str(x.getBy()) + "): " + str(x.getWhy());
+      return at + "approval " + str(x.getId()) + " "
+             + shown(answer_of(x), x.getAnswer()) + " ("
+             + shown(by_of(x), x.getBy()) + "): " + str(x.getWhy());
     }
     default: return {};
   }

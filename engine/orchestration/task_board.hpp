@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/decision_kinds.hpp"
 #include "engine/plan/plan.hpp"
 
 namespace baton::engine {
@@ -111,9 +112,8 @@ struct task_view {
 
   /// Put on the swarm board by this agent's TASK line (empty: the plan's).
   std::string added_by;
-  /// The degradation policy applied to it ("merge", "ship_without",
-  /// "operator"), once it could not be completed.
-  std::string degraded;
+  /// The degradation policy applied to it, once it could not be completed.
+  std::optional<degrade_policy> degraded;
 };
 
 class task_board {

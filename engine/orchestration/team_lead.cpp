@@ -4,6 +4,11 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include <capnp/serialize.h>
+
+#include "engine/orchestration/orchestrator_event.hpp"
+#include "schema/snapshots.capnp.h"
+
 namespace baton::engine {
 
 namespace {
@@ -79,6 +84,13 @@ team_lead::team_lead(const plan& p, std::string team, uint16_t version)
     sup_(spec_) {
 }
 
+team_lead::team_lead(const plan& p, std::string team, uint16_t version,
+                     supervisor current, uint64_t last_ask)
+  : team_(std::move(team)), version_(version),
+    spec_(team_supervisor_spec(p, team_)), sup_(std::move(current)),
+    last_ask_(last_ask) {
+}
+
 std::optional<supervise> team_lead::on(const ask_lead& in, uint64_t now_us) {
   last_ask_ = in.ask;
   if (in.reset) {
@@ -99,6 +111,103 @@ std::optional<supervise> team_lead::on(const ask_lead& in, uint64_t now_us) {
                    a.escalate,
                    std::move(a.why),
                    std::move(a.removed)};
+}
+
+void lead_seed::fold(schema::Event::Reader e, uint64_t now_us) {
+  if (e.isLeadAsked()) {
+    auto d = decision_from_event(e);
+    if (!d)
+      return;
+    auto& ask = std::get<ask_lead>(*d);
+    if (auto a = lead.on(ask, now_us)) {
+      answers[ask.ask] = std::move(*a);
+      unrecorded.push_back(ask.ask);
+    }
+  } else if (e.isSupervisorActed() && !unrecorded.empty()) {
+    unrecorded.pop_front();
+  }
+}
+
+frame lead_seed::save(uint64_t sequence) const {
+  frame_builder b;
+  auto st = b.initRoot<schema::LeadState>();
+  st.setSequence(sequence);
+  st.setTeam(lead.team());
+  st.setLastAsk(lead.last_ask());
+  auto& sup = lead.current();
+  auto children = st.initChildren(static_cast<unsigned>(sup.children().size()));
+  for (unsigned i = 0; i < children.size(); ++i) {
+    auto& c = sup.children()[i];
+    children[i].setId(c.id);
+    children[i].setRestart(static_cast<schema::RestartType>(c.restart));
+  }
+  auto restarts = st.initRestarts(static_cast<unsigned>(sup.restarts().size()));
+  for (unsigned i = 0; i < restarts.size(); ++i)
+    restarts.set(i, sup.restarts()[i]);
+  st.setStopped(sup.stopped());
+  auto out = st.initAnswers(static_cast<unsigned>(answers.size()));
+  unsigned i = 0;
+  for (auto& [ask, acted] : answers) {
+    auto f = to_event(orchestrator_decision{acted}, lead.version());
+    auto bytes = f.bytes();
+    out[i].setAsk(ask);
+    out[i].setActed(capnp::Data::Reader{
+      reinterpret_cast<const kj::byte*>(bytes.data()), bytes.size()});
+    ++i;
+  }
+  auto pending = st.initUnrecorded(static_cast<unsigned>(unrecorded.size()));
+  for (unsigned k = 0; k < pending.size(); ++k)
+    pending.set(k, unrecorded[k]);
+  return frame::from(b);
+}
+
+result<lead_seed> lead_seed::restore(const plan& p, const std::string& team,
+                                     uint16_t version, const frame& state) {
+  auto bad = [&](const std::string& why) {
+    return error{ec::corruption, "snapshot of lead " + team + ": " + why};
+  };
+  try {
+    capnp::FlatArrayMessageReader r{state.words(), frame_reader_options()};
+    auto st = r.getRoot<schema::LeadState>();
+    if (std::string_view{st.getTeam().cStr()} != team)
+      return bad(std::string{"it is team "} + st.getTeam().cStr() + "'s");
+    auto spec = team_supervisor_spec(p, team);
+    spec.children.clear();
+    for (auto c : st.getChildren()) {
+      auto restart = static_cast<uint16_t>(c.getRestart());
+      if (restart > static_cast<uint16_t>(restart_type::temporary))
+        return bad("a restart type this version does not know");
+      spec.children.push_back(
+        {c.getId().cStr(), static_cast<restart_type>(restart)});
+    }
+    std::deque<uint64_t> restarts;
+    for (auto t : st.getRestarts())
+      restarts.push_back(t);
+    lead_seed out{team_lead{
+      p, team, version,
+      supervisor{std::move(spec), std::move(restarts), st.getStopped()},
+      st.getLastAsk()}};
+    for (auto a : st.getAnswers()) {
+      auto data = a.getActed();
+      auto f = frame::from_bytes(std::span<const std::byte>{
+        reinterpret_cast<const std::byte*>(data.begin()), data.size()});
+      if (!f)
+        return bad("answer " + std::to_string(a.getAsk()) + ": "
+                   + f.err().message());
+      capnp::FlatArrayMessageReader ar{f->words(), frame_reader_options()};
+      auto d = decision_from_event(ar.getRoot<schema::Event>());
+      auto* acted = d ? std::get_if<supervise>(&*d) : nullptr;
+      if (acted == nullptr)
+        return bad("answer " + std::to_string(a.getAsk())
+                   + " is not a supervisor's decision");
+      out.answers[a.getAsk()] = std::move(*acted);
+    }
+    for (auto ask : st.getUnrecorded())
+      out.unrecorded.push_back(ask);
+    return out;
+  } catch (const kj::Exception& e) {
+    return bad(e.getDescription().cStr());
+  }
 }
 
 } // namespace baton::engine

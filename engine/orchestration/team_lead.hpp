@@ -33,9 +33,12 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/frame.hpp"
 #include "engine/orchestration/inputs.hpp"
 #include "engine/plan/plan.hpp"
+#include "engine/result.hpp"
 #include "engine/supervision/supervisor.hpp"
+#include "schema/events.capnp.h"
 
 namespace baton::engine {
 
@@ -58,6 +61,11 @@ public:
   /// @param version the run's record format (RunStarted.version), in
   ///   which its decisions are recorded.
   team_lead(const plan& p, std::string team, uint16_t version);
+
+  /// A lead whose supervisor is `current`, having applied the questions up
+  /// to `last_ask` (a snapshot's).
+  team_lead(const plan& p, std::string team, uint16_t version,
+            supervisor current, uint64_t last_ask);
 
   /// Applies question `in` (asked at logical time `now_us`): the decision,
   /// or nothing for a reset (or a question about someone not in the team,
@@ -98,6 +106,23 @@ struct lead_seed {
   /// Questions whose answer was decided and not yet recorded, in order (a
   /// lead stopped between the two records them before it goes on).
   std::deque<uint64_t> unrecorded = {};
+
+  /// Folds the next record `e` of the lead's stream, recorded at logical
+  /// time `now_us`: a question is applied (its answer kept and pending), an
+  /// answer takes the oldest pending question off. Rebuilding a lead from
+  /// its stream is this, record by record, from a fresh seed or a restored
+  /// one.
+  void fold(schema::Event::Reader e, uint64_t now_us);
+
+  /// The seed as a snapshot payload (a frame whose root is a
+  /// schema::LeadState) at `sequence` of its stream.
+  frame save(uint64_t sequence) const;
+
+  /// The seed save() wrote, for the lead of `team` in plan `p` recording in
+  /// `version`. Errors: ec::corruption when `state` does not decode, or is
+  /// another team's.
+  static result<lead_seed> restore(const plan& p, const std::string& team,
+                                   uint16_t version, const frame& state);
 };
 
 } // namespace baton::engine

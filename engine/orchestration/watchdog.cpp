@@ -29,7 +29,7 @@ bool orchestrator::note_failure(task_view& t, const std::string& text,
                                 decisions& out) {
   if (!ladder_.repeated(t, text))
     return false;
-  escalate(t, "loop",
+  escalate(t, escalation_trigger::loop,
            "the same failure " + std::to_string(plan_.run.loop_repeats)
              + " times in a row: " + text,
            out);
@@ -39,7 +39,7 @@ bool orchestrator::note_failure(task_view& t, const std::string& text,
 bool orchestrator::progress_stuck(task_view& t, decisions& out) {
   if (!ladder_.flat(t))
     return false;
-  escalate(t, "loop",
+  escalate(t, escalation_trigger::loop,
            "PROGRESS has not passed " + std::to_string(t.best_progress)
              + " across " + std::to_string(plan_.run.loop_attempts)
              + " attempts",
@@ -47,32 +47,38 @@ bool orchestrator::progress_stuck(task_view& t, decisions& out) {
   return true;
 }
 
-void orchestrator::escalate(task_view& t, const std::string& trigger,
+void orchestrator::escalate(task_view& t, escalation_trigger trigger,
                             const std::string& evidence, decisions& out) {
   using rung = escalation_ladder::rung;
   auto& pt = plan_.tasks[board_.index_of(t.id)];
   auto agent = t.agent;
   auto climbed = ladder_.climb(t, evidence);
-  auto why = trigger + " on task " + t.id;
+  auto why = std::string{to_string(trigger)} + " on task " + t.id;
 
   if (climbed == rung::nudge) {
-    out.push_back(escalate_task{t.id, agent, trigger, "nudge", t.escalations,
-                                evidence});
+    out.push_back(escalate_task{t.id, agent, trigger, escalation_step::nudge,
+                                t.escalations, evidence});
     out.push_back(tell_agent{
       agent,
-      (trigger == "loop" ? "You are going in circles on task " + t.id + ": "
-                         : "Task " + t.id + " has shown no progress: ")
+      (trigger == escalation_trigger::loop
+         ? "You are going in circles on task " + t.id + ": "
+         : "Task " + t.id + " has shown no progress: ")
         + evidence
         + ". Stop repeating what you did. Step back, find the cause, and "
           "try a different approach; report PROGRESS as you go.",
       why + ": nudge",
-      {purpose_kind::nudge, t.id, t.attempt, {}, trigger}});
+      {purpose_kind::nudge,
+       t.id,
+       t.attempt,
+       {},
+       std::string{to_string(trigger)}}});
     arm_stall(t);
     return;
   }
   if (climbed == rung::redispatch) {
-    out.push_back(escalate_task{t.id, agent, trigger, "redispatch",
-                                t.escalations, evidence});
+    out.push_back(escalate_task{t.id, agent, trigger,
+                                escalation_step::redispatch, t.escalations,
+                                evidence});
     if (auto a = agents_.find(agent); a != agents_.end()) {
       a->second.task.clear();
       a->second.input_ready = false;
@@ -108,8 +114,9 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
       break;
     }
     if (other != nullptr) {
-      out.push_back(escalate_task{t.id, agent, trigger, "reassign",
-                                  t.escalations, evidence});
+      out.push_back(escalate_task{t.id, agent, trigger,
+                                  escalation_step::reassign, t.escalations,
+                                  evidence});
       if (auto a = agents_.find(agent);
           a != agents_.end() && a->second.task == t.id) {
         a->second.task.clear();
@@ -135,10 +142,11 @@ void orchestrator::escalate(task_view& t, const std::string& trigger,
     // Nobody else can: this escalation is the last rung (its count goes
     // on by one, as every rung's does).
   }
-  out.push_back(
-    escalate_task{t.id, agent, trigger, "fail", t.escalations, evidence});
+  out.push_back(escalate_task{t.id, agent, trigger, escalation_step::fail,
+                              t.escalations, evidence});
   fail_task(t,
-            trigger + " not broken by a nudge, a re-dispatch"
+            std::string{to_string(trigger)}
+              + " not broken by a nudge, a re-dispatch"
               + (t.tried.empty() ? std::string{" (no other capable agent)"}
                                  : std::string{" and a reassignment"})
               + ": " + evidence,
@@ -156,11 +164,11 @@ void orchestrator::check_stalls(decisions& out) {
       arm_stall(t);
       continue;
     }
-    escalate(t, "stall",
+    escalate(t, escalation_trigger::stall,
              "no PROGRESS, BUILD, STATUS or file change for "
                + std::to_string(ladder_.stall_after_s())
-               + " s (its screen says: "
-               + std::string{detect::to_string(state)} + ")",
+               + " s (its screen says: " + std::string{detect::to_string(state)}
+               + ")",
              out);
   }
 }
@@ -240,7 +248,7 @@ std::vector<std::string> orchestrator::dependents_of(size_t i) const {
 void orchestrator::fail_task(task_view& t, const std::string& reason,
                              decisions& out) {
   auto policy = policy_of(t);
-  if (policy == "merge" && t.degraded.empty()) {
+  if (policy == "merge" && !t.degraded) {
     if (auto* into = merge_target(t)) {
       // Its scope joins the other agent's: what the failed agent owned for
       // it, the other may now change.
@@ -252,8 +260,11 @@ void orchestrator::fail_task(task_view& t, const std::string& reason,
             if (std::find(target.owns.begin(), target.owns.end(), g)
                 == target.owns.end())
               target.owns.push_back(g);
-      t.degraded = "merge";
-      out.push_back(degrade_task{t.id, "merge", into->name, {},
+      t.degraded = degrade_policy::merge;
+      out.push_back(degrade_task{t.id,
+                                 degrade_policy::merge,
+                                 into->name,
+                                 {},
                                  "could not be completed by " + from + " ("
                                    + reason + "); its scope goes to "
                                    + into->name});
@@ -279,14 +290,20 @@ void orchestrator::fail_task(task_view& t, const std::string& reason,
   }
   settle(t, false, reason, out);
   if (policy == "ship_without" || policy == "merge") {
-    t.degraded = "ship_without";
+    t.degraded = degrade_policy::ship_without;
     auto skipped = dependents_of(board_.index_of(t.id));
     skipped.insert(skipped.begin(), t.id);
-    out.push_back(degrade_task{t.id, "ship_without", {}, std::move(skipped),
+    out.push_back(degrade_task{t.id,
+                               degrade_policy::ship_without,
+                               {},
+                               std::move(skipped),
                                "shipped without it: " + reason});
   } else if (policy == "operator") {
-    t.degraded = "operator";
-    out.push_back(degrade_task{t.id, "operator", {}, {t.id},
+    t.degraded = degrade_policy::by_operator;
+    out.push_back(degrade_task{t.id,
+                               degrade_policy::by_operator,
+                               {},
+                               {t.id},
                                "left for the operator: " + reason});
   }
 }

@@ -90,6 +90,11 @@ std::optional<restart_type> parse_restart_type(std::string_view s) {
 supervisor::supervisor(supervisor_spec spec) : spec_(std::move(spec)) {
 }
 
+supervisor::supervisor(supervisor_spec spec, std::deque<uint64_t> restarts,
+                       bool stopped)
+  : spec_(std::move(spec)), restarts_(std::move(restarts)), stopped_(stopped) {
+}
+
 size_t supervisor::find(std::string_view id) const {
   auto& cs = spec_.children;
   auto it = std::find_if(cs.begin(), cs.end(),

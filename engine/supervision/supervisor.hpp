@@ -99,6 +99,10 @@ public:
   /// @pre the children's ids are unique.
   explicit supervisor(supervisor_spec spec);
 
+  /// A supervisor as restarts() and stopped() described it (a snapshot):
+  /// `spec` its live spec, `restarts` the restart times still counted.
+  supervisor(supervisor_spec spec, std::deque<uint64_t> restarts, bool stopped);
+
   /// The decision about `child` having ended `how` at logical time `now_us`
   /// (times never go down). The spec is updated (removed children leave
   /// it). An unknown child, or any exit once stopped(), gives an action with
@@ -128,6 +132,12 @@ public:
   /// True once the intensity was exceeded.
   bool stopped() const {
     return stopped_;
+  }
+
+  /// Logical times of the restarts that may still count against the
+  /// intensity, oldest first.
+  const std::deque<uint64_t>& restarts() const {
+    return restarts_;
   }
 
 private:

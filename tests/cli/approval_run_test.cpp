@@ -19,6 +19,7 @@
 #include "storage/event_log.hpp"
 #include "tests/cli/orchestrator_log.hpp"
 #include "tests/cli/run_baton.hpp"
+#include "tests/support/kind_names.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace baton;
@@ -44,7 +45,10 @@ std::vector<engine::approval_answered> answers(const std::string& db) {
     if (auto in = engine::input_from_event(e.event()))
       if (auto* c = std::get_if<engine::operator_command>(&*in);
           c != nullptr && c->action == engine::operator_action::approve)
-        out.push_back({c->approval, c->answer, c->by, c->reason});
+        out.push_back(
+          {c->approval,
+           engine::named<engine::approval_answer>(c->answer).value(), c->by,
+           c->reason});
   return out;
 }
 

@@ -151,9 +151,13 @@ TEST_CASE("a restarted agent waiting for approval shows its state whole, and "
                    "api) asks Bash rm -rf build")
         != std::string::npos);
   // Answered, it is no longer shown as waiting.
-  feed(to_event(orchestrator_decision{decide_approval{"a1", "backend", "allow",
-                                                      "operator", "ok"}},
-                record_version));
+  feed(to_event(
+    orchestrator_decision{decide_approval{"a1",
+                                          "backend",
+                                          approval_answer::allow,
+                                          {approval_by_kind::by_operator},
+                                          "ok"}},
+    record_version));
   CHECK(cli::render_table(v, s).find("approval a1") == std::string::npos);
   CHECK(cli::render_report(v, s).find("a1 backend asked Bash rm -rf build: "
                                       "allow (operator)")

@@ -164,7 +164,11 @@ TEST_CASE("a dispatch's and an approval's prompt say why in a sentence, and "
   CHECK(v0.why == v1.why);
   CHECK(v0.purpose.empty());
   CHECK(purpose_of({}, v0.why) == v1.purpose);
-  decide_approval a{"a3", "backend", "allow", "rule 1", "policy"};
+  decide_approval a{"a3",
+                    "backend",
+                    approval_answer::allow,
+                    {approval_by_kind::rule, 1},
+                    "policy"};
   auto a1 = reason_of(a, 1);
   CHECK(a1.why == "approval a3: allow (rule 1)");
   CHECK(a1.purpose == purpose{k::approval, {}, 0, "rule 1", "a3"});

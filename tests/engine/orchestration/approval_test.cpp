@@ -12,6 +12,7 @@
 #include "engine/plan/plan_check.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "tests/engine/orchestration/fold_inputs.hpp"
+#include "tests/support/kind_names.hpp"
 
 using namespace baton::engine;
 using namespace baton::engine::test;
@@ -265,8 +266,11 @@ TEST_CASE("a request left to the operator waits for the answer") {
   CHECK(open.deadline_us == 3 * s + 120 * s);
   CHECK(o.next_deadline() <= open.deadline_us);
   // An answer to a request nobody asked changes nothing.
-  CHECK(o.on(approval_answered{"a9", "allow", "ops", ""}, 4 * s).empty());
-  ds = o.on(approval_answered{"a1", "allow_always", "ops", "fine"}, 5 * s);
+  CHECK(o.on(approval_answered{"a9", approval_answer::allow, "ops", ""}, 4 * s)
+          .empty());
+  ds = o.on(
+    approval_answered{"a1", approval_answer::allow_always, "ops", "fine"},
+    5 * s);
   auto dec = only<decide_approval>(ds);
   REQUIRE(dec.size() == 1);
   CHECK(dec[0].answer == "allow_always");
@@ -274,7 +278,8 @@ TEST_CASE("a request left to the operator waits for the answer") {
   CHECK(dec[0].why.find("by ops (fine)") != std::string::npos);
   CHECK(o.approvals().empty());
   // A second answer to the same request is too late.
-  CHECK(o.on(approval_answered{"a1", "deny", "ops", ""}, 6 * s).empty());
+  CHECK(o.on(approval_answered{"a1", approval_answer::deny, "ops", ""}, 6 * s)
+          .empty());
 }
 
 TEST_CASE("unanswered for the timeout, a request takes the fallback") {

@@ -11,6 +11,7 @@
 #include "engine/orchestration/task_board.hpp"
 #include "engine/orchestration/team_supervision.hpp"
 #include "tests/engine/orchestration/fold_inputs.hpp"
+#include "tests/support/kind_names.hpp"
 
 using namespace baton::engine;
 using namespace baton::engine::test;

@@ -10,6 +10,7 @@
 #include "engine/plan/plan_check.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "tests/engine/orchestration/fold_inputs.hpp"
+#include "tests/support/kind_names.hpp"
 
 using namespace baton::engine;
 using namespace baton::engine::test;

@@ -6,6 +6,9 @@
 
 #include <map>
 
+#include <capnp/serialize.h>
+
+#include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/orchestration/team_lead.hpp"
 #include "tests/engine/orchestration/fold_inputs.hpp"
 
@@ -301,4 +304,72 @@ TEST_CASE("lead: the chain supervises as the one fold did (a run recorded "
   CHECK(flat.finished() == c.o.finished());
   for (auto& [id, t] : flat.tasks())
     CHECK(t.status == c.o.tasks().at(id).status);
+}
+
+TEST_CASE("lead: a seed saved at any record of its stream and restored folds "
+          "the rest as the seed that folded it all, and decides alike",
+          "[engine][lead][snapshot]") {
+  auto p = checked_plan(chain_plan);
+  // The stream of front's lead: questions, each followed by its answer,
+  // but the last, decided and never recorded (the lead stopped between).
+  std::vector<ask_lead> asks{{1, "front", "f1", 1},     {2, "front", "f3", 1},
+                             {3, "front", "", 0, true}, {4, "front", "f2", 1},
+                             {5, "front", "f1", 1},     {6, "front", "f2", 1}};
+  std::vector<std::pair<baton::frame, uint64_t>> stream;
+  team_lead decider{p, "front", record_version};
+  for (auto& a : asks) {
+    auto now = a.ask * s;
+    stream.emplace_back(to_event(orchestrator_decision{a}, record_version),
+                        now);
+    auto answer = decider.on(a, now);
+    if (answer && a.ask != asks.back().ask)
+      stream.emplace_back(
+        to_event(orchestrator_decision{*answer}, record_version), now);
+  }
+  auto fold = [&](lead_seed& seed, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      capnp::FlatArrayMessageReader r{stream[i].first.words()};
+      seed.fold(r.getRoot<baton::schema::Event>(), stream[i].second);
+    }
+  };
+  lead_seed whole{team_lead{p, "front", record_version}};
+  fold(whole, 0, stream.size());
+  REQUIRE(whole.answers.size() == 5); // the reset has no answer
+  CHECK(whole.unrecorded == std::deque<uint64_t>{6});
+  CHECK(whole.lead.current().stopped());
+  CHECK(whole.lead.last_ask() == 6);
+
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    INFO("saved after record " << cut);
+    lead_seed part{team_lead{p, "front", record_version}};
+    fold(part, 0, cut);
+    auto saved = part.save(cut);
+    auto restored = lead_seed::restore(p, "front", record_version, saved);
+    REQUIRE(restored);
+    fold(*restored, cut, stream.size());
+    CHECK(restored->answers == whole.answers);
+    CHECK(restored->unrecorded == whole.unrecorded);
+    CHECK(restored->lead.last_ask() == whole.lead.last_ask());
+    CHECK(restored->lead.current().children()
+          == whole.lead.current().children());
+    CHECK(restored->lead.current().restarts()
+          == whole.lead.current().restarts());
+    CHECK(restored->lead.current().stopped() == whole.lead.current().stopped());
+    // Saved again, the same bytes; and the next question decided alike.
+    CHECK(restored->save(99) == whole.save(99));
+    ask_lead next{7, "front", "", 0, true};
+    CHECK(restored->lead.on(next, 7 * s) == whole.lead.on(next, 7 * s));
+    ask_lead after{8, "front", "f1", 1};
+    CHECK(restored->lead.on(after, 8 * s) == whole.lead.on(after, 8 * s));
+    whole = [&] {
+      lead_seed again{team_lead{p, "front", record_version}};
+      fold(again, 0, stream.size());
+      return again;
+    }();
+  }
+  // Another team's snapshot, or bytes that are none, are refused.
+  CHECK_FALSE(lead_seed::restore(p, "data", record_version, whole.save(1)));
+  CHECK_FALSE(lead_seed::restore(
+    p, "front", record_version,
+    to_event(orchestrator_decision{asks[0]}, record_version)));
 }
