@@ -109,6 +109,11 @@ lead_actor_impl(lead_actor::stateful_pointer<lead_state> self,
   st.journal = std::make_unique<detail::journal>(
     engine::lead_stream(team_of(self)), st.cfg.id_high,
     detail::append_through(self, st.cfg.log));
+  // Its stream as the seed read it: a record an earlier incarnation had on
+  // its way to the log and that landed after the read makes the first
+  // append fail, and the lead is started again from the stream with it.
+  st.journal->expect(st.seed->sequence);
+  st.snapshot_at = st.seed->sequence;
   st.journal->on_failure([self](const error& e) {
     std::fprintf(stderr, "baton: lead %s stops: cannot record: %s\n",
                  team_of(self).c_str(), e.message().c_str());
@@ -123,11 +128,11 @@ lead_actor_impl(lead_actor::stateful_pointer<lead_state> self,
       [self](uint64_t sequence, uint64_t logical_time, const frame& f) {
         auto& st = self->state;
         capnp::FlatArrayMessageReader in{f.words(), frame_reader_options()};
-        st.recorded->fold(in.getRoot<schema::Event>(), logical_time);
+        st.recorded->fold(sequence, in.getRoot<schema::Event>(), logical_time);
         if (sequence >= st.snapshot_at + st.cfg.snapshot_every) {
           st.snapshot_at = sequence;
           self->send(st.cfg.log, atom::snapshot_v, st.journal->stream(),
-                     sequence, logical_time, st.recorded->save(sequence));
+                     sequence, logical_time, st.recorded->save());
         }
       });
   }

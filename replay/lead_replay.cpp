@@ -153,7 +153,7 @@ result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
   uint64_t folded = 0;
   auto n = log.read(stream, from, UINT64_MAX, UINT64_MAX,
                     [&](storage::recorded_event&& e) {
-                      out.fold(e.event(), e.logical_time());
+                      out.fold(e.sequence(), e.event(), e.logical_time());
                       ++folded;
                       return true;
                     });

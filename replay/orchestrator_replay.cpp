@@ -59,7 +59,7 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
           matcher.derived(engine::to_event(d, o->version()));
         return true;
       }
-      if (engine::decision_from_event(ev)) {
+      if (engine::is_decision(ev)) {
         ++report.decisions;
         return matcher.recorded(e);
       }
@@ -97,7 +97,7 @@ result<recorded_run> rebuild_orchestrator(const storage::event_log& log) {
   auto n = detail::read_orchestrator_inputs(
     log, UINT64_MAX, [&](storage::recorded_event&& e) {
       run.last_time = std::max(run.last_time, e.logical_time());
-      if (engine::decision_from_event(e.event())) {
+      if (engine::is_decision(e.event())) {
         if (!run.unrecorded.empty())
           run.unrecorded.erase(run.unrecorded.begin());
         return true;

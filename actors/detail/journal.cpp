@@ -63,7 +63,10 @@ void journal::pump() {
   }
   in_flight_ = true;
   auto request = encode_append_request(
-    stream_, storage::expected_version::any(), events, relaxed);
+    stream_,
+    version_ ? storage::expected_version::exact(*version_)
+             : storage::expected_version::any(),
+    events, relaxed);
   append_(std::move(request), [this, run_all = std::move(run_all),
                                 watched = std::move(watched)](
                                 result<storage::append_result> r) mutable {
@@ -75,6 +78,8 @@ void journal::pump() {
         failure_(r.err());
       return;
     }
+    if (version_)
+      version_ = r->last_sequence;
     for (auto& w : watched)
       seen_(r->first_sequence + w.index, w.logical_time, w.payload);
     run_all();

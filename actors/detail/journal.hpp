@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,15 @@ public:
     seen_ = std::move(seen);
   }
 
+  /// From now on, every append expects the stream to be at `version` (the
+  /// sequence of its last event), then at the last sequence appended: an
+  /// actor started from its stream as it read it fails (ec::
+  /// wrong_expected_version, on_failure) rather than write after a record
+  /// it did not read. Default: appends whatever the stream's version.
+  void expect(uint64_t version) {
+    version_ = version;
+  }
+
   /// Called once when an append fails; nothing runs after it.
   void on_failure(std::function<void(const error&)> f) {
     failure_ = std::move(f);
@@ -97,6 +107,7 @@ private:
   std::deque<step> queue_;
   bool in_flight_ = false;
   bool failed_ = false;
+  std::optional<uint64_t> version_;
 };
 
 } // namespace baton::actors::detail

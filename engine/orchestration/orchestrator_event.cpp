@@ -477,6 +477,28 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
   }
 }
 
+bool is_decision(schema::Event::Reader e) {
+  switch (e.which()) {
+    case schema::Event::TASK_DISPATCHED:
+    case schema::Event::GATE_REQUESTED:
+    case schema::Event::AGENT_TOLD:
+    case schema::Event::AGENT_RESTARTED:
+    case schema::Event::TASK_SETTLED:
+    case schema::Event::RUN_FINISHED:
+    case schema::Event::TASK_ESCALATED:
+    case schema::Event::TASK_ADDED:
+    case schema::Event::DEADLOCK_FOUND:
+    case schema::Event::TASK_DEGRADED:
+    case schema::Event::SUPERVISOR_ACTED:
+    case schema::Event::LEAD_ASKED:
+    case schema::Event::LOCK_CHANGED:
+    case schema::Event::APPROVAL_REQUESTED:
+    case schema::Event::APPROVAL_DECIDED:
+    case schema::Event::SCOPE_VIOLATION: return true;
+    default: return false;
+  }
+}
+
 std::optional<orchestrator_decision>
 decision_from_event(schema::Event::Reader e) {
   switch (e.which()) {

@@ -29,9 +29,15 @@ frame to_event(const orchestrator_decision& d, uint16_t version);
 /// `started`, or a protocol line of an unknown kind).
 std::optional<orchestrator_input> input_from_event(schema::Event::Reader e);
 
-/// The decision an event records; nullopt for other kinds.
+/// The decision an event records; nullopt for other kinds, and for a
+/// decision with a kind this version does not know (a later version's
+/// value, recorded without a text this one reads).
 std::optional<orchestrator_decision>
 decision_from_event(schema::Event::Reader e);
+
+/// True for the kinds of event that record the orchestrator's decisions,
+/// whether or not decision_from_event() reads this one.
+bool is_decision(schema::Event::Reader e);
 
 /// The orchestrator input a worker's report stands for (see
 /// input_from_event); convenient for actors holding a WorkerReported.

@@ -113,7 +113,8 @@ std::optional<supervise> team_lead::on(const ask_lead& in, uint64_t now_us) {
                    std::move(a.removed)};
 }
 
-void lead_seed::fold(schema::Event::Reader e, uint64_t now_us) {
+void lead_seed::fold(uint64_t at, schema::Event::Reader e, uint64_t now_us) {
+  sequence = at;
   if (e.isLeadAsked()) {
     auto d = decision_from_event(e);
     if (!d)
@@ -128,7 +129,7 @@ void lead_seed::fold(schema::Event::Reader e, uint64_t now_us) {
   }
 }
 
-frame lead_seed::save(uint64_t sequence) const {
+frame lead_seed::save() const {
   frame_builder b;
   auto st = b.initRoot<schema::LeadState>();
   st.setSequence(sequence);
@@ -204,6 +205,7 @@ result<lead_seed> lead_seed::restore(const plan& p, const std::string& team,
     }
     for (auto ask : st.getUnrecorded())
       out.unrecorded.push_back(ask);
+    out.sequence = st.getSequence();
     return out;
   } catch (const kj::Exception& e) {
     return bad(e.getDescription().cStr());

@@ -106,17 +106,19 @@ struct lead_seed {
   /// Questions whose answer was decided and not yet recorded, in order (a
   /// lead stopped between the two records them before it goes on).
   std::deque<uint64_t> unrecorded = {};
+  /// The sequence of the last record of its stream folded (0: none).
+  uint64_t sequence = 0;
 
-  /// Folds the next record `e` of the lead's stream, recorded at logical
-  /// time `now_us`: a question is applied (its answer kept and pending), an
-  /// answer takes the oldest pending question off. Rebuilding a lead from
-  /// its stream is this, record by record, from a fresh seed or a restored
-  /// one.
-  void fold(schema::Event::Reader e, uint64_t now_us);
+  /// Folds the next record `e` of the lead's stream, its `sequence`,
+  /// recorded at logical time `now_us`: a question is applied (its answer
+  /// kept and pending), an answer takes the oldest pending question off.
+  /// Rebuilding a lead from its stream is this, record by record, from a
+  /// fresh seed or a restored one.
+  void fold(uint64_t sequence, schema::Event::Reader e, uint64_t now_us);
 
   /// The seed as a snapshot payload (a frame whose root is a
-  /// schema::LeadState) at `sequence` of its stream.
-  frame save(uint64_t sequence) const;
+  /// schema::LeadState) at its `sequence`.
+  frame save() const;
 
   /// The seed save() wrote, for the lead of `team` in plan `p` recording in
   /// `version`. Errors: ec::corruption when `state` does not decode, or is

@@ -329,7 +329,7 @@ TEST_CASE("lead: a seed saved at any record of its stream and restored folds "
   auto fold = [&](lead_seed& seed, size_t from, size_t to) {
     for (size_t i = from; i < to; ++i) {
       capnp::FlatArrayMessageReader r{stream[i].first.words()};
-      seed.fold(r.getRoot<baton::schema::Event>(), stream[i].second);
+      seed.fold(i + 1, r.getRoot<baton::schema::Event>(), stream[i].second);
     }
   };
   lead_seed whole{team_lead{p, "front", record_version}};
@@ -343,7 +343,8 @@ TEST_CASE("lead: a seed saved at any record of its stream and restored folds "
     INFO("saved after record " << cut);
     lead_seed part{team_lead{p, "front", record_version}};
     fold(part, 0, cut);
-    auto saved = part.save(cut);
+    CHECK(part.sequence == cut);
+    auto saved = part.save();
     auto restored = lead_seed::restore(p, "front", record_version, saved);
     REQUIRE(restored);
     fold(*restored, cut, stream.size());
@@ -356,7 +357,8 @@ TEST_CASE("lead: a seed saved at any record of its stream and restored folds "
           == whole.lead.current().restarts());
     CHECK(restored->lead.current().stopped() == whole.lead.current().stopped());
     // Saved again, the same bytes; and the next question decided alike.
-    CHECK(restored->save(99) == whole.save(99));
+    CHECK(restored->sequence == stream.size());
+    CHECK(restored->save() == whole.save());
     ask_lead next{7, "front", "", 0, true};
     CHECK(restored->lead.on(next, 7 * s) == whole.lead.on(next, 7 * s));
     ask_lead after{8, "front", "f1", 1};
@@ -368,7 +370,7 @@ TEST_CASE("lead: a seed saved at any record of its stream and restored folds "
     }();
   }
   // Another team's snapshot, or bytes that are none, are refused.
-  CHECK_FALSE(lead_seed::restore(p, "data", record_version, whole.save(1)));
+  CHECK_FALSE(lead_seed::restore(p, "data", record_version, whole.save()));
   CHECK_FALSE(lead_seed::restore(
     p, "front", record_version,
     to_event(orchestrator_decision{asks[0]}, record_version)));
