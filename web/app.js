@@ -698,6 +698,8 @@ for (const b of document.querySelectorAll("nav button"))
 window.baton = {
   terms,
   position: () => feed.rendered,
+  /// The last position received (drawn or on its way to a terminal).
+  received: () => (feed.drawing.length ? feed.drawing[feed.drawing.length - 1] : feed.rendered),
   ws: () => feed.ws,
   reconnect,
   viewer,

@@ -59,9 +59,10 @@ struct follower {
     return n;
   }
 
-  /// Reads until `n` lines arrived or 10 s passed; returns the line count.
+  /// Reads until `n` lines arrived or 60 s passed (a guard against a hang,
+  /// not a speed test); returns the line count.
   size_t wait_for_lines(size_t n) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
+    auto deadline = std::chrono::steady_clock::now() + 60s;
     while (lines() < n && std::chrono::steady_clock::now() < deadline) {
       pollfd p{out, POLLIN, 0};
       if (poll(&p, 1, 100) <= 0)

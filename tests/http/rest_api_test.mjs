@@ -87,8 +87,13 @@ try {
     '/api/v1/why': '?subject=t2',
     '/api/v1/agents/{agent}/control': '?viewer=rest-test',
   };
-  // The stop ends the run and its server: it comes last, below.
-  const order = Object.keys(spec.paths).filter((p) => p !== '/api/v1/stop');
+  // The stop ends the run and its server: it comes last, below. The
+  // approval's answer comes after every other route: answered, a finishes
+  // t1 within a second or so, and a run whose t1 passed before t2 was
+  // cancelled and run again would be over (or t2 dispatched) by then.
+  const answer = '/api/v1/approvals/{id}';
+  const order = Object.keys(spec.paths).filter((p) => p !== '/api/v1/stop' && p !== answer);
+  order.push(answer);
   // The live stream: events with their positions as ids; a reconnect with
   // Last-Event-ID goes on right after it.
   const firstIds = async (headers, n) => {

@@ -64,7 +64,9 @@ TEST_CASE("a verification command that hangs is killed at its deadline",
   req.task = "t";
   req.workdir = dir.path();
   req.verify = {"echo started; sleep 600"};
-  req.timeout = std::chrono::milliseconds{300};
+  // Long enough for the shell to start and say so on a loaded machine;
+  // the command would sleep for 10 minutes.
+  req.timeout = std::chrono::seconds{3};
   auto out = actors::run_gate(req);
   CHECK_FALSE(out.passed);
   REQUIRE(out.reasons.size() == 1);

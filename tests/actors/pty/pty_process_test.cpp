@@ -281,7 +281,7 @@ TEST_CASE("input waiting for the terminal is bounded",
   REQUIRE(refused.has_value());
   CHECK(refused->code() == ec::io_error);
   CHECK(contains(refused->message(), "full"));
-  CHECK(p.stop(1s).signal == SIGTERM);
+  CHECK(p.stop(10s).signal == SIGTERM);
 }
 
 TEST_CASE("stop ends a cooperative program with SIGTERM",
