@@ -43,6 +43,7 @@
 #include "actors/shared_folder.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/orchestration/orchestrator.hpp"
+#include "engine/orchestration/orchestrator_snapshot.hpp"
 #include "engine/orchestration/team_lead.hpp"
 #include "engine/plan/plan.hpp"
 
@@ -79,6 +80,9 @@ struct orchestrator_config {
   std::unique_ptr<engine::orchestrator> resume;
   std::map<std::string, std::string> checkpoints;
   std::vector<engine::orchestrator_decision> unrecorded;
+  /// Resuming with snapshots on: the fold `resume` was rebuilt as, to go
+  /// on folding (orchestrator_state::recorded). Unset: from the start.
+  std::unique_ptr<engine::recorded_orchestrator> recorded;
   /// Resuming a run with leads: each team's lead as its stream left it.
   std::map<std::string, engine::lead_seed> lead_seeds;
   /// A team's lead as its stream holds it now, to start a lead whose actor
@@ -94,6 +98,14 @@ struct orchestrator_state {
   std::unique_ptr<detail::journal> journal;
   /// The `operator` stream: commands recorded before they are applied.
   std::unique_ptr<detail::journal> operator_journal;
+  /// With snapshots ([policy] snapshot_every): the fold of the streams as
+  /// recorded so far (what a rebuild from them would give), which a
+  /// snapshot saves; and the orchestrator stream's sequence of the last.
+  std::unique_ptr<engine::recorded_orchestrator> recorded;
+  uint64_t snapshot_at = 0;
+  /// The last snapshot's size, and the bytes recorded since.
+  uint64_t snapshot_bytes = 0;
+  uint64_t recorded_bytes = 0;
   /// The number the next accepted operator command gets ("o<n>").
   uint64_t next_operator = 0;
   /// Some agent owns paths: scan workers' directories around attempts.

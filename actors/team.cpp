@@ -173,6 +173,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   ocfg->resume = std::move(opts.resume);
   ocfg->checkpoints = std::move(opts.checkpoints);
   ocfg->unrecorded = std::move(opts.unrecorded);
+  ocfg->recorded = std::move(opts.recorded);
   ocfg->lead_seeds = std::move(opts.lead_seeds);
   ocfg->rebuild_lead = std::move(opts.rebuild_lead);
   t->orchestrator_ = sys.spawn(orchestrator_actor_impl, ocfg);

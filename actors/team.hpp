@@ -27,11 +27,12 @@
 
 #include "actors/agent_terminal.hpp"
 #include "actors/interfaces.hpp"
-#include "engine/orchestration/team_lead.hpp"
 #include "actors/remote/host_link.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/detect/pack.hpp"
 #include "engine/orchestration/orchestrator.hpp"
+#include "engine/orchestration/orchestrator_snapshot.hpp"
+#include "engine/orchestration/team_lead.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/result.hpp"
 #include "storage/event_log.hpp"
@@ -102,6 +103,10 @@ struct team_options {
   std::map<std::string, std::string> checkpoints;
   /// Decisions the stopped engine made and did not record: recorded first.
   std::vector<engine::orchestrator_decision> unrecorded;
+  /// Resuming with snapshots on: a second copy of the fold `resume` comes
+  /// from, which the orchestrator goes on folding from what it records and
+  /// saves as its snapshots.
+  std::unique_ptr<engine::recorded_orchestrator> recorded;
   /// Resuming a run with leads: each team's lead as its stream left it.
   std::map<std::string, engine::lead_seed> lead_seeds;
   /// Rebuilds a team's lead from its stream, to start a lead whose actor

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -131,7 +132,14 @@ launch(caf::actor_system& sys, std::shared_ptr<storage::event_log> log,
     auto l = weak.lock();
     if (!l)
       return error{ec::invalid_argument, "the run's log is closed"};
-    return replay::rebuild_lead(*l, team);
+    replay::rebuild_stats stats;
+    auto seed = replay::rebuild_lead(*l, team, true, &stats);
+    if (seed && !stats.passed_over.empty())
+      std::fprintf(stderr,
+                   "baton: the lead of team %s: %s; its stream was folded "
+                   "from the first record\n",
+                   team.c_str(), stats.passed_over.c_str());
+    return seed;
   };
   topts.hosts = std::move(hosts.hosts);
   p->nets = std::move(hosts.nets);
@@ -258,10 +266,16 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
   if (!opened)
     return opened.err();
   std::shared_ptr<storage::event_log> log{std::move(*opened)};
-  auto recorded = replay::rebuild_orchestrator(*log);
+  replay::rebuild_stats rebuilt_from;
+  auto recorded = replay::rebuild_orchestrator(*log, true, &rebuilt_from);
   if (!recorded)
     return error{recorded.err().code(),
                  opts.log_dir + ": " + recorded.err().message()};
+  if (!rebuilt_from.passed_over.empty())
+    std::fprintf(stderr,
+                 "baton: %s: %s; the orchestrator's streams were folded from "
+                 "their first event\n",
+                 opts.log_dir.c_str(), rebuilt_from.passed_over.c_str());
   if (recorded->engine->finished() && recorded->unrecorded.empty())
     return error{ec::invalid_argument,
                  opts.log_dir + " holds a finished run; nothing to resume"};
@@ -331,15 +345,34 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
   // Each team's lead as its stream left it.
   if (recorded->engine->leads())
     for (auto& team : recorded->engine->lead_teams()) {
-      auto seed = replay::rebuild_lead(*log, team);
+      replay::rebuild_stats stats;
+      auto seed = replay::rebuild_lead(*log, team, true, &stats);
+      if (seed && !stats.passed_over.empty())
+        std::fprintf(stderr,
+                     "baton: %s: the lead of team %s: %s; its stream was "
+                     "folded from the first record\n",
+                     opts.log_dir.c_str(), team.c_str(),
+                     stats.passed_over.c_str());
       if (!seed)
         return error{seed.err().code(),
                      "cannot resume " + opts.log_dir + ": the lead of team "
                        + team + ": " + seed.err().message()};
       topts.lead_seeds.emplace(team, std::move(*seed));
     }
+  if (plan->run.snapshot_every > 0) {
+    // The orchestrator goes on saving snapshots from this fold: a copy of
+    // it, through its own snapshot.
+    auto copy = engine::recorded_orchestrator::restore(recorded->start,
+                                                       recorded->save());
+    if (!copy)
+      return error{copy.err().code(), "cannot resume " + opts.log_dir + ": "
+                                        + copy.err().message()};
+    topts.recorded
+      = std::make_unique<engine::recorded_orchestrator>(std::move(*copy));
+  }
   topts.resume = std::move(recorded->engine);
-  topts.unrecorded = std::move(recorded->unrecorded);
+  topts.unrecorded.assign(std::make_move_iterator(recorded->unrecorded.begin()),
+                          std::make_move_iterator(recorded->unrecorded.end()));
   topts.stop_grace = opts.stop_grace;
   auto at = log->last_position();
   auto title = plan->run.name + ", from position " + std::to_string(at)

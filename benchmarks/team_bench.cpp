@@ -7,6 +7,7 @@
 //
 //   build/benchmarks/team_bench [--quick] [--workers N] [--tasks K]
 //                               [--teams T] [--storm PCT]
+//                               [--snapshot-every N]
 //
 // --teams T: a supervisor chain, the workers split into T teams, each with
 // its lead actor, under the orchestrator (without: a flat hub, every
@@ -15,6 +16,8 @@
 // about once; their supervisors (the leads, or the orchestrator's own)
 // restart them and their tasks are given again. Printed: from the first
 // exit to the last restart decided, and to the last task re-dispatched.
+// --snapshot-every N: the plan's [policy] snapshot_every (default: the
+// plan's default; 0: no snapshots, and no second fold for them).
 //
 // Each worker gets K tasks of its own; a stand-in answers each prompt with
 // a PROGRESS line and a STATUS: DONE with evidence, so each task costs the
@@ -45,9 +48,10 @@
 #include "actors/standin_terminal.hpp"
 #include "actors/team.hpp"
 #include "engine/orchestration/orchestrator.hpp"
+#include "engine/orchestration/orchestrator_snapshot.hpp"
+#include "engine/orchestration/team_lead.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "engine/record_version.hpp"
-#include "engine/orchestration/team_lead.hpp"
 #include "storage/event_log.hpp"
 
 using namespace baton;
@@ -65,7 +69,7 @@ size_t rss_bytes() {
 /// The plan's text: what the run records in runStarted, so that its log
 /// replays (baton replay, replay_bench --log) like any run's.
 std::string plan_text(size_t workers, size_t tasks, size_t teams,
-                      bool supervised) {
+                      bool supervised, const std::string& snapshot_every) {
   // Supervisors that restart whatever the storm stops.
   constexpr const char* lenient = "strategy = \"one_for_one\"\n"
                                   "intensity = 1000000\n"
@@ -73,6 +77,8 @@ std::string plan_text(size_t workers, size_t tasks, size_t teams,
   std::string t = "[run]\nname = \"bench\"\n";
   if (teams > 0)
     t += "pattern = \"supervisor\"\n";
+  if (!snapshot_every.empty())
+    t += "[policy]\nsnapshot_every = " + snapshot_every + "\n";
   if (supervised || teams > 0)
     t += std::string{"[supervision]\n"} + lenient;
   for (size_t k = 0; k < teams; ++k) {
@@ -121,12 +127,25 @@ size_t leads_bytes(const engine::plan& p, size_t teams) {
   return heap_in_use() - heap_before;
 }
 
+/// The orchestrator's snapshot of a fold at its end: its size, and the
+/// time to save it and to restore it.
+struct snapshot_cost {
+  size_t bytes = 0;
+  double save_ms = 0;
+  double restore_ms = 0;
+};
+
 /// Tasks per second through the orchestrator's fold alone; `bytes`: the
-/// heap it holds at the end (its working set).
-double pure_fold(const engine::plan& p, size_t& bytes) {
+/// heap it holds at the end (its working set); `snap`: its snapshot then.
+double pure_fold(const engine::plan& p, const std::string& text, size_t& bytes,
+                 snapshot_cost& snap) {
   auto heap_before = heap_in_use();
   auto start = clk::now();
-  engine::orchestrator o{p};
+  engine::recorded_orchestrator r;
+  r.start.plan_text = text;
+  r.plan_tasks = p.tasks.size();
+  r.engine = std::make_unique<engine::orchestrator>(p);
+  auto& o = *r.engine;
   o.on(engine::run_begun{});
   std::vector<engine::orchestrator_decision> pending;
   for (auto& a : p.agents)
@@ -159,6 +178,18 @@ double pure_fold(const engine::plan& p, size_t& bytes) {
   }
   double secs = std::chrono::duration<double>(clk::now() - start).count();
   bytes = heap_in_use() - heap_before;
+  auto t0 = clk::now();
+  auto saved = r.save();
+  auto t1 = clk::now();
+  auto restored = engine::recorded_orchestrator::restore(r.start, saved);
+  auto t2 = clk::now();
+  if (!restored || restored->save() != saved)
+    std::fprintf(stderr, "the orchestrator's snapshot does not restore: %s\n",
+                 restored ? "saved again, other bytes"
+                          : restored.err().message().c_str());
+  snap.bytes = saved.size_bytes();
+  snap.save_ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+  snap.restore_ms = std::chrono::duration<double, std::milli>(t2 - t1).count();
   if (settled != p.tasks.size())
     std::fprintf(stderr, "pure fold settled %zu of %zu\n", settled,
                  p.tasks.size());
@@ -172,6 +203,7 @@ int main(int argc, char** argv) {
   size_t tasks = 2;
   size_t teams = 0;
   size_t storm = 0;
+  std::string snapshot_every;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0)
       workers = 1'000;
@@ -183,8 +215,10 @@ int main(int argc, char** argv) {
       workers = std::strtoul(argv[++i], nullptr, 10);
     else if (std::strcmp(argv[i], "--tasks") == 0 && i + 1 < argc)
       tasks = std::strtoul(argv[++i], nullptr, 10);
+    else if (std::strcmp(argv[i], "--snapshot-every") == 0 && i + 1 < argc)
+      snapshot_every = std::to_string(std::strtoul(argv[++i], nullptr, 10));
   }
-  auto text = plan_text(workers, tasks, teams, storm > 0);
+  auto text = plan_text(workers, tasks, teams, storm > 0, snapshot_every);
   auto parsed = engine::parse_plan(text, "bench.toml");
   if (!parsed) {
     std::fprintf(stderr, "plan: %s\n", parsed.err().message().c_str());
@@ -192,7 +226,8 @@ int main(int argc, char** argv) {
   }
   auto& plan = *parsed;
   size_t fold_bytes = 0;
-  auto fold_rate = pure_fold(plan, fold_bytes);
+  snapshot_cost snap;
+  auto fold_rate = pure_fold(plan, text, fold_bytes, snap);
   size_t lead_bytes = teams > 0 ? leads_bytes(plan, teams) : 0;
 
   auto dir = std::filesystem::temp_directory_path()
@@ -351,6 +386,10 @@ int main(int argc, char** argv) {
               "worker)\n",
               static_cast<double>(fold_bytes) / 1048576.0,
               static_cast<double>(fold_bytes) / static_cast<double>(workers));
+  std::printf("  its snapshot         %.1f MiB, saved in %.0f ms, restored "
+              "(plan parsed included) in %.0f ms\n",
+              static_cast<double>(snap.bytes) / 1048576.0, snap.save_ms,
+              snap.restore_ms);
   if (teams > 0)
     std::printf("  leads' folds         %.1f KiB per lead held after every "
                 "member exited once (%.0f B per member)\n",

@@ -129,7 +129,8 @@ result<replay_report> replay_lead(const storage::event_log& log,
 
 result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
                                        const std::string& team,
-                                       bool use_snapshots, uint64_t* records) {
+                                       bool use_snapshots,
+                                       rebuild_stats* stats) {
   auto plan = plan_with_team(log, team);
   if (!plan)
     return plan.err();
@@ -139,16 +140,24 @@ result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
   auto stream = engine::lead_stream(team);
   engine::lead_seed out{engine::team_lead{*plan, team, *version}};
   uint64_t from = 1;
+  rebuild_stats seen;
   if (use_snapshots) {
     auto snap = log.load_snapshot(stream, {});
     if (!snap)
       return snap.err();
-    if (*snap)
-      if (auto restored
-          = engine::lead_seed::restore(*plan, team, *version, (*snap)->state)) {
+    if (*snap) {
+      auto restored
+        = engine::lead_seed::restore(*plan, team, *version, (*snap)->state);
+      if (restored) {
         out = std::move(*restored);
         from = (*snap)->sequence + 1;
+        seen.snapshot = (*snap)->sequence;
+      } else {
+        seen.passed_over = "the snapshot at " + stream + "@"
+                           + std::to_string((*snap)->sequence) + ": "
+                           + restored.err().message();
       }
+    }
   }
   uint64_t folded = 0;
   auto n = log.read(stream, from, UINT64_MAX, UINT64_MAX,
@@ -159,8 +168,9 @@ result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
                     });
   if (!n)
     return n.err();
-  if (records != nullptr)
-    *records = folded;
+  seen.events = folded;
+  if (stats != nullptr)
+    *stats = std::move(seen);
   return out;
 }
 

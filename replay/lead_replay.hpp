@@ -37,13 +37,12 @@ result<uint16_t> recorded_version(const storage::event_log& log);
 /// the engine resumed). With `use_snapshots`, from the stream's latest
 /// snapshot (the lead actor writes them every [policy] snapshot_every
 /// records) and the records after it; a snapshot this build cannot read is
-/// passed over, and the stream folded from its first record. Errors as
-/// replay_lead, and load_snapshot's, except that a stream not yet written
-/// gives a fresh lead. `records`, when given, is set to the number of
-/// records folded.
+/// passed over (said in `stats`), and the stream folded from its first
+/// record. Errors as replay_lead, and load_snapshot's, except that a stream
+/// not yet written gives a fresh lead.
 result<engine::lead_seed> rebuild_lead(const storage::event_log& log,
                                        const std::string& team,
                                        bool use_snapshots = true,
-                                       uint64_t* records = nullptr);
+                                       rebuild_stats* stats = nullptr);
 
 } // namespace baton::replay

@@ -89,52 +89,63 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
   return report;
 }
 
-result<recorded_run> rebuild_orchestrator(const storage::event_log& log) {
+result<recorded_run> rebuild_orchestrator(const storage::event_log& log,
+                                          bool use_snapshots,
+                                          rebuild_stats* stats) {
   if (log.highest("orchestrator") == 0)
     return error{ec::not_found, "the log holds no orchestrator stream"};
+  rebuild_stats seen;
   recorded_run run;
-  std::string failure;
+  if (use_snapshots) {
+    auto snap = log.load_snapshot("orchestrator", {});
+    if (!snap)
+      return snap.err();
+    if (*snap) {
+      auto first = log.read("orchestrator", 1, 1);
+      if (!first)
+        return first.err();
+      std::optional<engine::orchestrator_input> in;
+      if (!first->empty())
+        in = engine::input_from_event(first->front().event());
+      auto* begun = in ? std::get_if<engine::run_begun>(&*in) : nullptr;
+      if (begun == nullptr)
+        return error{ec::invalid_argument,
+                     "orchestrator@1: the orchestrator stream does not start "
+                     "with runStarted"};
+      auto restored
+        = engine::recorded_orchestrator::restore(*begun, (*snap)->state);
+      if (restored) {
+        run = std::move(*restored);
+        seen.snapshot = run.sequence;
+      } else {
+        seen.passed_over = "the snapshot at orchestrator@"
+                           + std::to_string((*snap)->sequence) + ": "
+                           + restored.err().message();
+      }
+    }
+  }
+  std::optional<error> failure;
   auto n = detail::read_orchestrator_inputs(
-    log, UINT64_MAX, [&](storage::recorded_event&& e) {
-      run.last_time = std::max(run.last_time, e.logical_time());
-      if (engine::is_decision(e.event())) {
-        if (!run.unrecorded.empty())
-          run.unrecorded.erase(run.unrecorded.begin());
-        return true;
+    log, UINT64_MAX,
+    [&](storage::recorded_event&& e) {
+      ++seen.events;
+      auto ok = run.fold(e.stream(), e.sequence(), e.event(), e.logical_time());
+      if (!ok) {
+        failure = ok.err();
+        return false;
       }
-      auto in = engine::input_from_event(e.event());
-      if (!in)
-        return true;
-      if (!run.engine) {
-        auto* b = std::get_if<engine::run_begun>(&*in);
-        if (b == nullptr) {
-          failure = std::string{e.stream()} + "@"
-                    + std::to_string(e.sequence())
-                    + ": the orchestrator stream does not start with "
-                      "runStarted";
-          return false;
-        }
-        auto plan = engine::parse_plan(b->plan_text, "the recorded plan");
-        if (!plan) {
-          failure = plan.err().message();
-          return false;
-        }
-        run.start = *b;
-        run.engine = std::make_unique<engine::orchestrator>(std::move(*plan));
-      }
-      if (auto* b = std::get_if<engine::run_begun>(&*in); b && b->resumed)
-        run.unrecorded.clear(); // resumed before: they were recorded then
-      for (auto& d : run.engine->on(*in, e.logical_time()))
-        run.unrecorded.push_back(std::move(d));
       return true;
-    });
+    },
+    run.sequence + 1, run.operator_sequence + 1);
   if (!n)
     return n.err();
-  if (!failure.empty())
-    return error{ec::invalid_argument, failure};
+  if (failure)
+    return *failure;
   if (!run.engine)
     return error{ec::invalid_argument,
                  "the orchestrator stream holds no runStarted"};
+  if (stats != nullptr)
+    *stats = std::move(seen);
   return run;
 }
 

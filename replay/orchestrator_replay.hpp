@@ -18,8 +18,9 @@
 #include <vector>
 
 #include "engine/orchestration/orchestrator.hpp"
-#include "engine/session/session_record.hpp"
+#include "engine/orchestration/orchestrator_snapshot.hpp"
 #include "engine/result.hpp"
+#include "engine/session/session_record.hpp"
 #include "storage/event_log.hpp"
 
 namespace baton::replay {
@@ -72,20 +73,29 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
 
 /// A run's orchestrator as its log left it: the engine fed every recorded
 /// input (its decisions are the recorded ones; nothing is compared or
-/// executed), to be resumed.
-struct recorded_run {
-  /// The run's first start, as recorded (plan, its text, workspace).
-  engine::run_begun start;
-  std::unique_ptr<engine::orchestrator> engine;
-  /// Decisions the engine made that were not recorded when it stopped (the
-  /// last input's, on their way to the log): the resumed run records them
-  /// first, so the log tells the whole story.
-  std::vector<engine::orchestrator_decision> unrecorded;
-  /// The latest logical time of the stream.
-  uint64_t last_time = 0;
+/// executed), and the decisions it made that were not recorded when it
+/// stopped (the last input's, on their way to the log): the resumed run
+/// records them first, so the log tells the whole story.
+using recorded_run = engine::recorded_orchestrator;
+
+/// How a rebuild went.
+struct rebuild_stats {
+  /// The orchestrator stream's sequence of the snapshot it started from
+  /// (0: none, from the first event).
+  uint64_t snapshot = 0;
+  /// Events folded after it (both streams).
+  uint64_t events = 0;
+  /// Why the latest snapshot was passed over (empty: used, or none).
+  std::string passed_over;
 };
 
-/// Errors as replay_orchestrator.
-result<recorded_run> rebuild_orchestrator(const storage::event_log& log);
+/// With `use_snapshots`, starts from the orchestrator's latest snapshot
+/// (the actor saves one every [policy] snapshot_every records of its
+/// stream) and folds the events after it; a snapshot this build cannot
+/// use is passed over, said in `stats`, and the streams are folded from
+/// their first event. Errors as replay_orchestrator.
+result<recorded_run> rebuild_orchestrator(const storage::event_log& log,
+                                          bool use_snapshots = true,
+                                          rebuild_stats* stats = nullptr);
 
 } // namespace baton::replay

@@ -69,6 +69,8 @@ struct write_conflict {
 };
 
 class lock_table {
+  friend class orchestrator_snapshot;
+
 public:
   /// `default_lease_us`: the lease of an acquire() that names none.
   /// Default: 300 s.

@@ -30,6 +30,8 @@ struct approval_view {
 };
 
 class approval_desk {
+  friend class orchestrator_snapshot;
+
 public:
   /// The id of the next request the run sees ("a<n>"), taken.
   std::string take_id() {

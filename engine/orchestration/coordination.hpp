@@ -35,6 +35,8 @@ namespace baton::engine {
 std::vector<std::string> paths_named(std::string_view text);
 
 class coordination {
+  friend class orchestrator_snapshot;
+
 public:
   using decisions = std::vector<orchestrator_decision>;
 

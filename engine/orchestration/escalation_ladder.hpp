@@ -39,6 +39,8 @@ namespace baton::engine {
 std::string normalise_failure(std::string_view text);
 
 class escalation_ladder {
+  friend class orchestrator_snapshot;
+
 public:
   /// The rungs, in the order they are climbed.
   enum class rung : uint8_t { nudge = 1, redispatch, reassign, fail };

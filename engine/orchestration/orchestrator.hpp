@@ -92,6 +92,8 @@ struct agent_view {
 };
 
 class orchestrator {
+  friend class orchestrator_snapshot;
+
 public:
   explicit orchestrator(plan p);
   // Indexes point into its own maps: moved, never copied.

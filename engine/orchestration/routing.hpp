@@ -26,6 +26,8 @@ namespace baton::engine {
 std::string owner_of(const plan& p, std::string_view resource);
 
 class routing {
+  friend class orchestrator_snapshot;
+
 public:
   /// A NEED not answered yet: who asked whom for what, and what `owner`
   /// was told.

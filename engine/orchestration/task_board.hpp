@@ -117,6 +117,8 @@ struct task_view {
 };
 
 class task_board {
+  friend class orchestrator_snapshot;
+
 public:
   /// No stage: a task outside a pipeline's stages.
   static constexpr size_t no_stage = SIZE_MAX;

@@ -36,6 +36,8 @@
 namespace baton::engine {
 
 class team_supervision {
+  friend class orchestrator_snapshot;
+
 public:
   using decisions = std::vector<orchestrator_decision>;
 

@@ -597,9 +597,13 @@ TEST_CASE("a lead killed mid-run is started again from its stream: it "
   auto snap = fx.log->load_snapshot("lead/t", {});
   REQUIRE(snap.ok());
   CHECK(snap->has_value() == snapshots);
-  uint64_t whole_records = 0, tail_records = 0;
-  auto whole = replay::rebuild_lead(*fx.log, "t", false, &whole_records);
-  auto tail = replay::rebuild_lead(*fx.log, "t", true, &tail_records);
+  replay::rebuild_stats whole_stats, tail_stats;
+  auto whole = replay::rebuild_lead(*fx.log, "t", false, &whole_stats);
+  auto tail = replay::rebuild_lead(*fx.log, "t", true, &tail_stats);
+  auto whole_records = whole_stats.events;
+  auto tail_records = tail_stats.events;
+  CHECK(tail_stats.passed_over.empty());
+  CHECK(tail_stats.snapshot == (snapshots ? (*snap)->sequence : 0));
   REQUIRE(whole.ok());
   REQUIRE(tail.ok());
   CHECK(whole_records == stream->size());

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "replay/checkpoint_rebuild.hpp"
+#include "replay/orchestrator_replay.hpp"
 #include "storage/event_log.hpp"
 #include "tests/cli/run_baton.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -136,6 +137,21 @@ TEST_CASE("a worker saves snapshots of its checkpoint fold as the plan's "
     CHECK(from_snapshot->fold.render("dev").find("Task store")
           != std::string::npos);
   }
+  // The orchestrator's fold too: its latest snapshot and the events after
+  // it rebuild what its whole streams do.
+  auto orchestrator = log->load_snapshot("orchestrator");
+  REQUIRE(orchestrator.ok());
+  REQUIRE(orchestrator->has_value());
+  CHECK((*orchestrator)->sequence <= log->highest("orchestrator"));
+  replay::rebuild_stats stats;
+  auto fast = replay::rebuild_orchestrator(*log, true, &stats);
+  auto whole = replay::rebuild_orchestrator(*log, false);
+  REQUIRE(fast.ok());
+  REQUIRE(whole.ok());
+  CHECK(stats.snapshot == (*orchestrator)->sequence);
+  CHECK(stats.passed_over.empty());
+  CHECK(fast->save() == whole->save());
+  CHECK(fast->engine->finished());
   auto replay = test::run_baton("replay " + dir / "log");
   INFO(replay.out);
   CHECK(replay.exit_code == 0);

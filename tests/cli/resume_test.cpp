@@ -4,7 +4,10 @@
 // resume: every task has the verdict of an uninterrupted run, no task was
 // dispatched twice to one live agent (one process of it), and the resumed
 // log replays without divergence. BATON_RESUME_KILLS sets how many kills
-// (default 30); BATON_RESUME_SEED the random moments' seed.
+// (default 30); BATON_RESUME_SEED the random moments' seed. The runs save
+// snapshots of every fold often (snapshot_every = 7), so a resume starts
+// from the orchestrator's latest one, taken whatever was in flight; each
+// killed log's rebuild from it equals the rebuild from the first event.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -20,6 +23,7 @@
 
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/purpose_event.hpp"
+#include "replay/orchestrator_replay.hpp"
 #include "storage/event_log.hpp"
 #include "tests/cli/feature_run.hpp"
 #include "tests/cli/run_baton.hpp"
@@ -129,6 +133,11 @@ std::string sped_up(const std::string& example, const test::temp_dir& dir) {
     if (text.substr(at, text.find('\n', at) - at).find("--speed")
         == std::string::npos)
       text.replace(at, args.size(), "args = [\"--speed\", \"4\", \"--role\"");
+  // Snapshots of every fold, often.
+  if (auto policy = text.find("\n[policy]\n");
+      policy != std::string::npos
+      && text.find("snapshot_every") == std::string::npos)
+    text.insert(policy + 10, "snapshot_every = 7\n");
   auto path = dir / example;
   std::ofstream{path} << text;
   return path;
@@ -142,6 +151,7 @@ TEST_CASE("baton resume after a SIGKILL at random moments: the same verdicts "
   auto seed = env_or("BATON_RESUME_SEED", 20261202);
   std::mt19937_64 rng{seed};
   size_t killed_midway = 0;
+  size_t from_snapshot = 0;
   size_t done = 0;
   // The supervisor chain too: its leads' streams are rebuilt on resume.
   const std::vector<std::string> examples{"feature.toml", "pipeline.toml",
@@ -179,6 +189,19 @@ TEST_CASE("baton resume after a SIGKILL at random moments: the same verdicts "
         static_cast<void>(::waitpid(pid, nullptr, 0));
       REQUIRE(reached);
       killed_midway += alive ? 1 : 0;
+      if (open_read_only(db)->highest("orchestrator") > 0) {
+        // What the resume starts from: the orchestrator's latest snapshot
+        // and the events after it, the same fold as from the first event.
+        auto log = open_read_only(db);
+        replay::rebuild_stats stats;
+        auto fast = replay::rebuild_orchestrator(*log, true, &stats);
+        auto whole = replay::rebuild_orchestrator(*log, false);
+        REQUIRE(fast.ok());
+        REQUIRE(whole.ok());
+        CHECK(stats.passed_over.empty());
+        CHECK(fast->save() == whole->save());
+        from_snapshot += stats.snapshot > 0 ? 1 : 0;
+      }
 
       auto resumed = test::run_baton("resume " + db);
       INFO(resumed.out);
@@ -193,6 +216,8 @@ TEST_CASE("baton resume after a SIGKILL at random moments: the same verdicts "
   CHECK(done == kills);
   // The moments are spread over the whole run: most kills land mid-run.
   CHECK(killed_midway * 2 > kills);
+  // Most logs had an orchestrator's snapshot to start from.
+  CHECK(from_snapshot * 2 > kills);
 }
 
 TEST_CASE("baton resume on a finished run changes nothing and says so",
