@@ -270,7 +270,7 @@ name = "silent"
 workspace = "work"
 [policy]
 retries = 0
-task_timeout = "2s"
+task_timeout = "5s"
 [agents.silent]
 preset = "sim"
 args = ["--scenario", "stall", "--stall-seconds", "3600"]
@@ -285,7 +285,7 @@ agent = "silent"
   auto v = verdicts(orchestrator_steps(dir / "log"));
   REQUIRE(v.contains("wait"));
   CHECK_FALSE(v.at("wait").passed);
-  CHECK(v.at("wait").reason.find("time limit of 2 s") != std::string::npos);
+  CHECK(v.at("wait").reason.find("time limit of 5 s") != std::string::npos);
 }
 
 TEST_CASE("a plan whose agent's program is missing starts nothing and says "

@@ -341,8 +341,13 @@ TEST_CASE("a page that stops acknowledging is sent at most the high-water "
   page p;
   size_t unacknowledged = 0;
   for (;;) {
-    // Until the run is over and nothing more comes: the server stopped.
-    auto m = c.next([&] { return run->done(); });
+    // Until the run is over and nothing more comes for 2 s: the server
+    // stopped at the high-water mark (a quiet moment shorter than that may
+    // be a sending thread the machine starved).
+    auto asked = std::chrono::steady_clock::now();
+    auto m = c.next([&] {
+      return run->done() && std::chrono::steady_clock::now() - asked > 2s;
+    });
     if (!m)
       break;
     unacknowledged += m->second.size();
