@@ -12,6 +12,7 @@
 
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/orchestration/orchestrator_snapshot.hpp"
+#include "replay/checkpoint_rebuild.hpp"
 #include "replay/detail/inputs.hpp"
 #include "replay/orchestrator_replay.hpp"
 #include "schema/snapshots.capnp.h"
@@ -204,4 +205,72 @@ TEST_CASE(
     CHECK_THAT(stats.passed_over, Catch::Contains("its format is"));
     CHECK(rebuilt->save() == expected);
   }
+}
+
+TEST_CASE("the snapshots a stored run's orchestrator and workers saved, as "
+          "the build that recorded it wrote them, restore to the fold of "
+          "their streams",
+          "[replay][snapshot][stored]") {
+  size_t orchestrator_snapshots = 0, worker_snapshots = 0;
+  for (auto& dir : stored_runs()) {
+    if (!dir.filename().string().starts_with("snapshots-"))
+      continue;
+    INFO("stored run " << dir.filename().string());
+    test::temp_dir tmp;
+    auto log = open_copy(dir, tmp / "log", true);
+    auto events = inputs_of(*log);
+    engine::recorded_orchestrator straight;
+    for (auto& e : events)
+      fold_checked(straight, e);
+    auto end = straight.save();
+
+    // Every snapshot of the orchestrator's, the latest first.
+    size_t mine = 0;
+    storage::snapshot_criteria below;
+    for (;;) {
+      auto snap = log->load_snapshot("orchestrator", below);
+      REQUIRE(snap.ok());
+      if (!*snap)
+        break;
+      INFO("the snapshot at orchestrator@" << (*snap)->sequence);
+      auto restored = engine::recorded_orchestrator::restore(straight.start,
+                                                             (*snap)->state);
+      INFO((restored ? std::string{} : restored.err().message()));
+      REQUIRE(restored.ok());
+      CHECK(restored->sequence == (*snap)->sequence);
+      size_t folded = 0;
+      for (auto& e : events) {
+        bool after = e.stream == "orchestrator"
+                       ? e.sequence > restored->sequence
+                       : e.sequence > restored->operator_sequence;
+        if (!after)
+          continue;
+        fold_checked(*restored, e);
+        ++folded;
+      }
+      CHECK(folded < events.size());
+      CHECK(restored->save() == end);
+      ++mine;
+      below.max_sequence = (*snap)->sequence - 1;
+    }
+
+    CHECK(mine >= 1);
+    orchestrator_snapshots += mine;
+
+    // Each worker's latest: its checkpoint as the whole stream gives it.
+    for (auto& s : log->streams()) {
+      if (!s.name.starts_with("worker/"))
+        continue;
+      auto agent = s.name.substr(7);
+      auto fast = replay::rebuild_checkpoint(*log, agent, UINT64_MAX, true);
+      auto whole = replay::rebuild_checkpoint(*log, agent, UINT64_MAX, false);
+      REQUIRE(fast.ok());
+      REQUIRE(whole.ok());
+      CHECK(fast->fold.render(agent) == whole->fold.render(agent));
+      worker_snapshots += fast->stats.snapshot_sequence > 0 ? 1 : 0;
+    }
+  }
+  // The runs recorded with snapshot_every = 5 saved several.
+  CHECK(orchestrator_snapshots >= 2);
+  CHECK(worker_snapshots >= 4);
 }
