@@ -63,15 +63,6 @@ agent = "writer"
 prompt = "write it"
 )";
 
-agent_observed asking(std::string agent, std::string tool,
-                      std::string subject) {
-  agent_observed o{std::move(agent), detect::state::waiting_approval, false};
-  o.ask_tool = std::move(tool);
-  o.ask_subject = std::move(subject);
-  o.evidence = "Allow it? [y/n]";
-  return o;
-}
-
 /// A run of `team` with both tasks dispatched and their agents at work.
 orchestrator started() {
   orchestrator o{parse(team)};

@@ -58,6 +58,60 @@ inline protocol_seen line(std::string agent, protocol_kind kind,
   return p;
 }
 
+/// The agent is at a permission prompt asking to run `tool` on `subject`.
+inline agent_observed asking(std::string agent, std::string tool,
+                             std::string subject) {
+  agent_observed o{std::move(agent), detect::state::waiting_approval, false};
+  o.ask_tool = std::move(tool);
+  o.ask_subject = std::move(subject);
+  o.evidence = "Allow it? [y/n]";
+  return o;
+}
+
+/// A pipeline of two stages, research then build, both a's; b is free.
+inline constexpr std::string_view two_stages = R"(
+[run]
+pattern = "pipeline"
+[agents.a]
+preset = "sim"
+[agents.b]
+preset = "sim"
+[[tasks]]
+id = "research"
+prompt = "r"
+agent = "a"
+[[tasks]]
+id = "build"
+prompt = "b"
+agent = "a"
+[[stages]]
+name = "research"
+tasks = ["research"]
+[[stages]]
+name = "build"
+tasks = ["build"]
+)";
+
+/// A task of a's that fails at once (no retries), its scope merged into
+/// b's, who is capable of it too.
+inline constexpr std::string_view merging = R"(
+[policy]
+retries = 0
+degrade = "merge"
+[agents.a]
+preset = "sim"
+capabilities = ["code"]
+owns = ["core/**"]
+[agents.b]
+preset = "sim"
+capabilities = ["code"]
+owns = ["docs/**"]
+[[tasks]]
+id = "core"
+prompt = "core"
+agent = "a"
+)";
+
 /// Drives a task from its agent's start of work to a passed gate: DONE with
 /// evidence, the gate it asks for, the gate passed.
 inline void pass(orchestrator& o, const std::string& agent,

@@ -117,28 +117,7 @@ TEST_CASE("a task added runs like a planned one, a bad one is refused with "
 TEST_CASE("a task added to a pipeline joins the stage under way, which "
           "closes only when it passed too",
           "[engine][operator]") {
-  orchestrator o{checked_plan(R"(
-[run]
-pattern = "pipeline"
-[agents.a]
-preset = "sim"
-[agents.b]
-preset = "sim"
-[[tasks]]
-id = "research"
-prompt = "r"
-agent = "a"
-[[tasks]]
-id = "build"
-prompt = "b"
-agent = "a"
-[[stages]]
-name = "research"
-tasks = ["research"]
-[[stages]]
-name = "build"
-tasks = ["build"]
-)")};
+  orchestrator o{checked_plan(two_stages)};
   o.on(run_begun{});
   o.on(idle("a"));
   o.on(idle("b"));

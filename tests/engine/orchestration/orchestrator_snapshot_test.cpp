@@ -59,28 +59,7 @@ std::vector<orchestrator_decision> both(recorded_orchestrator& a,
 TEST_CASE("a snapshot keeps a task the operator added to a pipeline's stage: "
           "restored, the stage waits for it and the next stage starts after",
           "[engine][snapshot]") {
-  auto r = fold_of(R"(
-[run]
-pattern = "pipeline"
-[agents.a]
-preset = "sim"
-[agents.b]
-preset = "sim"
-[[tasks]]
-id = "research"
-prompt = "r"
-agent = "a"
-[[tasks]]
-id = "build"
-prompt = "b"
-agent = "a"
-[[stages]]
-name = "research"
-tasks = ["research"]
-[[stages]]
-name = "build"
-tasks = ["build"]
-)");
+  auto r = fold_of(std::string{two_stages});
   auto& o = *r.engine;
   o.on(run_begun{}, 0);
   o.on(idle("a"), 0);
@@ -119,23 +98,7 @@ tasks = ["build"]
 TEST_CASE("a snapshot keeps a merged scope: restored, the task goes on with "
           "the agent it was merged into, which owns both scopes",
           "[engine][snapshot]") {
-  auto r = fold_of(R"(
-[policy]
-retries = 0
-degrade = "merge"
-[agents.a]
-preset = "sim"
-capabilities = ["code"]
-owns = ["core/**"]
-[agents.b]
-preset = "sim"
-capabilities = ["code"]
-owns = ["docs/**"]
-[[tasks]]
-id = "core"
-prompt = "core"
-agent = "a"
-)");
+  auto r = fold_of(std::string{merging});
   auto& o = *r.engine;
   o.on(run_begun{}, 0);
   o.on(idle("a"), 0);
@@ -189,18 +152,13 @@ prompt = "write it"
   o.on(idle("writer"), 1 * s);
   o.on(working("builder"), 2 * s);
   o.on(working("writer"), 2 * s);
-  auto asking = [](std::string agent, std::string subject) {
-    agent_observed a{std::move(agent), detect::state::waiting_approval, false};
-    a.ask_tool = "Bash";
-    a.ask_subject = std::move(subject);
-    a.evidence = "Allow it? [y/n]";
-    return a;
-  };
-  REQUIRE(only<request_approval>(o.on(asking("builder", "rm -rf build"), 3 * s))
+  REQUIRE(only<request_approval>(
+            o.on(asking("builder", "Bash", "rm -rf build"), 3 * s))
             .size()
           == 1);
   REQUIRE(
-    only<request_approval>(o.on(asking("writer", "rm -rf docs"), 4 * s)).size()
+    only<request_approval>(o.on(asking("writer", "Bash", "rm -rf docs"), 4 * s))
+      .size()
     == 1);
   // a1 answered: its deadline stays on the desk until time passes it.
   REQUIRE(
@@ -226,7 +184,7 @@ prompt = "write it"
   // The next request's id goes on from the snapshot's count.
   both(r, back, working("writer"), 126 * s);
   auto again = only<request_approval>(
-    both(r, back, asking("writer", "rm -rf tmp"), 130 * s));
+    both(r, back, asking("writer", "Bash", "rm -rf tmp"), 130 * s));
   REQUIRE(again.size() == 1);
   CHECK(again[0].id == "a3");
 }

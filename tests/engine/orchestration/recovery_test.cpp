@@ -585,23 +585,7 @@ TEST_CASE("ship_without: the run ships without a failed task and its "
 
 TEST_CASE("merge: a failed task's scope goes to another capable agent",
           "[engine][recovery][degrade]") {
-  orchestrator o{parse(R"(
-[policy]
-retries = 0
-degrade = "merge"
-[agents.a]
-preset = "sim"
-capabilities = ["code"]
-owns = ["core/**"]
-[agents.b]
-preset = "sim"
-capabilities = ["code"]
-owns = ["docs/**"]
-[[tasks]]
-id = "core"
-prompt = "core"
-agent = "a"
-)")};
+  orchestrator o{parse(merging)};
   o.on(run_begun{}, 0);
   o.on(idle("a"), 0);
   o.on(idle("b"), 0);
