@@ -256,13 +256,18 @@ TEST_CASE("an agent over its budget is paused until its output is consumed",
   auto r = make_reactor(opts);
   auto id = spawn_ok(*r, program({"cat", "/dev/zero"}),
                      c.make_sink(*r, /*acknowledge=*/false));
-  REQUIRE(test::eventually([&] { return r->stats(id)->paused; }));
+  // The pause is counted on the reactor's thread as the last chunk is handed
+  // to the sink: wait for both, never for one and then read the other.
+  REQUIRE(test::eventually(
+    [&] { return r->stats(id)->paused && c.output().size() >= opts.budget; }));
   auto stats = r->stats(id).value();
   CHECK(stats.unconsumed == opts.budget);
   CHECK(stats.max_unconsumed == opts.budget);
   CHECK(c.output().size() == opts.budget);
   r->consumed(id, opts.budget);
-  REQUIRE(test::eventually([&] { return r->stats(id)->pauses >= 2; }));
+  REQUIRE(test::eventually([&] {
+    return r->stats(id)->pauses >= 2 && c.output().size() >= 2 * opts.budget;
+  }));
   CHECK(r->stats(id)->max_unconsumed == opts.budget);
   CHECK(c.output().size() == 2 * opts.budget);
   REQUIRE(r->stop(id, 10s).ok());
