@@ -69,15 +69,10 @@ inline_log_actor_impl(log_actor::stateful_pointer<log_state>,
       return encode_append_reply(results.front());
     },
     [](atom::appended, uint64_t, frame&) {},
-    [log](atom::snapshot, std::string& stream, uint64_t sequence,
-          uint64_t time, frame& state) {
-      if (auto ok = log->save_snapshot(
-            stream, storage::snapshot{sequence, time, std::move(state)});
-          !ok)
-        std::fprintf(stderr, "baton: no snapshot of %s at %llu: %s\n",
-                     stream.c_str(),
-                     static_cast<unsigned long long>(sequence),
-                     ok.err().to_string().c_str());
+    [log](atom::snapshot, std::string& stream, uint64_t sequence, uint64_t time,
+          frame& state) {
+      detail::save_snapshot(
+        *log, stream, storage::snapshot{sequence, time, std::move(state)});
     },
   };
 }

@@ -21,6 +21,7 @@
 #include <csignal>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "api/detail/event_access.hpp"
@@ -28,6 +29,7 @@
 #include "baton/baton.hpp"
 #include "cli/commands.hpp"
 #include "cli/run_table.hpp"
+#include "engine/orchestration/orchestrator_snapshot.hpp"
 #include "engine/orchestration/run_view.hpp"
 #include "http/server.hpp"
 #include "storage/event_log.hpp"
@@ -263,10 +265,59 @@ struct fork_args {
   run_args run;
 };
 
+/// Copies into `to` each stream's latest snapshot in `from` that the
+/// events copied into `to` cover, so the fork's resume starts from them as
+/// the original's would: a stream's snapshot at or below its last copied
+/// sequence; the orchestrator's only when `operator` was copied up to the
+/// snapshot's sequence of it too. The number copied.
+result<size_t> copy_snapshots(const storage::event_log& from,
+                              storage::event_log& to) {
+  std::map<std::string, uint64_t, std::less<>> highest;
+  for (auto& info : to.streams())
+    highest[info.name] = info.highest;
+  auto operators = highest.find(engine::operator_stream_name);
+  uint64_t operator_top = operators == highest.end() ? 0 : operators->second;
+  size_t copied = 0;
+  for (auto& [stream, top] : highest) {
+    storage::snapshot_criteria criteria;
+    criteria.max_sequence = top;
+    for (;;) {
+      auto snap = from.load_snapshot(stream, criteria);
+      if (!snap)
+        return snap.err();
+      if (!*snap)
+        break;
+      auto& found = **snap;
+      if (stream == "orchestrator") {
+        auto op
+          = engine::recorded_orchestrator::operator_sequence_of(found.state);
+        if (!op)
+          std::cerr << "baton fork: the orchestrator's snapshot at "
+                    << found.sequence
+                    << " is not copied: " << op.err().message() << '\n';
+        if (!op || *op > operator_top) {
+          // It folded operator commands after the fork's point: an
+          // earlier one may not have.
+          if (found.sequence <= 1)
+            break;
+          criteria.max_sequence = found.sequence - 1;
+          continue;
+        }
+      }
+      if (auto ok = to.save_snapshot(stream, found); !ok)
+        return ok.err();
+      ++copied;
+      break;
+    }
+  }
+  return copied;
+}
+
 /// Copies the events of `from` up to global position `at` into the new log
-/// at `into`, each in its stream with its id, times and payload.
-result<void> copy_prefix(const storage::event_log& from, uint64_t at,
-                         const std::string& into) {
+/// at `into`, each in its stream with its id, times and payload, and the
+/// snapshots those events cover (copy_snapshots); the number of snapshots.
+result<size_t> copy_prefix(const storage::event_log& from, uint64_t at,
+                           const std::string& into) {
   storage::options opts;
   opts.mode = from.mode();
   auto to = storage::event_log::open(into, opts);
@@ -307,7 +358,9 @@ result<void> copy_prefix(const storage::event_log& from, uint64_t at,
     return n.err();
   if (!failure.empty())
     return error{ec::io_error, failure};
-  return flush();
+  if (auto ok = flush(); !ok)
+    return ok.err();
+  return copy_snapshots(from, **to);
 }
 
 int fork_run(fork_args& args) {
@@ -321,6 +374,7 @@ int fork_run(fork_args& args) {
     return 2;
   }
   std::string workspace;
+  size_t snapshots = 0;
   {
     auto log = storage::event_log::open(args.dir, ropts);
     if (!log) {
@@ -339,11 +393,13 @@ int fork_run(fork_args& args) {
       return 2;
     }
     workspace = start->front().event().getRunStarted().getWorkspace().cStr();
-    if (auto r = copy_prefix(**log, args.at, args.into); !r) {
-      std::cerr << "baton fork: " << args.into << ": " << r.err().message()
+    auto copied = copy_prefix(**log, args.at, args.into);
+    if (!copied) {
+      std::cerr << "baton fork: " << args.into << ": " << copied.err().message()
                 << '\n';
       return 1;
     }
+    snapshots = *copied;
   }
   // The fork works in its own copy of the files: the original run's, as it
   // left them (the log holds what happened, not the files at --at).
@@ -361,8 +417,9 @@ int fork_run(fork_args& args) {
     args.run.workspace = copy;
   }
   std::cerr << "baton fork: " << args.into << " holds " << args.dir
-            << " up to position " << args.at << "; continuing in "
-            << args.run.workspace << '\n';
+            << " up to position " << args.at << " (and " << snapshots
+            << (snapshots == 1 ? " snapshot" : " snapshots")
+            << " it covers); continuing in " << args.run.workspace << '\n';
   args.run.db = args.into;
   args.run.end_leftovers = false;
   return resume_run(args.run);

@@ -207,6 +207,13 @@ public:
                                         const snapshot_criteria& criteria)
     = 0;
 
+  /// Deletes every snapshot of `stream` but its `keep` latest (by
+  /// sequence), reading only their keys; the number deleted. A rebuild
+  /// starts from the latest, so older ones only take room: a run keeps two
+  /// (the latest and the one before it).
+  virtual result<uint64_t> keep_snapshots(std::string_view stream, size_t keep)
+    = 0;
+
   /// The directory this log lives in.
   virtual const std::string& dir() const = 0;
 

@@ -68,14 +68,25 @@ void batch_writer::run() {
   }
 }
 
+void save_snapshot(storage::event_log& log, const std::string& stream,
+                   const storage::snapshot& snap) {
+  auto seq = static_cast<unsigned long long>(snap.sequence);
+  if (auto ok = log.save_snapshot(stream, snap); !ok) {
+    std::fprintf(stderr, "baton: no snapshot of %s at %llu: %s\n",
+                 stream.c_str(), seq, ok.err().to_string().c_str());
+    return;
+  }
+  if (auto pruned = log.keep_snapshots(stream, kept_snapshots); !pruned)
+    std::fprintf(stderr,
+                 "baton: older snapshots of %s kept (after the one at %llu): "
+                 "%s\n",
+                 stream.c_str(), seq, pruned.err().to_string().c_str());
+}
+
 void batch_writer::save(
   const std::deque<std::pair<std::string, storage::snapshot>>& snapshots) {
   for (auto& [stream, snap] : snapshots)
-    if (auto ok = log_.save_snapshot(stream, snap); !ok)
-      std::fprintf(stderr, "baton: no snapshot of %s at %llu: %s\n",
-                   stream.c_str(),
-                   static_cast<unsigned long long>(snap.sequence),
-                   ok.err().to_string().c_str());
+    save_snapshot(log_, stream, snap);
 }
 
 } // namespace baton::actors::detail

@@ -18,6 +18,18 @@
 
 namespace baton::actors::detail {
 
+/// How many snapshots of each stream a run keeps: a rebuild starts from
+/// the latest, and the one before it costs little and is there should the
+/// latest be unreadable to a later build.
+inline constexpr size_t kept_snapshots = 2;
+
+/// Saves `snap` of `stream` in `log`, then deletes the stream's snapshots
+/// older than the last kept_snapshots. A failure is said on stderr, naming
+/// the stream and sequence: a snapshot only spares a rebuild work, and the
+/// run goes on without it.
+void save_snapshot(storage::event_log& log, const std::string& stream,
+                   const storage::snapshot& snap);
+
 class batch_writer {
 public:
   /// Called on the writer thread with a request's ticket and its AppendReply.

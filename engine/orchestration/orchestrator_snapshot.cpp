@@ -721,4 +721,15 @@ recorded_orchestrator::restore(const run_begun& start, const frame& state) {
   }
 }
 
+result<uint64_t>
+recorded_orchestrator::operator_sequence_of(const frame& state) {
+  try {
+    capnp::FlatArrayMessageReader r{state.words(), frame_reader_options()};
+    return r.getRoot<schema::OrchestratorState>().getOperatorSequence();
+  } catch (const kj::Exception& e) {
+    return error{ec::corruption, std::string{"snapshot of the orchestrator: "}
+                                   + e.getDescription().cStr()};
+  }
+}
+
 } // namespace baton::engine

@@ -74,6 +74,11 @@ struct recorded_orchestrator {
   /// not fit the plan; ec::newer_schema for another layout (format).
   static result<recorded_orchestrator> restore(const run_begun& start,
                                                const frame& state);
+
+  /// The last sequence of `operator` folded into the snapshot `state` (a
+  /// copy of a log up to a position holds a snapshot only when both its
+  /// streams reach the snapshot's sequences). Errors: ec::corruption.
+  static result<uint64_t> operator_sequence_of(const frame& state);
 };
 
 } // namespace baton::engine

@@ -74,6 +74,8 @@ public:
                                uint64_t sequence) override;
   result<void> delete_snapshots(std::string_view stream,
                                 const snapshot_criteria& c) override;
+  result<uint64_t> keep_snapshots(std::string_view stream,
+                                  size_t keep) override;
 
   const std::string& dir() const override {
     return dir_;
@@ -101,6 +103,11 @@ private:
   void lead(std::unique_lock<std::mutex>& lock);
   void commit_group(std::vector<writer*>& group);
   std::optional<stream_state> find_stream(std::string_view name) const;
+  /// Deletes the snapshots of `stream` (whose state is `st`) at `seqs`,
+  /// in one write.
+  result<void> delete_snapshot_keys(const stream_state& st,
+                                    std::string_view stream,
+                                    const std::vector<uint64_t>& seqs);
   rocksdb::WriteOptions write_options(bool relaxed = false) const;
   void put_stream_meta(rocksdb::WriteBatch& batch, std::string_view name,
                        const stream_state& st);

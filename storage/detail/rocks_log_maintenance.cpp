@@ -139,10 +139,49 @@ result<void> rocks_log::delete_snapshots(std::string_view stream,
       return from_status(it->status(), "cannot read snapshots of stream "
                                          + std::string{stream});
   }
-  for (auto seq : doomed)
-    if (auto ok = delete_snapshot(stream, seq); !ok)
-      return ok;
-  return {};
+  return delete_snapshot_keys(*st, stream, doomed);
+}
+
+result<void>
+rocks_log::delete_snapshot_keys(const stream_state& st, std::string_view stream,
+                                const std::vector<uint64_t>& seqs) {
+  if (seqs.empty())
+    return {};
+  std::lock_guard commit{commit_mu_};
+  if (auto ok = writable(); !ok)
+    return ok;
+  // One write for all of them: each write is a sync under `sync`.
+  rocksdb::WriteBatch batch;
+  for (auto seq : seqs)
+    static_cast<void>(batch.Delete(snapshots_, event_key(st.id, seq)));
+  return write(batch, "delete snapshots of stream " + std::string{stream});
+}
+
+result<uint64_t> rocks_log::keep_snapshots(std::string_view stream,
+                                           size_t keep) {
+  auto st = find_stream(stream);
+  if (!st)
+    return uint64_t{0};
+  std::vector<uint64_t> doomed;
+  {
+    std::unique_ptr<rocksdb::Iterator> it{
+      db_->NewIterator(rocksdb::ReadOptions{}, snapshots_)};
+    size_t seen = 0;
+    for (it->SeekForPrev(event_key(st->id, UINT64_MAX)); it->Valid();
+         it->Prev()) {
+      auto loc = decode_stream_seq(as_view(it->key()));
+      if (loc.stream_id != st->id)
+        break;
+      if (++seen > keep)
+        doomed.push_back(loc.sequence);
+    }
+    if (!it->status().ok())
+      return from_status(it->status(), "cannot read snapshots of stream "
+                                         + std::string{stream});
+  }
+  if (auto ok = delete_snapshot_keys(*st, stream, doomed); !ok)
+    return ok.err();
+  return uint64_t{doomed.size()};
 }
 
 } // namespace baton::storage::detail

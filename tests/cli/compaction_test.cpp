@@ -122,6 +122,12 @@ TEST_CASE("a worker saves snapshots of its checkpoint fold as the plan's "
   REQUIRE(before.ok());
   REQUIRE(before->has_value());
   CHECK((*latest)->sequence - (*before)->sequence >= 3);
+  // ... and no older one: a run keeps each stream's two latest.
+  REQUIRE((*before)->sequence > 3);
+  earlier.max_sequence = (*before)->sequence - 1;
+  auto older = log->load_snapshot("worker/dev", earlier);
+  REQUIRE(older.ok());
+  CHECK_FALSE(older->has_value());
 
   // From the latest snapshot, at the end and as of a sequence between two
   // snapshots: the same summary as the fold of the whole stream.
@@ -155,4 +161,60 @@ TEST_CASE("a worker saves snapshots of its checkpoint fold as the plan's "
   auto replay = test::run_baton("replay " + dir / "log");
   INFO(replay.out);
   CHECK(replay.exit_code == 0);
+  earlier.max_sequence = (*orchestrator)->sequence - 1;
+  auto second = log->load_snapshot("orchestrator", earlier);
+  REQUIRE(second.ok());
+  if (*second) {
+    earlier.max_sequence = (**second).sequence - 1;
+    auto third = log->load_snapshot("orchestrator", earlier);
+    REQUIRE(third.ok());
+    CHECK_FALSE(third->has_value());
+  }
+
+  // A fork of the whole run holds the snapshots that run ended with, and
+  // its rebuild starts from the orchestrator's.
+  auto last = log->last_position();
+  auto worker_latest = (*latest)->sequence;
+  auto orchestrator_latest = (*orchestrator)->sequence;
+  auto whole_bytes = whole->save();
+  log.reset();
+  auto fork = test::run_baton("fork " + dir / "log" + " --at "
+                              + std::to_string(last) + " " + dir / "fork");
+  INFO(fork.out);
+  CHECK(fork.exit_code == 0);
+  CHECK(fork.out.find("snapshots it covers") != std::string::npos);
+  storage::options ro;
+  ro.read_only = true;
+  auto forked = storage::event_log::open(dir / "fork", ro);
+  REQUIRE(forked.ok());
+  auto copied = (*forked)->load_snapshot("worker/dev");
+  REQUIRE(copied.ok());
+  REQUIRE(copied->has_value());
+  CHECK((*copied)->sequence == worker_latest);
+  replay::rebuild_stats forked_stats;
+  auto rebuilt = replay::rebuild_orchestrator(**forked, true, &forked_stats);
+  REQUIRE(rebuilt.ok());
+  CHECK(forked_stats.snapshot == orchestrator_latest);
+  CHECK(forked_stats.passed_over.empty());
+  CHECK(rebuilt->save() == whole_bytes);
+  forked->reset();
+
+  // A fork from a point before the orchestrator's latest snapshot gets an
+  // earlier one, or none: never one that folded events it does not hold.
+  auto original = storage::event_log::open(dir / "log", ro);
+  REQUIRE(original.ok());
+  auto at_snapshot = (*original)->read("orchestrator", orchestrator_latest,
+                                       orchestrator_latest);
+  REQUIRE(at_snapshot.ok());
+  REQUIRE(at_snapshot->size() == 1);
+  auto mid = at_snapshot->front().position() - 1;
+  original->reset();
+  auto early = test::run_baton("fork " + dir / "log" + " --at "
+                               + std::to_string(mid) + " " + dir / "early");
+  INFO(early.out);
+  CHECK(early.exit_code == 0);
+  CHECK(early.out.find("folded from their first event") == std::string::npos);
+  auto early_replay = test::run_baton("replay " + dir / "early");
+  INFO(early_replay.out);
+  CHECK(early_replay.exit_code == 0);
 }

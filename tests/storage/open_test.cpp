@@ -327,6 +327,7 @@ TEST_CASE("a read-only log refuses every kind of write", "[storage][open]") {
         == ec::closed);
   CHECK(code_of(reader->delete_snapshot("s", 2)) == ec::closed);
   CHECK(code_of(reader->delete_snapshots("s", {})) == ec::closed);
+  CHECK(code_of(reader->keep_snapshots("s", 0)) == ec::closed);
   CHECK(sequences(read_ok(*reader, "s")) == iota(1, 3));
   auto snap = reader->load_snapshot("s");
   REQUIRE(snap.ok());

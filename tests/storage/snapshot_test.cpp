@@ -176,6 +176,40 @@ TEST_CASE_METHOD(snapshot_fixture, "snapshots can be deleted by criteria",
 }
 
 TEST_CASE_METHOD(snapshot_fixture,
+                 "keeping a stream's latest snapshots deletes the older ones "
+                 "of that stream only",
+                 "[storage][snapshot]") {
+  save(2, 7, "q-2", "p-2");
+  auto pruned = log->keep_snapshots("p-1", 2);
+  REQUIRE(pruned.ok());
+  CHECK(*pruned == 3);
+  CHECK(load() == "s-5");
+  CHECK(load(max_sequence(4)) == "s-4");
+  CHECK(load(max_sequence(3)).empty());
+  CHECK(load({}, "p-2") == "q-2");
+  // Nothing more to delete; a stream with fewer, or none, or no stream at
+  // all: nothing deleted, no error.
+  CHECK(*log->keep_snapshots("p-1", 2) == 0);
+  CHECK(*log->keep_snapshots("p-2", 2) == 0);
+  CHECK(*log->keep_snapshots("p-3", 2) == 0);
+  // A new snapshot, then keeping two again: the oldest of the three goes.
+  save(8, 800, "s-8");
+  CHECK(*log->keep_snapshots("p-1", 2) == 1);
+  CHECK(load() == "s-8");
+  CHECK(load(max_sequence(7)) == "s-5");
+  CHECK(load(max_sequence(4)).empty());
+  // Keeping none deletes them all; events are not touched.
+  CHECK(*log->keep_snapshots("p-1", 0) == 2);
+  CHECK(load().empty());
+  CHECK(read_ok(*log, "p-1").size() == 10);
+  // Reopened, the deletions hold.
+  log.reset();
+  log = open_log(dir / "log");
+  CHECK(load().empty());
+  CHECK(load({}, "p-2") == "q-2");
+}
+
+TEST_CASE_METHOD(snapshot_fixture,
                  "saving at a sequence that has a snapshot replaces it",
                  "[storage][snapshot]") {
   save(3, 300, "s-3 again");
