@@ -111,7 +111,8 @@ engine::gate_finished run_gate(const gate_request& request) {
     auto reasons = engine::check_artifact(artifact, content);
     out.reasons.insert(out.reasons.end(), reasons.begin(), reasons.end());
   }
-  if (!std::filesystem::is_directory(request.workdir) && !request.verify.empty())
+  if (!request.verify.empty()
+      && !std::filesystem::is_directory(request.workdir))
     out.reasons.push_back("the working directory " + request.workdir
                           + " does not exist");
   else
