@@ -98,6 +98,8 @@ std::string orchestrator::check_operator(const operator_command& c) const {
       auto* t = task_of();
       if (t == nullptr)
         return "no task " + c.task + " in this run";
+      if (board_.external(board_.index_of(c.task)))
+        return "task " + c.task + " is another team's";
       if (is_settled(t->status))
         return "task " + c.task + " has settled already ("
                + std::string{to_string(t->status)} + ")";
@@ -107,6 +109,8 @@ std::string orchestrator::check_operator(const operator_command& c) const {
       auto* t = task_of();
       if (t == nullptr)
         return "no task " + c.task + " in this run";
+      if (board_.external(board_.index_of(c.task)))
+        return "task " + c.task + " is another team's";
       if (!is_settled(t->status))
         return "task " + c.task + " has not settled (it is "
                + std::string{to_string(t->status)} + ")";

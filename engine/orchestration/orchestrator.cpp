@@ -532,6 +532,22 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
 
 // -- task lifecycle ----------------------------------------------------------
 
+std::vector<orchestrator_decision> orchestrator::on_dependency(
+  const std::string& task, bool passed, const std::string& reason,
+  std::optional<degrade_policy> degraded, uint64_t now_us) {
+  decisions out;
+  auto* v = board_.find(task);
+  if (finished_ || v == nullptr || !board_.external(board_.index_of(task))
+      || is_settled(v->status))
+    return out;
+  now_ = now_us;
+  v->reason = reason;
+  v->degraded = degraded;
+  board_.settle(board_.index_of(task), passed);
+  finish_step(out);
+  return out;
+}
+
 void orchestrator::settle(task_view& t, bool passed, std::string reason,
                           decisions& out) {
   auto i = board_.index_of(t.id);
@@ -650,8 +666,8 @@ void orchestrator::promote(decisions& out) {
     auto i = *next;
     auto& pt = plan_.tasks[i];
     auto& v = board_.view(i);
-    if (v.status != task_status::waiting)
-      continue;
+    if (v.status != task_status::waiting || pt.external)
+      continue; // a stub waits for its own scope's verdict
     std::string which;
     if (dependency_failed(pt, which)) {
       // Shipped without its dependency: shipped without it too.
@@ -791,6 +807,8 @@ void orchestrator::maybe_finish(decisions& out) {
   std::vector<std::string> operator_left;
   size_t passed = 0;
   for (auto& [id, t] : board_.tasks()) {
+    if (board_.external(board_.index_of(id)))
+      continue;
     if (t.status == task_status::passed)
       ++passed;
     else if (t.degraded == degrade_policy::ship_without)
@@ -801,8 +819,8 @@ void orchestrator::maybe_finish(decisions& out) {
       failed.push_back(id + " (" + t.reason + ")");
   }
   finished_ = true;
-  auto summary = std::to_string(passed) + "/" + std::to_string(board_.size())
-                 + " tasks passed";
+  auto summary = std::to_string(passed) + "/"
+                 + std::to_string(board_.own_size()) + " tasks passed";
   if (!failed.empty())
     summary += "; failed: " + join(failed, ", ");
   if (!skipped.empty())
@@ -816,7 +834,7 @@ void orchestrator::maybe_finish(decisions& out) {
   // Ship something > ship everything > ship nothing: a run that shipped
   // without some tasks under the plan's policy is reduced, not failed.
   auto outcome = run_outcome::complete;
-  if (!failed.empty() || (passed == 0 && board_.size() > 0))
+  if (!failed.empty() || (passed == 0 && board_.own_size() > 0))
     outcome = run_outcome::failed;
   else if (!operator_left.empty())
     outcome = run_outcome::by_operator;

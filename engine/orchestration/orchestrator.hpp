@@ -49,6 +49,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -106,6 +107,15 @@ public:
   /// event's), and returns what to do, in order.
   std::vector<orchestrator_decision> on(const orchestrator_input& in,
                                         uint64_t now_us = 0);
+
+  /// In a supervisor chain's scope (team_scope.hpp): `task`, a stub of
+  /// another scope's task, was settled there (`passed`, its `reason`, the
+  /// degradation it shipped under) at logical time `now_us`; what its
+  /// dependents here do now. Nothing for a task that is no stub or has
+  /// settled. The stub's own verdict is not decided here again.
+  std::vector<orchestrator_decision>
+  on_dependency(const std::string& task, bool passed, const std::string& reason,
+                std::optional<degrade_policy> degraded, uint64_t now_us);
 
   /// When a time_passed input is due (a dispatched task's time limit), in
   /// logical µs; 0 when none. May be early (a limit since met): the input

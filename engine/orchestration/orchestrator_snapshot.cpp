@@ -58,14 +58,15 @@ result<void> recorded_orchestrator::fold(std::string_view stream, uint64_t seq,
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(task_view) == 464, "save and restore the new field");
 static_assert(sizeof(agent_view) == 144, "save and restore the new field");
-static_assert(sizeof(task_board) == 480, "save and restore the new field");
+// task_board's external_ and externals_ come from the plan, not the run.
+static_assert(sizeof(task_board) == 528, "save and restore the new field");
 static_assert(sizeof(escalation_ladder) == 120, "save and restore it");
 static_assert(sizeof(coordination) == 584, "save and restore the new field");
 static_assert(sizeof(lock_table) == 152, "save and restore the new field");
 static_assert(sizeof(routing) == 144, "save and restore the new field");
 static_assert(sizeof(team_supervision) == 304, "save and restore it");
 static_assert(sizeof(approval_desk) == 104, "save and restore the new field");
-static_assert(sizeof(orchestrator) == 2704, "save and restore the new field");
+static_assert(sizeof(orchestrator) == 2752, "save and restore the new field");
 #endif
 
 /// Every part's state in and out of schema::OrchestratorState: the parts

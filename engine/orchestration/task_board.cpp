@@ -26,6 +26,8 @@ task_board::task_board(const plan& p) {
     v.max_attempts = 1 + t.retries.value_or(p.run.retries);
     index_[t.id] = i;
     views_.push_back(&v);
+    external_.push_back(t.external);
+    externals_ += t.external ? 1 : 0;
   }
   dependents_.resize(p.tasks.size());
   for (size_t i = 0; i < p.tasks.size(); ++i)
@@ -50,6 +52,8 @@ task_view& task_board::add(const plan_task& pt, uint32_t max_attempts,
   v.max_attempts = max_attempts;
   index_[pt.id] = i;
   views_.push_back(&v);
+  external_.push_back(pt.external);
+  externals_ += pt.external ? 1 : 0;
   dependents_.emplace_back();
   for (auto& d : pt.after)
     if (auto j = index_.find(d); j != index_.end())
@@ -125,7 +129,8 @@ void task_board::unready(size_t i) {
 void task_board::settle(size_t i, bool passed) {
   unready(i);
   views_[i]->status = passed ? task_status::passed : task_status::failed;
-  ++settled_;
+  if (!external_[i])
+    ++settled_;
   for (auto d : dependents_[i])
     worklist_.insert(d);
   if (stage_of_[i] != no_stage)
@@ -134,7 +139,8 @@ void task_board::settle(size_t i, bool passed) {
 
 void task_board::reopen(size_t i, std::string agent) {
   auto& v = *views_[i];
-  --settled_;
+  if (!external_[i])
+    --settled_;
   if (stage_of_[i] != no_stage)
     --(v.status == task_status::passed ? passed_in_stage_
                                        : failed_in_stage_)[stage_of_[i]];

@@ -211,9 +211,18 @@ public:
   /// Task i, settled, waits again from attempt 1 (an operator's rerun).
   /// @pre it is settled.
   void reopen(size_t i, std::string agent);
-  /// Every task passed or failed.
+  /// Every task passed or failed (stubs of other scopes' tasks, external
+  /// in the plan, aside).
   bool all_settled() const {
-    return settled_ >= views_.size();
+    return settled_ >= views_.size() - externals_;
+  }
+  /// Task i stands for another scope's task (plan_task::external).
+  bool external(size_t i) const {
+    return external_[i];
+  }
+  /// The tasks that are not stubs.
+  size_t own_size() const {
+    return views_.size() - externals_;
   }
 
   /// A pipeline's stage moves past every stage whose tasks all passed
@@ -271,7 +280,11 @@ private:
   std::set<size_t> ready_any_;
   /// Agents that may have become free since the last dispatch.
   std::set<std::string> dirty_;
+  /// Tasks settled, stubs aside.
   size_t settled_ = 0;
+  /// Which tasks are stubs, and how many: the plan's, not state.
+  std::vector<bool> external_;
+  size_t externals_ = 0;
   /// (deadline, task index) of dispatched attempts with a time limit.
   std::set<std::pair<uint64_t, size_t>> deadlines_;
 };

@@ -238,6 +238,10 @@ struct plan_task {
   std::optional<uint32_t> retries;
   /// The degradation policy for this task; default: the run's.
   std::string degrade;
+  /// A task of another scope of a supervisor chain that this scope's tasks
+  /// depend on (team_scope.hpp): never dispatched here, settled when its
+  /// own scope settles it. Never set by a plan file.
+  bool external = false;
   plan_location where;
 };
 
