@@ -50,6 +50,7 @@
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/orchestration/orchestrator_snapshot.hpp"
 #include "engine/orchestration/team_lead.hpp"
+#include "engine/orchestration/team_scope.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "engine/record_version.hpp"
 #include "storage/event_log.hpp"
@@ -135,17 +136,9 @@ struct snapshot_cost {
   double restore_ms = 0;
 };
 
-/// Tasks per second through the orchestrator's fold alone; `bytes`: the
-/// heap it holds at the end (its working set); `snap`: its snapshot then.
-double pure_fold(const engine::plan& p, const std::string& text, size_t& bytes,
-                 snapshot_cost& snap) {
-  auto heap_before = heap_in_use();
-  auto start = clk::now();
-  engine::recorded_orchestrator r;
-  r.start.plan_text = text;
-  r.plan_tasks = p.tasks.size();
-  r.engine = std::make_unique<engine::orchestrator>(p);
-  auto& o = *r.engine;
+/// Drives the fold `o` of plan `p` to its end with agents that finish each
+/// task at once and pass every gate; the tasks settled.
+size_t drive(engine::orchestrator& o, const engine::plan& p) {
   o.on(engine::run_begun{});
   std::vector<engine::orchestrator_decision> pending;
   for (auto& a : p.agents)
@@ -176,6 +169,20 @@ double pure_fold(const engine::plan& p, const std::string& text, size_t& bytes,
     for (auto& n : next)
       pending.push_back(n);
   }
+  return settled;
+}
+
+/// Tasks per second through the orchestrator's fold alone; `bytes`: the
+/// heap it holds at the end (its working set); `snap`: its snapshot then.
+double pure_fold(const engine::plan& p, const std::string& text, size_t& bytes,
+                 snapshot_cost& snap) {
+  auto heap_before = heap_in_use();
+  auto start = clk::now();
+  engine::recorded_orchestrator r;
+  r.start.plan_text = text;
+  r.plan_tasks = p.tasks.size();
+  r.engine = std::make_unique<engine::orchestrator>(p);
+  auto settled = drive(*r.engine, p);
   double secs = std::chrono::duration<double>(clk::now() - start).count();
   bytes = heap_in_use() - heap_before;
   auto t0 = clk::now();
@@ -194,6 +201,31 @@ double pure_fold(const engine::plan& p, const std::string& text, size_t& bytes,
     std::fprintf(stderr, "pure fold settled %zu of %zu\n", settled,
                  p.tasks.size());
   return static_cast<double>(settled) / secs;
+}
+
+/// The heap a chain's scopes' folds hold at their end
+/// (engine/orchestration/team_scope: what the orchestrator's and each
+/// lead's folds would keep once the leads dispatch; not used by runs yet):
+/// the orchestrator's own scope's, and all the teams' together.
+struct scope_heap {
+  size_t own = 0;
+  size_t teams = 0;
+};
+
+scope_heap scopes_bytes(const engine::plan& p) {
+  scope_heap out;
+  std::vector<std::unique_ptr<engine::orchestrator>> folds;
+  for (auto& scope : engine::chain_scopes(p)) {
+    auto before = heap_in_use();
+    auto sp = engine::team_scope(p, scope);
+    folds.push_back(std::make_unique<engine::orchestrator>(std::move(sp)));
+    auto& o = *folds.back();
+    if (drive(o, o.current_plan()) != o.board().own_size())
+      std::fprintf(stderr, "scope %s did not settle its tasks\n",
+                   scope.c_str());
+    (scope.empty() ? out.own : out.teams) += heap_in_use() - before;
+  }
+  return out;
 }
 
 } // namespace
@@ -229,6 +261,7 @@ int main(int argc, char** argv) {
   snapshot_cost snap;
   auto fold_rate = pure_fold(plan, text, fold_bytes, snap);
   size_t lead_bytes = teams > 0 ? leads_bytes(plan, teams) : 0;
+  auto scopes = teams > 0 ? scopes_bytes(plan) : scope_heap{};
 
   auto dir = std::filesystem::temp_directory_path()
              / ("baton-team-bench-" + std::to_string(::getpid()));
@@ -396,6 +429,14 @@ int main(int argc, char** argv) {
                 static_cast<double>(lead_bytes) / 1024.0
                   / static_cast<double>(teams),
                 static_cast<double>(lead_bytes) / static_cast<double>(workers));
+  if (teams > 0)
+    std::printf("  scopes' folds        the orchestrator's own %.1f KiB; the "
+                "teams' %.1f MiB (%.0f B per worker) (team_scope: each lead's "
+                "board, not used by runs yet)\n",
+                static_cast<double>(scopes.own) / 1024.0,
+                static_cast<double>(scopes.teams) / 1048576.0,
+                static_cast<double>(scopes.teams)
+                  / static_cast<double>(workers));
   if (storm > 0)
     std::printf("  storm                %zu exits (%zu %%): every restart "
                 "decided %.1f ms after the first exit (%zu restarts), every "

@@ -82,18 +82,31 @@ std::string scope_of_task(const plan& p, const plan_task& t) {
   return task_scope(p, t, scopes_by_agent(p));
 }
 
+#if defined(__x86_64__) && defined(__GLIBCXX__)
+static_assert(sizeof(plan) == 768, "copy the new field into a scope's plan");
+#endif
+
 plan team_scope(const plan& p, std::string_view scope) {
   auto agents = scopes_by_agent(p);
   auto agent_in = [&](const std::string& name) {
     auto i = agents.find(name);
     return (i == agents.end() ? std::string{} : i->second) == scope;
   };
-  plan out = p;
-  out.agents.clear();
+  // The plan but its agents, teams and tasks, which are the scope's (not
+  // copied to be cut: a 10 000-agent plan's vectors would keep their room).
+  plan out;
+  out.source = p.source;
+  out.run = p.run;
+  out.stages = p.stages;
+  out.supervision = p.supervision;
+  out.approvals = p.approvals;
+  out.orchestrator = p.orchestrator;
+  out.goal = p.goal;
+  out.mcp_servers = p.mcp_servers;
+  out.hosts = p.hosts;
   for (auto& a : p.agents)
     if (agent_in(a.name))
       out.agents.push_back(a);
-  out.teams.clear();
   for (auto& t : p.teams)
     if (!scope.empty() && top_team(p, t.name) == scope)
       out.teams.push_back(t);
@@ -113,7 +126,6 @@ plan team_scope(const plan& p, std::string_view scope) {
       for (auto& d : t.after)
         if (!own.contains(d))
           waited_for.insert(d);
-  out.tasks.clear();
   for (auto& t : p.tasks) {
     if (own.contains(t.id)) {
       out.tasks.push_back(t);
