@@ -628,11 +628,7 @@ bool orchestrator::reassign(task_view& t, const std::string& guidance,
 }
 
 bool orchestrator::capable(const plan_agent& a, const plan_task& pt) const {
-  return std::all_of(
-    pt.requires_caps.begin(), pt.requires_caps.end(), [&](auto& c) {
-      return std::find(a.capabilities.begin(), a.capabilities.end(), c)
-             != a.capabilities.end();
-    });
+  return can_do(a, pt.requires_caps);
 }
 
 bool orchestrator::dependencies_passed(const plan_task& t) const {
@@ -708,13 +704,7 @@ bool orchestrator::can_take(const agent_view& a, const plan_task& pt) const {
   if (a.name == plan_.orchestrator && pt.agent != a.name)
     return false;
   auto* pa = plan_agent_of(a.name);
-  return pa != nullptr
-         && std::all_of(pt.requires_caps.begin(), pt.requires_caps.end(),
-                        [pa](auto& c) {
-                          return std::find(pa->capabilities.begin(),
-                                           pa->capabilities.end(), c)
-                                 != pa->capabilities.end();
-                        });
+  return pa != nullptr && capable(*pa, pt);
 }
 
 void orchestrator::dispatch_ready(decisions& out) {

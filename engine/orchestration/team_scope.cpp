@@ -4,6 +4,8 @@
 #include <set>
 #include <unordered_map>
 
+#include "engine/plan/plan_check.hpp"
+
 namespace baton::engine {
 
 namespace {
@@ -36,14 +38,6 @@ std::unordered_map<std::string, std::string> scopes_by_agent(const plan& p) {
   return out;
 }
 
-bool has_caps(const plan_agent& a, const plan_task& t) {
-  return std::all_of(
-    t.requires_caps.begin(), t.requires_caps.end(), [&](auto& c) {
-      return std::find(a.capabilities.begin(), a.capabilities.end(), c)
-             != a.capabilities.end();
-    });
-}
-
 /// Task `t`'s scope, given every agent's.
 std::string
 task_scope(const plan& p, const plan_task& t,
@@ -54,11 +48,16 @@ task_scope(const plan& p, const plan_task& t,
   };
   if (!t.agent.empty())
     return in(t.agent);
-  for (auto& scope : chain_scopes(p))
-    for (auto& a : p.agents)
-      if (in(a.name) == scope && a.name != p.orchestrator && has_caps(a, t))
-        return scope;
-  return {};
+  // The first scope, in chain_scopes' order, of any capable agent: one
+  // pass over the agents.
+  auto order = chain_scopes(p);
+  auto first = order.size();
+  for (auto& a : p.agents)
+    if (a.name != p.orchestrator && can_do(a, t.requires_caps)) {
+      auto at = std::find(order.begin(), order.end(), in(a.name));
+      first = std::min(first, static_cast<size_t>(at - order.begin()));
+    }
+  return first < order.size() ? order[first] : std::string{};
 }
 
 } // namespace

@@ -145,13 +145,6 @@ void check_hosts(const plan& p, report& r) {
   }
 }
 
-bool can_do(const plan_agent& a, const std::vector<std::string>& caps) {
-  return std::all_of(caps.begin(), caps.end(), [&a](auto& c) {
-    return std::find(a.capabilities.begin(), a.capabilities.end(), c)
-           != a.capabilities.end();
-  });
-}
-
 void check_tasks(const plan& p, report& r) {
   if (p.tasks.empty())
     r.add({1, 1}, "the plan has no tasks ([[tasks]])");
@@ -485,6 +478,13 @@ std::vector<std::string> check_added_task(const plan& current,
   if (out.empty() && current.find_task(t.id) != nullptr)
     out.push_back("task " + t.id + " exists already");
   return out;
+}
+
+bool can_do(const plan_agent& a, const std::vector<std::string>& caps) {
+  return std::all_of(caps.begin(), caps.end(), [&a](auto& c) {
+    return std::find(a.capabilities.begin(), a.capabilities.end(), c)
+           != a.capabilities.end();
+  });
 }
 
 } // namespace baton::engine

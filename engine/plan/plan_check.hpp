@@ -24,6 +24,10 @@ std::vector<std::string> check_added_task(const plan& current,
                                           const plan_task& t,
                                           std::string_view stage = {});
 
+/// True when agent `a` has every capability of `caps` (a task's
+/// `requires`).
+bool can_do(const plan_agent& a, const std::vector<std::string>& caps);
+
 /// True when some path could be matched by both globs (`*` within a path
 /// segment, `**` across segments, `?` one character). Exact for the shapes
 /// plans use: literal paths, `dir/**`, `dir/*.ext`, `**/*.ext`.
