@@ -322,6 +322,90 @@ struct finish_run {
   friend bool operator==(const finish_run&, const finish_run&) = default;
 };
 
+/// What a run's (or a chain scope's) tasks add up to once every one is
+/// settled: what its finish says.
+struct run_tally {
+  size_t passed = 0;
+  size_t total = 0;
+  /// Each "id (reason)", in the order of the ids.
+  std::vector<std::string> failed = {};
+  std::vector<std::string> skipped = {};
+  std::vector<std::string> operator_left = {};
+  /// Deadlock stubs never replaced (coordination::unreplaced_stubs).
+  std::vector<std::string> stubs = {};
+  friend bool operator==(const run_tally&, const run_tally&) = default;
+};
+
+/// The finish of a run whose tasks add up to `t`: its summary ("3/4 tasks
+/// passed; failed: x (why)"), outcome and the tasks shipped without.
+finish_run finish_of(run_tally t);
+
+// -- between a supervisor chain's scopes and the router above them ----------
+// (engine/orchestration/team_scope.hpp, chain_router.hpp). A scope's fold
+// reports up what other scopes must hear (orchestrator::take_reports); the
+// router hands each report to the scopes it concerns
+// (orchestrator::on_chain). Not recorded yet: runs do not cut a chain into
+// scopes.
+
+/// A task's verdict, for the scopes that hold it as a stub.
+struct chain_verdict {
+  std::string task;
+  bool passed = false;
+  std::string reason = {};
+  std::optional<degrade_policy> degraded = {};
+  friend bool operator==(const chain_verdict&, const chain_verdict&) = default;
+};
+
+/// A NEED whose owner is not in the scope of `from` (whose team is
+/// `from_team`): up to the router, down to the owner's scope.
+struct chain_need {
+  std::string from;
+  std::string from_team;
+  std::string resource;
+  std::string text;
+  friend bool operator==(const chain_need&, const chain_need&) = default;
+};
+
+/// A CONTRACT of `from` (at work on `task`, or "") for other scopes: the
+/// agents there whose tasks come after `task`, and `waiters`, the agents
+/// there whose NEED it answers.
+struct chain_contract {
+  std::string from;
+  std::string task;
+  std::string title;
+  std::string body;
+  std::vector<std::string> waiters = {};
+  friend bool operator==(const chain_contract&, const chain_contract&)
+    = default;
+};
+
+/// Every task of a scope is settled; what they add up to. The scope goes
+/// on (its agents may still be asked for contracts) until the chain ends.
+struct scope_settled {
+  run_tally tally;
+  friend bool operator==(const scope_settled&, const scope_settled&) = default;
+};
+
+/// Down to the scope of `from`: nobody in the chain owns `resource`, so
+/// the NEED is held for the operator, as a run holds one nobody owns.
+struct need_held {
+  std::string from;
+  std::string resource;
+  friend bool operator==(const need_held&, const need_held&) = default;
+};
+
+/// Down to every scope: every scope's tasks are settled; the chain ends.
+struct chain_ended {
+  friend bool operator==(const chain_ended&, const chain_ended&) = default;
+};
+
+/// What a scope reports up.
+using chain_report
+  = std::variant<chain_verdict, chain_need, chain_contract, scope_settled>;
+/// What a scope is told from above.
+using chain_input = std::variant<chain_verdict, chain_need, chain_contract,
+                                 need_held, chain_ended>;
+
 /// A worker changed a file outside its scope (reported; the owner is told
 /// with a NEED).
 struct report_violation {

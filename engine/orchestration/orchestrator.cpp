@@ -95,7 +95,9 @@ void orchestrator::on_begun(const run_begun& in, decisions& out) {
   begun_ = true;
   version_ = in.version;
   workspace_ = in.workspace;
-  if (in.leads && !plan_.teams.empty())
+  // A chain's scope is a part of a plan with teams, the scope of the
+  // agents in no team included.
+  if (in.leads && (!plan_.teams.empty() || plan_.scope))
     supervision_.hand_to_leads();
   board_.queue_all();
   for (auto& [name, a] : agents_)
@@ -145,10 +147,12 @@ void orchestrator::on_resumed(const run_begun& in, decisions& out) {
     }
   }
   for (auto& n : routing_.open_needs())
-    out.push_back(tell_agent{n.owner,
-                             n.request,
-                             "need from " + n.from,
-                             {purpose_kind::need, {}, 0, n.from, n.resource}});
+    if (!n.owner.empty()) // "": up the chain, asked there
+      out.push_back(
+        tell_agent{n.owner,
+                   n.request,
+                   "need from " + n.from,
+                   {purpose_kind::need, {}, 0, n.from, n.resource}});
   if (plan_.run.task_timeout_s > 0)
     board_.arm_deadline(now_ + plan_.run.task_timeout_s * 1'000'000,
                         task_board::run_start);
@@ -461,11 +465,27 @@ void orchestrator::on_error(task_view& t, const std::string& why,
 
 void orchestrator::on_need(const protocol_seen& in, decisions& out) {
   auto owner = owner_of(plan_, in.resource);
+  if (owner.empty() && plan_.scope) {
+    // Nobody here owns it: up the chain, to the owner's scope if it has
+    // one. The agent waits for an answer meanwhile.
+    routing_.need({}, in.agent, {}, in.resource);
+    reports_.push_back(chain_need{in.agent, supervision_.team_of(in.agent),
+                                  in.resource, in.text});
+    return;
+  }
   if (owner.empty() || owner == in.agent)
     return; // nobody to ask: held for the operator
+  route_need(owner, in.agent, supervision_.team_of(in.agent), in.resource,
+             in.text, out);
+}
+
+void orchestrator::route_need(const std::string& owner, const std::string& from,
+                              const std::string& from_team,
+                              const std::string& resource,
+                              const std::string& text, decisions& out) {
   // Not starting with "NEED:": the owner's screen echoes what is typed, and
   // that echo must not read as the owner's own NEED.
-  auto request = in.agent + " needs " + in.resource + ": " + in.text
+  auto request = from + " needs " + resource + ": " + text
                  + "\nWhen it is ready, publish it with a CONTRACT: line "
                    "(title, then the interface, then a blank line).";
   // Between teams of a supervisor chain the request is labelled with its
@@ -473,80 +493,146 @@ void orchestrator::on_need(const protocol_seen& in, decisions& out) {
   // leads as actors it names the teams, since it is the orchestrator, by the
   // ownership table, that routes it (the leads decide their teams'
   // supervision, and do not see it).
-  auto why = "need from " + in.agent;
-  if (auto from = supervision_.team_of(in.agent),
-      to = supervision_.team_of(owner);
-      supervision_.declared() && from != to) {
+  auto why = "need from " + from;
+  if (auto to = supervision_.team_of(owner);
+      supervision_.declared() && from_team != to) {
     if (supervision_.leads()) {
       auto name = [](const std::string& t) {
         return t.empty() ? std::string{"no team"} : "team " + t;
       };
-      why += ", " + name(from) + " -> " + name(to);
-      request = "(From " + name(from) + " to " + name(to) + ".) " + request;
+      why += ", " + name(from_team) + " -> " + name(to);
+      request
+        = "(From " + name(from_team) + " to " + name(to) + ".) " + request;
     } else {
       auto lead = [](const std::string& t) {
         return t.empty() ? std::string{"orchestrator"} : "lead " + t;
       };
-      auto route = lead(from) + " -> " + lead(to);
+      auto route = lead(from_team) + " -> " + lead(to);
       why += " via " + route;
       request = "(Routed " + route + ".) " + request;
     }
   }
-  routing_.need(owner, in.agent, request, in.resource);
-  out.push_back(
-    tell_agent{owner,
-               std::move(request),
-               why,
-               {purpose_kind::need, {}, 0, in.agent, in.resource}});
-  coord_.add_wait({in.agent, owner, wait_kind::need, in.resource}, board_,
-                  out);
+  routing_.need(owner, from, request, resource);
+  out.push_back(tell_agent{owner,
+                           std::move(request),
+                           why,
+                           {purpose_kind::need, {}, 0, from, resource}});
+  coord_.add_wait({from, owner, wait_kind::need, resource}, board_, out);
 }
 
 void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
   std::set<std::string> to;
-  auto sender = agents_.find(in.agent);
-  if (sender != agents_.end() && !sender->second.task.empty())
-    for (auto i : board_.dependents(board_.index_of(sender->second.task)))
+  std::string task;
+  if (auto sender = agents_.find(in.agent); sender != agents_.end())
+    task = sender->second.task;
+  if (!task.empty())
+    for (auto i : board_.dependents(board_.index_of(task)))
       if (auto& v = board_.view(i); !v.agent.empty())
         to.insert(v.agent);
+  std::vector<std::string> elsewhere;
   for (auto& w : routing_.answered_by(in.agent)) {
-    to.insert(w);
+    // A waiter not among this scope's agents asked from another scope.
+    if (plan_.scope && !agents_.contains(w))
+      elsewhere.push_back(w);
+    else
+      to.insert(w);
     coord_.remove_wait(w, in.agent, wait_kind::need);
     coord_.remove_wait(w, in.agent, wait_kind::blocked);
   }
   to.erase(in.agent);
-  auto text = "CONTRACT from " + in.agent + ": " + in.text + "\n" + in.body;
+  deliver_contract(in.agent, in.text, in.body, to, out);
+  coord_.contract_from(in.agent, in.text, out);
+  // Other scopes' tasks may come after the sender's: the router knows.
+  if (plan_.scope && (!task.empty() || !elsewhere.empty()))
+    reports_.push_back(
+      chain_contract{in.agent, task, in.text, in.body, std::move(elsewhere)});
+}
+
+void orchestrator::deliver_contract(const std::string& from,
+                                    const std::string& title,
+                                    const std::string& body,
+                                    const std::set<std::string>& to,
+                                    decisions& out) {
+  auto text = "CONTRACT from " + from + ": " + title + "\n" + body;
   for (auto& r : to) {
     routing_.deliver(r, text);
     // An agent at work is told now; one without a task finds the contract
     // in its next dispatch prompt rather than taking it for a task.
     if (auto a = agents_.find(r); a != agents_.end() && !a->second.task.empty())
-      out.push_back(
-        tell_agent{r,
-                   text,
-                   "contract from " + in.agent,
-                   {purpose_kind::contract, {}, 0, in.agent, in.text}});
+      out.push_back(tell_agent{r,
+                               text,
+                               "contract from " + from,
+                               {purpose_kind::contract, {}, 0, from, title}});
   }
-  coord_.contract_from(in.agent, in.text, out);
+}
+
+// -- between a supervisor chain's scopes -------------------------------------
+
+std::vector<orchestrator_decision> orchestrator::on_chain(const chain_input& in,
+                                                          uint64_t now_us) {
+  decisions out;
+  if (finished_)
+    return out;
+  now_ = now_us;
+  std::visit(
+    [this, &out](const auto& x) {
+      using T = std::decay_t<decltype(x)>;
+      if constexpr (std::is_same_v<T, chain_verdict>) {
+        auto* v = board_.find(x.task);
+        if (v == nullptr || !board_.external(board_.index_of(x.task))
+            || is_settled(v->status))
+          return;
+        v->reason = x.reason;
+        v->degraded = x.degraded;
+        board_.settle(board_.index_of(x.task), x.passed);
+        finish_step(out);
+      } else if constexpr (std::is_same_v<T, chain_need>) {
+        auto owner = owner_of(plan_, x.resource);
+        if (!owner.empty() && owner != x.from)
+          route_need(owner, x.from, x.from_team, x.resource, x.text, out);
+      } else if constexpr (std::is_same_v<T, chain_contract>) {
+        on_chain_contract(x, out);
+      } else if constexpr (std::is_same_v<T, need_held>) {
+        routing_.answered({}, x.from);
+      } else {
+        if (!begun_ || !board_.all_settled())
+          return; // the router ends a chain only when every scope settled
+        finished_ = true;
+        out.push_back(finish_of(tally()));
+      }
+    },
+    in);
+  return out;
+}
+
+void orchestrator::on_chain_contract(const chain_contract& in, decisions& out) {
+  std::set<std::string> to;
+  if (auto* stub = board_.find(in.task);
+      stub != nullptr && board_.external(board_.index_of(in.task)))
+    for (auto i : board_.dependents(board_.index_of(in.task)))
+      if (auto& v = board_.view(i); !v.agent.empty())
+        to.insert(v.agent);
+  for (auto& w : in.waiters)
+    if (agents_.contains(w)) {
+      to.insert(w);
+      routing_.answered({}, w);
+    }
+  to.erase(in.from);
+  deliver_contract(in.from, in.title, in.body, to, out);
+}
+
+std::vector<chain_report> orchestrator::take_reports() {
+  for (auto& r : reports_)
+    if (auto* v = std::get_if<chain_verdict>(&r))
+      if (auto* t = board_.find(v->task)) {
+        v->passed = t->status == task_status::passed;
+        v->reason = t->reason;
+        v->degraded = t->degraded;
+      }
+  return std::exchange(reports_, {});
 }
 
 // -- task lifecycle ----------------------------------------------------------
-
-std::vector<orchestrator_decision> orchestrator::on_dependency(
-  const std::string& task, bool passed, const std::string& reason,
-  std::optional<degrade_policy> degraded, uint64_t now_us) {
-  decisions out;
-  auto* v = board_.find(task);
-  if (finished_ || v == nullptr || !board_.external(board_.index_of(task))
-      || is_settled(v->status))
-    return out;
-  now_ = now_us;
-  v->reason = reason;
-  v->degraded = degraded;
-  board_.settle(board_.index_of(task), passed);
-  finish_step(out);
-  return out;
-}
 
 void orchestrator::settle(task_view& t, bool passed, std::string reason,
                           decisions& out) {
@@ -562,6 +648,8 @@ void orchestrator::settle(task_view& t, bool passed, std::string reason,
   if (!t.agent.empty())
     end_waits(t.agent, t.id);
   out.push_back(task_settled{t.id, passed, t.reason});
+  if (plan_.scope)
+    reports_.push_back(chain_verdict{t.id});
 }
 
 void orchestrator::retry(task_view& t, const std::string& guidance,
@@ -792,48 +880,61 @@ void orchestrator::dispatch_ready(decisions& out) {
 void orchestrator::maybe_finish(decisions& out) {
   if (!begun_ || finished_ || !board_.all_settled())
     return;
-  std::vector<std::string> failed;
-  std::vector<std::string> skipped;
-  std::vector<std::string> operator_left;
-  size_t passed = 0;
+  // A chain's scope goes on until the router ends the chain: its agents
+  // may still be asked for contracts. The router takes the latest tally.
+  if (plan_.scope) {
+    reports_.push_back(scope_settled{tally()});
+    return;
+  }
+  finished_ = true;
+  out.push_back(finish_of(tally()));
+}
+
+run_tally orchestrator::tally() const {
+  run_tally out;
   for (auto& [id, t] : board_.tasks()) {
     if (board_.external(board_.index_of(id)))
       continue;
+    ++out.total;
     if (t.status == task_status::passed)
-      ++passed;
+      ++out.passed;
+    else if (!is_settled(t.status))
+      continue;
     else if (t.degraded == degrade_policy::ship_without)
-      skipped.push_back(id + " (" + t.reason + ")");
+      out.skipped.push_back(id + " (" + t.reason + ")");
     else if (t.degraded == degrade_policy::by_operator)
-      operator_left.push_back(id + " (" + t.reason + ")");
+      out.operator_left.push_back(id + " (" + t.reason + ")");
     else
-      failed.push_back(id + " (" + t.reason + ")");
+      out.failed.push_back(id + " (" + t.reason + ")");
   }
-  finished_ = true;
-  auto summary = std::to_string(passed) + "/"
-                 + std::to_string(board_.own_size()) + " tasks passed";
-  if (!failed.empty())
-    summary += "; failed: " + join(failed, ", ");
-  if (!skipped.empty())
-    summary += "; shipped without: " + join(skipped, ", ");
-  if (!operator_left.empty())
-    summary += "; left for the operator: " + join(operator_left, ", ");
   // A stub that broke a deadlock is shipped as a stub until replaced.
-  auto stubs = coord_.unreplaced_stubs();
-  if (!stubs.empty())
-    summary += "; stubs not replaced: " + join(stubs, ", ");
+  out.stubs = coord_.unreplaced_stubs();
+  return out;
+}
+
+finish_run finish_of(run_tally t) {
+  auto summary = std::to_string(t.passed) + "/" + std::to_string(t.total)
+                 + " tasks passed";
+  if (!t.failed.empty())
+    summary += "; failed: " + join(t.failed, ", ");
+  if (!t.skipped.empty())
+    summary += "; shipped without: " + join(t.skipped, ", ");
+  if (!t.operator_left.empty())
+    summary += "; left for the operator: " + join(t.operator_left, ", ");
+  if (!t.stubs.empty())
+    summary += "; stubs not replaced: " + join(t.stubs, ", ");
   // Ship something > ship everything > ship nothing: a run that shipped
   // without some tasks under the plan's policy is reduced, not failed.
   auto outcome = run_outcome::complete;
-  if (!failed.empty() || (passed == 0 && board_.own_size() > 0))
+  if (!t.failed.empty() || (t.passed == 0 && t.total > 0))
     outcome = run_outcome::failed;
-  else if (!operator_left.empty())
+  else if (!t.operator_left.empty())
     outcome = run_outcome::by_operator;
-  else if (!skipped.empty())
+  else if (!t.skipped.empty())
     outcome = run_outcome::reduced;
-  out.push_back(finish_run{outcome == run_outcome::complete, summary,
-                           std::move(skipped), outcome});
+  return finish_run{outcome == run_outcome::complete, std::move(summary),
+                    std::move(t.skipped), outcome};
 }
-
 
 // -- waits between agents and the mesh's locks --------------------------------
 

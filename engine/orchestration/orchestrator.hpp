@@ -108,14 +108,31 @@ public:
   std::vector<orchestrator_decision> on(const orchestrator_input& in,
                                         uint64_t now_us = 0);
 
-  /// In a supervisor chain's scope (team_scope.hpp): `task`, a stub of
-  /// another scope's task, was settled there (`passed`, its `reason`, the
-  /// degradation it shipped under) at logical time `now_us`; what its
-  /// dependents here do now. Nothing for a task that is no stub or has
-  /// settled. The stub's own verdict is not decided here again.
-  std::vector<orchestrator_decision>
-  on_dependency(const std::string& task, bool passed, const std::string& reason,
-                std::optional<degrade_policy> degraded, uint64_t now_us);
+  /// In a supervisor chain's scope (team_scope.hpp, plan::scope), what the
+  /// router above tells it at logical time `now_us`, and what it does:
+  ///   chain_verdict   a stub's task was settled in its scope: the stub's
+  ///                   dependents here move, or never start (its own
+  ///                   verdict is not decided here again; nothing for a
+  ///                   task that is no stub here or has settled);
+  ///   chain_need      a NEED from another scope, whose owner is here: the
+  ///                   owner is asked, as for a NEED from its own team;
+  ///   chain_contract  a CONTRACT from another scope: delivered to the
+  ///                   agents here whose tasks come after its task, and to
+  ///                   those whose NEED it answers;
+  ///   need_held       nobody in the chain owns what an agent here needs:
+  ///                   the NEED is held for the operator;
+  ///   chain_ended     every scope is settled: this one finishes.
+  std::vector<orchestrator_decision> on_chain(const chain_input& in,
+                                              uint64_t now_us);
+
+  /// In a chain's scope: what it reported up since last asked, in order
+  /// (verdicts of its tasks, NEEDs whose owner is not here, CONTRACTs
+  /// other scopes may wait for, its tasks all settled). The caller takes
+  /// them after each input. Always empty for a whole plan.
+  std::vector<chain_report> take_reports();
+
+  /// What the tasks add up to now (a scope: its own tasks, not its stubs).
+  run_tally tally() const;
 
   /// When a time_passed input is due (a dispatched task's time limit), in
   /// logical µs; 0 when none. May be early (a limit since met): the input
@@ -291,6 +308,17 @@ private:
   void on_error(task_view& t, const std::string& why, decisions& out);
   void on_need(const protocol_seen& in, decisions& out);
   void on_contract(const protocol_seen& in, decisions& out);
+  /// `owner` is asked for `resource` on behalf of `from` (of team
+  /// `from_team`), who said `text`; `from` waits for `owner`.
+  void route_need(const std::string& owner, const std::string& from,
+                  const std::string& from_team, const std::string& resource,
+                  const std::string& text, decisions& out);
+  /// The CONTRACT `title` (with `body`) of `from` goes to the agents `to`;
+  /// those at work are told now.
+  void deliver_contract(const std::string& from, const std::string& title,
+                        const std::string& body,
+                        const std::set<std::string>& to, decisions& out);
+  void on_chain_contract(const chain_contract& in, decisions& out);
 
   void settle(task_view& t, bool passed, std::string reason, decisions& out);
   void retry(task_view& t, const std::string& guidance, decisions& out);
@@ -350,6 +378,10 @@ private:
   /// The run's record format (run_begun.version): 0 leaves purposes unset.
   uint16_t version_ = 0;
   bool finished_ = false;
+  /// A chain's scope: its reports up not taken yet (a verdict is filled
+  /// in when taken: a degradation follows its task's settling). Taken
+  /// after each input, so never in a snapshot.
+  std::vector<chain_report> reports_;
 };
 
 } // namespace baton::engine

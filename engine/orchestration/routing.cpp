@@ -33,6 +33,16 @@ std::vector<std::string> routing::answered_by(const std::string& owner) {
   return out;
 }
 
+void routing::answered(const std::string& owner, const std::string& from) {
+  auto w = waiting_on_.find(owner);
+  if (w == waiting_on_.end())
+    return;
+  std::erase(w->second, from);
+  if (w->second.empty())
+    waiting_on_.erase(w);
+  need_text_.erase({owner, from});
+}
+
 bool routing::waiting(const std::string& agent) const {
   for (auto& [owner, waiters] : waiting_on_)
     if (std::find(waiters.begin(), waiters.end(), agent) != waiters.end())

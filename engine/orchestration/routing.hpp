@@ -45,6 +45,10 @@ public:
   /// `owner` published a CONTRACT: the agents whose NEEDs it answers, in
   /// the order they asked, taken off.
   std::vector<std::string> answered_by(const std::string& owner);
+  /// The NEED of `from` to `owner` is answered, its other NEEDs not. In a
+  /// supervisor chain's scope, owner "" stands for an owner in another
+  /// scope: the NEED went up the chain, and nobody here was told.
+  void answered(const std::string& owner, const std::string& from);
   /// `agent` waits for an answer to a NEED of its own.
   bool waiting(const std::string& agent) const;
   /// Every NEED not answered, by owner, then in the order asked.

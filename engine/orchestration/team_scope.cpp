@@ -82,7 +82,7 @@ std::string scope_of_task(const plan& p, const plan_task& t) {
 }
 
 #if defined(__x86_64__) && defined(__GLIBCXX__)
-static_assert(sizeof(plan) == 768, "copy the new field into a scope's plan");
+static_assert(sizeof(plan) == 808, "copy the new field into a scope's plan");
 #endif
 
 plan team_scope(const plan& p, std::string_view scope) {
@@ -103,6 +103,7 @@ plan team_scope(const plan& p, std::string_view scope) {
   out.goal = p.goal;
   out.mcp_servers = p.mcp_servers;
   out.hosts = p.hosts;
+  out.scope = std::string{scope};
   for (auto& a : p.agents)
     if (agent_in(a.name))
       out.agents.push_back(a);

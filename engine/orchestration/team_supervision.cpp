@@ -11,7 +11,10 @@ constexpr std::string_view team_prefix = team_child_prefix;
 } // namespace
 
 team_supervision::team_supervision(const plan& p) {
-  bool declared = !p.teams.empty() || !p.supervision.name.empty();
+  // A chain's scope is a part of a plan with teams, even the scope of the
+  // agents in no team (team_scope).
+  bool declared
+    = !p.teams.empty() || !p.supervision.name.empty() || p.scope.has_value();
   if (!declared)
     return;
   for (auto& t : p.teams)

@@ -277,6 +277,11 @@ struct plan {
   std::vector<plan_mcp_server> mcp_servers;
   /// Other machines agents run on, in the plan's order.
   std::vector<plan_host> hosts;
+  /// A supervisor chain's scope (team_scope): its top team, or "" for
+  /// the agents in no team. Unset for a whole plan. What a scope cannot
+  /// settle itself (another scope's NEED, CONTRACT or verdict) it reports
+  /// up (orchestrator::take_reports) instead of holding.
+  std::optional<std::string> scope;
 
   const plan_agent* find_agent(std::string_view name) const;
   const plan_host* find_host(std::string_view name) const;

@@ -6,12 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <climits>
-#include <deque>
-#include <map>
-#include <memory>
 
-#include "engine/record_version.hpp"
-#include "tests/engine/orchestration/fold_inputs.hpp"
+#include "tests/engine/orchestration/chain_harness.hpp"
 
 using namespace baton::engine;
 using namespace baton::engine::test;
@@ -99,76 +95,7 @@ after = ["schema", "flaky"]
 )";
 
 /// How many of each task's gates fail before one passes (INT_MAX: all).
-const std::map<std::string, int> failing_gates{{"flaky", 2},
-                                               {"broken", INT_MAX}};
-
-struct verdict {
-  bool passed = false;
-  std::string reason;
-  friend bool operator==(const verdict&, const verdict&) = default;
-};
-
-/// One fold and the agents it drives: each dispatch or retry is worked on
-/// and reported DONE at once; a task's gates fail as failing_gates says.
-struct driven {
-  explicit driven(plan p) : fold(std::move(p)) {
-    // This version's records: a retry says what it retries (purpose).
-    run_begun begun;
-    begun.version = record_version;
-    feed(fold.on(begun));
-    for (auto& a : fold.current_plan().agents)
-      feed(fold.on(idle(a.name)));
-  }
-
-  void feed(const std::vector<orchestrator_decision>& ds) {
-    todo.insert(todo.end(), ds.begin(), ds.end());
-  }
-
-  void work_on(const std::string& agent, const std::string& task) {
-    feed(fold.on(working(agent)));
-    feed(fold.on(line(agent, protocol_kind::done, task, "1 passed")));
-  }
-
-  /// Until it waits for something outside (another scope's verdict).
-  void run() {
-    while (!todo.empty()) {
-      auto d = std::move(todo.front());
-      todo.pop_front();
-      if (auto* x = std::get_if<dispatch_task>(&d)) {
-        dispatched.push_back(x->task);
-        work_on(x->agent, x->task);
-      } else if (auto* x = std::get_if<tell_agent>(&d)) {
-        if (x->purpose.kind == purpose_kind::retry)
-          work_on(x->agent, x->purpose.task);
-      } else if (auto* x = std::get_if<run_gate>(&d)) {
-        auto fails
-          = failing_gates.contains(x->task) ? failing_gates.at(x->task) : 0;
-        bool pass = gates[x->task]++ >= fails;
-        feed(fold.on(gate_finished{x->task,
-                                   x->attempt,
-                                   pass,
-                                   pass ? std::vector<std::string>{}
-                                        : std::vector<std::string>{"1 failed"},
-                                   {}}));
-        feed(fold.on(idle(x->agent)));
-      } else if (auto* x = std::get_if<task_settled>(&d)) {
-        verdicts[x->task] = {x->passed, x->reason};
-        fresh.push_back(x->task);
-      } else if (auto* x = std::get_if<finish_run>(&d)) {
-        finished = *x;
-      }
-    }
-  }
-
-  orchestrator fold;
-  std::deque<orchestrator_decision> todo;
-  std::map<std::string, int> gates;
-  std::vector<std::string> dispatched;
-  std::map<std::string, verdict> verdicts;
-  /// Settled since the router last looked.
-  std::vector<std::string> fresh;
-  std::optional<finish_run> finished;
-};
+const script gates_only{{{"flaky", 2}, {"broken", INT_MAX}}, {}};
 
 } // namespace
 
@@ -229,52 +156,39 @@ TEST_CASE("a chain's scopes, told each other's verdicts, settle every task "
           "[engine][orchestration][team_scope]") {
   auto p = checked_plan(chain_text);
 
-  driven flat{p};
+  driven flat{p, gates_only};
   flat.run();
   REQUIRE(flat.finished.has_value());
   REQUIRE(flat.verdicts.size() == p.tasks.size());
 
-  std::map<std::string, std::unique_ptr<driven>> scopes;
-  for (auto& s : chain_scopes(p))
-    scopes[s] = std::make_unique<driven>(team_scope(p, s));
   // The router, as the orchestrator above the leads would be: each verdict
   // a scope reaches goes to the scopes that hold its task as a stub.
-  size_t rounds = 0;
-  for (bool moved = true; moved; ++rounds) {
-    moved = false;
-    for (auto& [name, s] : scopes)
-      s->run();
-    for (auto& [name, s] : scopes) {
-      for (auto& task : std::exchange(s->fresh, {})) {
-        auto& v = s->fold.tasks().at(task);
-        for (auto& [other, o] : scopes)
-          if (other != name) {
-            o->feed(o->fold.on_dependency(task, v.status == task_status::passed,
-                                          v.reason, v.degraded, 0));
-            moved = true;
-          }
-      }
-    }
-  }
-  INFO("rounds: " << rounds);
-  std::map<std::string, verdict> chain;
-  for (auto& [name, s] : scopes) {
+  chain cut{p, gates_only};
+  cut.run();
+  INFO("rounds: " << cut.rounds);
+  std::map<std::string, verdict> verdicts;
+  for (auto& [name, s] : cut.scopes) {
     INFO("scope " << name);
     REQUIRE(s->finished.has_value());
     for (auto& [task, v] : s->verdicts) {
-      CHECK_FALSE(chain.contains(task)); // each task settled in one scope
-      chain[task] = v;
+      CHECK_FALSE(verdicts.contains(task)); // each task settled in one scope
+      verdicts[task] = v;
     }
     for (auto& task : s->dispatched)
       CHECK_FALSE(s->fold.current_plan().find_task(task)->external);
   }
-  CHECK(chain.size() == flat.verdicts.size());
+  CHECK(verdicts.size() == flat.verdicts.size());
   for (auto& [task, v] : flat.verdicts) {
     INFO("task " << task);
-    REQUIRE(chain.contains(task));
-    CHECK(chain.at(task).passed == v.passed);
-    CHECK(chain.at(task).reason == v.reason);
+    REQUIRE(verdicts.contains(task));
+    CHECK(verdicts.at(task).passed == v.passed);
+    CHECK(verdicts.at(task).reason == v.reason);
   }
+  // Each agent was given the same tasks.
+  CHECK(merged(cut, &driven::tasks_of) == flat.tasks_of);
+  // The run ends as the one fold's: its summary the sum of the scopes'.
+  REQUIRE(cut.router.finished().has_value());
+  CHECK(*cut.router.finished() == *flat.finished);
   // The outcome this plan has: broken fails, and what waits on it never
   // starts, across three scopes.
   CHECK_FALSE(flat.verdicts.at("broken").passed);
@@ -284,28 +198,26 @@ TEST_CASE("a chain's scopes, told each other's verdicts, settle every task "
   CHECK(flat.verdicts.at("migrate").passed);
   CHECK(flat.gates.at("flaky") == 3);
   CHECK_FALSE(flat.finished->ok);
-  bool all_ok = true;
-  for (auto& [name, s] : scopes)
-    all_ok = all_ok && s->finished->ok;
-  CHECK(all_ok == flat.finished->ok);
   // Each scope counts its own tasks only.
-  CHECK(scopes.at("front")->finished->summary.starts_with("2/3 tasks passed"));
-  CHECK(scopes.at("")->finished->summary.starts_with("1/2 tasks passed"));
-  CHECK(scopes.at("back")->finished->summary.starts_with("5/6 tasks passed"));
+  CHECK(
+    cut.scopes.at("front")->finished->summary.starts_with("2/3 tasks passed"));
+  CHECK(cut.scopes.at("")->finished->summary.starts_with("1/2 tasks passed"));
+  CHECK(
+    cut.scopes.at("back")->finished->summary.starts_with("5/6 tasks passed"));
 }
 
 TEST_CASE("a stub's verdict is taken once, only for a stub, and an operator "
           "cannot cancel or rerun another team's task",
           "[engine][orchestration][team_scope]") {
   auto p = checked_plan(chain_text);
-  driven top{team_scope(p, "")};
+  driven top{team_scope(p, ""), gates_only};
   top.run();
   // x waits: report for page, after_broken for broken.
   CHECK(top.dispatched.empty());
   CHECK_FALSE(top.finished.has_value());
   // Not a stub here, or no such task: nothing.
-  CHECK(top.fold.on_dependency("report", true, "", std::nullopt, 0).empty());
-  CHECK(top.fold.on_dependency("nothing", true, "", std::nullopt, 0).empty());
+  CHECK(top.fold.on_chain(chain_verdict{"report", true}, 0).empty());
+  CHECK(top.fold.on_chain(chain_verdict{"nothing", true}, 0).empty());
   CHECK(top.fold.tasks().at("report").status == task_status::waiting);
 
   operator_command cancel;
@@ -313,12 +225,11 @@ TEST_CASE("a stub's verdict is taken once, only for a stub, and an operator "
   cancel.task = "page";
   CHECK(top.fold.check_operator(cancel) == "task page is another team's");
 
-  auto ds
-    = top.fold.on_dependency("page", true, "gate passed", std::nullopt, 0);
+  auto ds = top.fold.on_chain(chain_verdict{"page", true, "gate passed"}, 0);
   REQUIRE(only<dispatch_task>(ds).size() == 1);
   CHECK(only<dispatch_task>(ds)[0].task == "report");
   CHECK(only<task_settled>(ds).empty()); // the stub's verdict is page's scope's
   // Told again: already settled, nothing more.
-  CHECK(top.fold.on_dependency("page", false, "x", std::nullopt, 0).empty());
+  CHECK(top.fold.on_chain(chain_verdict{"page", false, "x"}, 0).empty());
   CHECK(top.fold.tasks().at("page").status == task_status::passed);
 }

@@ -1,0 +1,215 @@
+// chain_router: between a supervisor chain's scopes. NEEDs go down to the
+// owner's scope and CONTRACTs back to the scopes waiting on them; the run
+// ends when every scope has settled, as the one fold of the whole plan
+// would end it.
+#include "engine/orchestration/chain_router.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "tests/engine/orchestration/chain_harness.hpp"
+
+using namespace baton::engine;
+using namespace baton::engine::test;
+
+namespace {
+
+// Teams front (a1 owns web/, a2) and back (b1 owns db/, b2); x, in no team,
+// owns docs/ and has no task of its own, so its scope settles at once and
+// must still answer. NEEDs cross the teams both ways and reach x; b1's
+// CONTRACT, published during api, reaches a2, whose page comes after api.
+constexpr const char* needs_text = R"(
+[run]
+name = "needs"
+pattern = "supervisor"
+[teams.front]
+members = ["a1", "a2"]
+[teams.back]
+members = ["b1", "b2"]
+[agents.x]
+command = ["x"]
+owns = ["docs/**"]
+[agents.a1]
+command = ["a"]
+owns = ["web/**"]
+[agents.a2]
+command = ["a"]
+[agents.b1]
+command = ["b"]
+owns = ["db/**"]
+[agents.b2]
+command = ["b"]
+[[tasks]]
+id = "ui"
+agent = "a1"
+prompt = "p"
+[[tasks]]
+id = "api"
+agent = "b1"
+prompt = "p"
+[[tasks]]
+id = "page"
+agent = "a2"
+prompt = "p"
+after = ["api"]
+[[tasks]]
+id = "etl"
+agent = "b2"
+prompt = "p"
+[[tasks]]
+id = "cache"
+agent = "a2"
+prompt = "p"
+)";
+
+const script needs_script{{},
+                          {{"ui", "db/schema.sql"},
+                           {"api", "docs/api.md"},
+                           {"etl", "web/routes.ts"},
+                           {"cache", "vendor/lib.a"}}};
+
+} // namespace
+
+TEST_CASE("NEEDs and CONTRACTs between a chain's scopes reach the agents "
+          "the one fold of the whole plan reaches, with the same words",
+          "[engine][orchestration][chain_router]") {
+  auto p = checked_plan(needs_text);
+  // Without the NEED nobody owns (vendor/), which the one fold holds and
+  // the agent waits on for ever.
+  auto answered = needs_script;
+  answered.whole = p;
+  answered.needs.erase("cache");
+
+  driven flat{p, answered};
+  flat.run();
+  REQUIRE(flat.finished.has_value());
+  CHECK(flat.finished->ok);
+
+  chain cut{p, answered};
+  cut.run();
+  INFO("rounds: " << cut.rounds);
+  REQUIRE(cut.router.finished().has_value());
+  CHECK(*cut.router.finished() == *flat.finished);
+  for (auto& [name, s] : cut.scopes) {
+    INFO("scope " << name);
+    CHECK(s->finished.has_value()); // chain_ended reached it
+    CHECK(s->waiting.empty());
+  }
+  // The same reached each agent: the requests, with their route between
+  // teams, in the same words; the contracts, told at work or in a dispatch
+  // prompt between tasks (which, depends on how far each scope got).
+  CHECK(merged(cut, &driven::tasks_of) == flat.tasks_of);
+  CHECK(first_difference(merged(cut, &driven::heard), flat.heard) == "");
+  // What the plan makes happen, so the comparison is not of nothing.
+  auto said = [&](const std::string& agent, const std::string& part) {
+    auto& texts = flat.heard[agent];
+    return std::any_of(texts.begin(), texts.end(), [&](auto& t) {
+      return t.find(part) != std::string::npos;
+    });
+  };
+  CHECK(said("b1", "(From team front to team back.) a1 needs db/schema.sql"));
+  CHECK(said("x", "(From team back to no team.) b1 needs docs/api.md"));
+  CHECK(said("a1", "(From team back to team front.) b2 needs web/routes.ts"));
+  CHECK(said("a1", "CONTRACT from b1: db/schema.sql ready"));
+  CHECK(said("b1", "CONTRACT from x: docs/api.md ready"));
+  // a2 was between tasks when b1 published: the contract is in page's
+  // prompt.
+  CHECK(said("a2", "CONTRACT from b1: db/schema.sql ready"));
+  // Every NEED between scopes was answered.
+  CHECK(cut.router.open_needs().empty());
+  CHECK(cut.router.held().empty());
+  // The NEEDs that crossed went through the router: three, up.
+  size_t up = 0;
+  for (auto& r : cut.reports)
+    up += std::holds_alternative<chain_need>(r);
+  CHECK(up == 3);
+}
+
+TEST_CASE("a NEED nobody in the chain owns is held for the operator and "
+          "goes to no scope",
+          "[engine][orchestration][chain_router]") {
+  auto p = checked_plan(needs_text);
+  auto unanswered = needs_script;
+  unanswered.whole = p;
+  chain cut{p, unanswered};
+  cut.run();
+  REQUIRE(cut.router.held().size() == 1);
+  CHECK(cut.router.held()[0].from == "a2");
+  CHECK(cut.router.held()[0].resource == "vendor/lib.a");
+  CHECK(cut.router.held()[0].from_team == "front");
+  // a2 waits on it for ever, as under the one fold: the chain does not end.
+  CHECK(cut.scopes.at("front")->waiting.contains("a2"));
+  CHECK_FALSE(cut.router.finished().has_value());
+  for (auto& [name, s] : cut.scopes) {
+    INFO("scope " << name);
+    for (auto& [agent, texts] : s->heard)
+      for (auto& t : texts)
+        CHECK(t.find("vendor/lib.a") == std::string::npos);
+  }
+  driven flat{p, unanswered};
+  flat.run();
+  CHECK_FALSE(flat.finished.has_value());
+  CHECK(flat.waiting.contains("a2"));
+}
+
+TEST_CASE("the router delivers in the chain's order, to the scopes "
+          "concerned only, and ends the run once every scope has settled",
+          "[engine][orchestration][chain_router]") {
+  auto p = checked_plan(needs_text);
+  chain_router r{p};
+  CHECK(r.scopes() == std::vector<std::string>{"", "back", "front"});
+
+  // A report from a scope the chain does not have: nothing.
+  CHECK(r.on("middle", chain_need{"z", "", "db/x", "t"}).empty());
+  // api is waited for by front (page): its verdict goes there only.
+  auto v = r.on("back", chain_verdict{"api", true, "gate passed"});
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].scope == "front");
+  CHECK(r.on("back", chain_verdict{"etl", true, "gate passed"}).empty());
+
+  // A NEED goes to the owner's scope; its CONTRACT back to the asker's
+  // scope, with the asker, once.
+  auto n = r.on("front", chain_need{"a1", "front", "db/schema.sql", "t"});
+  REQUIRE(n.size() == 1);
+  CHECK(n[0].scope == "back");
+  CHECK(r.open_needs().size() == 1);
+  auto c = r.on("back", chain_contract{"b1", "api", "schema", "body", {"a1"}});
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].scope == "front");
+  auto* contract = std::get_if<chain_contract>(&c[0].input);
+  REQUIRE(contract != nullptr);
+  CHECK(contract->waiters == std::vector<std::string>{"a1"});
+  CHECK(r.open_needs().empty());
+  // Again: a1 is answered already; front still holds api as a stub.
+  c = r.on("back", chain_contract{"b1", "api", "v2", "body", {"a1"}});
+  REQUIRE(c.size() == 1);
+  CHECK(std::get<chain_contract>(c[0].input).waiters.empty());
+  // A contract of a task nobody else waits for, answering nobody: nothing.
+  CHECK(r.on("back", chain_contract{"b2", "etl", "t", "b", {}}).empty());
+
+  // A NEED the asker's own scope owns but did not find is held there.
+  auto own = r.on("back", chain_need{"b2", "back", "db/x", "t"});
+  REQUIRE(own.size() == 1);
+  CHECK(own[0].scope == "back");
+  CHECK(std::holds_alternative<need_held>(own[0].input));
+
+  // The end: the tallies add up, each list in the order of the ids.
+  run_tally front{1, 3, {"page (p)", "ui (u)"}, {}, {}, {}};
+  run_tally back{1, 2, {"etl (e)"}, {}, {}, {}};
+  run_tally top{0, 0, {}, {}, {}, {}};
+  CHECK(r.on("front", scope_settled{front}).empty());
+  CHECK(r.on("back", scope_settled{back}).empty());
+  CHECK_FALSE(r.finished().has_value());
+  auto end = r.on("", scope_settled{top});
+  REQUIRE(end.size() == 3);
+  CHECK(end[0].scope.empty());
+  CHECK(end[1].scope == "back");
+  CHECK(end[2].scope == "front");
+  for (auto& d : end)
+    CHECK(std::holds_alternative<chain_ended>(d.input));
+  REQUIRE(r.finished().has_value());
+  CHECK(r.finished()->summary
+        == "2/5 tasks passed; failed: etl (e), page (p), ui (u)");
+  CHECK(r.finished()->outcome == run_outcome::failed);
+  // Told again: the run has ended once.
+  CHECK(r.on("front", scope_settled{front}).empty());
+}
