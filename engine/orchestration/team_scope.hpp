@@ -13,10 +13,10 @@
 //
 // This is the first part of moving each team's board into its lead: the
 // orchestrator then holds the scopes' summaries, not every worker. What
-// crosses scopes besides verdicts (a NEED whose owner is in another team,
-// the CONTRACT that answers it, waits between teams for deadlock
-// detection) is not routed between scopes yet: a scope holds such a NEED
-// for the operator, as a run does a NEED nobody owns.
+// crosses scopes (verdicts, a NEED whose owner is in another scope, the
+// CONTRACT that answers it, the end of the run) a scope reports up and the
+// chain_router hands down (chain_router.hpp). Not routed yet: waits
+// between scopes, so a deadlock whose cycle crosses scopes is not seen.
 //
 // Pure, like every part of engine/.
 #pragma once
