@@ -223,6 +223,17 @@ degrade_policy_of(schema::TaskDegraded::Reader r) {
   return kind_read<degrade_policy>(r.getPolicyKind(), r.getPolicy());
 }
 
+std::optional<degrade_policy> degraded_of(schema::ChainVerdict::Reader r) {
+  return from_schema<degrade_policy>(r.getDegraded(),
+                                     kind_count<degrade_policy>);
+}
+
+void write_degraded(schema::ChainVerdict::Builder b,
+                    std::optional<degrade_policy> p) {
+  if (p)
+    b.setDegraded(to_schema<schema::DegradePolicy>(*p));
+}
+
 std::optional<lock_change> change_of(schema::LockChanged::Reader r) {
   return kind_read<lock_change>(r.getWhatKind(), r.getWhat());
 }

@@ -88,5 +88,10 @@ std::optional<approval_answer> answer_of(schema::ApprovalAnswered::Reader r);
 /// The answer's name: the enum's when set, else the text as recorded.
 std::string answer_of(schema::OperatorCommand::Reader r);
 std::optional<host_state> host_state_of(schema::HostChanged::Reader r);
+/// A chain verdict's degradation: unset for none; nullopt too for a value
+/// of a later version.
+std::optional<degrade_policy> degraded_of(schema::ChainVerdict::Reader r);
+void write_degraded(schema::ChainVerdict::Builder b,
+                    std::optional<degrade_policy> p);
 
 } // namespace baton::engine

@@ -104,6 +104,16 @@ struct Event {
     leadReported @38 :LeadReported;
     # Input (the orchestrator's stream): what a team's lead decided, as it
     # recorded it on `lead/<team>`; the orchestrator carries it out.
+    chainReported @39 :ChainReported;
+    # Decision of a supervisor chain's scope (a lead's, on `lead/<team>`, or
+    # the orchestrator's own), input of the chain's router on the
+    # orchestrator's stream (recorded on both: sent, then received): what
+    # other scopes must hear (a verdict, a NEED, a CONTRACT, its tasks all
+    # settled). engine/orchestration/chain_router.hpp.
+    chainDelivered @40 :ChainDelivered;
+    # Decision of the chain's router (the orchestrator's stream), input of
+    # the scope it is for (recorded on both): a stub's verdict, a NEED from
+    # another scope, a CONTRACT, a NEED held, the chain's end.
   }
 }
 
@@ -787,4 +797,85 @@ struct Purpose {
     operator @15;
     # A person (or a program) typed it through the engine's API.
   }
+}
+
+struct ChainReported {
+  scope @0 :Text;
+  # The scope reporting: its top team, or "" for the agents in no team.
+  number @1 :UInt64;
+  # The scope's number for the report (1, 2, ... per scope and run): the
+  # router takes each once, from a lead started again as well.
+  union {
+    verdict @2 :ChainVerdict;
+    need @3 :ChainNeed;
+    contract @4 :ChainContract;
+    settled @5 :RunTally;
+    # Every task of the scope is settled (it goes on answering until the
+    # chain ends): what they add up to.
+  }
+}
+
+struct ChainDelivered {
+  scope @0 :Text;
+  # The scope told.
+  number @1 :UInt64;
+  # The router's number for the delivery (1, 2, ... per run): a scope takes
+  # each once.
+  union {
+    verdict @2 :ChainVerdict;
+    # A task of another scope this one holds as a stub was settled.
+    need @3 :ChainNeed;
+    # A NEED from another scope whose owner is in this one.
+    contract @4 :ChainContract;
+    # A CONTRACT from another scope for agents of this one.
+    needHeld @5 :ChainNeedHeld;
+    # Nobody in the chain owns what an agent of this scope needs.
+    ended @6 :Void;
+    # Every scope is settled: the chain ends.
+  }
+}
+
+struct ChainVerdict {
+  task @0 :Text;
+  passed @1 :Bool;
+  reason @2 :Text;
+  degraded @3 :DegradePolicy;
+  # The degradation it shipped under (unset: none).
+}
+
+struct ChainNeed {
+  from @0 :Text;
+  # The agent that needs it.
+  fromTeam @1 :Text;
+  # Its team ("" for none), for the request's route.
+  resource @2 :Text;
+  text @3 :Text;
+  # What it said it needs it for.
+}
+
+struct ChainContract {
+  from @0 :Text;
+  # The agent that published it.
+  task @1 :Text;
+  # Its task when it did ("" for none): other scopes' tasks after it.
+  title @2 :Text;
+  body @3 :Text;
+  waiters @4 :List(Text);
+  # Agents whose NEED it answers (down: those of the scope told).
+}
+
+struct ChainNeedHeld {
+  from @0 :Text;
+  resource @1 :Text;
+}
+
+struct RunTally {
+  passed @0 :UInt64;
+  total @1 :UInt64;
+  failed @2 :List(Text);
+  skipped @3 :List(Text);
+  operatorLeft @4 :List(Text);
+  # Each "id (reason)", in the order of the ids.
+  stubs @5 :List(Text);
+  # Deadlock stubs never replaced.
 }

@@ -2,6 +2,7 @@
 
 #include <capnp/message.h>
 
+#include "engine/capnp_text.hpp"
 #include "engine/frame.hpp"
 #include "engine/purpose_event.hpp"
 #include "engine/recorded_enums.hpp"
@@ -9,28 +10,6 @@
 namespace baton::engine {
 
 namespace {
-
-kj::StringPtr text(const std::string& s) {
-  return {s.c_str(), s.size()};
-}
-
-std::string str(capnp::Text::Reader t) {
-  return {t.cStr(), t.size()};
-}
-
-void set_list(capnp::List<capnp::Text>::Builder b,
-              const std::vector<std::string>& items) {
-  for (size_t i = 0; i < items.size(); ++i)
-    b.set(static_cast<unsigned>(i), text(items[i]));
-}
-
-std::vector<std::string> get_list(capnp::List<capnp::Text>::Reader r) {
-  std::vector<std::string> out;
-  out.reserve(r.size());
-  for (auto t : r)
-    out.push_back(str(t));
-  return out;
-}
 
 template<class F>
 frame build(F&& fill) {
