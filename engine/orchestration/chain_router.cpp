@@ -56,18 +56,28 @@ chain_router::chain_router(const plan& p) : scopes_(chain_scopes(p)) {
     });
 }
 
+uint64_t chain_router::last_report(const std::string& scope) const {
+  auto l = last_report_.find(scope);
+  return l == last_report_.end() ? 0 : l->second;
+}
+
 std::vector<chain_router::delivery> chain_router::on(const std::string& scope,
+                                                     uint64_t number,
                                                      const chain_report& r) {
   if (std::find(scopes_.begin(), scopes_.end(), scope) == scopes_.end())
     return {};
-  return std::visit(
+  auto& last = last_report_[scope];
+  if (number <= last)
+    return {};
+  last = number;
+  auto out = std::visit(
     [&](const auto& x) -> std::vector<delivery> {
       using T = std::decay_t<decltype(x)>;
       if constexpr (std::is_same_v<T, chain_verdict>) {
         std::vector<delivery> out;
         if (auto h = stub_holders_.find(x.task); h != stub_holders_.end())
           for (auto& s : h->second)
-            out.push_back({s, x});
+            out.push_back({s, 0, x});
         return out;
       } else if constexpr (std::is_same_v<T, chain_need>) {
         return on_need(scope, x);
@@ -78,6 +88,9 @@ std::vector<chain_router::delivery> chain_router::on(const std::string& scope,
       }
     },
     r);
+  for (auto& d : out)
+    d.number = ++delivered_;
+  return out;
 }
 
 std::vector<chain_router::delivery>
@@ -89,10 +102,10 @@ chain_router::on_need(const std::string& scope, const chain_need& n) {
   if (owner.empty() || owner == n.from || owner_in == owner_scope_.end()
       || owner_in->second == scope) {
     held_.push_back(n);
-    return {{scope, need_held{n.from, n.resource}}};
+    return {{scope, 0, need_held{n.from, n.resource}}};
   }
   open_[{owner, n.from}] = scope;
-  return {{owner_in->second, n}};
+  return {{owner_in->second, 0, n}};
 }
 
 std::vector<chain_router::delivery>
@@ -114,7 +127,7 @@ chain_router::on_contract(const std::string& scope, const chain_contract& c) {
   std::vector<delivery> out;
   for (auto& s : scopes_)
     if (auto t = to.find(s); t != to.end() && s != scope)
-      out.push_back({s, std::move(t->second)});
+      out.push_back({s, 0, std::move(t->second)});
   return out;
 }
 
@@ -136,7 +149,7 @@ chain_router::on_settled(const std::string& scope, const run_tally& t) {
   finish_ = finish_of(std::move(all));
   std::vector<delivery> out;
   for (auto& s : scopes_)
-    out.push_back({s, chain_ended{}});
+    out.push_back({s, 0, chain_ended{}});
   return out;
 }
 

@@ -46,16 +46,24 @@ public:
     return scopes_;
   }
 
-  /// What one scope is told.
+  /// What one scope is told: the router's `number`th delivery (1, 2, ...
+  /// per run), so a scope started again takes each once.
   struct delivery {
     std::string scope;
+    uint64_t number = 0;
     chain_input input;
     friend bool operator==(const delivery&, const delivery&) = default;
   };
 
-  /// `scope` reported `r`: what each scope concerned is told, in order.
-  /// A report from a scope the chain does not have is dropped (nothing).
-  std::vector<delivery> on(const std::string& scope, const chain_report& r);
+  /// `scope` reported `r`, its `number`th report (1, 2, ...): what each
+  /// scope concerned is told, in order. Nothing for a report from a scope
+  /// the chain does not have, or for one taken already (a number not above
+  /// the scope's last: a lead started again sends its reports again).
+  std::vector<delivery> on(const std::string& scope, uint64_t number,
+                           const chain_report& r);
+
+  /// The number of the last report taken from `scope` (0: none).
+  uint64_t last_report(const std::string& scope) const;
 
   /// Once every scope has reported its tasks settled: the run's finish
   /// (its tally the sum of theirs, each list in the order of the ids).
@@ -96,6 +104,9 @@ private:
   std::map<std::string, run_tally> settled_;
   std::optional<finish_run> finish_;
   std::vector<chain_need> held_;
+  /// The last report number taken from each scope, and the last delivery's.
+  std::map<std::string, uint64_t> last_report_;
+  uint64_t delivered_ = 0;
 };
 
 } // namespace baton::engine

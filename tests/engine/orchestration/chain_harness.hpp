@@ -170,7 +170,7 @@ struct chain {
         s.run();
         for (auto& r : s.fold.take_reports()) {
           reports.push_back(r);
-          for (auto& d : router.on(name, r)) {
+          for (auto& d : router.on(name, ++numbers[name], r)) {
             auto& to = *scopes.at(d.scope);
             to.feed(to.fold.on_chain(d.input, 0));
             moved = true;
@@ -184,6 +184,8 @@ struct chain {
   chain_router router;
   std::map<std::string, std::unique_ptr<driven>> scopes;
   std::vector<chain_report> reports;
+  /// The last report number of each scope.
+  std::map<std::string, uint64_t> numbers;
   size_t rounds = 0;
 };
 

@@ -152,27 +152,39 @@ TEST_CASE("a NEED nobody in the chain owns is held for the operator and "
 }
 
 TEST_CASE("the router delivers in the chain's order, to the scopes "
-          "concerned only, and ends the run once every scope has settled",
+          "concerned only, takes each report once, and ends the run once "
+          "every scope has settled",
           "[engine][orchestration][chain_router]") {
   auto p = checked_plan(needs_text);
   chain_router r{p};
   CHECK(r.scopes() == std::vector<std::string>{"", "back", "front"});
 
   // A report from a scope the chain does not have: nothing.
-  CHECK(r.on("middle", chain_need{"z", "", "db/x", "t"}).empty());
+  CHECK(r.on("middle", 1, chain_need{"z", "", "db/x", "t"}).empty());
   // api is waited for by front (page): its verdict goes there only.
-  auto v = r.on("back", chain_verdict{"api", true, "gate passed"});
+  auto v = r.on("back", 2, chain_verdict{"api", true, "gate passed"});
   REQUIRE(v.size() == 1);
   CHECK(v[0].scope == "front");
-  CHECK(r.on("back", chain_verdict{"etl", true, "gate passed"}).empty());
+  CHECK(r.on("back", 3, chain_verdict{"etl", true, "gate passed"}).empty());
 
   // A NEED goes to the owner's scope; its CONTRACT back to the asker's
   // scope, with the asker, once.
-  auto n = r.on("front", chain_need{"a1", "front", "db/schema.sql", "t"});
+  auto n = r.on("front", 4, chain_need{"a1", "front", "db/schema.sql", "t"});
   REQUIRE(n.size() == 1);
   CHECK(n[0].scope == "back");
   CHECK(r.open_needs().size() == 1);
-  auto c = r.on("back", chain_contract{"b1", "api", "schema", "body", {"a1"}});
+  // Deliveries are numbered in the order made; a report taken already (a
+  // lead started again sends it again) is not taken twice.
+  CHECK(v[0].number == 1);
+  CHECK(n[0].number == 2);
+  CHECK(r.last_report("front") == 4);
+  CHECK(
+    r.on("front", 4, chain_need{"a1", "front", "db/schema.sql", "t"}).empty());
+  CHECK(r.on("front", 3, chain_need{"a2", "front", "db/y", "t"}).empty());
+  CHECK(r.open_needs().size() == 1);
+  CHECK(r.last_report("front") == 4);
+  auto c
+    = r.on("back", 5, chain_contract{"b1", "api", "schema", "body", {"a1"}});
   REQUIRE(c.size() == 1);
   CHECK(c[0].scope == "front");
   auto* contract = std::get_if<chain_contract>(&c[0].input);
@@ -180,14 +192,14 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
   CHECK(contract->waiters == std::vector<std::string>{"a1"});
   CHECK(r.open_needs().empty());
   // Again: a1 is answered already; front still holds api as a stub.
-  c = r.on("back", chain_contract{"b1", "api", "v2", "body", {"a1"}});
+  c = r.on("back", 6, chain_contract{"b1", "api", "v2", "body", {"a1"}});
   REQUIRE(c.size() == 1);
   CHECK(std::get<chain_contract>(c[0].input).waiters.empty());
   // A contract of a task nobody else waits for, answering nobody: nothing.
-  CHECK(r.on("back", chain_contract{"b2", "etl", "t", "b", {}}).empty());
+  CHECK(r.on("back", 7, chain_contract{"b2", "etl", "t", "b", {}}).empty());
 
   // A NEED the asker's own scope owns but did not find is held there.
-  auto own = r.on("back", chain_need{"b2", "back", "db/x", "t"});
+  auto own = r.on("back", 8, chain_need{"b2", "back", "db/x", "t"});
   REQUIRE(own.size() == 1);
   CHECK(own[0].scope == "back");
   CHECK(std::holds_alternative<need_held>(own[0].input));
@@ -196,20 +208,21 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
   run_tally front{1, 3, {"page (p)", "ui (u)"}, {}, {}, {}};
   run_tally back{1, 2, {"etl (e)"}, {}, {}, {}};
   run_tally top{0, 0, {}, {}, {}, {}};
-  CHECK(r.on("front", scope_settled{front}).empty());
-  CHECK(r.on("back", scope_settled{back}).empty());
+  CHECK(r.on("front", 9, scope_settled{front}).empty());
+  CHECK(r.on("back", 10, scope_settled{back}).empty());
   CHECK_FALSE(r.finished().has_value());
-  auto end = r.on("", scope_settled{top});
+  auto end = r.on("", 11, scope_settled{top});
   REQUIRE(end.size() == 3);
   CHECK(end[0].scope.empty());
   CHECK(end[1].scope == "back");
   CHECK(end[2].scope == "front");
   for (auto& d : end)
     CHECK(std::holds_alternative<chain_ended>(d.input));
+  CHECK(end[2].number == end[0].number + 2);
   REQUIRE(r.finished().has_value());
   CHECK(r.finished()->summary
         == "2/5 tasks passed; failed: etl (e), page (p), ui (u)");
   CHECK(r.finished()->outcome == run_outcome::failed);
   // Told again: the run has ended once.
-  CHECK(r.on("front", scope_settled{front}).empty());
+  CHECK(r.on("front", 12, scope_settled{front}).empty());
 }
