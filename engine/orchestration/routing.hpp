@@ -47,7 +47,8 @@ public:
   std::vector<std::string> answered_by(const std::string& owner);
   /// The NEED of `from` to `owner` is answered, its other NEEDs not. In a
   /// supervisor chain's scope, owner "" stands for an owner in another
-  /// scope: the NEED went up the chain, and nobody here was told.
+  /// scope: the NEED went up the chain, and nobody here was told. An
+  /// agent's NEEDs up are one entry: the first answer ends its wait.
   void answered(const std::string& owner, const std::string& from);
   /// `agent` waits for an answer to a NEED of its own.
   bool waiting(const std::string& agent) const;
