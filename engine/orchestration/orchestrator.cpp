@@ -109,6 +109,8 @@ void orchestrator::on_begun(const run_begun& in, decisions& out) {
   promote(out);
   dispatch_ready(out);
   maybe_finish(out);
+  if (plan_.scope && board_.own_size() == 0)
+    reports_.push_back(scope_settled{tally()});
 }
 
 void orchestrator::on_resumed(const run_begun& in, decisions& out) {
@@ -881,9 +883,20 @@ void orchestrator::maybe_finish(decisions& out) {
   if (!begun_ || finished_ || !board_.all_settled())
     return;
   // A chain's scope goes on until the router ends the chain: its agents
-  // may still be asked for contracts. The router takes the latest tally.
+  // may still be asked for contracts. It says so once per input that
+  // settled one of its tasks (the last, or one run again by the operator);
+  // a scope without tasks, when it begins.
   if (plan_.scope) {
-    reports_.push_back(scope_settled{tally()});
+    bool settled_now = false;
+    for (auto& r : reports_) {
+      if (auto* s = std::get_if<scope_settled>(&r)) {
+        s->tally = tally(); // said already in this input: the latest
+        return;
+      }
+      settled_now = settled_now || std::holds_alternative<chain_verdict>(r);
+    }
+    if (settled_now)
+      reports_.push_back(scope_settled{tally()});
     return;
   }
   finished_ = true;

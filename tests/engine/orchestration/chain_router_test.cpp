@@ -117,11 +117,16 @@ TEST_CASE("NEEDs and CONTRACTs between a chain's scopes reach the agents "
   // Every NEED between scopes was answered.
   CHECK(cut.router.open_needs().empty());
   CHECK(cut.router.held().empty());
-  // The NEEDs that crossed went through the router: three, up.
+  // The NEEDs that crossed went through the router: three, up. Each scope
+  // said once that its tasks were settled.
   size_t up = 0;
-  for (auto& r : cut.reports)
+  size_t settled = 0;
+  for (auto& r : cut.reports) {
     up += std::holds_alternative<chain_need>(r);
+    settled += std::holds_alternative<scope_settled>(r);
+  }
   CHECK(up == 3);
+  CHECK(settled == cut.scopes.size());
 }
 
 TEST_CASE("a NEED nobody in the chain owns is held for the operator and "
