@@ -3,6 +3,7 @@
 #include <capnp/serialize.h>
 
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/orchestration/team_scope.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "schema/snapshots.capnp.h"
 
@@ -37,6 +38,8 @@ result<void> recorded_orchestrator::fold(std::string_view stream, uint64_t seq,
     auto p = parse_plan(begun->plan_text, "the recorded plan");
     if (!p)
       return error{ec::invalid_argument, where + p.err().message()};
+    if (scope)
+      *p = team_scope(*p, *scope);
     start = *begun;
     plan_tasks = p->tasks.size();
     engine = std::make_unique<orchestrator>(std::move(*p));
@@ -81,6 +84,7 @@ public:
                               orchestrator& o);
   /// The plan the run began with, changed as the snapshot says.
   static result<plan> plan_of(const run_begun& start,
+                              const std::optional<std::string>& scope,
                               schema::OrchestratorState::Reader st);
 };
 
@@ -484,10 +488,13 @@ void orchestrator_snapshot::save(const recorded_orchestrator& r,
 
 result<plan>
 orchestrator_snapshot::plan_of(const run_begun& start,
+                               const std::optional<std::string>& scope,
                                schema::OrchestratorState::Reader st) {
   auto p = parse_plan(start.plan_text, "the recorded plan");
   if (!p)
     return p.err();
+  if (scope)
+    *p = team_scope(*p, *scope);
   for (auto t : st.getAddedTasks())
     p->tasks.push_back(added(t));
   auto stages = st.getStageTasks();
@@ -683,7 +690,8 @@ frame recorded_orchestrator::save() const {
 }
 
 result<recorded_orchestrator>
-recorded_orchestrator::restore(const run_begun& start, const frame& state) {
+recorded_orchestrator::restore(const run_begun& start, const frame& state,
+                               const std::optional<std::string>& scope) {
   auto bad = [](const std::string& why) {
     return error{ec::corruption, "snapshot of the orchestrator: " + why};
   };
@@ -695,11 +703,12 @@ recorded_orchestrator::restore(const run_begun& start, const frame& state) {
                    "snapshot of the orchestrator: its format is "
                      + std::to_string(st.getFormat()) + ", this build reads "
                      + std::to_string(orchestrator_snapshot_format)};
-    auto p = orchestrator_snapshot::plan_of(start, st);
+    auto p = orchestrator_snapshot::plan_of(start, scope, st);
     if (!p)
       return bad(p.err().message());
     recorded_orchestrator out;
     out.start = start;
+    out.scope = scope;
     out.plan_tasks = p->tasks.size() - st.getAddedTasks().size();
     out.engine = std::make_unique<orchestrator>(std::move(*p));
     if (auto ok = orchestrator_snapshot::restore(st, *out.engine); !ok)

@@ -24,6 +24,8 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "engine/frame.hpp"
@@ -55,6 +57,9 @@ struct recorded_orchestrator {
   uint64_t last_time = 0;
   /// The recorded plan's tasks (those after them the run added).
   size_t plan_tasks = 0;
+  /// The scope of a supervisor chain this fold is (team_scope: the plan
+  /// recorded is cut to it), or unset for the whole plan's fold.
+  std::optional<std::string> scope;
 
   /// Folds the event at `sequence` of `stream` ("orchestrator" or
   /// "operator"), recorded at `logical_time`: a decision is recorded (the
@@ -72,8 +77,10 @@ struct recorded_orchestrator {
   /// first runStarted, whose plan text the snapshot's changes apply to).
   /// Errors: ec::corruption for a snapshot that does not decode or does
   /// not fit the plan; ec::newer_schema for another layout (format).
-  static result<recorded_orchestrator> restore(const run_begun& start,
-                                               const frame& state);
+  /// `scope`: the chain's scope the fold was of (unset: the whole plan).
+  static result<recorded_orchestrator>
+  restore(const run_begun& start, const frame& state,
+          const std::optional<std::string>& scope = std::nullopt);
 
   /// The last sequence of `operator` folded into the snapshot `state` (a
   /// copy of a log up to a position holds a snapshot only when both its

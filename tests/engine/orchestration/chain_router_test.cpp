@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "engine/orchestration/orchestrator_snapshot.hpp"
 #include "tests/engine/orchestration/chain_harness.hpp"
 
 using namespace baton::engine;
@@ -230,4 +231,42 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
   CHECK(r.finished()->outcome == run_outcome::failed);
   // Told again: the run has ended once.
   CHECK(r.on("front", 12, scope_settled{front}).empty());
+}
+
+TEST_CASE("a chain scope's fold saves and restores mid-chain, its plan cut "
+          "from the recorded plan",
+          "[engine][orchestration][chain_router]") {
+  auto p = checked_plan(needs_text);
+  auto how = needs_script;
+  how.whole = p;
+  // front as far as it goes alone: a1 asked up for db/schema.sql and
+  // waits, and so does a2 for vendor/lib.a.
+  driven front{team_scope(p, "front"), how};
+  front.run();
+  REQUIRE(front.waiting.contains("a1"));
+  auto reports = front.fold.take_reports();
+  CHECK_FALSE(reports.empty());
+
+  recorded_orchestrator r;
+  r.start.plan_text = needs_text;
+  r.start.version = record_version;
+  r.scope = "front";
+  r.plan_tasks = team_scope(p, "front").tasks.size();
+  r.engine = std::make_unique<orchestrator>(std::move(front.fold));
+  auto saved = r.save();
+  auto restored = recorded_orchestrator::restore(r.start, saved, "front");
+  REQUIRE(restored.ok());
+  CHECK(restored->save() == saved);
+  CHECK(restored->scope == std::optional<std::string>{"front"});
+  // The restored scope goes on from there: the answer to a1's NEED, from
+  // another scope, reaches a1 at work.
+  auto told = only<tell_agent>(restored->engine->on_chain(
+    chain_contract{"b1", "", "db/schema.sql ready", "body", {"a1"}}, 0));
+  REQUIRE(told.size() == 1);
+  CHECK(told[0].agent == "a1");
+  CHECK(told[0].text == "CONTRACT from b1: db/schema.sql ready\nbody");
+  // Restored as the whole plan's fold, it does not fit: refused, named.
+  auto whole = recorded_orchestrator::restore(r.start, saved);
+  REQUIRE_FALSE(whole.ok());
+  CHECK(whole.err().message().find("not the plan's") != std::string::npos);
 }
