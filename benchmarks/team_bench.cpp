@@ -239,7 +239,9 @@ scope_heap scopes_bytes(const engine::plan& p) {
       auto at = heap_in_use();
       uint64_t number = 0;
       for (auto& r : reports)
-        router->on(scope, ++number, r);
+        if (auto routed = router->on(scope, ++number, r); !routed)
+          std::fprintf(stderr, "chain router: %s\n",
+                       routed.err().message().c_str());
       routed = heap_in_use() - at;
     }
     out.router += routed;

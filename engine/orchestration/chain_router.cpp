@@ -61,14 +61,21 @@ uint64_t chain_router::last_report(const std::string& scope) const {
   return l == last_report_.end() ? 0 : l->second;
 }
 
-std::vector<chain_router::delivery> chain_router::on(const std::string& scope,
-                                                     uint64_t number,
-                                                     const chain_report& r) {
-  if (std::find(scopes_.begin(), scopes_.end(), scope) == scopes_.end())
-    return {};
+result<std::vector<chain_router::delivery>>
+chain_router::on(const std::string& scope, uint64_t number,
+                 const chain_report& r) {
+  if (std::find(scopes_.begin(), scopes_.end(), scope) == scopes_.end()) {
+    std::string known;
+    for (auto& s : scopes_)
+      known += (known.empty() ? "\"" : ", \"") + s + "\"";
+    return error{ec::invalid_argument,
+                 "report " + std::to_string(number) + " from scope \"" + scope
+                   + "\", which the chain does not have (its scopes: " + known
+                   + ")"};
+  }
   auto& last = last_report_[scope];
   if (number <= last)
-    return {};
+    return std::vector<delivery>{};
   last = number;
   auto out = std::visit(
     [&](const auto& x) -> std::vector<delivery> {

@@ -33,6 +33,7 @@
 
 #include "engine/orchestration/inputs.hpp"
 #include "engine/plan/plan.hpp"
+#include "engine/result.hpp"
 
 namespace baton::engine {
 
@@ -56,11 +57,12 @@ public:
   };
 
   /// `scope` reported `r`, its `number`th report (1, 2, ...): what each
-  /// scope concerned is told, in order. Nothing for a report from a scope
-  /// the chain does not have, or for one taken already (a number not above
-  /// the scope's last: a lead started again sends its reports again).
-  std::vector<delivery> on(const std::string& scope, uint64_t number,
-                           const chain_report& r);
+  /// scope concerned is told, in order. Nothing for one taken already (a
+  /// number not above the scope's last: a lead started again sends its
+  /// reports again). Errors: ec::invalid_argument for a scope the chain
+  /// does not have (named, with the chain's), and nothing changes.
+  result<std::vector<delivery>> on(const std::string& scope, uint64_t number,
+                                   const chain_report& r);
 
   /// The number of the last report taken from `scope` (0: none).
   uint64_t last_report(const std::string& scope) const;

@@ -573,8 +573,8 @@ void orchestrator::deliver_contract(const std::string& from,
 std::vector<orchestrator_decision> orchestrator::on_chain(const chain_input& in,
                                                           uint64_t now_us) {
   decisions out;
-  if (finished_)
-    return out;
+  if (finished_ || !plan_.scope)
+    return out; // a whole plan's fold is told nothing from above
   now_ = now_us;
   std::visit(
     [this, &out](const auto& x) {

@@ -122,6 +122,7 @@ public:
   ///   need_held       nobody in the chain owns what an agent here needs:
   ///                   the NEED is held for the operator;
   ///   chain_ended     every scope is settled: this one finishes.
+  /// A whole plan's fold (no plan::scope) does nothing with any of them.
   std::vector<orchestrator_decision> on_chain(const chain_input& in,
                                               uint64_t now_us);
 

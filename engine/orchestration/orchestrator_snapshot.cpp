@@ -1,5 +1,7 @@
 #include "engine/orchestration/orchestrator_snapshot.hpp"
 
+#include <algorithm>
+
 #include <capnp/serialize.h>
 
 #include "engine/orchestration/orchestrator_event.hpp"
@@ -8,6 +10,20 @@
 #include "schema/snapshots.capnp.h"
 
 namespace baton::engine {
+
+namespace {
+
+/// `p` cut to the chain's `scope` (team_scope). Errors:
+/// ec::invalid_argument for a scope the plan's chain does not have.
+result<plan> scoped(plan p, const std::string& scope) {
+  auto scopes = chain_scopes(p);
+  if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end())
+    return error{ec::invalid_argument, "the recorded plan has no scope \""
+                                         + scope + "\" (no such top team)"};
+  return team_scope(p, scope);
+}
+
+} // namespace
 
 // -- the fold ----------------------------------------------------------------
 
@@ -38,8 +54,12 @@ result<void> recorded_orchestrator::fold(std::string_view stream, uint64_t seq,
     auto p = parse_plan(begun->plan_text, "the recorded plan");
     if (!p)
       return error{ec::invalid_argument, where + p.err().message()};
-    if (scope)
-      *p = team_scope(*p, *scope);
+    if (scope) {
+      if (auto cut = scoped(std::move(*p), *scope); cut)
+        *p = std::move(*cut);
+      else
+        return error{ec::invalid_argument, where + cut.err().message()};
+    }
     start = *begun;
     plan_tasks = p->tasks.size();
     engine = std::make_unique<orchestrator>(std::move(*p));
@@ -493,8 +513,12 @@ orchestrator_snapshot::plan_of(const run_begun& start,
   auto p = parse_plan(start.plan_text, "the recorded plan");
   if (!p)
     return p.err();
-  if (scope)
-    *p = team_scope(*p, *scope);
+  if (scope) {
+    auto cut = scoped(std::move(*p), *scope);
+    if (!cut)
+      return cut.err();
+    p = std::move(cut);
+  }
   for (auto t : st.getAddedTasks())
     p->tasks.push_back(added(t));
   auto stages = st.getStageTasks();

@@ -170,7 +170,9 @@ struct chain {
         s.run();
         for (auto& r : s.fold.take_reports()) {
           reports.push_back(r);
-          for (auto& d : router.on(name, ++numbers[name], r)) {
+          auto routed = router.on(name, ++numbers[name], r);
+          REQUIRE(routed.ok());
+          for (auto& d : *routed) {
             auto& to = *scopes.at(d.scope);
             to.feed(to.fold.on_chain(d.input, 0));
             moved = true;

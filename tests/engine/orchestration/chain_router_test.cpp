@@ -6,6 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <capnp/serialize.h>
+
+#include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/orchestration/orchestrator_snapshot.hpp"
 #include "tests/engine/orchestration/chain_harness.hpp"
 
@@ -155,6 +158,11 @@ TEST_CASE("a NEED nobody in the chain owns is held for the operator and "
   flat.run();
   CHECK_FALSE(flat.finished.has_value());
   CHECK(flat.waiting.contains("a2"));
+  // The whole plan's fold is told nothing from above, and reports nothing.
+  CHECK(flat.fold.on_chain(chain_need{"z", "", "db/x", "t"}, 0).empty());
+  CHECK(flat.fold.on_chain(chain_ended{}, 0).empty());
+  CHECK_FALSE(flat.fold.finished());
+  CHECK(flat.fold.take_reports().empty());
 }
 
 TEST_CASE("the router delivers in the chain's order, to the scopes "
@@ -165,17 +173,32 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
   chain_router r{p};
   CHECK(r.scopes() == std::vector<std::string>{"", "back", "front"});
 
-  // A report from a scope the chain does not have: nothing.
-  CHECK(r.on("middle", 1, chain_need{"z", "", "db/x", "t"}).empty());
+  // Each report is taken as the chain's: its deliveries.
+  auto on = [&r](const std::string& scope, uint64_t number,
+                 const chain_report& report) {
+    auto out = r.on(scope, number, report);
+    INFO((out.ok() ? std::string{} : out.err().message()));
+    REQUIRE(out.ok());
+    return *out;
+  };
+  // A report from a scope the chain does not have: refused, named, and
+  // nothing changes.
+  auto unknown = r.on("middle", 1, chain_need{"z", "", "db/x", "t"});
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.err().message()
+        == "report 1 from scope \"middle\", which the chain does not have "
+           "(its scopes: \"\", \"back\", \"front\")");
+  CHECK(r.last_report("middle") == 0);
+  CHECK(r.held().empty());
   // api is waited for by front (page): its verdict goes there only.
-  auto v = r.on("back", 2, chain_verdict{"api", true, "gate passed"});
+  auto v = on("back", 2, chain_verdict{"api", true, "gate passed"});
   REQUIRE(v.size() == 1);
   CHECK(v[0].scope == "front");
-  CHECK(r.on("back", 3, chain_verdict{"etl", true, "gate passed"}).empty());
+  CHECK(on("back", 3, chain_verdict{"etl", true, "gate passed"}).empty());
 
   // A NEED goes to the owner's scope; its CONTRACT back to the asker's
   // scope, with the asker, once.
-  auto n = r.on("front", 4, chain_need{"a1", "front", "db/schema.sql", "t"});
+  auto n = on("front", 4, chain_need{"a1", "front", "db/schema.sql", "t"});
   REQUIRE(n.size() == 1);
   CHECK(n[0].scope == "back");
   CHECK(r.open_needs().size() == 1);
@@ -185,12 +208,11 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
   CHECK(n[0].number == 2);
   CHECK(r.last_report("front") == 4);
   CHECK(
-    r.on("front", 4, chain_need{"a1", "front", "db/schema.sql", "t"}).empty());
-  CHECK(r.on("front", 3, chain_need{"a2", "front", "db/y", "t"}).empty());
+    on("front", 4, chain_need{"a1", "front", "db/schema.sql", "t"}).empty());
+  CHECK(on("front", 3, chain_need{"a2", "front", "db/y", "t"}).empty());
   CHECK(r.open_needs().size() == 1);
   CHECK(r.last_report("front") == 4);
-  auto c
-    = r.on("back", 5, chain_contract{"b1", "api", "schema", "body", {"a1"}});
+  auto c = on("back", 5, chain_contract{"b1", "api", "schema", "body", {"a1"}});
   REQUIRE(c.size() == 1);
   CHECK(c[0].scope == "front");
   auto* contract = std::get_if<chain_contract>(&c[0].input);
@@ -198,14 +220,14 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
   CHECK(contract->waiters == std::vector<std::string>{"a1"});
   CHECK(r.open_needs().empty());
   // Again: a1 is answered already; front still holds api as a stub.
-  c = r.on("back", 6, chain_contract{"b1", "api", "v2", "body", {"a1"}});
+  c = on("back", 6, chain_contract{"b1", "api", "v2", "body", {"a1"}});
   REQUIRE(c.size() == 1);
   CHECK(std::get<chain_contract>(c[0].input).waiters.empty());
   // A contract of a task nobody else waits for, answering nobody: nothing.
-  CHECK(r.on("back", 7, chain_contract{"b2", "etl", "t", "b", {}}).empty());
+  CHECK(on("back", 7, chain_contract{"b2", "etl", "t", "b", {}}).empty());
 
   // A NEED the asker's own scope owns but did not find is held there.
-  auto own = r.on("back", 8, chain_need{"b2", "back", "db/x", "t"});
+  auto own = on("back", 8, chain_need{"b2", "back", "db/x", "t"});
   REQUIRE(own.size() == 1);
   CHECK(own[0].scope == "back");
   CHECK(std::holds_alternative<need_held>(own[0].input));
@@ -214,10 +236,10 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
   run_tally front{1, 3, {"page (p)", "ui (u)"}, {}, {}, {}};
   run_tally back{1, 2, {"etl (e)"}, {}, {}, {}};
   run_tally top{0, 0, {}, {}, {}, {}};
-  CHECK(r.on("front", 9, scope_settled{front}).empty());
-  CHECK(r.on("back", 10, scope_settled{back}).empty());
+  CHECK(on("front", 9, scope_settled{front}).empty());
+  CHECK(on("back", 10, scope_settled{back}).empty());
   CHECK_FALSE(r.finished().has_value());
-  auto end = r.on("", 11, scope_settled{top});
+  auto end = on("", 11, scope_settled{top});
   REQUIRE(end.size() == 3);
   CHECK(end[0].scope.empty());
   CHECK(end[1].scope == "back");
@@ -230,7 +252,7 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
         == "2/5 tasks passed; failed: etl (e), page (p), ui (u)");
   CHECK(r.finished()->outcome == run_outcome::failed);
   // Told again: the run has ended once.
-  CHECK(r.on("front", 12, scope_settled{front}).empty());
+  CHECK(on("front", 12, scope_settled{front}).empty());
 }
 
 TEST_CASE("a chain scope's fold saves and restores mid-chain, its plan cut "
@@ -265,6 +287,24 @@ TEST_CASE("a chain scope's fold saves and restores mid-chain, its plan cut "
   REQUIRE(told.size() == 1);
   CHECK(told[0].agent == "a1");
   CHECK(told[0].text == "CONTRACT from b1: db/schema.sql ready\nbody");
+  // Restored as a scope the plan does not have: refused, named.
+  auto nowhere = recorded_orchestrator::restore(r.start, saved, "middle");
+  REQUIRE_FALSE(nowhere.ok());
+  CHECK(nowhere.err().message().find("has no scope \"middle\"")
+        != std::string::npos);
+  // A scope's stream folded as a scope the plan does not have: refused,
+  // named by stream and sequence.
+  recorded_orchestrator misnamed;
+  misnamed.scope = "middle";
+  auto begun_event = to_event(orchestrator_input{r.start});
+  capnp::FlatArrayMessageReader reader(begun_event.words());
+  auto folded = misnamed.fold("lead/middle", 1,
+                              reader.getRoot<baton::schema::Event>(), 0);
+  REQUIRE_FALSE(folded.ok());
+  CHECK(folded.err().message()
+        == "lead/middle@1: the recorded plan has no scope \"middle\" (no "
+           "such top team)");
+  CHECK(misnamed.engine == nullptr);
   // Restored as the whole plan's fold, it does not fit: refused, named.
   auto whole = recorded_orchestrator::restore(r.start, saved);
   REQUIRE_FALSE(whole.ok());
