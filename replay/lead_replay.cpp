@@ -2,6 +2,7 @@
 
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/plan/plan_parser.hpp"
+#include "replay/chain_replay.hpp"
 #include "replay/detail/compare.hpp"
 
 namespace baton::replay {
@@ -70,6 +71,13 @@ recorded_plan(const storage::event_log& log,
   return std::make_shared<const engine::plan>(std::move(*plan));
 }
 
+result<bool> recorded_chain(const storage::event_log& log) {
+  auto first = run_started(log);
+  if (!first)
+    return first.err();
+  return first->front().event().getRunStarted().getChain();
+}
+
 result<uint16_t> recorded_version(const storage::event_log& log) {
   auto first = run_started(log);
   if (!first)
@@ -83,6 +91,10 @@ result<replay_report> replay_lead(const storage::event_log& log,
   auto stream = engine::lead_stream(team);
   if (log.highest(stream) == 0)
     return error{ec::not_found, "the log holds no stream " + stream};
+  if (auto chain = recorded_chain(log); !chain)
+    return chain.err();
+  else if (*chain)
+    return replay_chain_scope(log, team, opts);
   std::shared_ptr<const engine::plan> plan = opts.plan;
   if (!plan) {
     auto parsed = recorded_plan(log, opts.plan_text);

@@ -3,6 +3,7 @@
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/plan/plan_parser.hpp"
+#include "replay/chain_replay.hpp"
 #include "replay/detail/compare.hpp"
 #include "replay/detail/inputs.hpp"
 
@@ -10,8 +11,11 @@ namespace baton::replay {
 
 result<replay_report> replay_orchestrator(const storage::event_log& log,
                                           const replay_options& opts) {
-  if (log.highest("orchestrator") == 0)
-    return error{ec::not_found, "the log holds no orchestrator stream"};
+  auto chain = recorded_chain(log);
+  if (!chain)
+    return chain.err();
+  if (*chain)
+    return replay_chain_orchestrator(log, opts);
   replay_report report;
   std::optional<engine::orchestrator> o;
   detail::derived_matcher matcher{"orchestrator"};
@@ -92,8 +96,14 @@ result<replay_report> replay_orchestrator(const storage::event_log& log,
 result<recorded_run> rebuild_orchestrator(const storage::event_log& log,
                                           bool use_snapshots,
                                           rebuild_stats* stats) {
-  if (log.highest("orchestrator") == 0)
-    return error{ec::not_found, "the log holds no orchestrator stream"};
+  auto chain = recorded_chain(log);
+  if (!chain)
+    return chain.err();
+  if (*chain)
+    return error{ec::invalid_argument,
+                 "the run is a supervisor chain (runStarted.chain: each "
+                 "team's scope on its lead's stream); this build replays "
+                 "one but does not rebuild it to go on"};
   rebuild_stats seen;
   recorded_run run;
   if (use_snapshots) {

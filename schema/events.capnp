@@ -155,6 +155,12 @@ struct RunStarted {
   # Inputs (ApprovalAnswered.answerKind, OperatorCommand.answerKind,
   # HostChanged.stateKind) carry theirs whatever the version: they are
   # recorded, never derived again.
+  chain @8 :Bool;
+  # A supervisor chain: each top team's lead runs its team's scope
+  # (dispatch, gates, supervision, its NEEDs and CONTRACTs) on its stream
+  # `lead/<team>`, and the orchestrator's stream holds the agents in no team
+  # and the router between the scopes (chainReported, chainDelivered).
+  # False: one fold of the whole plan on the orchestrator's stream.
 }
 
 struct AgentCheckpoint {

@@ -40,6 +40,9 @@ struct run_begun {
   /// The record format the run writes (engine::record_version; 0 for runs
   /// recorded before it existed). A resumed run keeps its first one.
   uint16_t version = 0;
+  /// A supervisor chain: each top team's scope runs in its lead, on
+  /// `lead/<team>` (chain_nodes.hpp); false: one fold of the whole plan.
+  bool chain = false;
   friend bool operator==(const run_begun&, const run_begun&) = default;
 };
 

@@ -82,6 +82,8 @@ frame to_event(const orchestrator_input& in) {
           b.setWorkspace(text(x.workspace));
           if (x.leads)
             b.setLeads(true);
+          if (x.chain)
+            b.setChain(true);
           if (x.version != 0)
             b.setVersion(x.version);
           auto cps
@@ -400,6 +402,7 @@ std::optional<orchestrator_input> input_from_event(schema::Event::Reader e) {
       for (auto c : r.getCheckpoints())
         b.checkpoints[str(c.getAgent())] = str(c.getSummary());
       b.leads = r.getLeads();
+      b.chain = r.getChain();
       b.version = r.getVersion();
       return b;
     }

@@ -11,20 +11,6 @@
 
 namespace baton::engine {
 
-namespace {
-
-/// `p` cut to the chain's `scope` (team_scope). Errors:
-/// ec::invalid_argument for a scope the plan's chain does not have.
-result<plan> scoped(plan p, const std::string& scope) {
-  auto scopes = chain_scopes(p);
-  if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end())
-    return error{ec::invalid_argument, "the recorded plan has no scope \""
-                                         + scope + "\" (no such top team)"};
-  return team_scope(p, scope);
-}
-
-} // namespace
-
 // -- the fold ----------------------------------------------------------------
 
 result<void> recorded_orchestrator::fold(std::string_view stream, uint64_t seq,
@@ -55,7 +41,7 @@ result<void> recorded_orchestrator::fold(std::string_view stream, uint64_t seq,
     if (!p)
       return error{ec::invalid_argument, where + p.err().message()};
     if (scope) {
-      if (auto cut = scoped(std::move(*p), *scope); cut)
+      if (auto cut = cut_to_scope(*p, *scope); cut)
         *p = std::move(*cut);
       else
         return error{ec::invalid_argument, where + cut.err().message()};
@@ -514,7 +500,7 @@ orchestrator_snapshot::plan_of(const run_begun& start,
   if (!p)
     return p.err();
   if (scope) {
-    auto cut = scoped(std::move(*p), *scope);
+    auto cut = cut_to_scope(*p, *scope);
     if (!cut)
       return cut.err();
     p = std::move(cut);

@@ -142,4 +142,13 @@ plan team_scope(const plan& p, std::string_view scope) {
   return out;
 }
 
+result<plan> cut_to_scope(const plan& p, std::string_view scope) {
+  auto scopes = chain_scopes(p);
+  if (std::find(scopes.begin(), scopes.end(), scope) == scopes.end())
+    return error{ec::invalid_argument, "the recorded plan has no scope \""
+                                         + std::string{scope}
+                                         + "\" (no such top team)"};
+  return team_scope(p, scope);
+}
+
 } // namespace baton::engine

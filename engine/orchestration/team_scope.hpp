@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "engine/plan/plan.hpp"
+#include "engine/result.hpp"
 
 namespace baton::engine {
 
@@ -47,5 +48,9 @@ std::string scope_of_task(const plan& p, const plan_task& t);
 /// one of its tasks names in `after`. Tasks and stubs keep the plan's
 /// order, so ties between them break as in the whole plan's fold.
 plan team_scope(const plan& p, std::string_view scope);
+
+/// team_scope(p, scope) of a recorded plan. Errors: ec::invalid_argument,
+/// "the recorded plan has no scope "x" (no such top team)".
+result<plan> cut_to_scope(const plan& p, std::string_view scope);
 
 } // namespace baton::engine

@@ -42,10 +42,15 @@ struct script {
 /// then it says NEED and reports DONE when a CONTRACT reaches it. An agent
 /// asked for what it owns publishes a CONTRACT at once. A task's gates fail
 /// as the script says.
-struct driven {
-  driven(plan p, const script& s) : fold(std::move(p)), how(s) {
+/// `Fold`: an orchestrator, or what wraps one with the same on() and
+/// current_plan() (a test that records the streams).
+template<class Fold>
+struct basic_driven {
+  /// `begun`: the run's start as recorded (its version and leads are this
+  /// build's).
+  basic_driven(plan p, const script& s, run_begun begun = {})
+    : fold(std::move(p)), how(s) {
     // This version's records: a retry says what it retries (purpose).
-    run_begun begun;
     begun.version = record_version;
     // A chain's teams' supervision is their leads', as in today's runs.
     begun.leads = true;
@@ -135,7 +140,7 @@ struct driven {
     }
   }
 
-  orchestrator fold;
+  Fold fold;
   script how;
   std::deque<orchestrator_decision> todo;
   std::map<std::string, int> gates;
@@ -152,6 +157,8 @@ struct driven {
   std::map<std::string, std::string> waiting;
   std::optional<finish_run> finished;
 };
+
+using driven = basic_driven<orchestrator>;
 
 /// The chain cut into scopes under a router: each scope runs until it
 /// waits, then its reports go up and the router's deliveries down, until
@@ -190,6 +197,60 @@ struct chain {
   std::map<std::string, uint64_t> numbers;
   size_t rounds = 0;
 };
+
+// Teams front (a1 owns web/, a2) and back (b1 owns db/, b2); x, in no team,
+// owns docs/ and has no task of its own, so its scope settles at once and
+// must still answer. NEEDs cross the teams both ways and reach x; b1's
+// CONTRACT, published during api, reaches a2, whose page comes after api.
+inline constexpr const char* needs_text = R"(
+[run]
+name = "needs"
+pattern = "supervisor"
+[teams.front]
+members = ["a1", "a2"]
+[teams.back]
+members = ["b1", "b2"]
+[agents.x]
+command = ["x"]
+owns = ["docs/**"]
+[agents.a1]
+command = ["a"]
+owns = ["web/**"]
+[agents.a2]
+command = ["a"]
+[agents.b1]
+command = ["b"]
+owns = ["db/**"]
+[agents.b2]
+command = ["b"]
+[[tasks]]
+id = "ui"
+agent = "a1"
+prompt = "p"
+[[tasks]]
+id = "api"
+agent = "b1"
+prompt = "p"
+[[tasks]]
+id = "page"
+agent = "a2"
+prompt = "p"
+after = ["api"]
+[[tasks]]
+id = "etl"
+agent = "b2"
+prompt = "p"
+[[tasks]]
+id = "cache"
+agent = "a2"
+prompt = "p"
+)";
+
+inline const script needs_script{{},
+                                 {{"ui", "db/schema.sql"},
+                                  {"api", "docs/api.md"},
+                                  {"etl", "web/routes.ts"},
+                                  {"cache", "vendor/lib.a"}}};
 
 /// The first difference between what reached each agent under two ways
 /// of driving a chain ("" when none), for a test's message.

@@ -15,64 +15,6 @@
 using namespace baton::engine;
 using namespace baton::engine::test;
 
-namespace {
-
-// Teams front (a1 owns web/, a2) and back (b1 owns db/, b2); x, in no team,
-// owns docs/ and has no task of its own, so its scope settles at once and
-// must still answer. NEEDs cross the teams both ways and reach x; b1's
-// CONTRACT, published during api, reaches a2, whose page comes after api.
-constexpr const char* needs_text = R"(
-[run]
-name = "needs"
-pattern = "supervisor"
-[teams.front]
-members = ["a1", "a2"]
-[teams.back]
-members = ["b1", "b2"]
-[agents.x]
-command = ["x"]
-owns = ["docs/**"]
-[agents.a1]
-command = ["a"]
-owns = ["web/**"]
-[agents.a2]
-command = ["a"]
-[agents.b1]
-command = ["b"]
-owns = ["db/**"]
-[agents.b2]
-command = ["b"]
-[[tasks]]
-id = "ui"
-agent = "a1"
-prompt = "p"
-[[tasks]]
-id = "api"
-agent = "b1"
-prompt = "p"
-[[tasks]]
-id = "page"
-agent = "a2"
-prompt = "p"
-after = ["api"]
-[[tasks]]
-id = "etl"
-agent = "b2"
-prompt = "p"
-[[tasks]]
-id = "cache"
-agent = "a2"
-prompt = "p"
-)";
-
-const script needs_script{{},
-                          {{"ui", "db/schema.sql"},
-                           {"api", "docs/api.md"},
-                           {"etl", "web/routes.ts"},
-                           {"cache", "vendor/lib.a"}}};
-
-} // namespace
-
 TEST_CASE("NEEDs and CONTRACTs between a chain's scopes reach the agents "
           "the one fold of the whole plan reaches, with the same words",
           "[engine][orchestration][chain_router]") {

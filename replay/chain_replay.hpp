@@ -1,0 +1,46 @@
+// Replaying a supervisor chain's streams (runStarted.chain;
+// engine/orchestration/chain_nodes.hpp), each on its own, as the
+// orchestrator's stream of a run without one is replayed:
+//
+//   lead/<team>    the team's scope fold (the recorded plan cut to the
+//                  team) fed the stream's inputs (its workers' reports,
+//                  gates, time, the router's deliveries: chainDelivered);
+//                  its decisions and its reports up (chainReported) are
+//                  compared, byte for byte, with those it recorded;
+//   orchestrator   the chain's orchestrator (the agents in no team, and
+//                  the router) fed its inputs and the operator's commands
+//                  and the leads' reports (chainReported); its decisions
+//                  and deliveries (chainDelivered) compared likewise.
+//
+// A stream replays alone: what crosses to another is recorded on both.
+#pragma once
+
+#include <string>
+
+#include "engine/result.hpp"
+#include "replay/orchestrator_replay.hpp"
+#include "storage/event_log.hpp"
+
+namespace baton::replay {
+
+/// The run is a supervisor chain (its first runStarted says so). Errors as
+/// recorded_plan.
+result<bool> recorded_chain(const storage::event_log& log);
+
+/// Replays `lead/<team>` of a chain. Errors: ec::not_found when the log
+/// has no such stream (or no orchestrator stream to take the plan from);
+/// ec::invalid_argument when the plan has no top team `team`, the stream
+/// does not start with runStarted, or a delivery is for another scope;
+/// read errors.
+result<replay_report> replay_chain_scope(const storage::event_log& log,
+                                         const std::string& team,
+                                         const replay_options& opts = {});
+
+/// Replays the orchestrator's stream of a chain (with the operator's).
+/// Errors: as replay_orchestrator, and ec::invalid_argument for a report
+/// from a scope the chain does not have (named by stream and sequence).
+result<replay_report> replay_chain_orchestrator(const storage::event_log& log,
+                                                const replay_options& opts
+                                                = {});
+
+} // namespace baton::replay
