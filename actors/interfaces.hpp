@@ -67,6 +67,11 @@ using orchestrator_actor = caf::typed_actor<
   // Internal: a directory scan handed to the scanner's thread is done (its
   // id): a dispatch's baseline, or a look at agents about to be stalled.
   caf::reacts_to<atom::scanned, uint64_t>,
+  // (chain, event frame): in a supervisor chain (plan [run] chain), a
+  // lead's report up (chainReported) to the orchestrator, or the
+  // orchestrator's delivery (chainDelivered) to a lead: recorded on the
+  // receiver's stream, then applied, once (by its number).
+  caf::reacts_to<atom::chain, frame>,
   // (lead, LeadReported event frame): a team's lead answered a question,
   // as it recorded the answer on its stream.
   caf::reacts_to<atom::lead, frame>,

@@ -13,7 +13,9 @@
 #include "actors/lead_actor.hpp"
 #include "actors/log_codec.hpp"
 #include "actors/messages.hpp"
+#include "engine/orchestration/chain_event.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/orchestration/team_scope.hpp"
 #include "schema/events.capnp.h"
 
 namespace baton::actors {
@@ -232,6 +234,134 @@ void arm(self_ptr self, uint64_t now) {
                      atom::tick_v, d);
 }
 
+/// A chain's message to send once recorded: a lead's report up (`to`
+/// empty), or the orchestrator's delivery to a lead (its team).
+struct chain_send {
+  std::string to;
+  frame event;
+};
+/// Sends `m` once recorded: up to the orchestrator, or down to a lead.
+void send_chain(self_ptr self, const chain_send& m) {
+  auto& st = self->state;
+  if (m.to.empty()) {
+    if (st.cfg.parent && *st.cfg.parent)
+      self->send(*st.cfg.parent, atom::chain_v, m.event);
+    return;
+  }
+  if (auto l = st.cfg.chain_leads.find(m.to); l != st.cfg.chain_leads.end())
+    self->send(l->second, atom::chain_v, m.event);
+}
+
+/// What applying an input gives, in the order it is recorded and done.
+using act = std::variant<engine::orchestrator_decision, chain_send>;
+
+/// A lead's reports after an input, numbered, to send up.
+void take_reports(orchestrator_state& st, std::vector<act>& out) {
+  for (auto& r : st.scope->take_reports())
+    out.emplace_back(chain_send{{}, engine::to_event(r)});
+}
+
+/// The orchestrator's decisions in a chain: its own, and deliveries.
+void add(std::vector<act>& out, std::vector<engine::chain_decision> ds) {
+  for (auto& d : ds) {
+    if (auto* x = std::get_if<engine::recorded_delivery>(&d))
+      out.emplace_back(chain_send{x->scope, engine::to_event(*x)});
+    else
+      out.emplace_back(std::get<engine::orchestrator_decision>(std::move(d)));
+  }
+}
+
+/// Applies one of its own inputs to whichever fold decides here.
+std::vector<act> apply(orchestrator_state& st,
+                       const engine::orchestrator_input& in, uint64_t now) {
+  std::vector<act> out;
+  if (st.chain) {
+    add(out, st.chain->on(in, now));
+  } else if (st.scope) {
+    for (auto& d : st.scope->on(in, now))
+      out.emplace_back(std::move(d));
+    take_reports(st, out);
+  } else {
+    for (auto& d : st.whole->on(in, now))
+      out.emplace_back(std::move(d));
+  }
+  return out;
+}
+
+/// Applies a chain's message from another node (recorded here already).
+result<std::vector<act>> apply_chain(orchestrator_state& st, const frame& f,
+                                     uint64_t now) {
+  std::vector<act> out;
+  try {
+    capnp::FlatArrayMessageReader reader{f.words(), frame_reader_options()};
+    auto e = reader.getRoot<schema::Event>();
+    if (st.chain) {
+      auto r = engine::report_from_event(e);
+      if (!r)
+        return error{ec::invalid_argument, "not a lead's report"};
+      auto ds = st.chain->on(*r, now);
+      if (!ds)
+        return ds.err();
+      add(out, std::move(*ds));
+    } else if (st.scope) {
+      auto d = engine::delivery_from_event(e);
+      if (!d)
+        return error{ec::invalid_argument, "not a delivery to a lead"};
+      auto ds = st.scope->on(*d, now);
+      if (!ds)
+        return ds.err();
+      for (auto& x : *ds)
+        out.emplace_back(std::move(x));
+      take_reports(st, out);
+    }
+  } catch (const kj::Exception& e) {
+    return error{ec::corruption, e.getDescription().cStr()};
+  }
+  return out;
+}
+
+/// Records what an input gave, then does it: decisions carried out, chain
+/// messages sent. `applied` as step's.
+void carry_out(self_ptr self, std::vector<act> acts, uint64_t now,
+               bool immediate, std::function<void(bool)> applied) {
+  auto& st = self->state;
+  if (st.folder && acts.empty())
+    st.folder->sync(*st.engine);
+  arm(self, now);
+  if (acts.empty()) {
+    if (applied)
+      applied(true);
+    return;
+  }
+  std::vector<entry> entries;
+  for (auto& a : acts)
+    if (auto* d = std::get_if<engine::orchestrator_decision>(&a))
+      entries.push_back({engine::to_event(*d, st.engine->version()), now});
+    else
+      entries.push_back({std::get<chain_send>(a).event, now});
+  // Whoever waits for the input to be applied (an operator's command)
+  // hears of it once its decisions are in the log too: what it reads
+  // next shows them.
+  st.journal->record(std::move(entries), false,
+                     [self, acts = std::move(acts), immediate, applied] {
+                       auto& st = self->state;
+                       if (applied)
+                         applied(true);
+                       for (auto& a : acts) {
+                         if (auto* m = std::get_if<chain_send>(&a)) {
+                           send_chain(self, *m);
+                           continue;
+                         }
+                         auto& d = std::get<engine::orchestrator_decision>(a);
+                         if (st.folder)
+                           st.folder->apply(d);
+                         execute(self, d, immediate);
+                       }
+                       if (st.folder)
+                         st.folder->sync(*st.engine);
+                     });
+}
+
 /// Record `input` (its event `recorded`) in `into` (the orchestrator's
 /// stream unless said), apply it, record the decisions, carry them out.
 /// `applied` runs once the input was applied and its decisions recorded
@@ -257,48 +387,41 @@ void step(self_ptr self, frame recorded,
           applied(false);
         return;
       }
-      auto decisions = st.engine->on(*input, now);
-      if (st.folder) {
+      auto acts = apply(st, *input, now);
+      if (st.folder)
         if (auto* p = std::get_if<engine::protocol_seen>(&*input);
             p != nullptr && p->kind == engine::protocol_kind::contract
             && p->line.find("(file state/contracts/") == std::string::npos)
           st.folder->file_contract(*p);
-        if (decisions.empty())
-          st.folder->sync(*st.engine);
-      }
-      arm(self, now);
-      if (decisions.empty()) {
-        if (applied)
-          applied(true);
-        return;
-      }
-      std::vector<entry> entries;
-      for (auto& d : decisions)
-        entries.push_back({engine::to_event(d, st.engine->version()), now});
       bool immediate = false;
       if (auto* s = std::get_if<engine::stop_requested>(&*input))
         immediate = s->immediate;
       if (auto* c = std::get_if<engine::operator_command>(&*input);
           c != nullptr && c->action == engine::operator_action::stop)
         immediate = c->immediate;
-      // Whoever waits for the input to be applied (an operator's command)
-      // hears of it once its decisions are in the log too: what it reads
-      // next shows them.
-      st.journal->record(std::move(entries), false,
-                         [self, decisions = std::move(decisions), immediate,
-                          applied] {
-                           auto& st = self->state;
-                           if (applied)
-                             applied(true);
-                           for (auto& d : decisions) {
-                             if (st.folder)
-                               st.folder->apply(d);
-                             execute(self, d, immediate);
-                           }
-                           if (st.folder)
-                             st.folder->sync(*st.engine);
-                         });
+      carry_out(self, std::move(acts), now, immediate, applied);
     });
+}
+
+/// A chain's message from another node: recorded as this one's input,
+/// then applied.
+void on_chain(self_ptr self, frame f) {
+  auto& st = self->state;
+  if (st.finished)
+    return;
+  auto now = st.cfg.clock();
+  st.journal->record({{f, now}}, false, [self, f, now] {
+    auto& st = self->state;
+    if (st.finished)
+      return;
+    auto acts = apply_chain(st, f, now);
+    if (!acts) {
+      std::fprintf(stderr, "baton: %s: a chain message cannot be applied: %s\n",
+                   st.journal->stream().c_str(), acts.err().message().c_str());
+      return;
+    }
+    carry_out(self, std::move(*acts), now, false, {});
+  });
 }
 
 void on_input(self_ptr self, const engine::orchestrator_input& in) {
@@ -627,9 +750,23 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   std::shared_ptr<orchestrator_config> cfg) {
   auto& st = self->state;
   st.cfg = std::move(*cfg);
-  st.engine = st.cfg.resume
-                ? std::move(st.cfg.resume)
-                : std::make_unique<engine::orchestrator>(st.cfg.plan);
+  // A chain's node (a new run: a chain is not resumed yet), or the whole
+  // plan's fold.
+  if (st.cfg.plan.run.chain && !st.cfg.resume) {
+    if (st.cfg.scope) {
+      st.scope = std::make_unique<engine::chain_scope>(
+        engine::team_scope(st.cfg.plan, *st.cfg.scope));
+      st.engine = &st.scope->fold();
+    } else {
+      st.chain = std::make_unique<engine::chain_orchestrator>(st.cfg.plan);
+      st.engine = &st.chain->own().fold();
+    }
+  } else {
+    st.whole = st.cfg.resume
+                 ? std::move(st.cfg.resume)
+                 : std::make_unique<engine::orchestrator>(st.cfg.plan);
+    st.engine = st.whole.get();
+  }
   for (auto& t : st.cfg.plan.tasks)
     st.tasks[t.id] = &t;
   auto pattern = st.cfg.plan.run.pattern;
@@ -656,18 +793,21 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
     stop_workers(self, "the log failed", true);
     self->quit(caf::sec::runtime_error);
   };
-  st.journal = std::make_unique<detail::journal>("orchestrator",
-                                                 st.cfg.id_high, append);
+  st.journal = std::make_unique<detail::journal>(
+    st.scope ? engine::lead_stream(*st.cfg.scope) : "orchestrator",
+    st.cfg.id_high, append);
   st.journal->on_failure(failed);
   st.operator_journal = std::make_unique<detail::journal>(
     "operator", st.cfg.operator_id_high, append);
   st.operator_journal->on_failure(failed);
   st.next_operator = std::stoull(st.engine->next_operator_id().substr(1));
-  if (st.cfg.plan.run.snapshot_every > 0)
+  // (A chain's nodes save no snapshots yet: their folds do not save and
+  // restore the chain's messages.)
+  if (st.cfg.plan.run.snapshot_every > 0 && st.whole)
     keep_recorded(self);
   // A plan with teams: a lead per team (a run recorded before leads
   // existed goes on without).
-  if (!st.cfg.plan.teams.empty()
+  if (!st.cfg.plan.teams.empty() && st.whole
       && (!st.engine->begun() || st.engine->leads())) {
     auto me = caf::actor_cast<orchestrator_actor>(self);
     for (auto& t : st.cfg.plan.teams) {
@@ -726,10 +866,12 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
                        resumed ? st.cfg.checkpoints
                                : std::map<std::string, std::string>{},
                        !st.leads.empty(),
-                       resumed ? st.engine->version()
-                               : engine::record_version});
+                       resumed ? st.engine->version() : engine::record_version,
+                       st.cfg.plan.run.chain});
       for (auto& f : std::exchange(st.early_reports, {}))
         on_report(self, f);
+      for (auto& f : std::exchange(st.early_chain, {}))
+        on_chain(self, std::move(f));
     },
     [self](atom::report, frame& f) {
       if (!self->state.started) {
@@ -769,6 +911,10 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
     [self](atom::tick) { poll_folder(self); },
     [self](atom::stop, bool immediate) {
       auto& st = self->state;
+      // A chain stops as a whole: each lead settles its team's tasks, and
+      // the router ends the chain once every scope has settled.
+      for (auto& [team, lead] : st.cfg.chain_leads)
+        self->send(lead, atom::stop_v, immediate);
       if (st.finished) {
         if (immediate)
           stop_workers(self, "stopped at once", true);
@@ -781,6 +927,13 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       return operate(self, f);
     },
     [self](atom::lead, frame& f) { on_lead_report(self, f); },
+    [self](atom::chain, frame& f) {
+      if (!self->state.started) {
+        self->state.early_chain.push_back(std::move(f));
+        return;
+      }
+      on_chain(self, std::move(f));
+    },
     [self](atom::lead, const std::string& team, caf::actor& lead,
            const std::string& why) {
       auto& st = self->state;

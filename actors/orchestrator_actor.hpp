@@ -17,7 +17,16 @@
 // come back as a message. When the run finishes, it stops every worker and
 // quits; the workers quit once their agents have exited.
 //
-// A plan with teams gets a lead actor per team (actors/lead_actor): a
+// A supervisor chain (plan [run] chain, engine/orchestration/chain_nodes)
+// runs on several of these: one per top team, its lead, running the team's
+// scope on `lead/<team>` with the team's workers, and the orchestrator above
+// them, running the agents in no team and the router on `orchestrator`. A
+// lead's report up is recorded on its stream, sent as (chain, frame), and
+// recorded again on the orchestrator's as its input; a delivery down the
+// same way back.
+//
+// Without a chain, a plan with teams gets a lead actor per team
+// (actors/lead_actor): a
 // member's exit becomes a question to its lead (leadAsked, recorded here,
 // then sent), and the lead's answer an input (leadReported) carried out
 // here. The orchestrator monitors its leads and starts one that dies again
@@ -25,11 +34,12 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <caf/stateful_actor.hpp>
@@ -42,6 +52,7 @@
 #include "actors/messages.hpp"
 #include "actors/shared_folder.hpp"
 #include "actors/worker_actor.hpp"
+#include "engine/orchestration/chain_nodes.hpp"
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/orchestration/orchestrator_snapshot.hpp"
 #include "engine/orchestration/team_lead.hpp"
@@ -89,12 +100,26 @@ struct orchestrator_config {
   /// died again (called off the actor's thread). Unset: a dead lead is not
   /// started again and its team is no longer supervised.
   std::function<result<engine::lead_seed>(const std::string&)> rebuild_lead;
+  /// A supervisor chain (plan.run.chain): a lead running this top team's
+  /// scope (its workers only), or, unset, the orchestrator above the leads.
+  std::optional<std::string> scope;
+  /// A lead's: the orchestrator above it, where its reports go (filled
+  /// before the lead starts).
+  std::shared_ptr<orchestrator_actor> parent;
+  /// The orchestrator's in a chain: each lead's actor, by team.
+  std::map<std::string, orchestrator_actor> chain_leads;
 };
 
 struct orchestrator_state {
   static inline const char* name = "baton.orchestrator";
   orchestrator_config cfg;
-  std::unique_ptr<engine::orchestrator> engine;
+  /// What decides, one of: the whole plan's fold; in a chain, a lead's
+  /// scope, or the orchestrator above the leads.
+  std::unique_ptr<engine::orchestrator> whole;
+  std::unique_ptr<engine::chain_scope> scope;
+  std::unique_ptr<engine::chain_orchestrator> chain;
+  /// Its orchestrator fold, for what it says.
+  const engine::orchestrator* engine = nullptr;
   std::unique_ptr<detail::journal> journal;
   /// The `operator` stream: commands recorded before they are applied.
   std::unique_ptr<detail::journal> operator_journal;
@@ -138,6 +163,8 @@ struct orchestrator_state {
   /// Workers' reports that arrived before the run's start was recorded:
   /// the stream begins with runStarted, so they are recorded after it.
   std::vector<frame> early_reports;
+  /// The same for a chain's messages from other nodes.
+  std::vector<frame> early_chain;
   bool finished = false;
   /// The deadline a tick is armed for (0: none).
   uint64_t armed = 0;

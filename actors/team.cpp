@@ -1,17 +1,20 @@
 #include "actors/team.hpp"
 
+#include "engine/orchestration/team_scope.hpp"
+
 #include <random>
 
 #include <caf/actor_cast.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
-#include "actors/log_actor.hpp"
-#include "actors/messages.hpp"
 #include "actors/detail/file_writer.hpp"
 #include "actors/detail/random_high.hpp"
+#include "actors/log_actor.hpp"
+#include "actors/messages.hpp"
 #include "actors/orchestrator_actor.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/orchestration/team_scope.hpp"
 
 namespace baton::actors {
 
@@ -88,6 +91,26 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   // workers report to it through this slot, filled before anyone starts.
   auto slot = std::make_shared<orchestrator_actor>();
   auto ocfg = std::make_shared<orchestrator_config>();
+  // A supervisor chain: each top team's lead runs its team, and its
+  // members report to it (a slot each, filled the same way).
+  bool chain = opts.plan.run.chain && !opts.resume;
+  std::map<std::string, std::shared_ptr<orchestrator_actor>> lead_slots;
+  std::map<std::string, std::shared_ptr<orchestrator_config>> lead_cfgs;
+  if (chain)
+    for (auto& scope : engine::chain_scopes(opts.plan))
+      if (!scope.empty()) {
+        lead_slots[scope] = std::make_shared<orchestrator_actor>();
+        lead_cfgs[scope] = std::make_shared<orchestrator_config>();
+      }
+  // Who an agent reports to, and whose config holds its worker.
+  auto node_of = [&](const std::string& agent)
+    -> std::pair<std::shared_ptr<orchestrator_actor>,
+                 std::shared_ptr<orchestrator_config>> {
+    if (chain)
+      if (auto scope = engine::scope_of_agent(opts.plan, agent); !scope.empty())
+        return {lead_slots.at(scope), lead_cfgs.at(scope)};
+    return {slot, ocfg};
+  };
   // Each host's link, and the stand-ins of its agents (filled before any
   // of them starts: the link reads it only once its host answers).
   auto stand_ins = std::make_shared<std::map<std::string, worker_actor>>();
@@ -134,8 +157,9 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
       auto w = sys.spawn(remote::remote_worker_impl, rcfg);
       (*stand_ins)[a.name] = w;
       t->workers_.push_back(w);
-      ocfg->workers[a.name] = w;
-      ocfg->workdirs[a.name] = a.workdir;
+      auto node = node_of(a.name).second;
+      node->workers[a.name] = w;
+      node->workdirs[a.name] = a.workdir;
       continue;
     }
     auto wcfg = std::make_shared<worker_config>();
@@ -152,24 +176,40 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     wcfg->workdir = a.workdir;
     wcfg->checkpoint = std::move(a.checkpoint);
     wcfg->snapshot_every = opts.plan.run.snapshot_every;
-    wcfg->report = [slot](frame f) {
-      caf::anon_send(*slot, atom::report_v, std::move(f));
-    };
+    auto [to, node] = node_of(a.name);
+    wcfg->report
+      = [to](frame f) { caf::anon_send(*to, atom::report_v, std::move(f)); };
     auto w = sys.spawn(worker_actor_impl, wcfg);
     t->workers_.push_back(w);
-    ocfg->workers[a.name] = w;
-    ocfg->workdirs[a.name] = a.workdir;
+    node->workers[a.name] = w;
+    node->workdirs[a.name] = a.workdir;
   }
-  ocfg->plan = std::move(opts.plan);
-  ocfg->plan_path = std::move(opts.plan_path);
+  // What every node of the run shares: the plan (a lead cuts its scope
+  // from it), the log, the clock, gates.
+  auto common = [&](orchestrator_config& c) {
+    c.plan = opts.plan;
+    c.plan_path = opts.plan_path;
+    c.log = t->log_;
+    c.clock = opts.clock;
+    c.id_high = random_high();
+    c.operator_id_high = random_high();
+    c.gate_timeout = opts.gate_timeout;
+    c.inline_gates = opts.deterministic;
+    c.workspace = opts.workspace;
+  };
+  // Each lead: its team's scope, its members' workers, its reports up to
+  // the orchestrator.
+  for (auto& [scope, lcfg] : lead_cfgs) {
+    common(*lcfg);
+    lcfg->scope = scope;
+    lcfg->parent = slot;
+    auto lead = sys.spawn(orchestrator_actor_impl, lcfg);
+    *lead_slots.at(scope) = lead;
+    ocfg->chain_leads[scope] = lead;
+    t->chain_leads_.push_back(lead);
+  }
+  common(*ocfg);
   ocfg->plan_text = std::move(opts.plan_text);
-  ocfg->log = t->log_;
-  ocfg->clock = opts.clock;
-  ocfg->id_high = random_high();
-  ocfg->operator_id_high = random_high();
-  ocfg->gate_timeout = opts.gate_timeout;
-  ocfg->inline_gates = opts.deterministic;
-  ocfg->workspace = std::move(opts.workspace);
   ocfg->resume = std::move(opts.resume);
   ocfg->checkpoints = std::move(opts.checkpoints);
   ocfg->unrecorded = std::move(opts.unrecorded);
@@ -181,16 +221,21 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
 
   {
     std::lock_guard lock{t->sig_->mu};
-    *t->alive_ = t->workers_.size() + 1;
+    *t->alive_ = t->workers_.size() + t->chain_leads_.size() + 1;
   }
   auto count_down = [alive = t->alive_] { --*alive; };
   on_quit(t->orchestrator_, t->sig_, count_down);
+  for (auto& l : t->chain_leads_)
+    on_quit(l, t->sig_, count_down);
   for (auto& w : t->workers_)
     on_quit(w, t->sig_, count_down);
 
   for (auto& w : t->workers_)
     caf::anon_send(w, atom::start_v);
+  // The orchestrator's stream begins first: runStarted, with the plan.
   caf::anon_send(t->orchestrator_, atom::start_v);
+  for (auto& l : t->chain_leads_)
+    caf::anon_send(l, atom::start_v);
   return t;
 }
 
@@ -199,6 +244,8 @@ team::~team() {
     stop(true);
     if (!wait(std::chrono::seconds{10})) {
       caf::anon_send_exit(orchestrator_, caf::exit_reason::kill);
+      for (auto& l : chain_leads_)
+        caf::anon_send_exit(l, caf::exit_reason::kill);
       for (auto& w : workers_)
         caf::anon_send_exit(w, caf::exit_reason::kill);
       wait(std::chrono::seconds{10});

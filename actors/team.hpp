@@ -168,6 +168,8 @@ private:
 
   log_actor log_;
   orchestrator_actor orchestrator_;
+  /// A supervisor chain's leads, each running its team's scope.
+  std::vector<orchestrator_actor> chain_leads_;
   std::vector<worker_actor> workers_;
   /// One link per host (in that host's actor system).
   std::vector<remote::link_actor> links_;

@@ -494,11 +494,11 @@ void orchestrator::route_need(const std::string& owner, const std::string& from,
   // route. Runs recorded before leads named the leads it went through; with
   // leads as actors it names the teams, since it is the orchestrator, by the
   // ownership table, that routes it (the leads decide their teams'
-  // supervision, and do not see it).
+  // supervision, and do not see it). A chain's scope names the teams too.
   auto why = "need from " + from;
   if (auto to = supervision_.team_of(owner);
       supervision_.declared() && from_team != to) {
-    if (supervision_.leads()) {
+    if (supervision_.leads() || plan_.scope) {
       auto name = [](const std::string& t) {
         return t.empty() ? std::string{"no team"} : "team " + t;
       };

@@ -118,7 +118,14 @@ bool run_view::apply(std::string_view stream, uint64_t logical_time,
                             .substr(seconds(logical_time).size() + 1));
     return true;
   }
-  if (stream != "orchestrator")
+  // A chain's lead runs its team on its stream (runStarted.chain): what it
+  // records shows as the orchestrator's does, but its start and finish are
+  // its team's, not the run's. (A lead without a chain records only
+  // questions and supervisorActed.)
+  bool lead = stream.starts_with("lead/");
+  if (stream != "orchestrator" && !lead)
+    return false;
+  if (lead && (e.isRunStarted() || e.isRunFinished()))
     return false;
   now_ = std::max(now_, logical_time);
   switch (e.which()) {

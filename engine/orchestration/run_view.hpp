@@ -1,5 +1,6 @@
 // run_view: what a person (or a tool) sees of a run — one row per agent and
-// per task, the run's verdict — folded from the orchestrator's stream. Both
+// per task, the run's verdict — folded from the orchestrator's stream (and,
+// in a supervisor chain, its leads' streams, where their teams run). Both
 // `baton run` (live, as events are recorded) and `baton status` (from a
 // finished or running run's log) use it, so they show the same thing.
 //
@@ -71,8 +72,10 @@ struct run_view_approval {
 
 class run_view {
 public:
-  /// Applies one event of `stream` recorded at `logical_time`; events of
-  /// streams other than "orchestrator" are ignored. Returns true when
+  /// Applies one event of `stream` recorded at `logical_time`: of
+  /// "orchestrator", a lead's ("lead/<team>": its supervisor's decisions,
+  /// and in a chain its team's work), "operator" and "host/<name>"; others
+  /// are ignored. Returns true when
   /// anything shown changed.
   bool apply(std::string_view stream, uint64_t logical_time,
              schema::Event::Reader e);

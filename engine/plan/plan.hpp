@@ -74,6 +74,11 @@ struct plan_run {
   /// events of its stream, so `baton checkpoint` and `baton resume` read
   /// one snapshot and the stream's tail, not the whole stream (0: never).
   uint32_t snapshot_every = 10'000;
+  /// A supervisor chain ([run] chain): each top team's lead runs its
+  /// team's scope (dispatch, gates, supervision, NEEDs and CONTRACTs) on
+  /// its own stream, and the orchestrator routes between them
+  /// (engine/orchestration/chain_nodes.hpp). Pattern supervisor only.
+  bool chain = false;
 };
 
 /// One rule of the approval policy ([[approvals.rule]]): the first rule

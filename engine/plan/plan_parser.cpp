@@ -214,7 +214,7 @@ void parse_run(const toml::table& root, plan& p, diagnostics& diag) {
   if (auto* run = root.get_as<toml::table>("run")) {
     check_keys(*run, "[run]",
                {"name", "pattern", "workspace", "log", "durability",
-                "outside_workspace"},
+                "outside_workspace", "chain"},
                diag);
     read(*run, "name", p.run.name, diag);
     read(*run, "workspace", p.run.workspace, diag);
@@ -241,6 +241,11 @@ void parse_run(const toml::table& root, plan& p, diagnostics& diag) {
       diag.add(run->get("pattern")->source(),
                "unknown pattern \"" + pattern
                  + "\" (expected hub, pipeline, supervisor, swarm or mesh)");
+    read(*run, "chain", p.run.chain, diag);
+    if (p.run.chain && known && p.run.pattern != plan_pattern::supervisor)
+      diag.add(run->get("chain")->source(),
+               "chain = true needs pattern = \"supervisor\" (a chain's "
+               "teams are run by their leads)");
   }
   if (auto* policy = root.get_as<toml::table>("policy")) {
     check_keys(*policy, "[policy]",

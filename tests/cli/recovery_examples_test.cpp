@@ -174,6 +174,72 @@ TEST_CASE("supervisor chain: a lead restarts its crashed worker on its own "
         != std::string::npos);
 }
 
+TEST_CASE("leads: each team's lead runs its team on its own stream, a NEED "
+          "and its CONTRACT cross teams through the orchestrator, and every "
+          "stream replays",
+          "[cli][recovery][e2e]") {
+  example_run r;
+  run_example("leads", r);
+  INFO(r.run.out);
+  REQUIRE(r.run.exit_code == 0);
+  CHECK(r.run.out.find("Result: every task passed its gates (4/4 tasks "
+                       "passed)")
+        != std::string::npos);
+  CHECK(r.log.find("\"chain\":true") != std::string::npos);
+  auto front = test::run_baton("log " + r.dir / "log"
+                               + " --stream "
+                                 "lead/frontend")
+                 .out;
+  auto back
+    = test::run_baton("log " + r.dir / "log" + " --stream lead/backend").out;
+  INFO(front);
+  INFO(back);
+  // Each lead dispatched its own members' tasks; the orchestrator, with no
+  // agent of its own, dispatched nothing.
+  CHECK(front.find("taskDispatched {\"task\":\"page\",\"agent\":\"web\"")
+        != std::string::npos);
+  CHECK(front.find("taskDispatched {\"task\":\"styles\"") != std::string::npos);
+  CHECK(back.find("taskDispatched {\"task\":\"api\",\"agent\":\"api\"")
+        != std::string::npos);
+  CHECK(r.log.find("taskDispatched") == std::string::npos);
+  // The backend's lead restarted its crashed worker by its own supervisor.
+  CHECK(back.find("supervisorActed {\"team\":\"backend\",\"agent\":\"db\"")
+        != std::string::npos);
+  CHECK(back.find("agentRestarted {\"agent\":\"db\"") != std::string::npos);
+  // web's NEED went up from the frontend, down to the backend (the owner
+  // asked in the one fold's words), and the CONTRACT back to web.
+  CHECK(front.find("chainReported {\"scope\":\"frontend\",\"number\":\"1\","
+                   "\"need\":{\"from\":\"web\"")
+        != std::string::npos);
+  CHECK(r.log.find("chainReported {\"scope\":\"frontend\",\"number\":\"1\"")
+        != std::string::npos);
+  CHECK(back.find("chainDelivered {\"scope\":\"backend\"")
+        != std::string::npos);
+  CHECK(back.find("(From team frontend to team backend.)")
+        != std::string::npos);
+  CHECK(front.find("agentTold {\"agent\":\"web\",\"text\":\"CONTRACT from "
+                   "api:")
+        != std::string::npos);
+  // Each lead finished its team when the router ended the chain; the
+  // run's finish is the orchestrator's, the sum of the teams'.
+  CHECK(count(front, " runFinished {") == 1);
+  CHECK(count(back, " runFinished {") == 1);
+  CHECK(r.log.find("runFinished {\"ok\":true,\"summary\":\"4/4 tasks passed")
+        != std::string::npos);
+  auto replay = test::run_baton("replay " + r.dir / "log").out;
+  INFO(replay);
+  CHECK(replay.find("lead/frontend: replayed ") != std::string::npos);
+  CHECK(replay.find("lead/backend: replayed ") != std::string::npos);
+  CHECK(count(replay, "derived events: identical") == 7);
+  // status shows the teams' tasks from their leads' streams.
+  auto status = test::run_baton("status " + r.dir / "log").out;
+  CHECK(count(status, " passed       ") == 4);
+  // A chain is not resumed yet, and says so.
+  auto resumed = test::run_baton("resume " + r.dir / "log");
+  CHECK(resumed.exit_code != 0);
+  CHECK(resumed.out.find("supervisor chain") != std::string::npos);
+}
+
 TEST_CASE("swarm: tasks found on the way join the board, the board is in "
           "state/tasks.json",
           "[cli][recovery][e2e]") {
