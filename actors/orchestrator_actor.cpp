@@ -502,6 +502,18 @@ void on_scanned(self_ptr self, uint64_t id) {
   on_input(self, engine::time_passed{});
 }
 
+/// In a chain, the lead a command is for ("": the orchestrator's own):
+/// the team of its agent, or of its task.
+std::string chain_target(const orchestrator_state& st,
+                         const engine::operator_command& c) {
+  auto& plan = st.cfg.plan;
+  if (!c.agent.empty())
+    return engine::scope_of_agent(plan, c.agent);
+  if (auto* t = plan.find_task(c.task); t != nullptr && !c.task.empty())
+    return engine::scope_of_task(plan, *t);
+  return {};
+}
+
 /// An operator's command: checked against the run as it stands, then
 /// recorded on the operator stream and applied like any input. The reply
 /// ("ok: <id>" or "error: ...") is delivered once it was applied and what
@@ -522,16 +534,57 @@ caf::result<std::string> operate(self_ptr self, const frame& f) {
   if (st.finished || !st.started)
     return std::string{st.finished ? "error: the run has finished"
                                    : "error: the run has not started yet"};
+  // A chain: a command about a team's agent or task is its lead's (the
+  // orchestrator numbers it); a stop is every node's.
+  bool numbered = false;
+  if (st.chain) {
+    auto to = chain_target(st, *c);
+    if (!to.empty() || c->action == engine::operator_action::stop) {
+      c->id = "o" + std::to_string(st.next_operator++);
+      numbered = true;
+      auto forwarded = engine::to_event(*in);
+      if (!to.empty()) {
+        // A number the lead refused is given back, unless another command
+        // took the next one meanwhile.
+        auto rp = self->make_response_promise<std::string>();
+        auto taken = st.next_operator;
+        self
+          ->request(st.cfg.chain_leads.at(to), std::chrono::seconds{30},
+                    atom::operate_v, std::move(forwarded))
+          .then(
+            [self, rp, taken](std::string& answer) mutable {
+              if (answer.starts_with("error: ")
+                  && self->state.next_operator == taken)
+                --self->state.next_operator;
+              rp.deliver(std::move(answer));
+            },
+            [rp](caf::error& e) mutable {
+              rp.deliver("error: the team's lead did not answer: "
+                         + caf::to_string(e));
+            });
+        return rp;
+      }
+      // (Each lead answers once it applied it; the operator hears the
+      // orchestrator's answer.)
+      for (auto& [team, lead] : st.cfg.chain_leads)
+        self
+          ->request(lead, std::chrono::seconds{30}, atom::operate_v, forwarded)
+          .then([](const std::string&) {}, [](const caf::error&) {});
+    }
+  }
   if (auto problem = st.engine->check_operator(*c); !problem.empty())
     return "error: " + problem;
-  c->id = "o" + std::to_string(st.next_operator++);
+  // A lead takes the number the orchestrator gave, and records the command
+  // on its own stream (the operator's is the orchestrator's input).
+  if (!numbered && !(st.scope && !c->id.empty()))
+    c->id = "o" + std::to_string(st.next_operator++);
   auto id = c->id;
   auto rp = self->make_response_promise<std::string>();
   auto command = *c;
   // Encoded first: the input is moved into step() below.
   auto recorded = engine::to_event(*in);
   step(self, std::move(recorded), std::move(in), st.cfg.clock(),
-       st.operator_journal.get(),
+       st.scope ? st.journal.get() : st.operator_journal.get(),
        [self, rp, id, command](bool applied) mutable {
          if (!applied) {
            rp.deliver(std::string{"error: the run finished before "} + id

@@ -31,12 +31,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using baton::test::contains;
+using baton::test::slurp;
 
 /// `baton <args...>` with stdin from /dev/null and its output in `out`.
 pid_t spawn_detached(const std::vector<std::string>& args,
@@ -58,10 +54,6 @@ pid_t spawn_detached(const std::vector<std::string>& args,
           == 0);
   posix_spawn_file_actions_destroy(&fa);
   return pid;
-}
-
-bool contains(const std::string& s, const std::string& what) {
-  return s.find(what) != std::string::npos;
 }
 
 } // namespace
