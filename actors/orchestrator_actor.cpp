@@ -506,12 +506,9 @@ void on_scanned(self_ptr self, uint64_t id) {
 /// the team of its agent, or of its task.
 std::string chain_target(const orchestrator_state& st,
                          const engine::operator_command& c) {
-  auto& plan = st.cfg.plan;
-  if (!c.agent.empty())
-    return engine::scope_of_agent(plan, c.agent);
-  if (auto* t = plan.find_task(c.task); t != nullptr && !c.task.empty())
-    return engine::scope_of_task(plan, *t);
-  return {};
+  auto& name = c.agent.empty() ? c.task : c.agent;
+  auto i = st.chain_index.find(name);
+  return i == st.chain_index.end() ? std::string{} : i->second;
 }
 
 /// An operator's command: checked against the run as it stands, then
@@ -807,12 +804,24 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   // plan's fold.
   if (st.cfg.plan.run.chain && !st.cfg.resume) {
     if (st.cfg.scope) {
-      st.scope = std::make_unique<engine::chain_scope>(
-        engine::team_scope(st.cfg.plan, *st.cfg.scope));
+      // (The team cut it to the scope: a lead never holds the whole plan.)
+      if (!st.cfg.plan.scope)
+        st.cfg.plan = engine::team_scope(st.cfg.plan, *st.cfg.scope);
+      st.scope = std::make_unique<engine::chain_scope>(st.cfg.plan);
       st.engine = &st.scope->fold();
     } else {
+      // Above the leads it keeps its own scope's plan, and of the teams
+      // only whose each agent and task is.
       st.chain = std::make_unique<engine::chain_orchestrator>(st.cfg.plan);
       st.engine = &st.chain->own().fold();
+      engine::scope_index index{st.cfg.plan};
+      for (auto& a : st.cfg.plan.agents)
+        if (auto team = index.of_agent(a.name); !team.empty())
+          st.chain_index[a.name] = team;
+      for (auto& t : st.cfg.plan.tasks)
+        if (auto team = index.of_task(st.cfg.plan, t); !team.empty())
+          st.chain_index[t.id] = team;
+      st.cfg.plan = engine::team_scope(st.cfg.plan, "");
     }
   } else {
     st.whole = st.cfg.resume

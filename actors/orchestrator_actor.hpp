@@ -120,6 +120,9 @@ struct orchestrator_state {
   std::unique_ptr<engine::chain_orchestrator> chain;
   /// Its orchestrator fold, for what it says.
   const engine::orchestrator* engine = nullptr;
+  /// Above a chain's leads: the team of each agent and task of a team (an
+  /// operator's command about one is its lead's).
+  std::map<std::string, std::string> chain_index;
   std::unique_ptr<detail::journal> journal;
   /// The `operator` stream: commands recorded before they are applied.
   std::unique_ptr<detail::journal> operator_journal;

@@ -103,11 +103,12 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
         lead_cfgs[scope] = std::make_shared<orchestrator_config>();
       }
   // Who an agent reports to, and whose config holds its worker.
+  engine::scope_index scopes{chain ? opts.plan : engine::plan{}};
   auto node_of = [&](const std::string& agent)
     -> std::pair<std::shared_ptr<orchestrator_actor>,
                  std::shared_ptr<orchestrator_config>> {
     if (chain)
-      if (auto scope = engine::scope_of_agent(opts.plan, agent); !scope.empty())
+      if (auto scope = scopes.of_agent(agent); !scope.empty())
         return {lead_slots.at(scope), lead_cfgs.at(scope)};
     return {slot, ocfg};
   };
@@ -184,10 +185,9 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     node->workers[a.name] = w;
     node->workdirs[a.name] = a.workdir;
   }
-  // What every node of the run shares: the plan (a lead cuts its scope
-  // from it), the log, the clock, gates.
+  // What every node of the run shares: the log, the clock, gates. (A
+  // lead's plan is its team's scope of it.)
   auto common = [&](orchestrator_config& c) {
-    c.plan = opts.plan;
     c.plan_path = opts.plan_path;
     c.log = t->log_;
     c.clock = opts.clock;
@@ -201,6 +201,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   // the orchestrator.
   for (auto& [scope, lcfg] : lead_cfgs) {
     common(*lcfg);
+    lcfg->plan = engine::team_scope(opts.plan, scope);
     lcfg->scope = scope;
     lcfg->parent = slot;
     auto lead = sys.spawn(orchestrator_actor_impl, lcfg);
@@ -209,6 +210,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     t->chain_leads_.push_back(lead);
   }
   common(*ocfg);
+  ocfg->plan = std::move(opts.plan);
   ocfg->plan_text = std::move(opts.plan_text);
   ocfg->resume = std::move(opts.resume);
   ocfg->checkpoints = std::move(opts.checkpoints);

@@ -6,12 +6,15 @@
 // worker.
 //
 //   build/benchmarks/team_bench [--quick] [--workers N] [--tasks K]
-//                               [--teams T] [--storm PCT]
+//                               [--teams T [--chain]] [--storm PCT]
 //                               [--snapshot-every N]
 //
 // --teams T: a supervisor chain, the workers split into T teams, each with
 // its lead actor, under the orchestrator (without: a flat hub, every
-// worker directly under the orchestrator's own supervisor).
+// worker directly under the orchestrator's own supervisor). With --chain
+// (plan [run] chain): each lead runs its team (dispatch, gates,
+// supervision) on its own stream; without, the leads decide only their
+// members' restarts and the orchestrator runs every team.
 // --storm PCT: PCT % of the workers exit on their first prompt, all at
 // about once; their supervisors (the leads, or the orchestrator's own)
 // restart them and their tasks are given again. Printed: from the first
@@ -71,7 +74,8 @@ size_t rss_bytes() {
 /// The plan's text: what the run records in runStarted, so that its log
 /// replays (baton replay, replay_bench --log) like any run's.
 std::string plan_text(size_t workers, size_t tasks, size_t teams,
-                      bool supervised, const std::string& snapshot_every) {
+                      bool supervised, const std::string& snapshot_every,
+                      bool chain) {
   // Supervisors that restart whatever the storm stops.
   constexpr const char* lenient = "strategy = \"one_for_one\"\n"
                                   "intensity = 1000000\n"
@@ -79,6 +83,8 @@ std::string plan_text(size_t workers, size_t tasks, size_t teams,
   std::string t = "[run]\nname = \"bench\"\n";
   if (teams > 0)
     t += "pattern = \"supervisor\"\n";
+  if (chain)
+    t += "chain = true\n";
   if (!snapshot_every.empty())
     t += "[policy]\nsnapshot_every = " + snapshot_every + "\n";
   if (supervised || teams > 0)
@@ -206,7 +212,7 @@ double pure_fold(const engine::plan& p, const std::string& text, size_t& bytes,
 
 /// The heap a chain's scopes' folds hold at their end
 /// (engine/orchestration/team_scope: what the orchestrator's and each
-/// lead's folds would keep once the leads dispatch; not used by runs yet):
+/// lead's folds keep in a chain's run, --chain):
 /// the orchestrator's own scope's, and all the teams' together.
 struct scope_heap {
   size_t own = 0;
@@ -260,11 +266,14 @@ int main(int argc, char** argv) {
   size_t teams = 0;
   size_t storm = 0;
   std::string snapshot_every;
+  bool chain = false;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--quick") == 0)
       workers = 1'000;
     else if (std::strcmp(argv[i], "--teams") == 0 && i + 1 < argc)
       teams = std::strtoul(argv[++i], nullptr, 10);
+    else if (std::strcmp(argv[i], "--chain") == 0)
+      chain = true;
     else if (std::strcmp(argv[i], "--storm") == 0 && i + 1 < argc)
       storm = std::strtoul(argv[++i], nullptr, 10);
     else if (std::strcmp(argv[i], "--workers") == 0 && i + 1 < argc)
@@ -274,7 +283,12 @@ int main(int argc, char** argv) {
     else if (std::strcmp(argv[i], "--snapshot-every") == 0 && i + 1 < argc)
       snapshot_every = std::to_string(std::strtoul(argv[++i], nullptr, 10));
   }
-  auto text = plan_text(workers, tasks, teams, storm > 0, snapshot_every);
+  if (chain && teams == 0) {
+    std::fprintf(stderr, "--chain needs --teams T\n");
+    return 2;
+  }
+  auto text
+    = plan_text(workers, tasks, teams, storm > 0, snapshot_every, chain);
   auto parsed = engine::parse_plan(text, "bench.toml");
   if (!parsed) {
     std::fprintf(stderr, "plan: %s\n", parsed.err().message().c_str());
@@ -359,7 +373,13 @@ int main(int argc, char** argv) {
     rss_during = std::max(rss_during, rss_bytes());
   }
   auto events = (*log)->last_position();
-  auto settled = (*log)->read("orchestrator");
+  // Under a chain the teams' work is on their leads' streams.
+  std::vector<storage::recorded_event> settled;
+  for (auto& s : (*log)->streams())
+    if (s.name == "orchestrator" || (chain && s.name.starts_with("lead/")))
+      if (auto events = (*log)->read(s.name))
+        for (auto& e : *events)
+          settled.push_back(std::move(e));
   size_t passed = 0;
   uint64_t first_dispatch = 0, last_settled = 0;
   // The storm: the first exit, the last restart decided, the last task
@@ -368,32 +388,34 @@ int main(int argc, char** argv) {
   size_t exits = 0, restarts = 0, redispatched = 0;
   std::map<std::string, int> dispatches;
   std::set<std::string> exited;
-  if (settled)
-    for (auto& e : *settled) {
-      auto ev = e.event();
-      if (ev.isWorkerReported() && ev.getWorkerReported().isExited()) {
-        ++exits;
-        exited.insert(ev.getWorkerReported().getAgent().cStr());
-        if (first_exit == 0)
-          first_exit = e.logical_time();
-      }
-      if (ev.isAgentRestarted()) {
-        ++restarts;
-        last_restart = e.logical_time();
-      }
-      if (ev.isTaskDispatched()
-          && ++dispatches[ev.getTaskDispatched().getTask().cStr()] == 2) {
-        ++redispatched;
-        last_redispatch = e.logical_time();
-      }
-      if (e.event().isTaskDispatched() && first_dispatch == 0)
-        first_dispatch = e.logical_time();
-      if (e.event().isTaskSettled()) {
-        last_settled = e.logical_time();
-        if (e.event().getTaskSettled().getPassed())
-          ++passed;
-      }
+  // (The streams one after another: first and last by time.)
+  auto earliest
+    = [](uint64_t& at, uint64_t t) { at = at == 0 ? t : std::min(at, t); };
+  for (auto& e : settled) {
+    auto ev = e.event();
+    auto t = e.logical_time();
+    if (ev.isWorkerReported() && ev.getWorkerReported().isExited()) {
+      ++exits;
+      exited.insert(ev.getWorkerReported().getAgent().cStr());
+      earliest(first_exit, t);
     }
+    if (ev.isAgentRestarted()) {
+      ++restarts;
+      last_restart = std::max(last_restart, t);
+    }
+    if (ev.isTaskDispatched()
+        && ++dispatches[ev.getTaskDispatched().getTask().cStr()] == 2) {
+      ++redispatched;
+      last_redispatch = std::max(last_redispatch, t);
+    }
+    if (ev.isTaskDispatched())
+      earliest(first_dispatch, t);
+    if (ev.isTaskSettled()) {
+      last_settled = std::max(last_settled, t);
+      if (ev.getTaskSettled().getPassed())
+        ++passed;
+    }
+  }
   // A restart stamped by the orchestrator carries the time of the input
   // that decided it: in a flat hub the exit's own, under a chain the lead's
   // answer's. So also: when each exited agent's new process started, by its
@@ -424,7 +446,9 @@ int main(int argc, char** argv) {
               "group, %s\n",
               workers, tasks,
               teams > 0 ? ("a chain: " + std::to_string(teams)
-                           + " leads under the orchestrator")
+                           + (chain ? " leads, each running its team, under "
+                                      "the orchestrator"
+                                    : " leads under the orchestrator"))
                             .c_str()
                         : "flat (every worker under the orchestrator)");
   std::printf("  tasks passed         %zu of %zu in %.2f s\n", passed,
@@ -456,14 +480,14 @@ int main(int argc, char** argv) {
   if (teams > 0)
     std::printf("  scopes' folds        the orchestrator's own %.1f KiB; the "
                 "teams' %.1f MiB (%.0f B per worker) (team_scope: each lead's "
-                "board, not used by runs yet)\n",
+                "board under --chain)\n",
                 static_cast<double>(scopes.own) / 1024.0,
                 static_cast<double>(scopes.teams) / 1048576.0,
                 static_cast<double>(scopes.teams)
                   / static_cast<double>(workers));
   if (teams > 0)
     std::printf("  chain router         %.1f KiB (chain_router: between the "
-                "scopes, not used by runs yet)\n",
+                "scopes, the orchestrator's under --chain)\n",
                 static_cast<double>(scopes.router) / 1024.0);
   if (storm > 0)
     std::printf("  storm                %zu exits (%zu %%): every restart "

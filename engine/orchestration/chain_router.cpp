@@ -27,17 +27,18 @@ void merge_by_id(std::vector<std::string>& into,
 } // namespace
 
 chain_router::chain_router(const plan& p) : scopes_(chain_scopes(p)) {
+  scope_index index{p};
   for (auto& a : p.agents)
     if (!a.owns.empty()) {
       plan_agent owner;
       owner.name = a.name;
       owner.owns = a.owns;
       owners_.agents.push_back(std::move(owner));
-      owner_scope_[a.name] = scope_of_agent(p, a.name);
+      owner_scope_[a.name] = index.of_agent(a.name);
     }
   std::map<std::string, std::string, std::less<>> task_scope;
   for (auto& t : p.tasks)
-    task_scope[t.id] = scope_of_task(p, t);
+    task_scope[t.id] = index.of_task(p, t);
   for (auto& t : p.tasks)
     for (auto& d : t.after) {
       auto& waiter = task_scope[t.id];

@@ -81,6 +81,18 @@ std::string scope_of_task(const plan& p, const plan_task& t) {
   return task_scope(p, t, scopes_by_agent(p));
 }
 
+scope_index::scope_index(const plan& p) : agents_(scopes_by_agent(p)) {
+}
+
+std::string scope_index::of_agent(const std::string& agent) const {
+  auto i = agents_.find(agent);
+  return i == agents_.end() ? std::string{} : i->second;
+}
+
+std::string scope_index::of_task(const plan& p, const plan_task& t) const {
+  return task_scope(p, t, agents_);
+}
+
 #if defined(__x86_64__) && defined(__GLIBCXX__)
 static_assert(sizeof(plan) == 808, "copy the new field into a scope's plan");
 #endif

@@ -23,6 +23,7 @@
 
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/plan/plan.hpp"
@@ -42,6 +43,22 @@ std::string scope_of_agent(const plan& p, std::string_view agent);
 /// capabilities, the first scope (chain_scopes order) with an agent that
 /// has them all, or "" when none has.
 std::string scope_of_task(const plan& p, const plan_task& t);
+
+/// Every agent's and task's scope in `p`, worked out once: what
+/// scope_of_agent and scope_of_task say, each in constant time rather than
+/// a pass over the plan (a 10 000-agent chain asks for every agent and
+/// task). Holds a copy of what it needs; `p` may go.
+class scope_index {
+public:
+  explicit scope_index(const plan& p);
+  /// As scope_of_agent.
+  std::string of_agent(const std::string& agent) const;
+  /// As scope_of_task (`t` of the indexed plan).
+  std::string of_task(const plan& p, const plan_task& t) const;
+
+private:
+  std::unordered_map<std::string, std::string> agents_;
+};
 
 /// The plan of `scope`'s fold: `p` with only the scope's agents, teams and
 /// tasks, and a stub (external, no agent) for each task of another scope
