@@ -18,14 +18,11 @@
 #include <string>
 
 #include "engine/result.hpp"
+#include "replay/lead_replay.hpp"
 #include "replay/orchestrator_replay.hpp"
 #include "storage/event_log.hpp"
 
 namespace baton::replay {
-
-/// The run is a supervisor chain (its first runStarted says so). Errors as
-/// recorded_plan.
-result<bool> recorded_chain(const storage::event_log& log);
 
 /// Replays `lead/<team>` of a chain. Errors: ec::not_found when the log
 /// has no such stream (or no orchestrator stream to take the plan from);

@@ -5,10 +5,15 @@
 #include <map>
 #include <set>
 
+#include "engine/orchestration/chain_event.hpp"
+#include "engine/orchestration/chain_nodes.hpp"
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/orchestration/team_lead.hpp"
+#include "engine/orchestration/team_scope.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "replay/detail/inputs.hpp"
+#include "replay/lead_replay.hpp"
 
 namespace baton::replay {
 
@@ -203,6 +208,48 @@ std::string protocol_text(const engine::protocol_seen& x) {
     case k::task: return "TASK: " + x.text + " — " + x.description;
   }
   return x.text;
+}
+
+/// A chain's message between its nodes, for people.
+std::string chain_text(const engine::chain_input& in) {
+  return std::visit(
+    overload{
+      [](const engine::chain_verdict& x) {
+        return "task " + x.task + (x.passed ? " passed" : " failed")
+               + (x.reason.empty() ? "" : " (" + x.reason + ")");
+      },
+      [](const engine::chain_need& x) {
+        return "NEED from " + x.from
+               + (x.from_team.empty() ? "" : " (team " + x.from_team + ")")
+               + ": " + x.resource + " — " + x.text;
+      },
+      [](const engine::chain_contract& x) {
+        return "CONTRACT from " + x.from + ": " + x.title;
+      },
+      [](const engine::need_held& x) {
+        return "nobody owns " + x.resource + " (NEED from " + x.from
+               + "): held for the operator";
+      },
+      [](const engine::chain_ended&) {
+        return std::string{"every team has settled: the chain ends"};
+      },
+    },
+    in);
+}
+
+std::string chain_text(const engine::chain_report& r) {
+  if (auto* s = std::get_if<engine::scope_settled>(&r))
+    return "its tasks settled: " + std::to_string(s->tally.passed) + "/"
+           + std::to_string(s->tally.total) + " passed";
+  return std::visit(
+    [](const auto& x) -> std::string {
+      using T = std::decay_t<decltype(x)>;
+      if constexpr (std::is_same_v<T, engine::scope_settled>)
+        return {};
+      else
+        return chain_text(engine::chain_input{x});
+    },
+    r);
 }
 
 std::string exit_text(int code, int signal) {
@@ -554,10 +601,31 @@ public:
   result<void> run(const storage::event_log& log, std::string_view subject,
                    explanation& out) {
     added_ = added_tasks(log);
-    auto n = detail::read_orchestrator_inputs(
-      log, UINT64_MAX, [&](storage::recorded_event&& e) {
-        return on_event(e, subject, out);
-      });
+    // A chain: the subject's decisions are its team's lead's, on its
+    // stream (the agents in no team's, the orchestrator's).
+    auto chain = recorded_chain(log);
+    if (!chain)
+      return chain.err();
+    if (*chain) {
+      auto whole = recorded_plan(log);
+      if (!whole)
+        return whole.err();
+      auto f = resolve(**whole, subject, added_);
+      if (!f)
+        return f.err();
+      engine::scope_index index{**whole};
+      auto* t = (*whole)->find_task(f->name);
+      scope_ = f->kind == subject_kind::agent ? index.of_agent(f->name)
+               : t != nullptr                 ? index.of_task(**whole, *t)
+                                              : std::string{};
+      whole_plan_ = *whole;
+    }
+    auto visit
+      = [&](storage::recorded_event&& e) { return on_event(e, subject, out); };
+    auto n = scope_ && !scope_->empty()
+               ? log.read(engine::lead_stream(*scope_), 1, UINT64_MAX,
+                          UINT64_MAX, visit)
+               : detail::read_orchestrator_inputs(log, UINT64_MAX, visit);
     if (!n)
       return n.err();
     return failure_;
@@ -574,10 +642,32 @@ private:
   bool on_event(const storage::recorded_event& e, std::string_view subject,
                 explanation& out) {
     auto ev = e.event();
-    if (!o_ && !start(e, subject, out))
+    if (!started_ && !start(e, subject, out))
       return false;
     if (auto in = engine::input_from_event(ev)) {
       on_input(e, *in);
+      return true;
+    }
+    // A chain's message from another node is an input too.
+    if (auto d = engine::delivery_from_event(ev); d && node_) {
+      if (auto ds = node_->on(*d, e.logical_time()); ds.ok()) {
+        node_->take_reports();
+        caused(e,
+               described{"chain_delivered",
+                         "from the orchestrator: " + chain_text(d->input),
+                         {}},
+               *ds);
+      }
+      return true;
+    }
+    if (auto r = engine::report_from_event(ev); r && top_) {
+      if (auto ds = top_->on(*r, e.logical_time()); ds.ok())
+        caused(e,
+               described{"chain_reported",
+                         "from the lead of " + r->scope + ": "
+                           + chain_text(r->report),
+                         {}},
+               own_decisions(*ds));
       return true;
     }
     if (auto d = engine::decision_from_event(ev))
@@ -594,8 +684,12 @@ private:
                              + ": the stream does not start with runStarted"};
       return false;
     }
-    auto p = engine::parse_plan(str(ev.getRunStarted().getPlanText()),
-                                "the recorded plan");
+    // (A chain's lead records its start without the plan: the
+    // orchestrator's holds it.)
+    auto p = whole_plan_
+               ? result<engine::plan>{*whole_plan_}
+               : engine::parse_plan(str(ev.getRunStarted().getPlanText()),
+                                    "the recorded plan");
     if (!p) {
       failure_ = p.err();
       return false;
@@ -608,22 +702,63 @@ private:
     filter_ = std::move(*f);
     out.subject = filter_.name;
     out.kind = filter_.kind;
-    o_.emplace(std::move(*p));
+    started_ = true;
+    if (!scope_)
+      o_.emplace(std::move(*p));
+    else if (!scope_->empty())
+      node_.emplace(engine::team_scope(*whole_plan_, *scope_));
+    else
+      top_.emplace(*whole_plan_);
     return true;
+  }
+
+  /// The fold deciding here.
+  const orchestrator& fold() const {
+    return node_ ? node_->fold() : top_ ? top_->own().fold() : *o_;
+  }
+
+  static std::vector<orchestrator_decision>
+  own_decisions(std::vector<engine::chain_decision> ds) {
+    std::vector<orchestrator_decision> out;
+    for (auto& d : ds)
+      if (auto* x = std::get_if<orchestrator_decision>(&d))
+        out.push_back(std::move(*x));
+    return out;
   }
 
   void on_input(const storage::recorded_event& e,
                 const orchestrator_input& in) {
     if (diverged_)
       return;
-    auto before = filter_.before(*o_);
-    auto decisions = o_->on(in, e.logical_time());
+    auto before = filter_.before(fold());
+    std::vector<orchestrator_decision> decisions;
+    if (node_) {
+      decisions = node_->on(in, e.logical_time());
+      node_->take_reports();
+    } else if (top_) {
+      decisions = own_decisions(top_->on(in, e.logical_time()));
+    } else {
+      decisions = o_->on(in, e.logical_time());
+    }
+    record_causes(e, describe_input(in, e.event()), decisions, before);
+  }
+
+  /// A chain's message caused `decisions`.
+  void caused(const storage::recorded_event& e, described d,
+              const std::vector<orchestrator_decision>& decisions) {
+    if (!diverged_)
+      record_causes(e, std::move(d), decisions, filter_.before(fold()));
+  }
+
+  void record_causes(const storage::recorded_event& e, described d,
+                     const std::vector<orchestrator_decision>& decisions,
+                     const std::string& before) {
     if (decisions.empty())
       return;
-    causes_.push_back(make_event(e, describe_input(in, e.event())));
-    for (auto& d : decisions)
+    causes_.push_back(make_event(e, std::move(d)));
+    for (auto& x : decisions)
       pending_.push_back(
-        {d, causes_.size() - 1, filter_.concerns(d, before, *o_)});
+        {x, causes_.size() - 1, filter_.concerns(x, before, fold())});
   }
 
   void on_decision(const storage::recorded_event& e,
@@ -649,11 +784,18 @@ private:
     }
     // Without the replay, judge by the decision and the (last) replayed
     // state alone.
-    if (filter_.concerns(d, {}, *o_))
+    if (filter_.concerns(d, {}, fold()))
       out.steps.push_back({make_event(e, describe_decision(d)), std::nullopt});
   }
 
   std::optional<orchestrator> o_;
+  /// A chain's run: the subject's team ("" for the agents in no team), the
+  /// recorded plan, and the node deciding for it.
+  std::optional<std::string> scope_;
+  std::shared_ptr<const engine::plan> whole_plan_;
+  std::optional<engine::chain_scope> node_;
+  std::optional<engine::chain_orchestrator> top_;
+  bool started_ = false;
   subject_filter filter_;
   std::deque<pending> pending_;
   std::vector<std::string> added_;

@@ -29,6 +29,10 @@ result<std::shared_ptr<const engine::plan>>
 recorded_plan(const storage::event_log& log,
               const std::string& override_text = {});
 
+/// The run is a supervisor chain whose leads run their teams (its first
+/// runStarted says so; replay/chain_replay.hpp). Errors as recorded_plan.
+result<bool> recorded_chain(const storage::event_log& log);
+
 /// The run's record format (the orchestrator stream's runStarted.version).
 /// Errors as recorded_plan.
 result<uint16_t> recorded_version(const storage::event_log& log);

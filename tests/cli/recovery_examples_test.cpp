@@ -234,6 +234,15 @@ TEST_CASE("leads: each team's lead runs its team on its own stream, a NEED "
   // status shows the teams' tasks from their leads' streams.
   auto status = test::run_baton("status " + r.dir / "log").out;
   CHECK(count(status, " passed       ") == 4);
+  // baton why follows a team's task on its lead's stream, causes and all:
+  // the CONTRACT came down from the orchestrator.
+  auto why = test::run_baton("why " + r.dir / "log" + " page").out;
+  INFO(why);
+  CHECK(why.find("lead/frontend@") != std::string::npos);
+  CHECK(why.find("dispatch task page to web (attempt 1)") != std::string::npos);
+  CHECK(why.find("from the orchestrator: CONTRACT from api: todo API v1")
+        != std::string::npos);
+  CHECK(why.find("task page passed") != std::string::npos);
   // A chain is not resumed yet, and says so.
   auto resumed = test::run_baton("resume " + r.dir / "log");
   CHECK(resumed.exit_code != 0);
