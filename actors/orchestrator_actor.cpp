@@ -503,9 +503,12 @@ void on_scanned(self_ptr self, uint64_t id) {
 }
 
 /// In a chain, the lead a command is for ("": the orchestrator's own):
-/// the team of its agent, or of its task.
+/// the team of its approval, its agent, or its task.
 std::string chain_target(const orchestrator_state& st,
                          const engine::operator_command& c) {
+  // An approval's id names its lead's team ("frontend/a1").
+  if (auto slash = c.approval.find('/'); slash != std::string::npos)
+    return c.approval.substr(0, slash);
   auto& name = c.agent.empty() ? c.task : c.agent;
   auto i = st.chain_index.find(name);
   return i == st.chain_index.end() ? std::string{} : i->second;
@@ -536,6 +539,9 @@ caf::result<std::string> operate(self_ptr self, const frame& f) {
   bool numbered = false;
   if (st.chain) {
     auto to = chain_target(st, *c);
+    if (!to.empty() && !st.cfg.chain_leads.contains(to))
+      return "error: approval " + c->approval + " names team " + to
+             + ", which the chain does not have";
     if (!to.empty() || c->action == engine::operator_action::stop) {
       c->id = "o" + std::to_string(st.next_operator++);
       numbered = true;

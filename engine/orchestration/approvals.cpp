@@ -58,7 +58,11 @@ void orchestrator::approval_seen(agent_view& a, detect::state before,
   }
   if (!asking || before == state::waiting_approval)
     return;
+  // A chain's lead numbers its own: its team's name keeps them apart, and
+  // says where an answer goes ("frontend/a1").
   auto id = desk_.take_id();
+  if (plan_.scope && !plan_.scope->empty())
+    id = *plan_.scope + "/" + id;
   auto* pa = plan_agent_of(a.name);
   std::string dir;
   if (pa != nullptr && !workspace_.empty())

@@ -1,6 +1,6 @@
 // A supervisor chain's run steered from another process: commands about a
-// team's agent or task go to its lead, which records them on its stream;
-// a stop reaches every lead; the steered run replays identically.
+// team's agent, task or approval go to its lead, which records them on its
+// stream; a stop reaches every lead; the steered run replays identically.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -17,8 +17,9 @@ namespace {
 using baton::test::contains;
 using baton::test::slurp;
 
-// Team ops: a stays at work on t1 for ten minutes, b's t2 comes after it.
-// c, in no team, does t0 and is free.
+// Team ops: a asks for permission in t1 and waits for the operator, then
+// stays at work for ten minutes; b's t2 comes after t1. c, in no team, does
+// t0 and is free.
 constexpr const char* plan_text = R"(
 [run]
 name = "steered"
@@ -27,11 +28,14 @@ chain = true
 [policy]
 task_timeout = "1h"
 stall_after = "1h"
+[approvals]
+timeout = "30m"
 [teams.ops]
 members = ["a", "b"]
 [agents.a]
 preset = "sim"
-args = ["--scenario", "stall", "--stall-seconds", "600"]
+args = ["--scenario", "permission", "--then", "stall", "--stall-seconds",
+        "600", "--speed", "8"]
 [agents.b]
 preset = "sim"
 args = ["--speed", "8"]
@@ -68,11 +72,12 @@ TEST_CASE("a chain's run takes the operator's commands: a team's to its "
   auto run = baton::test::spawn_baton(
     {"run", dir / "plan.toml", "--db", log, "--workspace", dir / "work"},
     dir / "run.txt");
-  // Up once the lead dispatched t1 and c passed t0.
+  // Up once c passed t0 and a's request, numbered by its team, waits.
   bool up = baton::test::eventually([&] {
     auto r = baton::test::run_baton("status " + log);
+    auto asked = baton::test::run_baton("approvals " + log);
     return r.exit_code == 0 && contains(r.out, "tasks 1/3 passed")
-           && contains(r.out, "working          t1");
+           && contains(asked.out, "ops/a1  a  task t1");
   });
   if (!up)
     ::kill(run, SIGKILL);
@@ -94,10 +99,24 @@ TEST_CASE("a chain's run takes the operator's commands: a team's to its "
   INFO(again.out);
   CHECK(again.exit_code == 1);
   CHECK(contains(again.out, "t2"));
+  // An approval of a team the chain does not have is refused, named; the
+  // team's goes to its lead, and a goes on.
+  auto nowhere = baton::test::run_baton("approve " + log + " dev/a1");
+  INFO(nowhere.out);
+  CHECK(nowhere.exit_code == 1);
+  CHECK(contains(nowhere.out, "team dev, which the chain does not have"));
+  auto approved = baton::test::run_baton("approve " + log + " ops/a1");
+  INFO(approved.out);
+  CHECK(approved.exit_code == 0);
+  CHECK(contains(approved.out, "o3"));
+  CHECK(baton::test::eventually([&] {
+    auto r = baton::test::run_baton("status " + log);
+    return contains(r.out, "working          t1");
+  }));
   auto stopped = baton::test::run_baton("stop " + log + " --reason 'enough'");
   INFO(stopped.out);
   CHECK(stopped.exit_code == 0);
-  CHECK(contains(stopped.out, "o3: stopping"));
+  CHECK(contains(stopped.out, "o4: stopping"));
   int code = baton::test::wait_exit(run);
   INFO(slurp(dir / "run.txt"));
   CHECK(code == 1); // t1 left unsettled failed
@@ -110,13 +129,15 @@ TEST_CASE("a chain's run takes the operator's commands: a team's to its "
   CHECK(contains(ops, "\"action\":\"send\",\"agent\":\"b\""));
   CHECK(contains(ops, "operatorCommand {\"id\":\"o2\""));
   CHECK(contains(ops, "operatorCommand {\"id\":\"o3\""));
+  CHECK(contains(ops, "approvalDecided {\"id\":\"ops/a1\""));
+  CHECK(contains(ops, "operatorCommand {\"id\":\"o4\""));
   CHECK(contains(ops, "chain-marker-7"));
   CHECK(contains(ops, "taskSettled {\"task\":\"t2\",\"passed\":false"));
   CHECK(contains(ops, "taskSettled {\"task\":\"t1\",\"passed\":false"));
   auto operators
     = baton::test::run_baton("log " + log + " --stream operator").out;
   CHECK_FALSE(contains(operators, "\"id\":\"o1\""));
-  CHECK(contains(operators, "\"id\":\"o3\""));
+  CHECK(contains(operators, "\"id\":\"o4\""));
   auto top
     = baton::test::run_baton("log " + log + " --stream orchestrator").out;
   CHECK(contains(top, "runFinished {\"ok\":false,\"summary\":\"1/3 tasks "
