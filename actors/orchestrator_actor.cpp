@@ -16,6 +16,7 @@
 #include "engine/orchestration/chain_event.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/orchestration/team_scope.hpp"
+#include "engine/plan/plan_parser.hpp"
 #include "schema/events.capnp.h"
 
 namespace baton::actors {
@@ -409,6 +410,38 @@ void on_chain(self_ptr self, frame f) {
   auto& st = self->state;
   if (st.finished)
     return;
+  // What this node cannot take is said and not recorded: its stream would
+  // not replay past it.
+  std::string wrong;
+  try {
+    capnp::FlatArrayMessageReader reader{f.words(), frame_reader_options()};
+    auto e = reader.getRoot<schema::Event>();
+    if (st.chain) {
+      auto r = engine::report_from_event(e);
+      auto& scopes = st.chain->router().scopes();
+      if (!r)
+        wrong = "not a lead's report";
+      else if (std::find(scopes.begin(), scopes.end(), r->scope)
+               == scopes.end())
+        wrong = "a report from team " + r->scope
+                + ", which the chain does not have";
+    } else if (st.scope) {
+      auto d = engine::delivery_from_event(e);
+      if (!d)
+        wrong = "not a delivery to a lead";
+      else if (d->scope != st.scope->name())
+        wrong = "a delivery for team " + d->scope;
+    } else {
+      wrong = "this run is not a chain";
+    }
+  } catch (const kj::Exception& e) {
+    wrong = std::string{"it does not decode: "} + e.getDescription().cStr();
+  }
+  if (!wrong.empty()) {
+    std::fprintf(stderr, "baton: %s: a chain message passed over: %s\n",
+                 st.journal->stream().c_str(), wrong.c_str());
+    return;
+  }
   auto now = st.cfg.clock();
   st.journal->record({{f, now}}, false, [self, f, now] {
     auto& st = self->state;
@@ -503,13 +536,18 @@ void on_scanned(self_ptr self, uint64_t id) {
 }
 
 /// In a chain, the lead a command is for ("": the orchestrator's own):
-/// the team of its approval, its agent, or its task.
+/// the team of its approval, its agent, its task, or a task added for
+/// one of its agents.
 std::string chain_target(const orchestrator_state& st,
                          const engine::operator_command& c) {
   // An approval's id names its lead's team ("frontend/a1").
   if (auto slash = c.approval.find('/'); slash != std::string::npos)
     return c.approval.substr(0, slash);
-  auto& name = c.agent.empty() ? c.task : c.agent;
+  auto name = c.agent.empty() ? c.task : c.agent;
+  // A task added for an agent is the agent's team's.
+  if (c.action == engine::operator_action::add_task)
+    if (auto t = engine::parse_task(c.text, "task " + c.task); t)
+      name = t->agent;
   auto i = st.chain_index.find(name);
   return i == st.chain_index.end() ? std::string{} : i->second;
 }
@@ -542,6 +580,10 @@ caf::result<std::string> operate(self_ptr self, const frame& f) {
     if (!to.empty() && !st.cfg.chain_leads.contains(to))
       return "error: approval " + c->approval + " names team " + to
              + ", which the chain does not have";
+    // A stop is checked here first: the leads stop only with the run.
+    if (to.empty())
+      if (auto problem = st.engine->check_operator(*c); !problem.empty())
+        return "error: " + problem;
     if (!to.empty() || c->action == engine::operator_action::stop) {
       c->id = "o" + std::to_string(st.next_operator++);
       numbered = true;
@@ -549,16 +591,24 @@ caf::result<std::string> operate(self_ptr self, const frame& f) {
       if (!to.empty()) {
         // A number the lead refused is given back, unless another command
         // took the next one meanwhile.
+        // A task added to a team is that lead's from then on.
         auto rp = self->make_response_promise<std::string>();
         auto taken = st.next_operator;
+        auto added = c->action == engine::operator_action::add_task
+                       ? c->task
+                       : std::string{};
         self
           ->request(st.cfg.chain_leads.at(to), std::chrono::seconds{30},
                     atom::operate_v, std::move(forwarded))
           .then(
-            [self, rp, taken](std::string& answer) mutable {
-              if (answer.starts_with("error: ")
-                  && self->state.next_operator == taken)
-                --self->state.next_operator;
+            [self, rp, taken, added, to](std::string& answer) mutable {
+              auto& st = self->state;
+              if (!answer.starts_with("error: ")) {
+                if (!added.empty())
+                  st.chain_index[added] = to;
+              } else if (st.next_operator == taken) {
+                --st.next_operator;
+              }
               rp.deliver(std::move(answer));
             },
             [rp](caf::error& e) mutable {

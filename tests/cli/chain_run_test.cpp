@@ -99,6 +99,17 @@ TEST_CASE("a chain's run takes the operator's commands: a team's to its "
   INFO(again.out);
   CHECK(again.exit_code == 1);
   CHECK(contains(again.out, "t2"));
+  // A task added for a team's agent is its lead's, and so is what comes
+  // after about it.
+  auto added = baton::test::run_baton(
+    "add-task " + log + " --id t3 --prompt 'Summarise.' --agent b --after t1");
+  INFO(added.out);
+  CHECK(added.exit_code == 0);
+  CHECK(contains(added.out, "o3: added task t3"));
+  auto dropped = baton::test::run_baton("cancel-task " + log + " t3");
+  INFO(dropped.out);
+  CHECK(dropped.exit_code == 0);
+  CHECK(contains(dropped.out, "o4"));
   // An approval of a team the chain does not have is refused, named; the
   // team's goes to its lead, and a goes on.
   auto nowhere = baton::test::run_baton("approve " + log + " dev/a1");
@@ -108,7 +119,7 @@ TEST_CASE("a chain's run takes the operator's commands: a team's to its "
   auto approved = baton::test::run_baton("approve " + log + " ops/a1");
   INFO(approved.out);
   CHECK(approved.exit_code == 0);
-  CHECK(contains(approved.out, "o3"));
+  CHECK(contains(approved.out, "o5"));
   CHECK(baton::test::eventually([&] {
     auto r = baton::test::run_baton("status " + log);
     return contains(r.out, "working          t1");
@@ -116,7 +127,7 @@ TEST_CASE("a chain's run takes the operator's commands: a team's to its "
   auto stopped = baton::test::run_baton("stop " + log + " --reason 'enough'");
   INFO(stopped.out);
   CHECK(stopped.exit_code == 0);
-  CHECK(contains(stopped.out, "o4: stopping"));
+  CHECK(contains(stopped.out, "o6: stopping"));
   int code = baton::test::wait_exit(run);
   INFO(slurp(dir / "run.txt"));
   CHECK(code == 1); // t1 left unsettled failed
@@ -128,19 +139,20 @@ TEST_CASE("a chain's run takes the operator's commands: a team's to its "
   CHECK(contains(ops, "operatorCommand {\"id\":\"o1\""));
   CHECK(contains(ops, "\"action\":\"send\",\"agent\":\"b\""));
   CHECK(contains(ops, "operatorCommand {\"id\":\"o2\""));
-  CHECK(contains(ops, "operatorCommand {\"id\":\"o3\""));
+  for (auto id : {"o3", "o4", "o5", "o6"})
+    CHECK(contains(ops, std::string{"operatorCommand {\"id\":\""} + id));
   CHECK(contains(ops, "approvalDecided {\"id\":\"ops/a1\""));
-  CHECK(contains(ops, "operatorCommand {\"id\":\"o4\""));
+  CHECK(contains(ops, "taskSettled {\"task\":\"t3\",\"passed\":false"));
   CHECK(contains(ops, "chain-marker-7"));
   CHECK(contains(ops, "taskSettled {\"task\":\"t2\",\"passed\":false"));
   CHECK(contains(ops, "taskSettled {\"task\":\"t1\",\"passed\":false"));
   auto operators
     = baton::test::run_baton("log " + log + " --stream operator").out;
   CHECK_FALSE(contains(operators, "\"id\":\"o1\""));
-  CHECK(contains(operators, "\"id\":\"o4\""));
+  CHECK(contains(operators, "\"id\":\"o6\""));
   auto top
     = baton::test::run_baton("log " + log + " --stream orchestrator").out;
-  CHECK(contains(top, "runFinished {\"ok\":false,\"summary\":\"1/3 tasks "
+  CHECK(contains(top, "runFinished {\"ok\":false,\"summary\":\"1/4 tasks "
                       "passed"));
 
   auto replay = baton::test::run_baton("replay " + log);
