@@ -28,7 +28,11 @@ using log_actor = caf::typed_actor<
   // as of `sequence` (recorded already), saved by the writer thread after
   // what was appended before it. A snapshot that fails to save is reported
   // on stderr and loses nothing: the stream is whole.
-  caf::reacts_to<atom::snapshot, std::string, uint64_t, uint64_t, frame>>;
+  caf::reacts_to<atom::snapshot, std::string, uint64_t, uint64_t, frame>,
+  // (sync) -> an empty frame, once everything appended before it is in
+  // the log: what an actor that died had on its way is there when its
+  // stream is read to start it again.
+  caf::replies_to<atom::sync>::with<frame>>;
 
 /// A worker: one agent in a terminal, its screen, detector and protocol
 /// tracker, and its acknowledged input.
@@ -79,6 +83,11 @@ using orchestrator_actor = caf::typed_actor<
   // rebuilt from its stream off the actor's thread (the handle, or
   // nullptr with why it could not be).
   caf::reacts_to<atom::lead, std::string, caf::actor, std::string>,
+  // Internal: a supervisor chain's lead started again after its actor died,
+  // rebuilt from its stream off the actor's thread: the team, the handle
+  // and the number of the last delivery it took (or nullptr, 0 and why it
+  // could not be).
+  caf::reacts_to<atom::chain, std::string, caf::actor, uint64_t, std::string>,
   // (lead, team) -> the actor of the team's lead now (nullptr: none, or
   // being started again): for tools and tests.
   caf::replies_to<atom::lead, std::string>::with<caf::actor>>;

@@ -54,6 +54,13 @@ log_actor_impl(log_actor::stateful_pointer<log_state> self,
       self->state.writer->submit_snapshot(
         std::move(stream), storage::snapshot{sequence, time, std::move(state)});
     },
+    [self](atom::sync) -> caf::result<frame> {
+      auto ticket = self->state.next_ticket++;
+      auto promise = self->make_response_promise<frame>();
+      self->state.pending.emplace(ticket, promise);
+      self->state.writer->submit_mark(ticket);
+      return promise;
+    },
   };
 }
 
@@ -74,6 +81,8 @@ inline_log_actor_impl(log_actor::stateful_pointer<log_state>,
       detail::save_snapshot(
         *log, stream, storage::snapshot{sequence, time, std::move(state)});
     },
+    // (Every append here is written before its reply.)
+    [](atom::sync) -> caf::result<frame> { return frame{}; },
   };
 }
 

@@ -240,6 +240,9 @@ void arm(self_ptr self, uint64_t now) {
 struct chain_send {
   std::string to;
   frame event;
+  /// The orchestrator's delivery, kept to send again to a lead started
+  /// again.
+  std::optional<engine::recorded_delivery> delivery = {};
 };
 /// Sends `m` once recorded: up to the orchestrator, or down to a lead.
 void send_chain(self_ptr self, const chain_send& m) {
@@ -249,6 +252,8 @@ void send_chain(self_ptr self, const chain_send& m) {
       self->send(*st.cfg.parent, atom::chain_v, m.event);
     return;
   }
+  if (m.delivery)
+    st.delivered.push_back(*m.delivery);
   if (auto l = st.cfg.chain_leads.find(m.to); l != st.cfg.chain_leads.end())
     self->send(l->second, atom::chain_v, m.event);
 }
@@ -266,7 +271,7 @@ void take_reports(orchestrator_state& st, std::vector<act>& out) {
 void add(std::vector<act>& out, std::vector<engine::chain_decision> ds) {
   for (auto& d : ds) {
     if (auto* x = std::get_if<engine::recorded_delivery>(&d))
-      out.emplace_back(chain_send{x->scope, engine::to_event(*x)});
+      out.emplace_back(chain_send{x->scope, engine::to_event(*x), *x});
     else
       out.emplace_back(std::get<engine::orchestrator_decision>(std::move(d)));
   }
@@ -425,12 +430,16 @@ void on_chain(self_ptr self, frame f) {
                == scopes.end())
         wrong = "a report from team " + r->scope
                 + ", which the chain does not have";
+      else if (r->number <= st.chain->router().last_report(r->scope))
+        return; // taken already: a lead started again sends it again
     } else if (st.scope) {
       auto d = engine::delivery_from_event(e);
       if (!d)
         wrong = "not a delivery to a lead";
       else if (d->scope != st.scope->name())
         wrong = "a delivery for team " + d->scope;
+      else if (d->number <= st.scope->delivered())
+        return; // taken already: sent again after a restart
     } else {
       wrong = "this run is not a chain";
     }
@@ -761,6 +770,66 @@ void restart_lead(self_ptr self, const std::string& team) {
   });
 }
 
+/// A chain's lead died before the run finished: started again from its
+/// stream, off the actor's thread (a read of the log). It sends again the
+/// reports numbered above the router's last from it.
+void restart_chain_lead(self_ptr self, const std::string& team) {
+  auto& st = self->state;
+  auto me = caf::actor_cast<orchestrator_actor>(self);
+  if (!st.cfg.restart_chain_lead) {
+    std::fprintf(stderr,
+                 "baton: the lead of team %s died and cannot be started "
+                 "again here: its team's reports go nowhere; stop the run "
+                 "and resume it\n",
+                 team.c_str());
+    return;
+  }
+  std::fprintf(stderr,
+               "baton: the lead of team %s died; starting it again from its "
+               "stream\n",
+               team.c_str());
+  auto taken = st.chain->router().last_report(team);
+  self->home_system().spawn(
+    [team, me, taken, log = st.cfg.log,
+     restart = st.cfg.restart_chain_lead](caf::blocking_actor* helper) {
+      // What the dead lead had on its way to the log is there first: its
+      // stream is read whole.
+      helper->request(log, std::chrono::seconds{30}, atom::sync_v)
+        .receive([](frame&) {}, [](caf::error&) {});
+      auto lead = restart(team, taken);
+      if (!lead)
+        caf::anon_send(me, atom::chain_v, team, caf::actor{}, uint64_t{0},
+                       lead.err().message());
+      else
+        caf::anon_send(me, atom::chain_v, team,
+                       caf::actor_cast<caf::actor>(lead->first), lead->second,
+                       std::string{});
+    });
+}
+
+/// A chain's lead started again: monitored, sent what it had not taken.
+void adopt_chain_lead(self_ptr self, const std::string& team,
+                      orchestrator_actor lead, uint64_t delivered,
+                      const std::string& why) {
+  auto& st = self->state;
+  if (!lead) {
+    std::fprintf(stderr,
+                 "baton: the lead of team %s cannot be started again: %s; "
+                 "stop the run and resume it\n",
+                 team.c_str(), why.c_str());
+    return;
+  }
+  self->monitor(lead);
+  st.chain_lead_of[lead.address()] = team;
+  st.cfg.chain_leads[team] = lead;
+  // In order, before any delivery recorded from now on (sent to it once
+  // recorded).
+  for (auto& f : engine::not_taken(st.delivered, team, delivered))
+    self->send(lead, atom::chain_v, std::move(f));
+  if (st.finished)
+    self->send(lead, atom::stop_v, true);
+}
+
 /// A lead's answer: recorded as an input and applied, once (a lead started
 /// again may answer a question twice).
 void on_lead_report(self_ptr self, frame& f) {
@@ -856,19 +925,23 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   std::shared_ptr<orchestrator_config> cfg) {
   auto& st = self->state;
   st.cfg = std::move(*cfg);
-  // A chain's node (a new run: a chain is not resumed yet), or the whole
-  // plan's fold.
+  // A chain's node (new, or as its stream left it), or the whole plan's
+  // fold.
   if (st.cfg.plan.run.chain && !st.cfg.resume) {
     if (st.cfg.scope) {
       // (The team cut it to the scope: a lead never holds the whole plan.)
       if (!st.cfg.plan.scope)
         st.cfg.plan = engine::team_scope(st.cfg.plan, *st.cfg.scope);
-      st.scope = std::make_unique<engine::chain_scope>(st.cfg.plan);
+      st.scope = st.cfg.resume_scope
+                   ? std::move(st.cfg.resume_scope)
+                   : std::make_unique<engine::chain_scope>(st.cfg.plan);
       st.engine = &st.scope->fold();
     } else {
       // Above the leads it keeps its own scope's plan, and of the teams
       // only whose each agent and task is.
-      st.chain = std::make_unique<engine::chain_orchestrator>(st.cfg.plan);
+      st.chain = st.cfg.resume_chain
+                   ? std::move(st.cfg.resume_chain)
+                   : std::make_unique<engine::chain_orchestrator>(st.cfg.plan);
       st.engine = &st.chain->own().fold();
       engine::scope_index index{st.cfg.plan};
       for (auto& a : st.cfg.plan.agents)
@@ -877,7 +950,13 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       for (auto& t : st.cfg.plan.tasks)
         if (auto team = index.of_task(st.cfg.plan, t); !team.empty())
           st.chain_index[t.id] = team;
+      st.chain_index.merge(st.cfg.added_tasks);
       st.cfg.plan = engine::team_scope(st.cfg.plan, "");
+      st.delivered = std::move(st.cfg.delivered);
+      for (auto& [team, lead] : st.cfg.chain_leads) {
+        self->monitor(lead);
+        st.chain_lead_of[lead.address()] = team;
+      }
     }
   } else {
     st.whole = st.cfg.resume
@@ -918,7 +997,8 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   st.operator_journal = std::make_unique<detail::journal>(
     "operator", st.cfg.operator_id_high, append);
   st.operator_journal->on_failure(failed);
-  st.next_operator = std::stoull(st.engine->next_operator_id().substr(1));
+  st.next_operator = std::max<uint64_t>(
+    std::stoull(st.engine->next_operator_id().substr(1)), st.cfg.next_operator);
   // (A chain's nodes save no snapshots yet: their folds do not save and
   // restore the chain's messages.)
   if (st.cfg.plan.run.snapshot_every > 0 && st.whole)
@@ -944,6 +1024,14 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   }
   self->set_down_handler([self](caf::down_msg& m) {
     auto& st = self->state;
+    if (auto lead = st.chain_lead_of.find(m.source);
+        lead != st.chain_lead_of.end()) {
+      auto name = lead->second;
+      st.chain_lead_of.erase(lead);
+      if (!st.finished && m.reason != caf::exit_reason::normal)
+        restart_chain_lead(self, name);
+      return;
+    }
     auto team = st.lead_of.find(m.source);
     if (team == st.lead_of.end())
       return;
@@ -959,6 +1047,32 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
         return;
       st.started = true;
       bool resumed = st.engine->begun();
+      // A chain's node as its stream left it: what it derived and did not
+      // record, recorded now; then what the other side had not taken, sent
+      // again (in order, before anything it sends from now on).
+      if (resumed && (st.chain || st.scope)) {
+        auto resend = [self, again = std::move(st.cfg.resend)] {
+          for (auto& [to, f] : again)
+            send_chain(self, chain_send{to, f});
+        };
+        std::vector<entry> entries;
+        auto now = st.cfg.clock();
+        for (auto& f : std::exchange(st.cfg.unrecorded_events, {}))
+          entries.push_back({std::move(f), now});
+        if (entries.empty())
+          resend();
+        else
+          st.journal->record(std::move(entries), false, std::move(resend));
+      }
+      if (st.cfg.go_on) {
+        // (A lead started again: its workers kept working.)
+        arm(self, st.cfg.clock());
+        for (auto& f : std::exchange(st.early_reports, {}))
+          on_report(self, f);
+        for (auto& f : std::exchange(st.early_chain, {}))
+          on_chain(self, std::move(f));
+        return;
+      }
       if (resumed && !st.cfg.unrecorded.empty()) {
         // What the stopped engine decided last and did not record: recorded
         // now, and carried out only where the resumed start does not redo
@@ -1069,7 +1183,15 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       }
       adopt_lead(self, team, typed);
     },
+    [self](atom::chain, const std::string& team, caf::actor& lead,
+           uint64_t delivered, const std::string& why) {
+      adopt_chain_lead(self, team, caf::actor_cast<orchestrator_actor>(lead),
+                       delivered, why);
+    },
     [self](atom::lead, const std::string& team) -> caf::actor {
+      if (auto c = self->state.cfg.chain_leads.find(team);
+          c != self->state.cfg.chain_leads.end())
+        return caf::actor_cast<caf::actor>(c->second);
       auto l = self->state.leads.find(team);
       return l == self->state.leads.end()
                ? caf::actor{}

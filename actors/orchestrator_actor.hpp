@@ -35,12 +35,15 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -59,6 +62,24 @@
 #include "engine/plan/plan.hpp"
 
 namespace baton::actors {
+
+/// Where a chain lead's members send their reports: the lead's actor, set
+/// again when the lead is started again (read on the workers' threads).
+class report_slot {
+public:
+  void set(orchestrator_actor a) {
+    std::lock_guard lock{mu_};
+    actor_ = std::move(a);
+  }
+  orchestrator_actor get() const {
+    std::lock_guard lock{mu_};
+    return actor_;
+  }
+
+private:
+  mutable std::mutex mu_;
+  orchestrator_actor actor_;
+};
 
 struct orchestrator_config {
   engine::plan plan;
@@ -108,6 +129,35 @@ struct orchestrator_config {
   std::shared_ptr<orchestrator_actor> parent;
   /// The orchestrator's in a chain: each lead's actor, by team.
   std::map<std::string, orchestrator_actor> chain_leads;
+  /// Resuming a chain, or starting one of its leads again: the node as
+  /// its stream left it (this lead's scope, or the orchestrator above the
+  /// leads), and what it derived and did not record (recorded first).
+  std::unique_ptr<engine::chain_scope> resume_scope;
+  std::unique_ptr<engine::chain_orchestrator> resume_chain;
+  std::deque<frame> unrecorded_events;
+  /// What it sent that the other side had not taken, sent again once the
+  /// above is recorded: (team, delivery) from the orchestrator, ("",
+  /// report) from a lead.
+  std::vector<std::pair<std::string, frame>> resend;
+  /// The orchestrator's: the deliveries its stream holds (a lead started
+  /// again is sent those it had not taken).
+  std::vector<engine::recorded_delivery> delivered;
+  /// A lead started again while the run goes on: its workers kept working,
+  /// so it goes on from its fold (no runStarted, nothing dispatched again).
+  bool go_on = false;
+  /// Resuming a chain: the next operator command's number (the leads
+  /// recorded some of them), and the tasks the operator added to a team
+  /// (its lead's, by team).
+  uint64_t next_operator = 0;
+  std::map<std::string, std::string> added_tasks;
+  /// The orchestrator's in a chain: starts a team's lead again, from its
+  /// stream, once its actor died (called off the actor's thread): the new
+  /// lead's actor and the number of the last delivery it took; it sends
+  /// again its reports numbered above `taken`. Unset: a lead that died is
+  /// not started again (said on stderr; the run waits for the operator).
+  std::function<result<std::pair<orchestrator_actor, uint64_t>>(
+    const std::string& team, uint64_t taken)>
+    restart_chain_lead;
 };
 
 struct orchestrator_state {
@@ -123,6 +173,10 @@ struct orchestrator_state {
   /// Above a chain's leads: the team of each agent and task of a team (an
   /// operator's command about one is its lead's).
   std::map<std::string, std::string> chain_index;
+  /// Above a chain's leads: which team each lead's actor runs (monitored,
+  /// to start it again when it dies), and the deliveries sent so far.
+  std::map<caf::actor_addr, std::string> chain_lead_of;
+  std::vector<engine::recorded_delivery> delivered;
   std::unique_ptr<detail::journal> journal;
   /// The `operator` stream: commands recorded before they are applied.
   std::unique_ptr<detail::journal> operator_journal;

@@ -35,6 +35,29 @@ void on_quit(const Handle& h, std::shared_ptr<Signal> sig,
   });
 }
 
+/// Sends a host's report to its agent's node (`to`, by agent): false when
+/// the report names none of them.
+bool chain_target_of(
+  const std::map<std::string, std::function<void(frame)>>& to, frame& f) {
+  auto r = decode_worker_report(f);
+  if (!r)
+    return false;
+  std::string agent;
+  try {
+    capnp::FlatArrayMessageReader in{r->event.words(), frame_reader_options()};
+    auto e = in.getRoot<schema::Event>();
+    if (e.isWorkerReported())
+      agent = e.getWorkerReported().getAgent();
+  } catch (const kj::Exception&) {
+    return false;
+  }
+  auto i = to.find(agent);
+  if (i == to.end())
+    return false;
+  i->second(std::move(f));
+  return true;
+}
+
 } // namespace
 
 void configure_actor_system(caf::actor_system_config& cfg) {
@@ -49,7 +72,8 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     return error{ec::invalid_argument, "a team needs a clock"};
   // runStarted records the plan's text, and replay, resume and fork parse
   // it again: a run started without it could never be replayed.
-  if (opts.plan_text.empty() && !(opts.resume && opts.resume->begun()))
+  if (opts.plan_text.empty() && !(opts.resume && opts.resume->begun())
+      && !opts.chain_top)
     return error{ec::invalid_argument,
                  "a team needs its plan's text (team_options.plan_text), "
                  "which the run records so that it can be replayed"};
@@ -77,8 +101,10 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
                    "agent " + a.name + " of the plan has no terminal"};
 
   // The record format: a resumed run keeps the one it began with.
-  uint16_t version = opts.resume && opts.resume->begun()
-                       ? opts.resume->version()
+  bool resumed = opts.resume != nullptr || opts.chain_top != nullptr;
+  uint16_t version
+    = opts.resume && opts.resume->begun() ? opts.resume->version()
+      : opts.chain_top ? opts.chain_top->node->own().fold().version()
                        : engine::record_version;
   std::unique_ptr<team> t{new team};
   t->alive_ = std::make_shared<size_t>(0);
@@ -94,23 +120,28 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   // A supervisor chain: each top team's lead runs its team, and its
   // members report to it (a slot each, filled the same way).
   bool chain = opts.plan.run.chain && !opts.resume;
-  std::map<std::string, std::shared_ptr<orchestrator_actor>> lead_slots;
+  std::map<std::string, std::shared_ptr<report_slot>> lead_slots;
   std::map<std::string, std::shared_ptr<orchestrator_config>> lead_cfgs;
   if (chain)
     for (auto& scope : engine::chain_scopes(opts.plan))
       if (!scope.empty()) {
-        lead_slots[scope] = std::make_shared<orchestrator_actor>();
+        lead_slots[scope] = std::make_shared<report_slot>();
         lead_cfgs[scope] = std::make_shared<orchestrator_config>();
       }
   // Who an agent reports to, and whose config holds its worker.
   engine::scope_index scopes{chain ? opts.plan : engine::plan{}};
   auto node_of = [&](const std::string& agent)
-    -> std::pair<std::shared_ptr<orchestrator_actor>,
+    -> std::pair<std::function<void(frame)>,
                  std::shared_ptr<orchestrator_config>> {
     if (chain)
       if (auto scope = scopes.of_agent(agent); !scope.empty())
-        return {lead_slots.at(scope), lead_cfgs.at(scope)};
-    return {slot, ocfg};
+        return {[to = lead_slots.at(scope)](frame f) {
+                  caf::anon_send(to->get(), atom::report_v, std::move(f));
+                },
+                lead_cfgs.at(scope)};
+    return {
+      [slot](frame f) { caf::anon_send(*slot, atom::report_v, std::move(f)); },
+      ocfg};
   };
   // Each host's link, and the stand-ins of its agents (filled before any
   // of them starts: the link reads it only once its host answers).
@@ -129,7 +160,14 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     lo->central = &log;
     lo->clock = opts.clock;
     lo->id_high = random_high();
-    lo->report = [slot](frame f) {
+    // (Each agent reports to its node: the host's reports are sent on
+    // by agent.)
+    std::map<std::string, std::function<void(frame)>> to;
+    for (auto& agent : lo->agents)
+      to[agent] = node_of(agent).first;
+    lo->report = [slot, to = std::move(to)](frame f) {
+      if (to.size() > 0 && chain_target_of(to, f))
+        return;
       caf::anon_send(*slot, atom::report_v, std::move(f));
     };
     lo->quit = [stand_ins](const std::string& agent) {
@@ -150,7 +188,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
       rcfg->name = a.name;
       rcfg->link = links.at(a.host);
       rcfg->id_high = random_high();
-      rcfg->resumed = opts.resume != nullptr;
+      rcfg->resumed = resumed;
       rcfg->record_version = version;
       rcfg->checkpoint = std::move(a.checkpoint);
       rcfg->stop_grace = opts.stop_grace;
@@ -172,14 +210,13 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     wcfg->clock = opts.clock;
     wcfg->id_high = random_high();
     wcfg->stop_grace = opts.stop_grace;
-    wcfg->resumed = opts.resume != nullptr;
+    wcfg->resumed = resumed;
     wcfg->record_version = version;
     wcfg->workdir = a.workdir;
     wcfg->checkpoint = std::move(a.checkpoint);
     wcfg->snapshot_every = opts.plan.run.snapshot_every;
     auto [to, node] = node_of(a.name);
-    wcfg->report
-      = [to](frame f) { caf::anon_send(*to, atom::report_v, std::move(f)); };
+    wcfg->report = std::move(to);
     auto w = sys.spawn(worker_actor_impl, wcfg);
     t->workers_.push_back(w);
     node->workers[a.name] = w;
@@ -197,23 +234,130 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     c.inline_gates = opts.deterministic;
     c.workspace = opts.workspace;
   };
+  // A node's checkpoints: its agents' only.
+  auto checkpoints_of = [&opts](const engine::plan& p) {
+    std::map<std::string, std::string> out;
+    for (auto& a : p.agents)
+      if (auto c = opts.checkpoints.find(a.name); c != opts.checkpoints.end())
+        out.insert(*c);
+    return out;
+  };
+  // Resuming a chain: the next operator number after every node's.
+  uint64_t next_operator = 0;
+  if (opts.chain_top) {
+    auto next = [](const engine::orchestrator& o) {
+      return uint64_t{std::stoull(o.next_operator_id().substr(1))};
+    };
+    next_operator = next(opts.chain_top->node->own().fold());
+    for (auto& [team, seed] : opts.chain_seeds)
+      next_operator = std::max(next_operator, next(seed.node->fold()));
+  }
   // Each lead: its team's scope, its members' workers, its reports up to
-  // the orchestrator.
+  // the orchestrator. What a lead needs to start again is kept: its
+  // workers and directories (the rest is every node's).
+  struct lead_kit {
+    std::map<std::string, worker_actor> workers;
+    std::map<std::string, std::string> workdirs;
+    std::shared_ptr<report_slot> slot;
+  };
+  auto kits = std::make_shared<std::map<std::string, lead_kit>>();
   for (auto& [scope, lcfg] : lead_cfgs) {
     common(*lcfg);
     lcfg->plan = engine::team_scope(opts.plan, scope);
     lcfg->scope = scope;
     lcfg->parent = slot;
+    (*kits)[scope] = {lcfg->workers, lcfg->workdirs, lead_slots.at(scope)};
+    // Resuming: the deliveries it had not taken, sent again (all of them
+    // to a lead that never started); then, from its stream, its reports
+    // the orchestrator had not taken.
+    auto seed = opts.chain_seeds.find(scope);
+    bool seeded = seed != opts.chain_seeds.end();
+    if (opts.chain_top)
+      for (auto& f :
+           engine::not_taken(opts.chain_top->sent, scope,
+                             seeded ? seed->second.node->delivered() : 0))
+        ocfg->resend.emplace_back(scope, std::move(f));
+    if (seeded) {
+      for (auto& f :
+           engine::not_taken(seed->second.sent,
+                             opts.chain_top->node->router().last_report(scope)))
+        lcfg->resend.emplace_back(std::string{}, std::move(f));
+      // (Tasks the operator added to the team are its lead's.)
+      for (auto& task : seed->second.node->current_plan().tasks)
+        if (scopes.of_task(opts.plan, task).empty())
+          ocfg->added_tasks[task.id] = scope;
+      lcfg->resume_scope = std::move(seed->second.node);
+      lcfg->unrecorded_events = std::move(seed->second.unrecorded);
+      lcfg->checkpoints = checkpoints_of(lcfg->plan);
+      lcfg->next_operator = next_operator;
+    }
     auto lead = sys.spawn(orchestrator_actor_impl, lcfg);
-    *lead_slots.at(scope) = lead;
+    lead_slots.at(scope)->set(lead);
     ocfg->chain_leads[scope] = lead;
-    t->chain_leads_.push_back(lead);
+    t->chain_leads_->push_back(lead);
   }
   common(*ocfg);
+  if (opts.chain_top) {
+    ocfg->resume_chain = std::move(opts.chain_top->node);
+    ocfg->unrecorded_events = std::move(opts.chain_top->unrecorded);
+    ocfg->delivered = std::move(opts.chain_top->sent);
+    ocfg->next_operator = next_operator;
+    ocfg->checkpoints = checkpoints_of(engine::team_scope(opts.plan, ""));
+  }
+  // A lead whose actor died: rebuilt from its stream, started with its
+  // team's workers (which kept working), and tracked as the run's.
+  if (chain && opts.rebuild_scope) {
+    auto base = std::make_shared<orchestrator_config>();
+    common(*base);
+    ocfg->restart_chain_lead
+      = [rebuild = opts.rebuild_scope, kits, base, whole = opts.plan,
+         parent = slot, sys = &sys, sig = t->sig_, alive = t->alive_,
+         leads = t->chain_leads_](
+          const std::string& team,
+          uint64_t taken) -> result<std::pair<orchestrator_actor, uint64_t>> {
+      auto kit = kits->find(team);
+      if (kit == kits->end())
+        return error{ec::invalid_argument, "the chain has no team " + team};
+      auto seed = rebuild(team);
+      if (!seed)
+        return seed.err();
+      auto lcfg = std::make_shared<orchestrator_config>();
+      lcfg->plan_path = base->plan_path;
+      lcfg->log = base->log;
+      lcfg->clock = base->clock;
+      lcfg->id_high = random_high();
+      lcfg->operator_id_high = random_high();
+      lcfg->gate_timeout = base->gate_timeout;
+      lcfg->inline_gates = base->inline_gates;
+      lcfg->workspace = base->workspace;
+      lcfg->plan = engine::team_scope(whole, team);
+      lcfg->scope = team;
+      lcfg->parent = parent;
+      lcfg->workers = kit->second.workers;
+      lcfg->workdirs = kit->second.workdirs;
+      lcfg->go_on = true;
+      for (auto& f : engine::not_taken(seed->sent, taken))
+        lcfg->resend.emplace_back(std::string{}, std::move(f));
+      uint64_t delivered = seed->node->delivered();
+      lcfg->resume_scope = std::move(seed->node);
+      lcfg->unrecorded_events = std::move(seed->unrecorded);
+      auto lead = sys->spawn(orchestrator_actor_impl, lcfg);
+      {
+        std::lock_guard lock{sig->mu};
+        ++*alive;
+        leads->push_back(lead);
+      }
+      on_quit(lead, sig, [alive] { --*alive; });
+      kit->second.slot->set(lead);
+      caf::anon_send(lead, atom::start_v);
+      return std::pair{lead, delivered};
+    };
+  }
   ocfg->plan = std::move(opts.plan);
   ocfg->plan_text = std::move(opts.plan_text);
   ocfg->resume = std::move(opts.resume);
-  ocfg->checkpoints = std::move(opts.checkpoints);
+  if (!opts.chain_top)
+    ocfg->checkpoints = std::move(opts.checkpoints);
   ocfg->unrecorded = std::move(opts.unrecorded);
   ocfg->recorded = std::move(opts.recorded);
   ocfg->lead_seeds = std::move(opts.lead_seeds);
@@ -223,11 +367,11 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
 
   {
     std::lock_guard lock{t->sig_->mu};
-    *t->alive_ = t->workers_.size() + t->chain_leads_.size() + 1;
+    *t->alive_ = t->workers_.size() + t->chain_leads_->size() + 1;
   }
   auto count_down = [alive = t->alive_] { --*alive; };
   on_quit(t->orchestrator_, t->sig_, count_down);
-  for (auto& l : t->chain_leads_)
+  for (auto& l : *t->chain_leads_)
     on_quit(l, t->sig_, count_down);
   for (auto& w : t->workers_)
     on_quit(w, t->sig_, count_down);
@@ -236,7 +380,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     caf::anon_send(w, atom::start_v);
   // The orchestrator's stream begins first: runStarted, with the plan.
   caf::anon_send(t->orchestrator_, atom::start_v);
-  for (auto& l : t->chain_leads_)
+  for (auto& l : *t->chain_leads_)
     caf::anon_send(l, atom::start_v);
   return t;
 }
@@ -246,7 +390,12 @@ team::~team() {
     stop(true);
     if (!wait(std::chrono::seconds{10})) {
       caf::anon_send_exit(orchestrator_, caf::exit_reason::kill);
-      for (auto& l : chain_leads_)
+      std::vector<orchestrator_actor> leads;
+      {
+        std::lock_guard lock{sig_->mu};
+        leads = *chain_leads_;
+      }
+      for (auto& l : leads)
         caf::anon_send_exit(l, caf::exit_reason::kill);
       for (auto& w : workers_)
         caf::anon_send_exit(w, caf::exit_reason::kill);

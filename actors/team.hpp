@@ -30,6 +30,7 @@
 #include "actors/remote/host_link.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/detect/pack.hpp"
+#include "engine/orchestration/chain_nodes.hpp"
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/orchestration/orchestrator_snapshot.hpp"
 #include "engine/orchestration/team_lead.hpp"
@@ -112,6 +113,15 @@ struct team_options {
   /// Rebuilds a team's lead from its stream, to start a lead whose actor
   /// died again (see orchestrator_config). Unset: it is not.
   std::function<result<engine::lead_seed>(const std::string&)> rebuild_lead;
+  /// Resuming a supervisor chain (plan.run.chain): the orchestrator above
+  /// the leads and each team's lead, as their streams left them
+  /// (replay::rebuild_chain_*). Then `resume` is unset.
+  std::unique_ptr<engine::top_seed> chain_top;
+  std::map<std::string, engine::scope_seed> chain_seeds;
+  /// A chain's team's lead as its stream holds it now, to start a lead
+  /// whose actor died again (called off the actors' threads). Unset: it is
+  /// not.
+  std::function<result<engine::scope_seed>(const std::string&)> rebuild_scope;
   /// The hosts agents name.
   std::vector<team_host> hosts;
 };
@@ -168,8 +178,10 @@ private:
 
   log_actor log_;
   orchestrator_actor orchestrator_;
-  /// A supervisor chain's leads, each running its team's scope.
-  std::vector<orchestrator_actor> chain_leads_;
+  /// A supervisor chain's leads, each running its team's scope (and those
+  /// started again: added under sig_->mu).
+  std::shared_ptr<std::vector<orchestrator_actor>> chain_leads_
+    = std::make_shared<std::vector<orchestrator_actor>>();
   std::vector<worker_actor> workers_;
   /// One link per host (in that host's actor system).
   std::vector<remote::link_actor> links_;

@@ -31,5 +31,6 @@ CAF_ADD_ATOM(baton, baton::atom, lead, "lead")
 CAF_ADD_ATOM(baton, baton::atom, scanned, "scanned")
 CAF_ADD_ATOM(baton, baton::atom, snapshot, "snapshot")
 CAF_ADD_ATOM(baton, baton::atom, chain, "chain")
+CAF_ADD_ATOM(baton, baton::atom, sync, "sync")
 
 CAF_END_TYPE_ID_BLOCK(baton)

@@ -18,9 +18,11 @@
 #include "api/detail/run_impl.hpp"
 #include "api/plan_loader.hpp"
 #include "engine/checkpoint/checkpoint.hpp"
+#include "engine/orchestration/team_scope.hpp"
 #include "engine/plan/plan_check.hpp"
 #include "engine/plan/plan_parser.hpp"
 #include "engine/plan/plan_secrets.hpp"
+#include "replay/chain_replay.hpp"
 #include "replay/checkpoint_rebuild.hpp"
 #include "replay/lead_replay.hpp"
 #include "replay/orchestrator_replay.hpp"
@@ -140,6 +142,15 @@ launch(caf::actor_system& sys, std::shared_ptr<storage::event_log> log,
                    "from the first record\n",
                    team.c_str(), stats.passed_over.c_str());
     return seed;
+  };
+  // A chain's lead whose actor died starts again from its stream.
+  topts.rebuild_scope
+    = [weak = std::weak_ptr<storage::event_log>{log}](
+        const std::string& team) -> result<engine::scope_seed> {
+    auto l = weak.lock();
+    if (!l)
+      return error{ec::invalid_argument, "the run's log is closed"};
+    return replay::rebuild_chain_scope(*l, team);
   };
   topts.hosts = std::move(hosts.hosts);
   p->nets = std::move(hosts.nets);
@@ -266,31 +277,54 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
   if (!opened)
     return opened.err();
   std::shared_ptr<storage::event_log> log{std::move(*opened)};
-  replay::rebuild_stats rebuilt_from;
-  auto recorded = replay::rebuild_orchestrator(*log, true, &rebuilt_from);
-  if (!recorded)
-    return error{recorded.err().code(),
-                 opts.log_dir + ": " + recorded.err().message()};
-  if (!rebuilt_from.passed_over.empty())
-    std::fprintf(stderr,
-                 "baton: %s: %s; the orchestrator's streams were folded from "
-                 "their first event\n",
-                 opts.log_dir.c_str(), rebuilt_from.passed_over.c_str());
-  if (recorded->engine->finished() && recorded->unrecorded.empty())
-    return error{ec::invalid_argument,
-                 opts.log_dir + " holds a finished run; nothing to resume"};
+  auto chain = replay::recorded_chain(*log);
+  if (!chain)
+    return error{chain.err().code(),
+                 opts.log_dir + ": " + chain.err().message()};
+  // A supervisor chain: the orchestrator above the leads, and each lead,
+  // from its own stream; otherwise the orchestrator's one fold.
+  std::optional<engine::recorded_orchestrator> recorded;
+  std::unique_ptr<engine::top_seed> top;
+  engine::run_begun start;
+  if (*chain) {
+    auto rebuilt = replay::rebuild_chain_orchestrator(*log);
+    if (!rebuilt)
+      return error{rebuilt.err().code(), "cannot resume " + opts.log_dir + ": "
+                                           + rebuilt.err().message()};
+    if (rebuilt->node->finished() && rebuilt->unrecorded.empty())
+      return error{ec::invalid_argument,
+                   opts.log_dir + " holds a finished run; nothing to resume"};
+    top = std::make_unique<engine::top_seed>(std::move(*rebuilt));
+    auto first = replay::recorded_start(*log);
+    if (!first)
+      return first.err();
+    start = std::move(*first);
+  } else {
+    replay::rebuild_stats rebuilt_from;
+    auto r = replay::rebuild_orchestrator(*log, true, &rebuilt_from);
+    if (!r)
+      return error{r.err().code(), opts.log_dir + ": " + r.err().message()};
+    if (!rebuilt_from.passed_over.empty())
+      std::fprintf(stderr,
+                   "baton: %s: %s; the orchestrator's streams were folded "
+                   "from their first event\n",
+                   opts.log_dir.c_str(), rebuilt_from.passed_over.c_str());
+    if (r->engine->finished() && r->unrecorded.empty())
+      return error{ec::invalid_argument,
+                   opts.log_dir + " holds a finished run; nothing to resume"};
+    recorded = std::move(*r);
+    start = recorded->start;
+  }
   // The env values were kept out of the log: back from the plan file.
-  auto text = engine::restore_plan_secrets(recorded->start.plan_text,
-                                           read_file(recorded->start.plan),
-                                           recorded->start.plan);
+  auto text = engine::restore_plan_secrets(start.plan_text,
+                                           read_file(start.plan), start.plan);
   if (!text)
     return text.err();
   auto plan = engine::parse_plan(*text, "the recorded plan");
   if (!plan)
     return plan.err();
-  auto workspace = !opts.workspace.empty()
-                     ? fs::absolute(opts.workspace)
-                     : fs::path{recorded->start.workspace};
+  auto workspace = !opts.workspace.empty() ? fs::absolute(opts.workspace)
+                                           : fs::path{start.workspace};
   if (workspace.empty())
     return error{ec::invalid_argument,
                  opts.log_dir
@@ -306,9 +340,9 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
                                 }));
     return id;
   };
-  auto hosts = api::connect_hosts(
-    *plan, {*text, fs::absolute(recorded->start.plan).parent_path(), workspace,
-            opts.log_dir, run_id});
+  auto hosts
+    = api::connect_hosts(*plan, {*text, fs::absolute(start.plan).parent_path(),
+                                 workspace, opts.log_dir, run_id});
   if (!hosts)
     return hosts.err();
   auto agents = api::setup_agents(*plan, workspace, opts.log_dir,
@@ -338,12 +372,27 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
         t.checkpoint = rebuilt->fold.save();
   }
   topts.plan = *plan;
-  topts.plan_path = recorded->start.plan;
-  topts.plan_text = recorded->start.plan_text;
+  topts.plan_path = start.plan;
+  topts.plan_text = start.plan_text;
   topts.workspace = workspace.string();
   topts.agents = std::move(*agents);
-  // Each team's lead as its stream left it.
-  if (recorded->engine->leads())
+  if (top) {
+    // Each lead of the chain as its stream left it (one that never
+    // started starts anew).
+    for (auto& team : engine::chain_scopes(*plan)) {
+      if (team.empty())
+        continue;
+      auto seed = replay::rebuild_chain_scope(*log, team);
+      if (!seed && seed.err().code() == ec::not_found)
+        continue;
+      if (!seed)
+        return error{seed.err().code(), "cannot resume " + opts.log_dir
+                                          + ": the lead of team " + team + ": "
+                                          + seed.err().message()};
+      topts.chain_seeds.emplace(team, std::move(*seed));
+    }
+    topts.chain_top = std::move(top);
+  } else if (recorded->engine->leads())
     for (auto& team : recorded->engine->lead_teams()) {
       replay::rebuild_stats stats;
       auto seed = replay::rebuild_lead(*log, team, true, &stats);
@@ -359,7 +408,7 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
                        + team + ": " + seed.err().message()};
       topts.lead_seeds.emplace(team, std::move(*seed));
     }
-  if (plan->run.snapshot_every > 0) {
+  if (recorded && plan->run.snapshot_every > 0) {
     // The orchestrator goes on saving snapshots from this fold: a copy of
     // it, through its own snapshot.
     auto copy = engine::recorded_orchestrator::restore(recorded->start,
@@ -370,9 +419,12 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
     topts.recorded
       = std::make_unique<engine::recorded_orchestrator>(std::move(*copy));
   }
-  topts.resume = std::move(recorded->engine);
-  topts.unrecorded.assign(std::make_move_iterator(recorded->unrecorded.begin()),
-                          std::make_move_iterator(recorded->unrecorded.end()));
+  if (recorded) {
+    topts.resume = std::move(recorded->engine);
+    topts.unrecorded.assign(
+      std::make_move_iterator(recorded->unrecorded.begin()),
+      std::make_move_iterator(recorded->unrecorded.end()));
+  }
   topts.stop_grace = opts.stop_grace;
   auto at = log->last_position();
   auto title = plan->run.name + ", from position " + std::to_string(at)

@@ -1,6 +1,8 @@
 #include "replay/chain_replay.hpp"
 
+#include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include "engine/orchestration/chain_event.hpp"
@@ -55,7 +57,8 @@ result<replay_report>
 replay_node(const storage::event_log& log, const replay_options& opts,
             node_replay node,
             const std::function<result<uint64_t>(
-              const std::function<bool(storage::recorded_event&&)>&)>& events) {
+              const std::function<bool(storage::recorded_event&&)>&)>& events,
+            std::deque<frame>* unrecorded = nullptr) {
   replay_report report;
   detail::derived_matcher matcher{node.stream};
   std::string failure;
@@ -108,6 +111,10 @@ replay_node(const storage::event_log& log, const replay_options& opts,
   if (!failure.empty())
     return error{ec::invalid_argument, failure};
   report.first_divergence = matcher.first_divergence();
+  if (unrecorded != nullptr && !report.first_divergence) {
+    *unrecorded = matcher.take_pending();
+    return report;
+  }
   // What the replay made that the run never recorded: a divergence when
   // the stream ends with the node's end (not cut short by `until`, or by a
   // stop before it reached the log).
@@ -123,11 +130,83 @@ replay_node(const storage::event_log& log, const replay_options& opts,
   return report;
 }
 
-} // namespace
+/// How a lead's stream is replayed: its scope's fold, `scope` (made from
+/// `cut` at the stream's start). Each report it makes goes to `made`.
+node_replay scope_node(const std::string& stream, engine::plan cut,
+                       std::optional<engine::chain_scope>& scope,
+                       std::vector<engine::recorded_report>* made) {
+  // Its decisions, then its reports up.
+  auto derived
+    = [&scope, made](const std::vector<engine::orchestrator_decision>& ds) {
+        std::vector<frame> out;
+        for (auto& d : ds)
+          out.push_back(engine::to_event(d, scope->fold().version()));
+        for (auto& r : scope->take_reports()) {
+          out.push_back(engine::to_event(r));
+          if (made != nullptr)
+            made->push_back(std::move(r));
+        }
+        return out;
+      };
+  return {
+    stream, [&scope, cut = std::move(cut)] { scope.emplace(cut); },
+    [&scope, derived](schema::Event::Reader ev, uint64_t now)
+      -> std::optional<result<std::vector<frame>>> {
+      auto d = engine::delivery_from_event(ev);
+      if (!d)
+        return std::nullopt;
+      auto ds = scope->on(*d, now);
+      if (!ds)
+        return result<std::vector<frame>>{ds.err()};
+      return result<std::vector<frame>>{derived(*ds)};
+    },
+    [&scope, derived](const engine::orchestrator_input& in, uint64_t now) {
+      return derived(scope->on(in, now));
+    },
+    &schema::Event::Reader::isChainReported};
+}
 
-result<replay_report> replay_chain_scope(const storage::event_log& log,
-                                         const std::string& team,
-                                         const replay_options& opts) {
+/// How the orchestrator's stream of a chain is replayed: `top`, made from
+/// `whole` at the stream's start. Each delivery it makes goes to `made`.
+node_replay top_node(std::shared_ptr<const engine::plan> whole,
+                     std::optional<engine::chain_orchestrator>& top,
+                     std::vector<engine::recorded_delivery>* made) {
+  auto derived = [&top, made](const std::vector<engine::chain_decision>& ds) {
+    std::vector<frame> out;
+    auto version = top->own().fold().version();
+    for (auto& d : ds) {
+      if (auto* x = std::get_if<engine::recorded_delivery>(&d)) {
+        out.push_back(engine::to_event(*x));
+        if (made != nullptr)
+          made->push_back(*x);
+      } else {
+        out.push_back(engine::to_event(
+          std::get<engine::orchestrator_decision>(d), version));
+      }
+    }
+    return out;
+  };
+  return {"orchestrator", [&top, whole] { top.emplace(*whole); },
+          [&top, derived](schema::Event::Reader ev, uint64_t now)
+            -> std::optional<result<std::vector<frame>>> {
+            auto r = engine::report_from_event(ev);
+            if (!r)
+              return std::nullopt;
+            auto ds = top->on(*r, now);
+            if (!ds)
+              return result<std::vector<frame>>{ds.err()};
+            return result<std::vector<frame>>{derived(*ds)};
+          },
+          [&top, derived](const engine::orchestrator_input& in, uint64_t now) {
+            return derived(top->on(in, now));
+          },
+          &schema::Event::Reader::isChainDelivered};
+}
+
+/// The team's cut of the plan, for `lead/<team>`.
+result<engine::plan> cut_for(const storage::event_log& log,
+                             const std::string& team,
+                             const replay_options& opts) {
   auto stream = engine::lead_stream(team);
   if (log.highest(stream) == 0)
     return error{ec::not_found, "the log holds no stream " + stream};
@@ -138,34 +217,34 @@ result<replay_report> replay_chain_scope(const storage::event_log& log,
   if (!cut)
     return error{ec::invalid_argument,
                  cut.err().message() + " for stream " + stream};
+  return std::move(*cut);
+}
+
+/// A rebuild that found the stream not what this build decides.
+error diverged(const divergence& d) {
+  return error{ec::invalid_argument,
+               d.stream + "@" + std::to_string(d.sequence)
+                 + ": this build decides otherwise than the run recorded "
+                   "(it would record "
+                 + d.expected + ", the run recorded " + d.found
+                 + "); it cannot go on from there"};
+}
+
+} // namespace
+
+result<replay_report> replay_chain_scope(const storage::event_log& log,
+                                         const std::string& team,
+                                         const replay_options& opts) {
+  auto cut = cut_for(log, team, opts);
+  if (!cut)
+    return cut.err();
+  auto stream = engine::lead_stream(team);
   std::optional<engine::chain_scope> scope;
-  // Its decisions, then its reports up.
-  auto derived = [&](const std::vector<engine::orchestrator_decision>& ds) {
-    std::vector<frame> out;
-    for (auto& d : ds)
-      out.push_back(engine::to_event(d, scope->fold().version()));
-    for (auto& r : scope->take_reports())
-      out.push_back(engine::to_event(r));
-    return out;
-  };
-  node_replay node{stream, [&] { scope.emplace(std::move(*cut)); },
-                   [&](schema::Event::Reader ev, uint64_t now)
-                     -> std::optional<result<std::vector<frame>>> {
-                     auto d = engine::delivery_from_event(ev);
-                     if (!d)
-                       return std::nullopt;
-                     auto ds = scope->on(*d, now);
-                     if (!ds)
-                       return result<std::vector<frame>>{ds.err()};
-                     return result<std::vector<frame>>{derived(*ds)};
-                   },
-                   [&](const engine::orchestrator_input& in, uint64_t now) {
-                     return derived(scope->on(in, now));
-                   },
-                   &schema::Event::Reader::isChainReported};
-  return replay_node(log, opts, std::move(node), [&](const auto& fn) {
-    return log.read(stream, 1, opts.until, UINT64_MAX, fn);
-  });
+  return replay_node(log, opts,
+                     scope_node(stream, std::move(*cut), scope, nullptr),
+                     [&](const auto& fn) {
+                       return log.read(stream, 1, opts.until, UINT64_MAX, fn);
+                     });
 }
 
 result<replay_report> replay_chain_orchestrator(const storage::event_log& log,
@@ -176,39 +255,59 @@ result<replay_report> replay_chain_orchestrator(const storage::event_log& log,
   if (!whole)
     return whole.err();
   std::optional<engine::chain_orchestrator> top;
-  auto derived = [&](const std::vector<engine::chain_decision>& ds) {
-    std::vector<frame> out;
-    auto version = top->own().fold().version();
-    for (auto& d : ds)
-      out.push_back(std::visit(
-        [&](const auto& x) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, engine::recorded_delivery>)
-            return engine::to_event(x);
-          else
-            return engine::to_event(x, version);
-        },
-        d));
-    return out;
-  };
-  node_replay node{"orchestrator", [&] { top.emplace(**whole); },
-                   [&](schema::Event::Reader ev, uint64_t now)
-                     -> std::optional<result<std::vector<frame>>> {
-                     auto r = engine::report_from_event(ev);
-                     if (!r)
-                       return std::nullopt;
-                     auto ds = top->on(*r, now);
-                     if (!ds)
-                       return result<std::vector<frame>>{ds.err()};
-                     return result<std::vector<frame>>{derived(*ds)};
-                   },
-                   [&](const engine::orchestrator_input& in, uint64_t now) {
-                     return derived(top->on(in, now));
-                   },
-                   &schema::Event::Reader::isChainDelivered};
-  return replay_node(log, opts, std::move(node), [&](const auto& fn) {
-    return detail::read_orchestrator_inputs(log, opts.until, fn);
-  });
+  return replay_node(
+    log, opts, top_node(*whole, top, nullptr), [&](const auto& fn) {
+      return detail::read_orchestrator_inputs(log, opts.until, fn);
+    });
+}
+
+result<engine::scope_seed> rebuild_chain_scope(const storage::event_log& log,
+                                               const std::string& team) {
+  replay_options opts;
+  auto cut = cut_for(log, team, opts);
+  if (!cut)
+    return cut.err();
+  auto stream = engine::lead_stream(team);
+  std::optional<engine::chain_scope> scope;
+  engine::scope_seed seed;
+  auto r = replay_node(
+    log, opts, scope_node(stream, std::move(*cut), scope, &seed.sent),
+    [&](const auto& fn) {
+      return log.read(stream, 1, UINT64_MAX, UINT64_MAX, fn);
+    },
+    &seed.unrecorded);
+  if (!r)
+    return r.err();
+  if (r->first_divergence)
+    return diverged(*r->first_divergence);
+  if (!scope)
+    return error{ec::invalid_argument, stream + " holds no runStarted"};
+  seed.node = std::make_unique<engine::chain_scope>(std::move(*scope));
+  return seed;
+}
+
+result<engine::top_seed>
+rebuild_chain_orchestrator(const storage::event_log& log) {
+  if (log.highest("orchestrator") == 0)
+    return error{ec::not_found, "the log holds no orchestrator stream"};
+  replay_options opts;
+  auto whole = plan_of(log, opts);
+  if (!whole)
+    return whole.err();
+  std::optional<engine::chain_orchestrator> top;
+  engine::top_seed seed;
+  auto r = replay_node(
+    log, opts, top_node(*whole, top, &seed.sent),
+    [&](const auto& fn) {
+      return detail::read_orchestrator_inputs(log, UINT64_MAX, fn);
+    },
+    &seed.unrecorded);
+  if (!r)
+    return r.err();
+  if (r->first_divergence)
+    return diverged(*r->first_divergence);
+  seed.node = std::make_unique<engine::chain_orchestrator>(std::move(*top));
+  return seed;
 }
 
 } // namespace baton::replay

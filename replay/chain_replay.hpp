@@ -16,7 +16,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "engine/orchestration/chain_nodes.hpp"
 #include "engine/result.hpp"
 #include "replay/lead_replay.hpp"
 #include "replay/orchestrator_replay.hpp"
@@ -39,5 +41,19 @@ result<replay_report> replay_chain_scope(const storage::event_log& log,
 result<replay_report> replay_chain_orchestrator(const storage::event_log& log,
                                                 const replay_options& opts
                                                 = {});
+
+/// A lead of a chain as its stream left it, to go on from there (baton
+/// resume; a lead whose actor died). The stream is replayed as
+/// replay_chain_scope does, so a stream this build would decide otherwise
+/// is an error (ec::invalid_argument, named by stream and sequence), not a
+/// node that goes on from a story it did not record. Errors otherwise as
+/// replay_chain_scope.
+result<engine::scope_seed> rebuild_chain_scope(const storage::event_log& log,
+                                               const std::string& team);
+
+/// The orchestrator of a chain as its streams left it. Errors as
+/// rebuild_chain_scope, for the orchestrator's stream.
+result<engine::top_seed>
+rebuild_chain_orchestrator(const storage::event_log& log);
 
 } // namespace baton::replay

@@ -78,6 +78,18 @@ result<bool> recorded_chain(const storage::event_log& log) {
   return first->front().event().getRunStarted().getChain();
 }
 
+result<engine::run_begun> recorded_start(const storage::event_log& log) {
+  auto first = run_started(log);
+  if (!first)
+    return first.err();
+  auto in = engine::input_from_event(first->front().event());
+  auto* begun = in ? std::get_if<engine::run_begun>(&*in) : nullptr;
+  if (begun == nullptr)
+    return error{ec::invalid_argument,
+                 "orchestrator@1: its runStarted does not read"};
+  return std::move(*begun);
+}
+
 result<uint16_t> recorded_version(const storage::event_log& log) {
   auto first = run_started(log);
   if (!first)

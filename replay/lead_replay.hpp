@@ -33,6 +33,10 @@ recorded_plan(const storage::event_log& log,
 /// runStarted says so; replay/chain_replay.hpp). Errors as recorded_plan.
 result<bool> recorded_chain(const storage::event_log& log);
 
+/// The run's first start, as recorded (plan file and text, workspace).
+/// Errors as recorded_plan.
+result<engine::run_begun> recorded_start(const storage::event_log& log);
+
 /// The run's record format (the orchestrator stream's runStarted.version).
 /// Errors as recorded_plan.
 result<uint16_t> recorded_version(const storage::event_log& log);

@@ -101,9 +101,9 @@ result<recorded_run> rebuild_orchestrator(const storage::event_log& log,
     return chain.err();
   if (*chain)
     return error{ec::invalid_argument,
-                 "the run is a supervisor chain (runStarted.chain: each "
-                 "team's scope on its lead's stream); this build replays "
-                 "one but does not rebuild it to go on"};
+                 "the run is a supervisor chain (runStarted.chain): its "
+                 "orchestrator and each lead are rebuilt from their own "
+                 "streams (rebuild_chain_orchestrator, rebuild_chain_scope)"};
   rebuild_stats seen;
   recorded_run run;
   if (use_snapshots) {

@@ -28,6 +28,14 @@ void batch_writer::submit(uint64_t ticket, storage::append_request request) {
   cv_.notify_one();
 }
 
+void batch_writer::submit_mark(uint64_t ticket) {
+  {
+    std::lock_guard guard{mu_};
+    queue_.emplace_back(ticket, std::nullopt);
+  }
+  cv_.notify_one();
+}
+
 void batch_writer::submit_snapshot(std::string stream,
                                    storage::snapshot snap) {
   {
@@ -39,7 +47,8 @@ void batch_writer::submit_snapshot(std::string stream,
 
 void batch_writer::run() {
   for (;;) {
-    std::deque<std::pair<uint64_t, storage::append_request>> batch;
+    std::deque<std::pair<uint64_t, std::optional<storage::append_request>>>
+      batch;
     std::deque<std::pair<std::string, storage::snapshot>> snapshots;
     {
       std::unique_lock lock{mu_};
@@ -60,10 +69,15 @@ void batch_writer::run() {
     std::vector<storage::append_request> requests;
     requests.reserve(batch.size());
     for (auto& [ticket, req] : batch)
-      requests.push_back(std::move(req));
-    auto results = log_.append_many(requests);
-    for (size_t i = 0; i < batch.size(); ++i)
-      done_(batch[i].first, encode_append_reply(results[i]));
+      if (req)
+        requests.push_back(std::move(*req));
+    std::vector<result<storage::append_result>> results;
+    if (!requests.empty())
+      results = log_.append_many(requests);
+    // (A mark's outcome is an empty frame, after the batch's commit.)
+    size_t next = 0;
+    for (auto& [ticket, req] : batch)
+      done_(ticket, req ? encode_append_reply(results[next++]) : frame{});
     save(snapshots);
   }
 }

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -46,6 +47,10 @@ public:
   /// Queues a request. Thread-safe.
   void submit(uint64_t ticket, storage::append_request request);
 
+  /// Queues a mark: `done` is called with its ticket and an empty frame
+  /// once what was queued before it is written. Thread-safe.
+  void submit_mark(uint64_t ticket);
+
   /// Queues a snapshot of `stream`, saved after the requests queued before
   /// it. Thread-safe.
   void submit_snapshot(std::string stream, storage::snapshot snap);
@@ -59,7 +64,9 @@ private:
   done_fn done_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::pair<uint64_t, storage::append_request>> queue_;
+  /// Requests, and marks (nullopt).
+  std::deque<std::pair<uint64_t, std::optional<storage::append_request>>>
+    queue_;
   std::deque<std::pair<std::string, storage::snapshot>> snapshots_;
   bool stopping_ = false;
   std::thread thread_;

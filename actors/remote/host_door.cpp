@@ -81,6 +81,10 @@ spool_log_impl(spool_actor::stateful_pointer<spool_state> self, log_actor inner,
       self->send(inner, atom::snapshot_v, std::move(stream), sequence, time,
                  std::move(state));
     },
+    // (Its appends went to `inner` before this: it answers after them.)
+    [=](atom::sync) -> caf::result<frame> {
+      return self->delegate(inner, atom::sync_v);
+    },
     [=](atom::tick) -> caf::result<bool> {
       if (self->state.outstanding == 0)
         return true;

@@ -101,4 +101,22 @@ void chain_orchestrator::route(std::deque<recorded_report> own_reports,
   }
 }
 
+std::vector<frame> not_taken(const std::vector<recorded_report>& sent,
+                             uint64_t taken) {
+  std::vector<frame> out;
+  for (auto& r : sent)
+    if (r.number > taken)
+      out.push_back(to_event(r));
+  return out;
+}
+
+std::vector<frame> not_taken(const std::vector<recorded_delivery>& sent,
+                             const std::string& scope, uint64_t taken) {
+  std::vector<frame> out;
+  for (auto& d : sent)
+    if (d.scope == scope && d.number > taken)
+      out.push_back(to_event(d));
+  return out;
+}
+
 } // namespace baton::engine

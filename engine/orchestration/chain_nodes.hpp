@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -132,5 +133,30 @@ private:
   chain_router router_;
   bool finish_told_ = false;
 };
+
+/// A chain's node as its stream left it (replay/chain_replay.hpp), to go
+/// on from there: the fold, what it derived and did not record (recorded
+/// first when it goes on), and every message it sent the other side, in
+/// order (those the other side has not taken are sent again).
+template<class Node, class Message>
+struct chain_seed {
+  std::unique_ptr<Node> node;
+  std::deque<frame> unrecorded;
+  std::vector<Message> sent;
+};
+/// A lead's: its reports up.
+using scope_seed = chain_seed<chain_scope, recorded_report>;
+/// The orchestrator's: its deliveries down, to every lead.
+using top_seed = chain_seed<chain_orchestrator, recorded_delivery>;
+
+/// A lead's reports numbered above `taken` (the router's last from it), as
+/// recorded: what it sends again.
+std::vector<frame> not_taken(const std::vector<recorded_report>& sent,
+                             uint64_t taken);
+
+/// The deliveries to `scope` numbered above `taken` (its last), as
+/// recorded: what the orchestrator sends again.
+std::vector<frame> not_taken(const std::vector<recorded_delivery>& sent,
+                             const std::string& scope, uint64_t taken);
 
 } // namespace baton::engine

@@ -144,7 +144,13 @@ std::string orchestrator::check_operator(const operator_command& c) const {
 }
 
 void orchestrator::on_operator(const operator_command& c, decisions& out) {
-  ++operators_seen_;
+  // In a chain the orchestrator numbers every command and a lead records
+  // those about its team: its next is after the highest it saw.
+  uint64_t number = 0;
+  if (c.id.size() > 1 && c.id.size() < 19 && c.id[0] == 'o'
+      && c.id.find_first_not_of("0123456789", 1) == std::string::npos)
+    number = std::stoull(c.id.substr(1));
+  operators_seen_ = std::max(operators_seen_ + 1, number);
   // A command the engine would refuse now was never accepted: a log
   // edited by hand, or one from a version that checked otherwise.
   if (!check_operator(c).empty())

@@ -9,6 +9,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "engine/frame.hpp"
 #include "replay/orchestrator_replay.hpp"
@@ -48,6 +49,11 @@ public:
   /// before recording it).
   void drop_pending() {
     pending_.clear();
+  }
+  /// What was derived and not recorded, in order (a rebuild goes on with
+  /// it).
+  std::deque<frame> take_pending() {
+    return std::exchange(pending_, {});
   }
 
   std::optional<divergence>& first_divergence() {

@@ -14,12 +14,15 @@
 #include <chrono>
 #include <mutex>
 #include <random>
+#include <set>
 
 #include "actors/standin_terminal.hpp"
+#include "engine/orchestration/chain_event.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
+#include "engine/plan/plan_parser.hpp"
+#include "replay/chain_replay.hpp"
 #include "replay/lead_replay.hpp"
 #include "replay/run_replay.hpp"
-#include "engine/plan/plan_parser.hpp"
 #include "tests/support/temp_dir.hpp"
 
 using namespace baton;
@@ -79,6 +82,8 @@ struct fixture {
   std::atomic<uint64_t> ticks{0};
   /// The team while run() runs (for agents' answers that act on it).
   std::atomic<actors::team*> current{nullptr};
+  /// Called before a chain's lead is rebuilt to start it again.
+  std::function<void(const std::string&)> before_rebuild;
 
   fixture() {
     auto opened = storage::event_log::open(dir / "log");
@@ -104,6 +109,11 @@ struct fixture {
     opts.stop_grace = std::chrono::milliseconds{100};
     opts.rebuild_lead = [this](const std::string& team) {
       return replay::rebuild_lead(*log, team);
+    };
+    opts.rebuild_scope = [this](const std::string& team) {
+      if (before_rebuild)
+        before_rebuild(team);
+      return replay::rebuild_chain_scope(*log, team);
     };
     for (auto& a : opts.plan.agents)
       opts.agents.push_back(standin_agent(
@@ -668,4 +678,97 @@ TEST_CASE("under CAF's deterministic scheduler, a lead's decisions are the "
            "within 600 s)");
   for (auto& r : runs)
     CHECK(r == runs.front());
+}
+
+const std::string two_team_chain = R"(
+[run]
+name = "c"
+pattern = "supervisor"
+chain = true
+[teams.front]
+members = ["a"]
+[teams.back]
+members = ["b"]
+[agents.a]
+command = ["standin"]
+[agents.b]
+command = ["standin"]
+[[tasks]]
+id = "one"
+prompt = "do one"
+agent = "b"
+[[tasks]]
+id = "two"
+prompt = "do two"
+agent = "a"
+after = ["one"]
+)";
+
+TEST_CASE("a chain's lead killed mid-run is started again from its stream: "
+          "it goes on without starting its team again, takes the delivery "
+          "sent while it was dead, and every stream replays",
+          "[actors][team][chain]") {
+  fixture fx;
+  std::atomic<bool> killed{false};
+  // The lead is started again only once the verdict was delivered to it
+  // (to its dead actor): the orchestrator sends it again.
+  bool delivered_meanwhile = false;
+  fx.before_rebuild = [&](const std::string&) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+    while (!delivered_meanwhile
+           && std::chrono::steady_clock::now() < deadline) {
+      auto top = fx.log->read("orchestrator");
+      if (top.ok())
+        for (auto& e : *top)
+          if (auto d = engine::delivery_from_event(e.event()))
+            delivered_meanwhile = delivered_meanwhile || d->scope == "front";
+    }
+  };
+  fx.run(two_team_chain, [&](auto& agent, std::string_view) {
+    if (agent == "b" && !killed.exchange(true)) {
+      // The front's lead dies (its actor, not the process) while its team
+      // waits for the back's task: the verdict is delivered to it meanwhile.
+      auto* team = fx.current.load();
+      REQUIRE(team != nullptr);
+      auto lead = team->lead("front");
+      REQUIRE(lead);
+      caf::anon_send_exit(lead, caf::exit_reason::kill);
+    }
+    return done(agent);
+  });
+  REQUIRE(killed);
+  CHECK(delivered_meanwhile);
+  auto front = fx.log->read("lead/front");
+  REQUIRE(front.ok());
+  size_t starts = 0;
+  size_t deliveries = 0;
+  std::vector<std::string> dispatched;
+  for (auto& e : *front) {
+    starts += e.event().isRunStarted() ? 1 : 0;
+    if (auto d = engine::delivery_from_event(e.event()))
+      deliveries
+        += std::holds_alternative<engine::chain_verdict>(d->input) ? 1 : 0;
+    if (auto d = engine::decision_from_event(e.event()))
+      if (auto* x = std::get_if<engine::dispatch_task>(&*d))
+        dispatched.push_back(x->task);
+  }
+  // Started once (the lead started again goes on from its fold), the
+  // verdict of one taken once, and two dispatched once, after it.
+  CHECK(starts == 1);
+  CHECK(deliveries == 1);
+  CHECK(dispatched == std::vector<std::string>{"two"});
+  auto finished = fx.only<engine::finish_run>();
+  REQUIRE(finished.size() == 1);
+  CHECK(finished[0].ok);
+  CHECK(finished[0].summary == "2/2 tasks passed");
+  auto replayed = replay::replay_run(*fx.log, {});
+  REQUIRE(replayed.ok());
+  std::set<std::string> streams;
+  for (auto& [name, r] : *replayed) {
+    INFO(name);
+    CHECK_FALSE(r.first_divergence.has_value());
+    streams.insert(name);
+  }
+  CHECK(streams.contains("lead/front"));
+  CHECK(streams.contains("lead/back"));
 }

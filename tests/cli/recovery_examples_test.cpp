@@ -243,10 +243,67 @@ TEST_CASE("leads: each team's lead runs its team on its own stream, a NEED "
   CHECK(why.find("from the orchestrator: CONTRACT from api: todo API v1")
         != std::string::npos);
   CHECK(why.find("task page passed") != std::string::npos);
-  // A chain is not resumed yet, and says so.
+  // A finished chain is not resumed: nothing is written, and it says so.
+  auto before = test::run_baton("log " + r.dir / "log").out;
   auto resumed = test::run_baton("resume " + r.dir / "log");
-  CHECK(resumed.exit_code != 0);
-  CHECK(resumed.out.find("supervisor chain") != std::string::npos);
+  CHECK(resumed.exit_code == 0);
+  CHECK(resumed.out.find("holds a finished run; nothing to resume")
+        != std::string::npos);
+  CHECK(test::run_baton("log " + r.dir / "log").out == before);
+}
+
+TEST_CASE("leads: a chain killed (SIGKILL) once a NEED has crossed teams is "
+          "resumed from each node's stream: every lead goes on from its own, "
+          "what was not taken is sent again, and every stream replays",
+          "[cli][recovery][e2e][resume][chain]") {
+  test::temp_dir dir;
+  auto db = dir / "log";
+  auto pid = test::spawn_baton(
+    {"run", "examples/leads.toml", "--db", db, "--workspace", dir / "work"},
+    dir / "run.out");
+  // Until the orchestrator delivered the frontend's NEED to the backend (a
+  // deadline, not a pause).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{60};
+  std::string top;
+  while (std::chrono::steady_clock::now() < deadline) {
+    top = test::run_baton("log " + db + " --stream orchestrator").out;
+    if (top.find(" chainDelivered {") != std::string::npos)
+      break;
+  }
+  REQUIRE(top.find(" chainDelivered {") != std::string::npos);
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  test::wait_exit(pid);
+
+  auto resumed = test::run_baton("resume " + db);
+  INFO(resumed.out);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.out.find("Result: every task passed its gates (4/4 tasks "
+                         "passed)")
+        != std::string::npos);
+  CHECK(resumed.out.find("passed over") == std::string::npos);
+  for (auto stream : {"orchestrator", "lead/frontend", "lead/backend"}) {
+    INFO(stream);
+    auto events = test::run_baton("log " + db + " --stream " + stream).out;
+    // Started once, and once resumed, on its own stream.
+    CHECK(count(events, " runStarted {") == 2);
+    CHECK(count(events, "\"resumed\":true") == 1);
+    CHECK(count(events, " runFinished {") == 1);
+  }
+  // The API's CONTRACT reached web after the restart, through the chain.
+  auto front = test::run_baton("log " + db + " --stream lead/frontend").out;
+  auto resumed_at = front.find("\"resumed\":true");
+  REQUIRE(resumed_at != std::string::npos);
+  CHECK(front.find("chainDelivered {\"scope\":\"frontend\"", resumed_at)
+        != std::string::npos);
+  CHECK(front.find("agentTold {\"agent\":\"web\",\"text\":\"CONTRACT from "
+                   "api",
+                   resumed_at)
+        != std::string::npos);
+  auto replay = test::run_baton("replay " + db);
+  INFO(replay.out);
+  CHECK(replay.exit_code == 0);
+  CHECK(replay.out.find("identical: 7 streams replayed") != std::string::npos);
+  CHECK(test::run_baton("status " + db).out.find("4/4") != std::string::npos);
 }
 
 TEST_CASE("swarm: tasks found on the way join the board, the board is in "
