@@ -9,7 +9,12 @@
 // time at spawn. The resumed run is then stopped (SIGINT). Median of 3
 // (--quick: 1). Goal (resume issue): first re-dispatch <= 2 s with 64 agents.
 //
-//   build/benchmarks/resume_bench [--quick] [--agents N] [--dir DIR]
+//   build/benchmarks/resume_bench [--quick] [--agents N] [--chain TEAMS]
+//                                 [--dir DIR]
+//
+// --chain TEAMS: the agents split into a supervisor chain of TEAMS teams
+// (plan [run] chain): each lead dispatches its team's tasks on its stream,
+// and resume rebuilds each node from its own.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -54,9 +59,19 @@ int64_t wall_ns() {
 }
 
 /// The plan: `agents` sim agents, one slow task each.
-std::string plan_text(size_t agents) {
-  std::string t = "[run]\nname = \"resume-bench\"\npattern = \"hub\"\n"
-                  "durability = \"group\"\n\n[policy]\nretries = 0\n\n";
+/// With `teams` > 0: a supervisor chain of that many teams, each lead
+/// running its team.
+std::string plan_text(size_t agents, size_t teams) {
+  std::string t = "[run]\nname = \"resume-bench\"\n";
+  t += teams > 0 ? "pattern = \"supervisor\"\nchain = true\n"
+                 : "pattern = \"hub\"\n";
+  t += "durability = \"group\"\n\n[policy]\nretries = 0\n\n";
+  for (size_t k = 0; k < teams; ++k) {
+    t += "[teams.t" + std::to_string(k) + "]\nmembers = [";
+    for (size_t a = k; a < agents; a += teams)
+      t += (a == k ? "\"a" : ", \"a") + std::to_string(a) + "\"";
+    t += "]\n\n";
+  }
   for (size_t a = 0; a < agents; ++a)
     t += "[agents.a" + std::to_string(a)
          + "]\npreset = \"sim\"\nargs = [\"--role\", \"backend\", "
@@ -135,12 +150,14 @@ struct dispatches {
 /// until `want` tasks were dispatched after a runStarted whose resumed
 /// field is `resumed`, or `limit` passes.
 dispatches watch(const std::string& db, pid_t pid, bool resumed, size_t want,
-                 std::chrono::seconds limit) {
+                 std::chrono::seconds limit,
+                 const std::vector<std::string>& streams) {
   dispatches d;
   auto deadline = steady::now() + limit;
   std::unique_ptr<storage::event_log> log;
-  uint64_t next = 1;
+  std::map<std::string, uint64_t> next;
   size_t count = 0;
+  int64_t last = 0;
   while (steady::now() < deadline) {
     if (::waitpid(pid, nullptr, WNOHANG) == pid)
       fail("baton ended before " + std::to_string(want)
@@ -153,26 +170,27 @@ dispatches watch(const std::string& db, pid_t pid, bool resumed, size_t want,
       }
     }
     static_cast<void>(log->refresh());
-    auto n = log->read("orchestrator", next, UINT64_MAX, UINT64_MAX,
-                       [&](storage::recorded_event&& e) {
-                         next = e.sequence() + 1;
-                         auto ev = e.event();
-                         auto at = e.envelope().getWallTime();
-                         if (ev.isRunStarted()
-                             && ev.getRunStarted().getResumed() == resumed) {
-                           d.started = at;
-                           d.first.reset();
-                           count = 0;
-                         } else if (d.started && ev.isTaskDispatched()) {
-                           if (!d.first)
-                             d.first = at;
-                           if (++count == want)
-                             d.all = at;
-                         }
-                         return true;
-                       });
-    if (!n)
-      fail("read orchestrator of " + db + ": " + n.err().to_string());
+    // (A chain's streams, one after another: the first and last by time.)
+    for (auto& stream : streams) {
+      auto& from = next.try_emplace(stream, 1).first->second;
+      auto n = log->read(
+        stream, from, UINT64_MAX, UINT64_MAX, [&](storage::recorded_event&& e) {
+          from = e.sequence() + 1;
+          auto ev = e.event();
+          auto at = e.envelope().getWallTime();
+          if (ev.isRunStarted() && ev.getRunStarted().getResumed() == resumed) {
+            d.started = d.started ? std::min(*d.started, at) : at;
+          } else if (d.started && ev.isTaskDispatched()) {
+            d.first = d.first ? std::min(*d.first, at) : at;
+            last = std::max(last, at);
+            if (++count == want)
+              d.all = last;
+          }
+          return true;
+        });
+      if (!n)
+        fail("read " + stream + " of " + db + ": " + n.err().to_string());
+    }
     if (d.all)
       return d;
     log->wait_beyond(log->last_position(), std::chrono::milliseconds{20});
@@ -220,7 +238,14 @@ struct round {
 
 double ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
-round one_round(const fs::path& plan, const fs::path& dir, size_t agents) {
+round one_round(const fs::path& plan, const fs::path& dir, size_t agents,
+                size_t teams) {
+  // Where tasks are dispatched: the orchestrator's stream, or each lead's.
+  std::vector<std::string> streams;
+  for (size_t k = 0; k < teams; ++k)
+    streams.push_back("lead/t" + std::to_string(k));
+  if (teams == 0)
+    streams.push_back("orchestrator");
   fs::remove_all(dir);
   fs::create_directories(dir);
   auto db = (dir / "log").string();
@@ -230,7 +255,7 @@ round one_round(const fs::path& plan, const fs::path& dir, size_t agents) {
   auto run = spawn_baton({"run", plan.string(), "--db", db, "--workspace",
                           (dir / "work").string()},
                          (dir / "run.txt").string());
-  auto cold = watch(db, run, false, agents, std::chrono::seconds{180});
+  auto cold = watch(db, run, false, agents, std::chrono::seconds{180}, streams);
   ::kill(run, SIGKILL);
   static_cast<void>(::waitpid(run, nullptr, 0));
   r.cold_started_ms = ms(*cold.started - t0);
@@ -239,7 +264,8 @@ round one_round(const fs::path& plan, const fs::path& dir, size_t agents) {
   // Its agents are left running, as after a real crash: resume ends them.
   auto t1 = wall_ns();
   auto resume = spawn_baton({"resume", db}, (dir / "resume.txt").string());
-  auto again = watch(db, resume, true, agents, std::chrono::seconds{180});
+  auto again
+    = watch(db, resume, true, agents, std::chrono::seconds{180}, streams);
   r.refold_ms = ms(*again.started - t1);
   r.resume_first_ms = ms(*again.first - t1);
   r.resume_all_ms = ms(*again.all - t1);
@@ -257,6 +283,7 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   size_t agents = 64;
+  size_t teams = 0;
   int reps = 3;
   bool quick = false;
   std::string dir;
@@ -268,8 +295,12 @@ int main(int argc, char** argv) {
       agents = std::strtoul(argv[++i], nullptr, 10);
     else if (a == "--dir" && i + 1 < argc)
       dir = argv[++i];
+    else if (a == "--chain" && i + 1 < argc)
+      teams = std::strtoul(argv[++i], nullptr, 10);
     else {
-      std::fprintf(stderr, "usage: %s [--quick] [--agents N] [--dir DIR]\n",
+      std::fprintf(stderr,
+                   "usage: %s [--quick] [--agents N] [--chain TEAMS] "
+                   "[--dir DIR]\n",
                    argv[0]);
       return 2;
     }
@@ -289,12 +320,12 @@ int main(int argc, char** argv) {
             .string();
   fs::create_directories(dir);
   auto plan = fs::path{dir} / "plan.toml";
-  std::ofstream{plan} << plan_text(agents);
+  std::ofstream{plan} << plan_text(agents, teams);
 
   std::vector<round> rounds;
   for (int i = 0; i < reps; ++i)
     rounds.push_back(one_round(plan, fs::path{dir} / ("r" + std::to_string(i)),
-                               agents));
+                               agents, teams));
   auto med = [&](double round::*f) {
     std::vector<double> v;
     for (auto& r : rounds)
@@ -303,10 +334,15 @@ int main(int argc, char** argv) {
   };
   auto cold_first = med(&round::cold_first_ms);
   auto resume_first = med(&round::resume_first_ms);
-  std::printf("resume_bench%s: %zu sim agents, one slow task each; baton run "
-              "killed (SIGKILL) once all were dispatched, then baton resume "
-              "(median of %d)\n",
-              quick ? " --quick" : "", agents, reps);
+  std::printf("resume_bench%s: %zu sim agents, one slow task each%s; baton "
+              "run killed (SIGKILL) once all were dispatched, then baton "
+              "resume (median of %d)\n",
+              quick ? " --quick" : "", agents,
+              teams > 0 ? (", a chain of " + std::to_string(teams)
+                           + " teams, each lead running its team")
+                            .c_str()
+                        : "",
+              reps);
   std::printf("  cold start (baton run)  spawn -> first dispatch %8.0f ms | "
               "all %zu dispatched %8.0f ms\n",
               cold_first, agents, med(&round::cold_all_ms));

@@ -230,6 +230,10 @@ std::string chain_text(const engine::chain_input& in) {
         return "nobody owns " + x.resource + " (NEED from " + x.from
                + "): held for the operator";
       },
+      [](const engine::chain_deadlock& x) {
+        return "deadlock across teams: " + x.description + "; " + x.stub_maker
+               + " is asked for a stub of " + x.what + " for " + x.stub_for;
+      },
       [](const engine::chain_ended&) {
         return std::string{"every team has settled: the chain ends"};
       },

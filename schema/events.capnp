@@ -838,6 +838,8 @@ struct ChainDelivered {
     # Nobody in the chain owns what an agent of this scope needs.
     ended @6 :Void;
     # Every scope is settled: the chain ends.
+    deadlock @7 :DeadlockFound;
+    # NEEDs between scopes closed a cycle: its stub maker is of this scope.
   }
 }
 

@@ -115,6 +115,15 @@ frame to_event(const recorded_delivery& d) {
           auto h = b.initNeedHeld();
           h.setFrom(text(x.from));
           h.setResource(text(x.resource));
+        } else if constexpr (std::is_same_v<T, chain_deadlock>) {
+          auto f = b.initDeadlock();
+          auto members = f.initMembers(static_cast<unsigned>(x.members.size()));
+          for (unsigned i = 0; i < members.size(); ++i)
+            members.set(i, text(x.members[i]));
+          f.setDescription(text(x.description));
+          f.setStubMaker(text(x.stub_maker));
+          f.setStubFor(text(x.stub_for));
+          f.setWhat(text(x.what));
         } else {
           b.setEnded();
         }
@@ -163,6 +172,18 @@ std::optional<recorded_delivery> delivery_from_event(schema::Event::Reader e) {
       break;
     }
     case schema::ChainDelivered::ENDED: out.input = chain_ended{}; break;
+    case schema::ChainDelivered::DEADLOCK: {
+      auto f = d.getDeadlock();
+      chain_deadlock x;
+      for (auto m : f.getMembers())
+        x.members.push_back(str(m));
+      x.description = str(f.getDescription());
+      x.stub_maker = str(f.getStubMaker());
+      x.stub_for = str(f.getStubFor());
+      x.what = str(f.getWhat());
+      out.input = std::move(x);
+      break;
+    }
     default: return std::nullopt; // a later version's kind
   }
   return out;

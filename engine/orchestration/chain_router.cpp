@@ -113,7 +113,42 @@ chain_router::on_need(const std::string& scope, const chain_need& n) {
     return {{scope, 0, need_held{n.from, n.resource}}};
   }
   open_[{owner, n.from}] = scope;
-  return {{owner_in->second, 0, n}};
+  std::vector<delivery> out{{owner_in->second, 0, n}};
+  wait(scope, n, owner, out);
+  return out;
+}
+
+void chain_router::wait(const std::string& scope, const chain_need& n,
+                        const std::string& owner, std::vector<delivery>& out) {
+  auto cycle = waits_.add({n.from, owner, wait_kind::need, n.resource});
+  if (cycle.empty())
+    return;
+  std::vector<std::string> members;
+  for (auto& e : cycle)
+    members.push_back(e.from);
+  auto key = members;
+  std::sort(key.begin(), key.end());
+  if (!deadlocks_.insert(key).second)
+    return; // reported when it formed
+  // Every member here is an asker whose NEED the router routed: its scope
+  // is the NEED's.
+  auto maker = pick_stub_maker(cycle, [](std::string_view) { return 0; });
+  const wait_edge* from_maker = nullptr;
+  const wait_edge* into = nullptr;
+  for (auto& e : cycle) {
+    if (e.from == maker)
+      from_maker = &e;
+    if (e.to == maker)
+      into = &e;
+  }
+  if (from_maker == nullptr || into == nullptr)
+    return;
+  auto at = open_.find({from_maker->to, maker});
+  auto maker_scope = at != open_.end() ? at->second : scope;
+  out.push_back(
+    {maker_scope, 0,
+     chain_deadlock{members, describe_cycle(cycle), maker, into->from,
+                    into->what.empty() ? "what it waits for" : into->what}});
 }
 
 std::vector<chain_router::delivery>
@@ -124,13 +159,22 @@ chain_router::on_contract(const std::string& scope, const chain_contract& c) {
     for (auto& s : h->second)
       to.try_emplace(s, chain_contract{c.from, c.task, c.title, c.body});
   for (auto& w : c.waiters) {
-    auto asked = open_.find({c.from, w});
-    if (asked == open_.end())
-      continue; // not asked through the chain (or answered already)
+    // Asked through the chain, or answered already by a stub this
+    // CONTRACT replaces.
+    std::string scope_of_w;
+    if (auto asked = open_.find({c.from, w}); asked != open_.end()) {
+      scope_of_w = asked->second;
+      answered_[asked->first] = scope_of_w;
+      open_.erase(asked);
+      waits_.remove(w, c.from, wait_kind::need);
+    } else if (auto a = answered_.find({c.from, w}); a != answered_.end()) {
+      scope_of_w = a->second;
+    } else {
+      continue; // not asked through the chain
+    }
     auto [at, fresh] = to.try_emplace(
-      asked->second, chain_contract{c.from, c.task, c.title, c.body});
+      scope_of_w, chain_contract{c.from, c.task, c.title, c.body});
     at->second.waiters.push_back(w);
-    open_.erase(asked);
   }
   std::vector<delivery> out;
   for (auto& s : scopes_)

@@ -19,18 +19,27 @@
 // between scopes not answered yet. Never a team's tasks or its other
 // workers, so it does not grow with them.
 //
-// Not known to it yet: waits between scopes. A deadlock whose cycle
-// crosses scopes is not seen (each scope sees the cycles within it).
+//   (a cycle)       NEEDs between scopes that close a cycle of waits:
+//                   chain_deadlock to the scope of the member asked for a
+//                   stub (the one of the cycle first by name: the router
+//                   does not know the agents' work), once per cycle
+//
+// The waits it sees are the NEEDs it routes between scopes, until their
+// CONTRACT. A cycle that also runs through waits inside a scope (a NEED
+// answered there, a dependency, a lock, a BLOCKED) is not seen here; each
+// scope sees the cycles within it.
 //
 // Deterministic: deliveries come in the order of the scopes (chain_scopes).
 #pragma once
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "engine/concurrency/wait_for_graph.hpp"
 #include "engine/orchestration/inputs.hpp"
 #include "engine/plan/plan.hpp"
 #include "engine/result.hpp"
@@ -87,6 +96,10 @@ public:
 
 private:
   std::vector<delivery> on_need(const std::string& scope, const chain_need& n);
+  /// The NEED `from` -> `owner` (`from` of `scope`) is routed: a cycle it
+  /// closes, the first time, goes to its stub maker's scope.
+  void wait(const std::string& scope, const chain_need& n,
+            const std::string& owner, std::vector<delivery>& out);
   std::vector<delivery> on_contract(const std::string& scope,
                                     const chain_contract& c);
   std::vector<delivery> on_settled(const std::string& scope,
@@ -102,6 +115,13 @@ private:
   std::map<std::string, std::vector<std::string>, std::less<>> stub_holders_;
   /// (owner, asker) -> the asker's scope, until the owner's CONTRACT.
   std::map<std::pair<std::string, std::string>, std::string> open_;
+  /// NEEDs between scopes answered (a stub's user hears of the real one
+  /// the same way): (owner, asker) -> the asker's scope.
+  std::map<std::pair<std::string, std::string>, std::string> answered_;
+  /// Those NEEDs as waits (asker -> owner), and the cycles reported (their
+  /// members, sorted).
+  wait_for_graph waits_;
+  std::set<std::vector<std::string>> deadlocks_;
   /// Each scope's latest tally, once all its tasks settled.
   std::map<std::string, run_tally> settled_;
   std::optional<finish_run> finish_;

@@ -55,21 +55,35 @@ void coordination::add_wait(wait_edge e, const task_board& board,
     return;
   auto what = into->what.empty() ? std::string{"what it waits for"}
                                  : into->what;
-  auto description = describe_cycle(cycle);
-  out.push_back(
-    report_deadlock{members, description, maker, into->from, what});
-  stubs_[maker].push_back({what, into->from, false});
+  ask_stub({members, describe_cycle(cycle), maker, into->from, what}, out);
+}
+
+void coordination::break_deadlock(report_deadlock found, decisions& out) {
+  auto key = found.members;
+  std::sort(key.begin(), key.end());
+  if (!deadlocks_.insert(key).second)
+    return;
+  ask_stub(std::move(found), out);
+}
+
+void coordination::ask_stub(report_deadlock found, decisions& out) {
+  auto maker = found.stub_maker;
+  auto waiter = found.stub_for;
+  auto what = found.what;
+  auto description = found.description;
+  out.push_back(std::move(found));
+  stubs_[maker].push_back({what, waiter, false});
   out.push_back(tell_agent{
     maker,
     "Deadlock: " + description + ". To break it, write a temporary stub of "
-      + what + " for " + into->from
+      + what + " for " + waiter
       + " now: the smallest thing that lets it go on, clearly marked as a "
         "stub to be replaced. Publish it with a CONTRACT: line titled \"stub: "
       + what
       + "\", then go on with your own task; when the real one is ready, "
         "publish it with a CONTRACT: line again.",
-    "deadlock: stub of " + what + " for " + into->from,
-    {purpose_kind::stub, {}, 0, into->from, what}});
+    "deadlock: stub of " + what + " for " + waiter,
+    {purpose_kind::stub, {}, 0, waiter, what}});
 }
 
 void coordination::contract_from(const std::string& agent,

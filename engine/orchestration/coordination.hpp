@@ -49,6 +49,9 @@ public:
   /// one, is reported and broken: the member with the least completed work
   /// on `board` is asked for a stub.
   void add_wait(wait_edge e, const task_board& board, decisions& out);
+  /// A cycle found elsewhere (a chain's router, across scopes), whose stub
+  /// maker is here: reported and broken as add_wait's are, once.
+  void break_deadlock(report_deadlock found, decisions& out);
   /// `agent` waits for nobody any more (its task settled).
   void end_waits_of(const std::string& agent) {
     waits_.remove_from(agent);
@@ -91,6 +94,8 @@ public:
   }
 
 private:
+  /// Reports `found` and asks its maker for the stub.
+  void ask_stub(report_deadlock found, decisions& out);
   void apply(const std::vector<lock_event>& events, const task_board& board,
              decisions& out);
   void drop_lock_waits(const std::string& agent, const std::string& path);

@@ -402,12 +402,28 @@ struct chain_ended {
   friend bool operator==(const chain_ended&, const chain_ended&) = default;
 };
 
+/// Down to the scope of the member asked for a stub: NEEDs between scopes
+/// closed a cycle, which only the router sees (each scope sees the waits
+/// within it). As report_deadlock.
+struct chain_deadlock {
+  /// The agents of the cycle, in wait order.
+  std::vector<std::string> members;
+  std::string description;
+  /// The member asked for a stub (an agent of the scope told), the member
+  /// waiting for it, and what the stub stands in for.
+  std::string stub_maker;
+  std::string stub_for;
+  std::string what;
+  friend bool operator==(const chain_deadlock&, const chain_deadlock&)
+    = default;
+};
+
 /// What a scope reports up.
 using chain_report
   = std::variant<chain_verdict, chain_need, chain_contract, scope_settled>;
 /// What a scope is told from above.
 using chain_input = std::variant<chain_verdict, chain_need, chain_contract,
-                                 need_held, chain_ended>;
+                                 need_held, chain_ended, chain_deadlock>;
 
 /// A worker changed a file outside its scope (reported; the owner is told
 /// with a NEED).

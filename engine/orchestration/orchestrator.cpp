@@ -543,7 +543,20 @@ void orchestrator::on_contract(const protocol_seen& in, decisions& out) {
   }
   to.erase(in.agent);
   deliver_contract(in.agent, in.text, in.body, to, out);
+  auto told = out.size();
   coord_.contract_from(in.agent, in.text, out);
+  // In a chain's scope, a stub's user in another scope (a deadlock across
+  // teams) hears of the real one through the router: the CONTRACT itself.
+  if (plan_.scope)
+    for (auto i = told; i < out.size();) {
+      auto* t = std::get_if<tell_agent>(&out[i]);
+      if (t == nullptr || agents_.contains(t->agent)) {
+        ++i;
+        continue;
+      }
+      elsewhere.push_back(t->agent);
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
+    }
   // Other scopes' tasks may come after the sender's: the router knows.
   if (plan_.scope && (!task.empty() || !elsewhere.empty()))
     reports_.push_back(
@@ -596,6 +609,10 @@ std::vector<orchestrator_decision> orchestrator::on_chain(const chain_input& in,
         on_chain_contract(x, out);
       } else if constexpr (std::is_same_v<T, need_held>) {
         routing_.answered({}, x.from);
+      } else if constexpr (std::is_same_v<T, chain_deadlock>) {
+        if (agents_.contains(x.stub_maker))
+          coord_.break_deadlock(
+            {x.members, x.description, x.stub_maker, x.stub_for, x.what}, out);
       } else {
         if (!begun_ || !board_.all_settled())
           return; // the router ends a chain only when every scope settled

@@ -121,7 +121,10 @@ public:
   ///                   those whose NEED it answers;
   ///   need_held       nobody in the chain owns what an agent here needs:
   ///                   the NEED is held for the operator;
-  ///   chain_ended     every scope is settled: this one finishes.
+  ///   chain_ended     every scope is settled: this one finishes;
+  ///   chain_deadlock  NEEDs between scopes closed a cycle whose stub maker
+  ///                   is here: reported and broken as a cycle found here
+  ///                   is (the maker asked for a stub), once.
   /// A whole plan's fold (no plan::scope) does nothing with any of them.
   std::vector<orchestrator_decision> on_chain(const chain_input& in,
                                               uint64_t now_us);

@@ -306,6 +306,63 @@ TEST_CASE("leads: a chain killed (SIGKILL) once a NEED has crossed teams is "
   CHECK(test::run_baton("status " + db).out.find("4/4") != std::string::npos);
 }
 
+TEST_CASE("deadlock across teams: in a chain, the NEEDs each team's lead "
+          "routes up close a cycle only the orchestrator sees, which breaks it "
+          "with a stub in the maker's team, and the real CONTRACT reaches "
+          "the stub's user in the other team",
+          "[cli][recovery][e2e][chain]") {
+  // The deadlock example, each agent in a team of its own, run as a chain.
+  test::temp_dir dir;
+  auto text = test::slurp("examples/deadlock.toml");
+  text.replace(text.find("[run]\n"), 6,
+               "[run]\npattern = \"supervisor\"\nchain = true\n");
+  for (auto at = text.find("${plan_dir}"); at != std::string::npos;
+       at = text.find("${plan_dir}"))
+    text.replace(at, 11, fs::absolute("examples").string());
+  text += "\n[teams.web]\nmembers = [\"frontend\"]\n"
+          "[teams.api]\nmembers = [\"backend\"]\n";
+  std::ofstream{dir / "plan.toml"} << text;
+  auto run = test::run_baton("run " + dir / "plan.toml" + " --db " + dir / "log"
+                             + " --workspace " + dir / "work");
+  INFO(run.out);
+  REQUIRE(run.exit_code == 0);
+  CHECK(run.out.find("deadlock: frontend waits for backend (need: "
+                     "api/openapi.json); backend waits for frontend (need: "
+                     "web/schema.json); backend asked for a stub of "
+                     "api/openapi.json for frontend")
+        != std::string::npos);
+  auto top
+    = test::run_baton("log " + dir / "log" + " --stream orchestrator").out;
+  auto api = test::run_baton("log " + dir / "log" + " --stream lead/api").out;
+  auto web = test::run_baton("log " + dir / "log" + " --stream lead/web").out;
+  INFO(top);
+  INFO(api);
+  INFO(web);
+  // The orchestrator found it, once, and sent it to the maker's lead, which
+  // reported it and asked for the stub.
+  CHECK(count(top, "\"deadlock\":{\"members\":[\"frontend\",\"backend\"]")
+        == 1);
+  CHECK(count(api, " deadlockFound {") == 1);
+  CHECK(api.find("agentTold {\"agent\":\"backend\",\"text\":\"Deadlock: "
+                 "frontend waits for backend")
+        != std::string::npos);
+  CHECK(count(web, " deadlockFound {") == 0);
+  // The stub, then the real API, came down to frontend's lead for it
+  // through the router (frontend is told at work, or in its next prompt);
+  // the api's lead told no agent of another team.
+  auto stub = web.find("chainDelivered {\"scope\":\"web\"");
+  stub = web.find("\"title\":\"stub: api/openapi.json\"", stub);
+  REQUIRE(stub != std::string::npos);
+  auto real = web.find("\"title\":\"todo API\"", stub);
+  REQUIRE(real != std::string::npos);
+  CHECK(web.find("\"waiters\":[\"frontend\"]", real) != std::string::npos);
+  CHECK(api.find("agentTold {\"agent\":\"frontend\"") == std::string::npos);
+  auto replay = test::run_baton("replay " + dir / "log");
+  INFO(replay.out);
+  CHECK(replay.exit_code == 0);
+  CHECK(replay.out.find("identical: 5 streams replayed") != std::string::npos);
+}
+
 TEST_CASE("swarm: tasks found on the way join the board, the board is in "
           "state/tasks.json",
           "[cli][recovery][e2e]") {

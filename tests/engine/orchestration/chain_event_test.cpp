@@ -65,6 +65,13 @@ TEST_CASE("every delivery the router sends down reads back as it was "
     {"front", 5, chain_contract{"b1", "api", "schema", "", {}}},
     {"front", 6, need_held{"a2", "vendor/lib.a"}},
     {"", 7, chain_ended{}},
+    {"front", 8,
+     chain_deadlock{{"b1", "a1"},
+                    "b1 waits for a1 (need: web/x); a1 waits for b1 (need: "
+                    "db/x)",
+                    "a1",
+                    "b1",
+                    "web/x"}},
   };
   for (auto& d : deliveries) {
     INFO("delivery " << d.number << ", kind " << d.input.index());

@@ -161,15 +161,22 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
   REQUIRE(contract != nullptr);
   CHECK(contract->waiters == std::vector<std::string>{"a1"});
   CHECK(r.open_needs().empty());
-  // Again: a1 is answered already; front still holds api as a stub.
+  // Again, a1 answered already: a scope names a waiter answered before
+  // when the CONTRACT replaces a stub it used, and a1 hears it the same way.
   c = on("back", 6, chain_contract{"b1", "api", "v2", "body", {"a1"}});
+  REQUIRE(c.size() == 1);
+  CHECK(std::get<chain_contract>(c[0].input).waiters
+        == std::vector<std::string>{"a1"});
+  CHECK(r.open_needs().empty());
+  // Not named: front still holds api as a stub, and hears it for that.
+  c = on("back", 7, chain_contract{"b1", "api", "v3", "body", {}});
   REQUIRE(c.size() == 1);
   CHECK(std::get<chain_contract>(c[0].input).waiters.empty());
   // A contract of a task nobody else waits for, answering nobody: nothing.
-  CHECK(on("back", 7, chain_contract{"b2", "etl", "t", "b", {}}).empty());
+  CHECK(on("back", 8, chain_contract{"b2", "etl", "t", "b", {}}).empty());
 
   // A NEED the asker's own scope owns but did not find is held there.
-  auto own = on("back", 8, chain_need{"b2", "back", "db/x", "t"});
+  auto own = on("back", 9, chain_need{"b2", "back", "db/x", "t"});
   REQUIRE(own.size() == 1);
   CHECK(own[0].scope == "back");
   CHECK(std::holds_alternative<need_held>(own[0].input));
@@ -178,10 +185,10 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
   run_tally front{1, 3, {"page (p)", "ui (u)"}, {}, {}, {}};
   run_tally back{1, 2, {"etl (e)"}, {}, {}, {}};
   run_tally top{0, 0, {}, {}, {}, {}};
-  CHECK(on("front", 9, scope_settled{front}).empty());
-  CHECK(on("back", 10, scope_settled{back}).empty());
+  CHECK(on("front", 10, scope_settled{front}).empty());
+  CHECK(on("back", 11, scope_settled{back}).empty());
   CHECK_FALSE(r.finished().has_value());
-  auto end = on("", 11, scope_settled{top});
+  auto end = on("", 12, scope_settled{top});
   REQUIRE(end.size() == 3);
   CHECK(end[0].scope.empty());
   CHECK(end[1].scope == "back");
@@ -194,7 +201,7 @@ TEST_CASE("the router delivers in the chain's order, to the scopes "
         == "2/5 tasks passed; failed: etl (e), page (p), ui (u)");
   CHECK(r.finished()->outcome == run_outcome::failed);
   // Told again: the run has ended once.
-  CHECK(on("front", 12, scope_settled{front}).empty());
+  CHECK(on("front", 13, scope_settled{front}).empty());
 }
 
 TEST_CASE("a chain scope's fold saves and restores mid-chain, its plan cut "
@@ -251,4 +258,77 @@ TEST_CASE("a chain scope's fold saves and restores mid-chain, its plan cut "
   auto whole = recorded_orchestrator::restore(r.start, saved);
   REQUIRE_FALSE(whole.ok());
   CHECK(whole.err().message().find("not the plan's") != std::string::npos);
+}
+
+TEST_CASE("NEEDs between scopes that close a cycle are a deadlock the "
+          "router breaks once, through the scope of the member asked for a "
+          "stub, which reports it and asks as a cycle found there is",
+          "[engine][orchestration][chain_router][deadlock]") {
+  auto p = checked_plan(needs_text);
+  chain_router router{p};
+  // a1 (front) waits for b1 (back): no cycle yet.
+  auto first = router.on(
+    "front", 1, chain_need{"a1", "front", "db/schema.sql", "the schema"});
+  REQUIRE(first.ok());
+  REQUIRE(first->size() == 1);
+  CHECK(first->front().scope == "back");
+  // b1 waits for a1: the cycle, to a1's scope (a1 first by name), after
+  // the NEED itself.
+  auto second
+    = router.on("back", 1, chain_need{"b1", "back", "web/routes.ts", "routes"});
+  REQUIRE(second.ok());
+  REQUIRE(second->size() == 2);
+  CHECK(second->at(0).scope == "front");
+  CHECK(std::holds_alternative<chain_need>(second->at(0).input));
+  CHECK(second->at(1).scope == "front");
+  auto* d = std::get_if<chain_deadlock>(&second->at(1).input);
+  REQUIRE(d != nullptr);
+  CHECK(d->members == std::vector<std::string>{"b1", "a1"});
+  CHECK(d->stub_maker == "a1");
+  CHECK(d->stub_for == "b1");
+  CHECK(d->what == "web/routes.ts");
+  CHECK(d->description
+        == "b1 waits for a1 (need: web/routes.ts); a1 waits for b1 (need: "
+           "db/schema.sql)");
+  CHECK(second->at(1).number == second->at(0).number + 1);
+  // The same NEED again: the cycle is not reported twice.
+  auto again
+    = router.on("back", 2, chain_need{"b1", "back", "web/routes.ts", "routes"});
+  REQUIRE(again.ok());
+  for (auto& x : *again)
+    CHECK_FALSE(std::holds_alternative<chain_deadlock>(x.input));
+  // a1's stub answers b1 through the router.
+  auto stub = router.on(
+    "front", 2, chain_contract{"a1", "ui", "stub: web/routes.ts", "", {"b1"}});
+  REQUIRE(stub.ok());
+  REQUIRE_FALSE(stub->empty());
+  CHECK(stub->front().scope == "back");
+  CHECK(router.open_needs().size() == 1); // a1's, still open
+
+  // The scope told: a1's (front) reports the deadlock and asks a1 for the
+  // stub, in the words a cycle found there gets; once.
+  auto front = team_scope(p, "front");
+  orchestrator scope{front};
+  static_cast<void>(scope.on(run_begun{"p.toml", needs_text, "supervisor"}, 1));
+  auto told = scope.on_chain(*d, 2);
+  report_deadlock* found = nullptr;
+  tell_agent* asked = nullptr;
+  for (auto& x : told) {
+    if (auto* r = std::get_if<report_deadlock>(&x))
+      found = r;
+    if (auto* t = std::get_if<tell_agent>(&x))
+      asked = t;
+  }
+  REQUIRE(found != nullptr);
+  CHECK(found->members == d->members);
+  CHECK(found->stub_maker == "a1");
+  REQUIRE(asked != nullptr);
+  CHECK(asked->agent == "a1");
+  CHECK(asked->text.starts_with("Deadlock: b1 waits for a1"));
+  CHECK(asked->text.find("stub: web/routes.ts") != std::string::npos);
+  CHECK(scope.on_chain(*d, 3).empty());
+  // Another scope, whose agents the maker is not of, does nothing with it.
+  orchestrator back{team_scope(p, "back")};
+  static_cast<void>(back.on(run_begun{"p.toml", needs_text, "supervisor"}, 1));
+  CHECK(back.on_chain(*d, 2).empty());
 }
