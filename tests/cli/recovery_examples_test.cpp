@@ -306,6 +306,65 @@ TEST_CASE("leads: a chain killed (SIGKILL) once a NEED has crossed teams is "
   CHECK(test::run_baton("status " + db).out.find("4/4") != std::string::npos);
 }
 
+TEST_CASE("leads: a fork cut where one node recorded a message and the "
+          "other had not goes on with the message sent again, taken once",
+          "[cli][recovery][e2e][resume][chain]") {
+  example_run r;
+  run_example("leads", r);
+  REQUIRE(r.run.exit_code == 0);
+  // The global position of the first event of `kind` on `stream`.
+  auto first = [&](const std::string& stream, const std::string& kind) {
+    auto events
+      = test::run_baton("log " + r.dir / "log" + " --stream " + stream).out;
+    auto at = events.find(" " + kind + " {");
+    REQUIRE(at != std::string::npos);
+    auto line = events.rfind('#', at);
+    return std::stoull(events.substr(line + 1));
+  };
+  struct cut {
+    std::string name;
+    /// Where the first message is recorded by its sender, and the
+    /// receiver's stream, which had not recorded it there.
+    std::string sender;
+    std::string kind;
+    std::string receiver;
+  };
+  for (auto& c :
+       {cut{"a report up", "lead/frontend", "chainReported", "orchestrator"},
+        cut{"a delivery down", "orchestrator", "chainDelivered",
+            "lead/backend"}}) {
+    SECTION(c.name) {
+      auto at = first(c.sender, c.kind);
+      auto forked = r.dir / "fork";
+      auto run = test::run_baton("fork " + r.dir / "log" + " " + forked
+                                 + " --at " + std::to_string(at));
+      INFO(run.out);
+      REQUIRE(run.exit_code == 0);
+      CHECK(run.out.find("4/4 tasks passed") != std::string::npos);
+      auto events
+        = test::run_baton("log " + forked + " --stream " + c.receiver).out;
+      INFO(events);
+      auto resumed = events.find("\"resumed\":true");
+      REQUIRE(resumed != std::string::npos);
+      // Sent again after the fork's start, and taken once.
+      auto message = events.find(" " + c.kind + " {", resumed);
+      REQUIRE(message != std::string::npos);
+      CHECK(events.find("\"number\":\"1\"", message)
+            < events.find('\n', message));
+      CHECK(
+        count(events, " " + c.kind + " {\"scope\":\""
+                        + (c.kind == "chainReported" ? "frontend" : "backend")
+                        + "\",\"number\":\"1\"")
+        == 1);
+      auto replay = test::run_baton("replay " + forked);
+      INFO(replay.out);
+      CHECK(replay.exit_code == 0);
+      CHECK(replay.out.find("identical: 7 streams replayed")
+            != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("deadlock across teams: in a chain, the NEEDs each team's lead "
           "routes up close a cycle only the orchestrator sees, which breaks it "
           "with a stub in the maker's team, and the real CONTRACT reaches "
