@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include <caf/actor_cast.hpp>
 #include <caf/blocking_actor.hpp>
@@ -628,6 +629,7 @@ caf::result<std::string> operate(self_ptr self, const frame& f) {
       }
       // (Each lead answers once it applied it; the operator hears the
       // orchestrator's answer.)
+      st.stop_asked = st.stop_asked.value_or(false) || c->immediate;
       for (auto& [team, lead] : st.cfg.chain_leads)
         self
           ->request(lead, std::chrono::seconds{30}, atom::operate_v, forwarded)
@@ -770,6 +772,55 @@ void restart_lead(self_ptr self, const std::string& team) {
   });
 }
 
+/// A chain's node (resumed, or a lead started again) goes on from its
+/// stream: the messages it recorded that the other side had not taken are
+/// sent again, then what it derived and did not record is recorded and its
+/// messages sent. A lead started again also carries out those decisions
+/// (nothing else will: its team kept working) and runs again the gates of
+/// its tasks being verified (their outcomes went to the actor that died); a
+/// resumed node does not (the resumed start redoes what they were).
+void go_on_from_stream(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [to, f] : std::exchange(st.cfg.resend, {}))
+    send_chain(self, chain_send{to, f});
+  std::vector<act> acts;
+  std::set<std::string> gated;
+  for (auto& f : std::exchange(st.cfg.unrecorded_events, {})) {
+    capnp::FlatArrayMessageReader reader{f.words(), frame_reader_options()};
+    auto e = reader.getRoot<schema::Event>();
+    if (auto r = engine::report_from_event(e)) {
+      acts.emplace_back(chain_send{{}, f});
+    } else if (auto d = engine::delivery_from_event(e)) {
+      acts.emplace_back(chain_send{d->scope, f, *d});
+    } else if (auto x = engine::decision_from_event(e)) {
+      if (auto* g = std::get_if<engine::run_gate>(&*x))
+        gated.insert(g->task);
+      acts.emplace_back(std::move(*x));
+    }
+  }
+  auto now = st.cfg.clock();
+  if (st.cfg.go_on) {
+    for (auto& [id, t] : st.engine->tasks())
+      if (t.status == engine::task_status::verifying && !gated.contains(id))
+        start_gate(self, engine::run_gate{id, t.attempt, t.agent, t.evidence});
+    carry_out(self, std::move(acts), now, false, {});
+    return;
+  }
+  if (acts.empty())
+    return;
+  std::vector<entry> entries;
+  for (auto& a : acts)
+    if (auto* d = std::get_if<engine::orchestrator_decision>(&a))
+      entries.push_back({engine::to_event(*d, st.engine->version()), now});
+    else
+      entries.push_back({std::get<chain_send>(a).event, now});
+  st.journal->record(std::move(entries), false, [self, acts] {
+    for (auto& a : acts)
+      if (auto* m = std::get_if<chain_send>(&a))
+        send_chain(self, *m);
+  });
+}
+
 /// A chain's lead died before the run finished: started again from its
 /// stream, off the actor's thread (a read of the log). It sends again the
 /// reports numbered above the router's last from it.
@@ -794,8 +845,15 @@ void restart_chain_lead(self_ptr self, const std::string& team) {
      restart = st.cfg.restart_chain_lead](caf::blocking_actor* helper) {
       // What the dead lead had on its way to the log is there first: its
       // stream is read whole.
+      std::string unsynced;
       helper->request(log, std::chrono::seconds{30}, atom::sync_v)
-        .receive([](frame&) {}, [](caf::error&) {});
+        .receive([](frame&) {},
+                 [&](caf::error& e) { unsynced = caf::to_string(e); });
+      if (!unsynced.empty()) {
+        caf::anon_send(me, atom::chain_v, team, caf::actor{}, uint64_t{0},
+                       "the log did not answer: " + unsynced);
+        return;
+      }
       auto lead = restart(team, taken);
       if (!lead)
         caf::anon_send(me, atom::chain_v, team, caf::actor{}, uint64_t{0},
@@ -826,8 +884,10 @@ void adopt_chain_lead(self_ptr self, const std::string& team,
   // recorded).
   for (auto& f : engine::not_taken(st.delivered, team, delivered))
     self->send(lead, atom::chain_v, std::move(f));
-  if (st.finished)
-    self->send(lead, atom::stop_v, true);
+  // A stop asked for while it was dead reaches it too.
+  if (st.finished || st.stop_asked)
+    self->send(lead, atom::stop_v,
+               st.finished || st.stop_asked.value_or(false));
 }
 
 /// A lead's answer: recorded as an input and applied, once (a lead started
@@ -919,6 +979,27 @@ void keep_recorded(self_ptr self) {
 }
 
 } // namespace
+
+void report_slot::set(orchestrator_actor a) {
+  std::lock_guard lock{mu_};
+  actor_ = std::move(a);
+  held_ = false;
+  for (auto& f : std::exchange(waiting_, {}))
+    caf::anon_send(actor_, atom::report_v, std::move(f));
+}
+
+void report_slot::hold() {
+  std::lock_guard lock{mu_};
+  held_ = true;
+}
+
+void report_slot::send(frame report) {
+  std::lock_guard lock{mu_};
+  if (held_)
+    waiting_.push_back(std::move(report));
+  else
+    caf::anon_send(actor_, atom::report_v, std::move(report));
+}
 
 orchestrator_actor::behavior_type orchestrator_actor_impl(
   orchestrator_actor::stateful_pointer<orchestrator_state> self,
@@ -1028,8 +1109,18 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
         lead != st.chain_lead_of.end()) {
       auto name = lead->second;
       st.chain_lead_of.erase(lead);
-      if (!st.finished && m.reason != caf::exit_reason::normal)
-        restart_chain_lead(self, name);
+      if (st.finished || m.reason == caf::exit_reason::normal)
+        return;
+      // (A lead that could not record stopped its team: the log failed,
+      // and starting it again would fail the same way.)
+      if (m.reason == caf::sec::runtime_error) {
+        std::fprintf(stderr,
+                     "baton: the lead of team %s stopped: it could not "
+                     "record; it is not started again\n",
+                     name.c_str());
+        return;
+      }
+      restart_chain_lead(self, name);
       return;
     }
     auto team = st.lead_of.find(m.source);
@@ -1047,23 +1138,12 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
         return;
       st.started = true;
       bool resumed = st.engine->begun();
-      // A chain's node as its stream left it: what it derived and did not
-      // record, recorded now; then what the other side had not taken, sent
-      // again (in order, before anything it sends from now on).
-      if (resumed && (st.chain || st.scope)) {
-        auto resend = [self, again = std::move(st.cfg.resend)] {
-          for (auto& [to, f] : again)
-            send_chain(self, chain_send{to, f});
-        };
-        std::vector<entry> entries;
-        auto now = st.cfg.clock();
-        for (auto& f : std::exchange(st.cfg.unrecorded_events, {}))
-          entries.push_back({std::move(f), now});
-        if (entries.empty())
-          resend();
-        else
-          st.journal->record(std::move(entries), false, std::move(resend));
-      }
+      // A chain's node as its stream left it: what it recorded and the
+      // other side had not taken, sent again; then what it derived and did
+      // not record, recorded and sent (in number order, before anything it
+      // sends from now on).
+      if (resumed && (st.chain || st.scope))
+        go_on_from_stream(self);
       if (st.cfg.go_on) {
         // (A lead started again: its workers kept working.)
         arm(self, st.cfg.clock());
@@ -1143,6 +1223,7 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
     [self](atom::tick) { poll_folder(self); },
     [self](atom::stop, bool immediate) {
       auto& st = self->state;
+      st.stop_asked = st.stop_asked.value_or(false) || immediate;
       // A chain stops as a whole: each lead settles its team's tasks, and
       // the router ends the chain once every scope has settled.
       for (auto& [team, lead] : st.cfg.chain_leads)

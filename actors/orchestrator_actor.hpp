@@ -65,20 +65,22 @@ namespace baton::actors {
 
 /// Where a chain lead's members send their reports: the lead's actor, set
 /// again when the lead is started again (read on the workers' threads).
+/// While the lead is down (from its actor's end until the lead started
+/// again is set), the reports wait here, in order.
 class report_slot {
 public:
-  void set(orchestrator_actor a) {
-    std::lock_guard lock{mu_};
-    actor_ = std::move(a);
-  }
-  orchestrator_actor get() const {
-    std::lock_guard lock{mu_};
-    return actor_;
-  }
+  /// The lead's actor (again): what waited is sent to it first.
+  void set(orchestrator_actor a);
+  /// The lead's actor ended: reports wait for the next.
+  void hold();
+  /// Sends `report` to the lead, or keeps it while the lead is down.
+  void send(frame report);
 
 private:
-  mutable std::mutex mu_;
+  std::mutex mu_;
   orchestrator_actor actor_;
+  bool held_ = false;
+  std::vector<frame> waiting_;
 };
 
 struct orchestrator_config {
@@ -177,6 +179,9 @@ struct orchestrator_state {
   /// to start it again when it dies), and the deliveries sent so far.
   std::map<caf::actor_addr, std::string> chain_lead_of;
   std::vector<engine::recorded_delivery> delivered;
+  /// Above a chain's leads: a stop was asked for (its immediacy), for a
+  /// lead started again after it.
+  std::optional<bool> stop_asked;
   std::unique_ptr<detail::journal> journal;
   /// The `operator` stream: commands recorded before they are applied.
   std::unique_ptr<detail::journal> operator_journal;

@@ -35,6 +35,14 @@ void on_quit(const Handle& h, std::shared_ptr<Signal> sig,
   });
 }
 
+/// A chain's lead's members' reports wait in `slot` from the end of its
+/// actor (until a lead started again takes them).
+void hold_when_ended(const orchestrator_actor& lead,
+                     std::shared_ptr<report_slot> slot) {
+  auto ptr = caf::actor_cast<caf::strong_actor_ptr>(lead);
+  ptr->get()->attach_functor([slot = std::move(slot)] { slot->hold(); });
+}
+
 /// Sends a host's report to its agent's node (`to`, by agent): false when
 /// the report names none of them.
 bool chain_target_of(
@@ -135,10 +143,9 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
                  std::shared_ptr<orchestrator_config>> {
     if (chain)
       if (auto scope = scopes.of_agent(agent); !scope.empty())
-        return {[to = lead_slots.at(scope)](frame f) {
-                  caf::anon_send(to->get(), atom::report_v, std::move(f));
-                },
-                lead_cfgs.at(scope)};
+        return {
+          [to = lead_slots.at(scope)](frame f) { to->send(std::move(f)); },
+          lead_cfgs.at(scope)};
     return {
       [slot](frame f) { caf::anon_send(*slot, atom::report_v, std::move(f)); },
       ocfg};
@@ -293,6 +300,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     }
     auto lead = sys.spawn(orchestrator_actor_impl, lcfg);
     lead_slots.at(scope)->set(lead);
+    hold_when_ended(lead, lead_slots.at(scope));
     ocfg->chain_leads[scope] = lead;
     t->chain_leads_->push_back(lead);
   }
@@ -349,6 +357,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
       }
       on_quit(lead, sig, [alive] { --*alive; });
       kit->second.slot->set(lead);
+      hold_when_ended(lead, kit->second.slot);
       caf::anon_send(lead, atom::start_v);
       return std::pair{lead, delivered};
     };

@@ -5,6 +5,8 @@
 #include <memory>
 #include <optional>
 
+#include <capnp/serialize.h>
+
 #include "engine/orchestration/chain_event.hpp"
 #include "engine/orchestration/chain_nodes.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
@@ -220,6 +222,18 @@ result<engine::plan> cut_for(const storage::event_log& log,
   return std::move(*cut);
 }
 
+/// How many of `frames` are chain messages `is` reads: what a node derived
+/// and did not record is at the end of what it sent.
+template<class Read>
+size_t messages_in(const std::deque<frame>& frames, Read is) {
+  size_t n = 0;
+  for (auto& f : frames) {
+    capnp::FlatArrayMessageReader r{f.words(), frame_reader_options()};
+    n += is(r.getRoot<schema::Event>()) ? 1 : 0;
+  }
+  return n;
+}
+
 /// A rebuild that found the stream not what this build decides.
 error diverged(const divergence& d) {
   return error{ec::invalid_argument,
@@ -283,6 +297,10 @@ result<engine::scope_seed> rebuild_chain_scope(const storage::event_log& log,
   if (!scope)
     return error{ec::invalid_argument, stream + " holds no runStarted"};
   seed.node = std::make_unique<engine::chain_scope>(std::move(*scope));
+  // What it sent: what it recorded (the rest goes with the unrecorded).
+  seed.sent.resize(seed.sent.size() - messages_in(seed.unrecorded, [](auto e) {
+                     return engine::report_from_event(e).has_value();
+                   }));
   return seed;
 }
 
@@ -306,7 +324,13 @@ rebuild_chain_orchestrator(const storage::event_log& log) {
     return r.err();
   if (r->first_divergence)
     return diverged(*r->first_divergence);
+  if (!top)
+    return error{ec::invalid_argument, "the orchestrator stream holds no "
+                                       "runStarted"};
   seed.node = std::make_unique<engine::chain_orchestrator>(std::move(*top));
+  seed.sent.resize(seed.sent.size() - messages_in(seed.unrecorded, [](auto e) {
+                     return engine::delivery_from_event(e).has_value();
+                   }));
   return seed;
 }
 

@@ -136,8 +136,9 @@ private:
 
 /// A chain's node as its stream left it (replay/chain_replay.hpp), to go
 /// on from there: the fold, what it derived and did not record (recorded
-/// first when it goes on), and every message it sent the other side, in
-/// order (those the other side has not taken are sent again).
+/// first when it goes on, its messages sent then), and every message it
+/// recorded for the other side, in order (those the other side has not
+/// taken are sent again).
 template<class Node, class Message>
 struct chain_seed {
   std::unique_ptr<Node> node;

@@ -6,6 +6,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
 #include <catch2/catch.hpp>
@@ -771,4 +772,72 @@ TEST_CASE("a chain's lead killed mid-run is started again from its stream: "
   }
   CHECK(streams.contains("lead/front"));
   CHECK(streams.contains("lead/back"));
+}
+
+TEST_CASE("a chain's member reporting while its lead is dead: the report "
+          "waits for the lead started again, which takes it and goes on",
+          "[actors][team][chain]") {
+  fixture fx;
+  std::atomic<bool> killed{false};
+  // The back's lead is started again only once b said it is done (to the
+  // dead actor, as far as b knows).
+  bool reported_meanwhile = false;
+  std::atomic<bool> lead_gone{false};
+  fx.before_rebuild = [&](const std::string&) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{20};
+    while (!reported_meanwhile && std::chrono::steady_clock::now() < deadline) {
+      auto b = fx.log->read("worker/b");
+      if (b.ok())
+        for (auto& e : *b)
+          reported_meanwhile = reported_meanwhile
+                               || (e.event().isProtocolMessage()
+                                   && std::string_view{e.event()
+                                                         .getProtocolMessage()
+                                                         .getStatus()
+                                                         .cStr()}
+                                        == "DONE");
+    }
+  };
+  fx.run(two_team_chain, [&](auto& agent, std::string_view) {
+    if (agent == "b" && !killed.exchange(true)) {
+      // b answers only once its lead is dead.
+      auto* team = fx.current.load();
+      REQUIRE(team != nullptr);
+      auto lead = team->lead("back");
+      REQUIRE(lead);
+      caf::scoped_actor watcher{*fx.sys};
+      watcher->monitor(lead);
+      caf::anon_send_exit(lead, caf::exit_reason::kill);
+      watcher->receive([&](caf::down_msg&) { lead_gone = true; },
+                       caf::after(std::chrono::seconds{10}) >> [] {});
+    }
+    return done(agent);
+  });
+  REQUIRE(killed);
+  CHECK(lead_gone);
+  CHECK(reported_meanwhile);
+  auto finished = fx.only<engine::finish_run>();
+  REQUIRE(finished.size() == 1);
+  CHECK(finished[0].summary == "2/2 tasks passed");
+  // b's DONE is on its lead's stream once, after the lead started again.
+  auto back = fx.log->read("lead/back");
+  REQUIRE(back.ok());
+  size_t done_reports = 0;
+  for (auto& e : *back)
+    if (e.event().isWorkerReported()
+        && e.event().getWorkerReported().isProtocol()
+        && std::string_view{e.event()
+                              .getWorkerReported()
+                              .getProtocol()
+                              .getStatus()
+                              .cStr()}
+             == "DONE")
+      ++done_reports;
+  CHECK(done_reports == 1);
+  auto replayed = replay::replay_run(*fx.log, {});
+  REQUIRE(replayed.ok());
+  for (auto& [name, r] : *replayed) {
+    INFO(name);
+    CHECK_FALSE(r.first_divergence.has_value());
+  }
 }
