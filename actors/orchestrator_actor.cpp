@@ -327,6 +327,18 @@ result<std::vector<act>> apply_chain(orchestrator_state& st, const frame& f,
   return out;
 }
 
+/// What `acts` record, in order.
+std::vector<entry> entries_of(const orchestrator_state& st,
+                              const std::vector<act>& acts, uint64_t now) {
+  std::vector<entry> entries;
+  for (auto& a : acts)
+    if (auto* d = std::get_if<engine::orchestrator_decision>(&a))
+      entries.push_back({engine::to_event(*d, st.engine->version()), now});
+    else
+      entries.push_back({std::get<chain_send>(a).event, now});
+  return entries;
+}
+
 /// Records what an input gave, then does it: decisions carried out, chain
 /// messages sent. `applied` as step's.
 void carry_out(self_ptr self, std::vector<act> acts, uint64_t now,
@@ -340,12 +352,7 @@ void carry_out(self_ptr self, std::vector<act> acts, uint64_t now,
       applied(true);
     return;
   }
-  std::vector<entry> entries;
-  for (auto& a : acts)
-    if (auto* d = std::get_if<engine::orchestrator_decision>(&a))
-      entries.push_back({engine::to_event(*d, st.engine->version()), now});
-    else
-      entries.push_back({std::get<chain_send>(a).event, now});
+  auto entries = entries_of(st, acts, now);
   // Whoever waits for the input to be applied (an operator's command)
   // hears of it once its decisions are in the log too: what it reads
   // next shows them.
@@ -808,12 +815,7 @@ void go_on_from_stream(self_ptr self) {
   }
   if (acts.empty())
     return;
-  std::vector<entry> entries;
-  for (auto& a : acts)
-    if (auto* d = std::get_if<engine::orchestrator_decision>(&a))
-      entries.push_back({engine::to_event(*d, st.engine->version()), now});
-    else
-      entries.push_back({std::get<chain_send>(a).event, now});
+  auto entries = entries_of(st, acts, now);
   st.journal->record(std::move(entries), false, [self, acts] {
     for (auto& a : acts)
       if (auto* m = std::get_if<chain_send>(&a))
