@@ -124,16 +124,26 @@ TEST_CASE("input reaches the agent through the reactor",
 
 TEST_CASE("input larger than the terminal takes is queued and delivered",
           "[actors][pty][reactor]") {
+  // The agent reads nothing until the test lets it (a line in a FIFO): the
+  // terminal fills, and the rest waits in the reactor, however fast the
+  // agent would drain it.
+  test::temp_dir dir;
+  auto gate = dir / "go";
+  REQUIRE(::mkfifo(gate.c_str(), 0600) == 0);
   collector c;
   auto r = make_reactor();
-  auto id
-    = spawn_ok(*r, sh("stty raw -echo; echo ready; head -c 500000 | wc -c"),
-               c.make_sink(*r));
+  auto id = spawn_ok(*r,
+                     sh("stty raw -echo; echo ready; read x < " + gate
+                        + "; head -c 500000 | wc -c"),
+                     c.make_sink(*r));
   REQUIRE(c.wait_output("ready"));
   std::string block(100000, 'y');
   for (int i = 0; i < 5; ++i)
     REQUIRE(r->write(id, block).ok());
-  CHECK(r->stats(id)->queued_input > 0); // the terminal took only part
+  auto stats = r->stats(id);
+  REQUIRE(stats.ok());
+  CHECK(stats->queued_input > 0); // the terminal took only part
+  std::ofstream{gate} << "go\n";
   auto status = c.wait_exit();
   REQUIRE(status.has_value());
   CHECK(status->code == 0);
