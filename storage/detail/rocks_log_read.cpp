@@ -113,6 +113,14 @@ result<uint64_t> rocks_log::read_all(uint64_t from, uint64_t max,
   if (max == 0)
     return uint64_t{0};
   from = std::max(from, uint64_t{1});
+  // What is read ends at the last published position, as read() ends at a
+  // stream's published version: a write is published after RocksDB has it,
+  // so a snapshot can hold a batch whose new stream is not in streams_ yet.
+  // publish() stores streams_ before last_position_, so every stream up to
+  // `published` is in the table read below.
+  const uint64_t published = last_position();
+  if (from > published)
+    return uint64_t{0};
   // One snapshot for the index and the events, so a concurrent append or
   // deletion cannot make them disagree. A read-only (secondary) instance has
   // no snapshots, but its view only changes in refresh().
@@ -138,7 +146,8 @@ result<uint64_t> rocks_log::read_all(uint64_t from, uint64_t max,
   iterator_cache events{*db_, events_, ro};
   uint64_t count = 0;
   uint64_t expect = from;
-  for (pit->Seek(position_key(from)); pit->Valid() && count < max;
+  for (pit->Seek(position_key(from));
+       pit->Valid() && count < max && expect <= published;
        pit->Next(), ++expect) {
     auto pos = get_u64(pit->key().data());
     if (pos != expect || pit->value().size() != 12)
