@@ -912,42 +912,50 @@ void on_lead_report(self_ptr self, frame& f) {
   step(self, std::move(f), std::move(in), st.cfg.clock());
 }
 
+bool has_node(const engine::recorded_orchestrator& r) {
+  return r.engine != nullptr;
+}
+template<class Node>
+bool has_node(const engine::recorded_chain_node<Node>& r) {
+  return r.node != nullptr;
+}
+
 /// Snapshots bound a rebuild (DESIGN.md §2): a second fold of the streams,
 /// event by event as the journals record them, is what a rebuild up to
-/// there gives; every snapshot_every records of the orchestrator's stream
-/// its save() goes to the log.
-void keep_recorded(self_ptr self) {
+/// there gives; every snapshot_every records of its stream (the
+/// orchestrator's, or a chain's lead's) its save() goes to the log.
+/// `slot`: where the state keeps that fold (the whole plan's, or a chain's
+/// node's), set before.
+template<class Recorded>
+void keep_recorded(self_ptr self,
+                   std::unique_ptr<Recorded> orchestrator_state::*slot) {
   auto& st = self->state;
-  st.recorded = st.cfg.recorded
-                  ? std::move(st.cfg.recorded)
-                  : std::make_unique<engine::recorded_orchestrator>();
-  st.snapshot_at = st.recorded->sequence;
-  auto seen = [self](std::string_view stream, uint64_t sequence,
-                     uint64_t logical_time, const frame& f) {
+  st.snapshot_at = (st.*slot)->sequence;
+  auto seen = [self, slot](std::string_view stream, uint64_t sequence,
+                           uint64_t logical_time, const frame& f) {
     auto& st = self->state;
-    if (!st.recorded)
+    auto& recorded = st.*slot;
+    if (!recorded)
       return;
     result<void> ok;
     try {
       capnp::FlatArrayMessageReader in{f.words(), frame_reader_options()};
-      ok = st.recorded->fold(stream, sequence, in.getRoot<schema::Event>(),
-                             logical_time);
+      ok = recorded->fold(stream, sequence, in.getRoot<schema::Event>(),
+                          logical_time);
     } catch (const kj::Exception& e) {
       ok = error{ec::corruption, e.getDescription().cStr()};
     }
     if (!ok) {
-      std::fprintf(stderr,
-                   "baton: the orchestrator saves no more snapshots: %s@%llu: "
-                   "%s\n",
-                   std::string{stream}.c_str(),
+      std::fprintf(stderr, "baton: %s saves no more snapshots: %s@%llu: %s\n",
+                   st.journal->stream().c_str(), std::string{stream}.c_str(),
                    static_cast<unsigned long long>(sequence),
                    ok.err().message().c_str());
-      st.recorded.reset();
+      recorded.reset();
       return;
     }
     st.recorded_bytes += f.size_bytes();
-    auto at = st.recorded->sequence;
-    if (!st.recorded->engine
+    auto at = recorded->sequence;
+    if (!has_node(*recorded)
         || at < st.snapshot_at + st.cfg.plan.run.snapshot_every)
       return;
     // Every snapshot_every records, and never more than a quarter of what
@@ -957,23 +965,21 @@ void keep_recorded(self_ptr self) {
     // (about 280 bytes each at 10 000 workers).
     auto expected = st.snapshot_bytes;
     if (expected == 0)
-      expected = 256
-                 * (st.recorded->engine->tasks().size()
-                    + st.recorded->engine->agents().size());
+      expected = 256 * (st.engine->tasks().size() + st.engine->agents().size());
     if (st.recorded_bytes >= 4 * expected) {
-      auto saved = st.recorded->save();
+      auto saved = recorded->save();
       st.snapshot_at = at;
       st.snapshot_bytes = saved.size_bytes();
       st.recorded_bytes = 0;
       self->send(st.cfg.log, atom::snapshot_v, st.journal->stream(), at,
-                 st.recorded->last_time, std::move(saved));
+                 recorded->last_time, std::move(saved));
     }
   };
   auto all = [](const frame&) { return true; };
-  st.journal->observe(all,
-                      [seen](uint64_t sequence, uint64_t t, const frame& f) {
-                        seen("orchestrator", sequence, t, f);
-                      });
+  st.journal->observe(
+    all, [seen, self](uint64_t sequence, uint64_t t, const frame& f) {
+      seen(self->state.journal->stream(), sequence, t, f);
+    });
   st.operator_journal->observe(
     all, [seen](uint64_t sequence, uint64_t t, const frame& f) {
       seen(engine::operator_stream_name, sequence, t, f);
@@ -1019,6 +1025,14 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
                    ? std::move(st.cfg.resume_scope)
                    : std::make_unique<engine::chain_scope>(st.cfg.plan);
       st.engine = &st.scope->fold();
+      // The second fold its snapshots save: as its stream left it, or new.
+      st.recorded_scope = std::move(st.cfg.recorded_scope);
+      if (!st.recorded_scope && !st.cfg.resume_scope
+          && st.cfg.plan.run.snapshot_every > 0) {
+        st.recorded_scope = std::make_unique<engine::recorded_scope>();
+        st.recorded_scope->node
+          = std::make_unique<engine::chain_scope>(st.cfg.plan);
+      }
     } else {
       // Above the leads it keeps its own scope's plan, and of the teams
       // only whose each agent and task is.
@@ -1026,6 +1040,13 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
                    ? std::move(st.cfg.resume_chain)
                    : std::make_unique<engine::chain_orchestrator>(st.cfg.plan);
       st.engine = &st.chain->own().fold();
+      st.recorded_top = std::move(st.cfg.recorded_top);
+      if (!st.recorded_top && !st.cfg.resume_chain
+          && st.cfg.plan.run.snapshot_every > 0) {
+        st.recorded_top = std::make_unique<engine::recorded_top>();
+        st.recorded_top->node
+          = std::make_unique<engine::chain_orchestrator>(st.cfg.plan);
+      }
       engine::scope_index index{st.cfg.plan};
       for (auto& a : st.cfg.plan.agents)
         if (auto team = index.of_agent(a.name); !team.empty())
@@ -1082,10 +1103,18 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
   st.operator_journal->on_failure(failed);
   st.next_operator = std::max<uint64_t>(
     std::stoull(st.engine->next_operator_id().substr(1)), st.cfg.next_operator);
-  // (A chain's nodes save no snapshots yet: their folds do not save and
-  // restore the chain's messages.)
-  if (st.cfg.plan.run.snapshot_every > 0 && st.whole)
-    keep_recorded(self);
+  if (st.cfg.plan.run.snapshot_every > 0) {
+    if (st.whole) {
+      st.recorded = st.cfg.recorded
+                      ? std::move(st.cfg.recorded)
+                      : std::make_unique<engine::recorded_orchestrator>();
+      keep_recorded(self, &orchestrator_state::recorded);
+    } else if (st.scope && st.recorded_scope) {
+      keep_recorded(self, &orchestrator_state::recorded_scope);
+    } else if (st.chain && st.recorded_top) {
+      keep_recorded(self, &orchestrator_state::recorded_top);
+    }
+  }
   // A plan with teams: a lead per team (a run recorded before leads
   // existed goes on without).
   if (!st.cfg.plan.teams.empty() && st.whole

@@ -56,6 +56,7 @@
 #include "actors/shared_folder.hpp"
 #include "actors/worker_actor.hpp"
 #include "engine/orchestration/chain_nodes.hpp"
+#include "engine/orchestration/chain_snapshot.hpp"
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/orchestration/orchestrator_snapshot.hpp"
 #include "engine/orchestration/team_lead.hpp"
@@ -136,6 +137,11 @@ struct orchestrator_config {
   /// leads), and what it derived and did not record (recorded first).
   std::unique_ptr<engine::chain_scope> resume_scope;
   std::unique_ptr<engine::chain_orchestrator> resume_chain;
+  /// With snapshots: a second copy of that node as its streams left it
+  /// (engine::recorded_copy), which its snapshots save. Unset with a node
+  /// to go on from: it saves none.
+  std::unique_ptr<engine::recorded_scope> recorded_scope;
+  std::unique_ptr<engine::recorded_top> recorded_top;
   std::deque<frame> unrecorded_events;
   /// What it sent that the other side had not taken, sent again once the
   /// above is recorded: (team, delivery) from the orchestrator, ("",
@@ -189,6 +195,10 @@ struct orchestrator_state {
   /// recorded so far (what a rebuild from them would give), which a
   /// snapshot saves; and the orchestrator stream's sequence of the last.
   std::unique_ptr<engine::recorded_orchestrator> recorded;
+  /// The same, of a chain's node (a lead's scope, or the orchestrator
+  /// above the leads).
+  std::unique_ptr<engine::recorded_scope> recorded_scope;
+  std::unique_ptr<engine::recorded_top> recorded_top;
   uint64_t snapshot_at = 0;
   /// The last snapshot's size, and the bytes recorded since.
   uint64_t snapshot_bytes = 0;

@@ -20,6 +20,26 @@ namespace baton::actors {
 
 namespace {
 
+/// With [run] snapshot_every, the second copy of a chain's node going on
+/// from `seed` that its actor keeps folding, whose save() its snapshots
+/// are; null without, or when it cannot be made (said: the node saves
+/// none, and goes on).
+template<class Seed>
+auto snapshot_copy(const Seed& seed, const engine::plan& base) {
+  using copy = std::decay_t<decltype(*engine::recorded_copy(seed, base))>;
+  std::unique_ptr<copy> out;
+  if (base.run.snapshot_every == 0)
+    return out;
+  auto made = engine::recorded_copy(seed, base);
+  if (!made) {
+    std::fprintf(stderr, "baton: a chain's node saves no snapshots: %s\n",
+                 made.err().message().c_str());
+    return out;
+  }
+  out = std::make_unique<copy>(std::move(*made));
+  return out;
+}
+
 using detail::random_high;
 
 template<class Handle, class Signal>
@@ -293,6 +313,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
       for (auto& task : seed->second.node->current_plan().tasks)
         if (scopes.of_task(opts.plan, task).empty())
           ocfg->added_tasks[task.id] = scope;
+      lcfg->recorded_scope = snapshot_copy(seed->second, lcfg->plan);
       lcfg->resume_scope = std::move(seed->second.node);
       lcfg->unrecorded_events = std::move(seed->second.unrecorded);
       lcfg->checkpoints = checkpoints_of(lcfg->plan);
@@ -306,6 +327,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   }
   common(*ocfg);
   if (opts.chain_top) {
+    ocfg->recorded_top = snapshot_copy(*opts.chain_top, opts.plan);
     ocfg->resume_chain = std::move(opts.chain_top->node);
     ocfg->unrecorded_events = std::move(opts.chain_top->unrecorded);
     ocfg->delivered = std::move(opts.chain_top->sent);
@@ -347,6 +369,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
       for (auto& f : engine::not_taken(seed->sent, taken))
         lcfg->resend.emplace_back(std::string{}, std::move(f));
       uint64_t delivered = seed->node->delivered();
+      lcfg->recorded_scope = snapshot_copy(*seed, lcfg->plan);
       lcfg->resume_scope = std::move(seed->node);
       lcfg->unrecorded_events = std::move(seed->unrecorded);
       auto lead = sys->spawn(orchestrator_actor_impl, lcfg);

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "actors/team.hpp"
@@ -144,13 +145,38 @@ launch(caf::actor_system& sys, std::shared_ptr<storage::event_log> log,
     return seed;
   };
   // A chain's lead whose actor died starts again from its stream.
+  // (The recorded plan is parsed at the first, and kept for the next;
+  // leads that die together are started again on helper threads.)
+  struct parsed_once {
+    std::mutex mu;
+    std::shared_ptr<const engine::plan> plan;
+  };
   topts.rebuild_scope
-    = [weak = std::weak_ptr<storage::event_log>{log}](
+    = [weak = std::weak_ptr<storage::event_log>{log},
+       whole = std::make_shared<parsed_once>()](
         const std::string& team) -> result<engine::scope_seed> {
     auto l = weak.lock();
     if (!l)
       return error{ec::invalid_argument, "the run's log is closed"};
-    return replay::rebuild_chain_scope(*l, team);
+    std::shared_ptr<const engine::plan> plan;
+    {
+      std::lock_guard lock{whole->mu};
+      if (!whole->plan) {
+        auto parsed = replay::recorded_plan(*l);
+        if (!parsed)
+          return parsed.err();
+        whole->plan = std::move(*parsed);
+      }
+      plan = whole->plan;
+    }
+    replay::rebuild_stats stats;
+    auto seed = replay::rebuild_chain_scope(*l, team, true, &stats, plan);
+    if (seed && !stats.passed_over.empty())
+      std::fprintf(stderr,
+                   "baton: the lead of team %s: %s; its stream was replayed "
+                   "from the first record\n",
+                   team.c_str(), stats.passed_over.c_str());
+    return seed;
   };
   topts.hosts = std::move(hosts.hosts);
   p->nets = std::move(hosts.nets);
@@ -285,12 +311,26 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
   // from its own stream; otherwise the orchestrator's one fold.
   std::optional<engine::recorded_orchestrator> recorded;
   std::unique_ptr<engine::top_seed> top;
+  // The recorded plan, parsed once for every node of a chain.
+  std::shared_ptr<const engine::plan> recorded_plan;
   engine::run_begun start;
   if (*chain) {
-    auto rebuilt = replay::rebuild_chain_orchestrator(*log);
+    auto parsed = replay::recorded_plan(*log);
+    if (!parsed)
+      return error{parsed.err().code(), "cannot resume " + opts.log_dir + ": "
+                                          + parsed.err().message()};
+    recorded_plan = std::move(*parsed);
+    replay::rebuild_stats rebuilt_from;
+    auto rebuilt = replay::rebuild_chain_orchestrator(*log, true, &rebuilt_from,
+                                                      recorded_plan);
     if (!rebuilt)
       return error{rebuilt.err().code(), "cannot resume " + opts.log_dir + ": "
                                            + rebuilt.err().message()};
+    if (!rebuilt_from.passed_over.empty())
+      std::fprintf(stderr,
+                   "baton: %s: %s; the orchestrator's streams were replayed "
+                   "from their first event\n",
+                   opts.log_dir.c_str(), rebuilt_from.passed_over.c_str());
     if (rebuilt->node->finished() && rebuilt->unrecorded.empty())
       return error{ec::invalid_argument,
                    opts.log_dir + " holds a finished run; nothing to resume"};
@@ -382,9 +422,16 @@ result<std::unique_ptr<run>> runtime::resume(const resume_options& opts) {
     for (auto& team : engine::chain_scopes(*plan)) {
       if (team.empty())
         continue;
-      auto seed = replay::rebuild_chain_scope(*log, team);
+      replay::rebuild_stats stats;
+      auto seed
+        = replay::rebuild_chain_scope(*log, team, true, &stats, recorded_plan);
       if (!seed && seed.err().code() == ec::not_found)
         continue;
+      if (seed && !stats.passed_over.empty())
+        std::fprintf(stderr,
+                     "baton: the lead of team %s: %s; its stream was "
+                     "replayed from the first record\n",
+                     team.c_str(), stats.passed_over.c_str());
       if (!seed)
         return error{seed.err().code(), "cannot resume " + opts.log_dir
                                           + ": the lead of team " + team + ": "

@@ -9,6 +9,7 @@
 
 #include "engine/orchestration/chain_event.hpp"
 #include "engine/orchestration/chain_nodes.hpp"
+#include "engine/orchestration/chain_snapshot.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/orchestration/team_lead.hpp"
 #include "engine/orchestration/team_scope.hpp"
@@ -60,12 +61,17 @@ replay_node(const storage::event_log& log, const replay_options& opts,
             node_replay node,
             const std::function<result<uint64_t>(
               const std::function<bool(storage::recorded_event&&)>&)>& events,
-            std::deque<frame>* unrecorded = nullptr) {
+            std::deque<frame>* unrecorded = nullptr,
+            std::deque<frame>* restored = nullptr) {
   replay_report report;
   detail::derived_matcher matcher{node.stream};
   std::string failure;
   uint64_t last = 0;
-  bool started = false;
+  // From a snapshot: the node is there, with what it had not recorded.
+  bool started = restored != nullptr;
+  if (restored != nullptr)
+    for (auto& f : std::exchange(*restored, {}))
+      matcher.derived(std::move(f));
   bool cut = false;
   auto n = events([&](storage::recorded_event&& e) {
     if (e.logical_time() > opts.until_time) {
@@ -135,72 +141,43 @@ replay_node(const storage::event_log& log, const replay_options& opts,
 /// How a lead's stream is replayed: its scope's fold, `scope` (made from
 /// `cut` at the stream's start). Each report it makes goes to `made`.
 node_replay scope_node(const std::string& stream, engine::plan cut,
-                       std::optional<engine::chain_scope>& scope,
+                       std::unique_ptr<engine::chain_scope>& scope,
                        std::vector<engine::recorded_report>* made) {
-  // Its decisions, then its reports up.
-  auto derived
-    = [&scope, made](const std::vector<engine::orchestrator_decision>& ds) {
-        std::vector<frame> out;
-        for (auto& d : ds)
-          out.push_back(engine::to_event(d, scope->fold().version()));
-        for (auto& r : scope->take_reports()) {
-          out.push_back(engine::to_event(r));
-          if (made != nullptr)
-            made->push_back(std::move(r));
-        }
-        return out;
-      };
-  return {
-    stream, [&scope, cut = std::move(cut)] { scope.emplace(cut); },
-    [&scope, derived](schema::Event::Reader ev, uint64_t now)
-      -> std::optional<result<std::vector<frame>>> {
-      auto d = engine::delivery_from_event(ev);
-      if (!d)
-        return std::nullopt;
-      auto ds = scope->on(*d, now);
-      if (!ds)
-        return result<std::vector<frame>>{ds.err()};
-      return result<std::vector<frame>>{derived(*ds)};
-    },
-    [&scope, derived](const engine::orchestrator_input& in, uint64_t now) {
-      return derived(scope->on(in, now));
-    },
-    &schema::Event::Reader::isChainReported};
+  return {stream,
+          [&scope, cut = std::move(cut)] {
+            scope = std::make_unique<engine::chain_scope>(cut);
+          },
+          [&scope, made](schema::Event::Reader ev, uint64_t now)
+            -> std::optional<result<std::vector<frame>>> {
+            auto d = engine::delivery_from_event(ev);
+            if (!d)
+              return std::nullopt;
+            return engine::derive(*scope, *d, now, made);
+          },
+          [&scope, made](const engine::orchestrator_input& in, uint64_t now) {
+            return engine::derive(*scope, in, now, made);
+          },
+          &schema::Event::Reader::isChainReported};
 }
 
 /// How the orchestrator's stream of a chain is replayed: `top`, made from
 /// `whole` at the stream's start. Each delivery it makes goes to `made`.
 node_replay top_node(std::shared_ptr<const engine::plan> whole,
-                     std::optional<engine::chain_orchestrator>& top,
+                     std::unique_ptr<engine::chain_orchestrator>& top,
                      std::vector<engine::recorded_delivery>* made) {
-  auto derived = [&top, made](const std::vector<engine::chain_decision>& ds) {
-    std::vector<frame> out;
-    auto version = top->own().fold().version();
-    for (auto& d : ds) {
-      if (auto* x = std::get_if<engine::recorded_delivery>(&d)) {
-        out.push_back(engine::to_event(*x));
-        if (made != nullptr)
-          made->push_back(*x);
-      } else {
-        out.push_back(engine::to_event(
-          std::get<engine::orchestrator_decision>(d), version));
-      }
-    }
-    return out;
-  };
-  return {"orchestrator", [&top, whole] { top.emplace(*whole); },
-          [&top, derived](schema::Event::Reader ev, uint64_t now)
+  return {"orchestrator",
+          [&top, whole] {
+            top = std::make_unique<engine::chain_orchestrator>(*whole);
+          },
+          [&top, made](schema::Event::Reader ev, uint64_t now)
             -> std::optional<result<std::vector<frame>>> {
             auto r = engine::report_from_event(ev);
             if (!r)
               return std::nullopt;
-            auto ds = top->on(*r, now);
-            if (!ds)
-              return result<std::vector<frame>>{ds.err()};
-            return result<std::vector<frame>>{derived(*ds)};
+            return engine::derive(*top, *r, now, made);
           },
-          [&top, derived](const engine::orchestrator_input& in, uint64_t now) {
-            return derived(top->on(in, now));
+          [&top, made](const engine::orchestrator_input& in, uint64_t now) {
+            return engine::derive(*top, in, now, made);
           },
           &schema::Event::Reader::isChainDelivered};
 }
@@ -244,6 +221,81 @@ error diverged(const divergence& d) {
                  + "); it cannot go on from there"};
 }
 
+/// Where a rebuild starts: the node restored from the stream's latest
+/// snapshot, with what it had not recorded, or (none, none usable, or not
+/// asked for) nothing, from the first event.
+struct restored_from {
+  uint64_t sequence = 0;
+  uint64_t operator_sequence = 0;
+  uint64_t last_time = 0;
+  std::deque<frame> pending;
+};
+
+/// The seed's streams reach `e`.
+template<class Seed>
+void ended_at(Seed& seed, const storage::recorded_event& e) {
+  if (e.stream() == engine::operator_stream_name)
+    seed.operator_sequence = e.sequence();
+  else
+    seed.sequence = e.sequence();
+  seed.last_time = std::max(seed.last_time, e.logical_time());
+}
+
+template<class Node>
+result<restored_from>
+start_from(const storage::event_log& log, const std::string& stream,
+           const engine::plan& base, bool use_snapshots,
+           std::unique_ptr<Node>& node, rebuild_stats& seen) {
+  restored_from out;
+  if (!use_snapshots)
+    return out;
+  auto snap = log.load_snapshot(stream, {});
+  if (!snap)
+    return snap.err();
+  if (!*snap)
+    return out;
+  auto restored
+    = engine::recorded_chain_node<Node>::restore(base, (*snap)->state);
+  if (!restored) {
+    seen.passed_over = "the snapshot at " + stream + "@"
+                       + std::to_string((*snap)->sequence) + ": "
+                       + restored.err().message();
+    return out;
+  }
+  node = std::move(restored->node);
+  out.sequence = restored->sequence;
+  out.operator_sequence = restored->operator_sequence;
+  out.last_time = restored->last_time;
+  out.pending = std::move(restored->pending);
+  seen.snapshot = out.sequence;
+  return out;
+}
+
+/// What a node restored from a snapshot at `from` sent before it, in order:
+/// the messages `read` finds in `stream` up to there, then those it had
+/// derived and not recorded there (recorded after it, or never).
+template<class Message, class Read>
+result<void> sent_before(const storage::event_log& log,
+                         const std::string& stream, const restored_from& from,
+                         std::vector<Message>& sent, Read read) {
+  if (from.sequence == 0)
+    return {};
+  auto n = log.read(stream, 1, from.sequence, UINT64_MAX,
+                    [&](storage::recorded_event&& e) {
+                      if (auto m = read(e.event()))
+                        sent.push_back(std::move(*m));
+                      return true;
+                    });
+  if (!n)
+    return n.err();
+  for (auto& f : from.pending) {
+    capnp::FlatArrayMessageReader r{f.words(), frame_reader_options()};
+    if (auto m = read(r.getRoot<schema::Event>()))
+      sent.push_back(std::move(*m));
+  }
+  return {};
+}
+
 } // namespace
 
 result<replay_report> replay_chain_scope(const storage::event_log& log,
@@ -253,7 +305,7 @@ result<replay_report> replay_chain_scope(const storage::event_log& log,
   if (!cut)
     return cut.err();
   auto stream = engine::lead_stream(team);
-  std::optional<engine::chain_scope> scope;
+  std::unique_ptr<engine::chain_scope> scope;
   return replay_node(log, opts,
                      scope_node(stream, std::move(*cut), scope, nullptr),
                      [&](const auto& fn) {
@@ -268,58 +320,104 @@ result<replay_report> replay_chain_orchestrator(const storage::event_log& log,
   auto whole = plan_of(log, opts);
   if (!whole)
     return whole.err();
-  std::optional<engine::chain_orchestrator> top;
+  std::unique_ptr<engine::chain_orchestrator> top;
   return replay_node(
     log, opts, top_node(*whole, top, nullptr), [&](const auto& fn) {
       return detail::read_orchestrator_inputs(log, opts.until, fn);
     });
 }
 
-result<engine::scope_seed> rebuild_chain_scope(const storage::event_log& log,
-                                               const std::string& team) {
+result<engine::scope_seed>
+rebuild_chain_scope(const storage::event_log& log, const std::string& team,
+                    bool use_snapshots, rebuild_stats* stats,
+                    std::shared_ptr<const engine::plan> whole) {
   replay_options opts;
+  opts.plan = std::move(whole);
   auto cut = cut_for(log, team, opts);
   if (!cut)
     return cut.err();
   auto stream = engine::lead_stream(team);
-  std::optional<engine::chain_scope> scope;
+  std::unique_ptr<engine::chain_scope> scope;
   engine::scope_seed seed;
+  rebuild_stats seen;
+  auto from = start_from<engine::chain_scope>(log, stream, *cut, use_snapshots,
+                                              scope, seen);
+  if (!from)
+    return from.err();
+  seed.sequence = from->sequence;
+  seed.last_time = from->last_time;
+  // What it sent before the snapshot: read, not folded.
+  if (auto ok = sent_before(
+        log, stream, *from, seed.sent,
+        [](schema::Event::Reader e) { return engine::report_from_event(e); });
+      !ok)
+    return ok.err();
   auto r = replay_node(
     log, opts, scope_node(stream, std::move(*cut), scope, &seed.sent),
     [&](const auto& fn) {
-      return log.read(stream, 1, UINT64_MAX, UINT64_MAX, fn);
+      return log.read(stream, from->sequence + 1, UINT64_MAX, UINT64_MAX,
+                      [&](storage::recorded_event&& e) {
+                        ++seen.events;
+                        ended_at(seed, e);
+                        return fn(std::move(e));
+                      });
     },
-    &seed.unrecorded);
+    &seed.unrecorded, scope ? &from->pending : nullptr);
   if (!r)
     return r.err();
   if (r->first_divergence)
     return diverged(*r->first_divergence);
   if (!scope)
     return error{ec::invalid_argument, stream + " holds no runStarted"};
-  seed.node = std::make_unique<engine::chain_scope>(std::move(*scope));
+  seed.node = std::move(scope);
   // What it sent: what it recorded (the rest goes with the unrecorded).
   seed.sent.resize(seed.sent.size() - messages_in(seed.unrecorded, [](auto e) {
                      return engine::report_from_event(e).has_value();
                    }));
+  if (stats != nullptr)
+    *stats = std::move(seen);
   return seed;
 }
 
 result<engine::top_seed>
-rebuild_chain_orchestrator(const storage::event_log& log) {
+rebuild_chain_orchestrator(const storage::event_log& log, bool use_snapshots,
+                           rebuild_stats* stats,
+                           std::shared_ptr<const engine::plan> parsed) {
   if (log.highest("orchestrator") == 0)
     return error{ec::not_found, "the log holds no orchestrator stream"};
   replay_options opts;
+  opts.plan = std::move(parsed);
   auto whole = plan_of(log, opts);
   if (!whole)
     return whole.err();
-  std::optional<engine::chain_orchestrator> top;
+  std::unique_ptr<engine::chain_orchestrator> top;
   engine::top_seed seed;
+  rebuild_stats seen;
+  auto from = start_from<engine::chain_orchestrator>(
+    log, "orchestrator", **whole, use_snapshots, top, seen);
+  if (!from)
+    return from.err();
+  seed.sequence = from->sequence;
+  seed.operator_sequence = from->operator_sequence;
+  seed.last_time = from->last_time;
+  if (auto ok = sent_before(
+        log, "orchestrator", *from, seed.sent,
+        [](schema::Event::Reader e) { return engine::delivery_from_event(e); });
+      !ok)
+    return ok.err();
   auto r = replay_node(
     log, opts, top_node(*whole, top, &seed.sent),
     [&](const auto& fn) {
-      return detail::read_orchestrator_inputs(log, UINT64_MAX, fn);
+      return detail::read_orchestrator_inputs(
+        log, UINT64_MAX,
+        [&](storage::recorded_event&& e) {
+          ++seen.events;
+          ended_at(seed, e);
+          return fn(std::move(e));
+        },
+        from->sequence + 1, from->operator_sequence + 1);
     },
-    &seed.unrecorded);
+    &seed.unrecorded, top ? &from->pending : nullptr);
   if (!r)
     return r.err();
   if (r->first_divergence)
@@ -327,10 +425,12 @@ rebuild_chain_orchestrator(const storage::event_log& log) {
   if (!top)
     return error{ec::invalid_argument, "the orchestrator stream holds no "
                                        "runStarted"};
-  seed.node = std::make_unique<engine::chain_orchestrator>(std::move(*top));
+  seed.node = std::move(top);
   seed.sent.resize(seed.sent.size() - messages_in(seed.unrecorded, [](auto e) {
                      return engine::delivery_from_event(e).has_value();
                    }));
+  if (stats != nullptr)
+    *stats = std::move(seen);
   return seed;
 }
 

@@ -48,12 +48,29 @@ result<replay_report> replay_chain_orchestrator(const storage::event_log& log,
 /// is an error (ec::invalid_argument, named by stream and sequence), not a
 /// node that goes on from a story it did not record. Errors otherwise as
 /// replay_chain_scope.
-result<engine::scope_seed> rebuild_chain_scope(const storage::event_log& log,
-                                               const std::string& team);
+///
+/// With `use_snapshots`, the node starts from the stream's latest snapshot
+/// (a running lead saves one as [run] snapshot_every says;
+/// engine/orchestration/chain_snapshot.hpp) and the records after it are
+/// replayed; what it sent before it is read from the stream, not folded. A
+/// snapshot this build cannot use is passed over, said in `stats`, and the
+/// stream is replayed from its first event.
+///
+/// `whole`: the recorded plan, parsed (recorded_plan; a large plan takes
+/// longer to parse than a lead's stream to replay from a snapshot), or null
+/// to parse it here.
+result<engine::scope_seed>
+rebuild_chain_scope(const storage::event_log& log, const std::string& team,
+                    bool use_snapshots = true, rebuild_stats* stats = nullptr,
+                    std::shared_ptr<const engine::plan> whole = nullptr);
 
-/// The orchestrator of a chain as its streams left it. Errors as
+/// The orchestrator of a chain as its streams left it (`orchestrator`, and
+/// `operator` merged by position). Errors and snapshots as
 /// rebuild_chain_scope, for the orchestrator's stream.
 result<engine::top_seed>
-rebuild_chain_orchestrator(const storage::event_log& log);
+rebuild_chain_orchestrator(const storage::event_log& log,
+                           bool use_snapshots = true,
+                           rebuild_stats* stats = nullptr,
+                           std::shared_ptr<const engine::plan> whole = nullptr);
 
 } // namespace baton::replay

@@ -286,3 +286,67 @@ struct OrchestratorAgent {
   task @9 :Text;
   approval @10 :Text;
 }
+
+struct ChainNodeState {
+  # A supervisor chain's node (engine/orchestration/chain_nodes) as its
+  # streams left it: a lead's scope, on lead/<team>, or the orchestrator
+  # above the leads (its own scope and the router), on orchestrator and
+  # operator. The inputs up to `sequence` (and the operator's commands up to
+  # `operatorSequence`) are applied in the log's order; `pending` is what
+  # they derived that was not recorded at that point.
+  #
+  # Its first five fields are laid out as OrchestratorState's, so a reader
+  # of the orchestrator stream's snapshots (baton fork) finds the operator's
+  # sequence in either; `format` differs, so neither is taken for the other.
+  format @0 :UInt32;
+  sequence @1 :UInt64;
+  operatorSequence @2 :UInt64;
+  lastTime @3 :UInt64;
+  pending @4 :List(Data);
+  # Each an Event: a decision, or a message to the other side of the chain
+  # (a lead's chainReported, the orchestrator's chainDelivered), in order.
+  scope @5 :OrchestratorState;
+  # The scope's fold (its position and unrecorded decisions are the node's,
+  # above). The plan is the recorded one cut to the scope.
+  reported @6 :UInt64;
+  # The last report it numbered, and the last delivery it took.
+  delivered @7 :UInt64;
+  router @8 :ChainRouterState;
+  # The orchestrator's; unset for a lead.
+  finishTold @9 :Bool;
+  # The orchestrator decided the run's finish.
+}
+
+struct ChainRouterState {
+  # The router between a chain's scopes (engine/orchestration/chain_router):
+  # what it learned from the reports it took. What it knows from the plan
+  # (the scopes, the owners, the tasks other scopes wait for) is not here.
+  open @0 :List(ChainRoute);
+  # NEEDs routed between scopes and not answered yet.
+  answered @1 :List(ChainRoute);
+  waits @2 :List(OrchestratorWait);
+  # Those NEEDs as waits, in the order they were added.
+  deadlocks @3 :List(List(Text));
+  # The cycles reported (their members, sorted).
+  settled @4 :List(Data);
+  # Each scope's latest tally, as the chainReported event that carried it.
+  finish @5 :Data;
+  # The run's finish it decided, as the runFinished event (empty: none).
+  held @6 :List(Data);
+  # NEEDs nobody in the chain owns, as the chainReported events.
+  lastReports @7 :List(ChainScopeNumber);
+  delivered @8 :UInt64;
+  # The number of its last delivery.
+}
+
+struct ChainRoute {
+  owner @0 :Text;
+  asker @1 :Text;
+  scope @2 :Text;
+  # The asker's scope.
+}
+
+struct ChainScopeNumber {
+  scope @0 :Text;
+  number @1 :UInt64;
+}

@@ -7,7 +7,8 @@
 
 namespace baton::engine {
 
-chain_scope::chain_scope(plan scoped) : fold_(std::move(scoped)) {
+chain_scope::chain_scope(plan scoped)
+  : fold_(std::move(scoped)), plan_tasks_(fold_.current_plan().tasks.size()) {
   assert(fold_.current_plan().scope.has_value());
 }
 

@@ -78,7 +78,12 @@ public:
   }
 
 private:
+  friend class chain_snapshot;
+
   orchestrator fold_;
+  /// How many of the plan's tasks the recorded plan has (the rest the run
+  /// added): what a snapshot of the fold saves as the plan's changes.
+  size_t plan_tasks_ = 0;
   uint64_t reported_ = 0;
   uint64_t delivered_ = 0;
 };
@@ -118,6 +123,8 @@ public:
   }
 
 private:
+  friend class chain_snapshot;
+
   /// Carries out the router's deliveries: to a lead, a decision in `out`;
   /// to its own scope, applied (its decisions in `out`, its reports queued
   /// in `own_reports`).
@@ -144,6 +151,11 @@ struct chain_seed {
   std::unique_ptr<Node> node;
   std::deque<frame> unrecorded;
   std::vector<Message> sent;
+  /// Where its streams ended: the last sequences of its own stream and of
+  /// `operator` (the orchestrator's), and the latest logical time.
+  uint64_t sequence = 0;
+  uint64_t operator_sequence = 0;
+  uint64_t last_time = 0;
 };
 /// A lead's: its reports up.
 using scope_seed = chain_seed<chain_scope, recorded_report>;

@@ -95,6 +95,8 @@ public:
   }
 
 private:
+  friend class chain_snapshot;
+
   std::vector<delivery> on_need(const std::string& scope, const chain_need& n);
   /// The NEED `from` -> `owner` (`from` of `scope`) is routed: a cycle it
   /// closes, the first time, goes to its stub maker's scope.

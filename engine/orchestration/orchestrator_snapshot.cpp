@@ -86,12 +86,17 @@ class orchestrator_snapshot {
 public:
   static void save(const recorded_orchestrator& r,
                    schema::OrchestratorState::Builder st);
+  static void save_fold(const orchestrator& o, size_t plan_tasks,
+                        schema::OrchestratorState::Builder st);
   static result<void> restore(schema::OrchestratorState::Reader st,
                               orchestrator& o);
   /// The plan the run began with, changed as the snapshot says.
   static result<plan> plan_of(const run_begun& start,
                               const std::optional<std::string>& scope,
                               schema::OrchestratorState::Reader st);
+  /// `base` (the recorded plan, cut to the fold's scope) changed as the
+  /// snapshot says.
+  static result<plan> changed(plan base, schema::OrchestratorState::Reader st);
 };
 
 namespace {
@@ -292,7 +297,6 @@ plan_task added(schema::OrchestratorPlanTask::Reader b) {
 void orchestrator_snapshot::save(const recorded_orchestrator& r,
                                  schema::OrchestratorState::Builder st) {
   auto& o = *r.engine;
-  st.setFormat(orchestrator_snapshot_format);
   st.setSequence(r.sequence);
   st.setOperatorSequence(r.operator_sequence);
   st.setLastTime(r.last_time);
@@ -304,11 +308,16 @@ void orchestrator_snapshot::save(const recorded_orchestrator& r,
       i, capnp::Data::Reader{reinterpret_cast<const kj::byte*>(bytes.data()),
                              bytes.size()});
   }
+  save_fold(o, r.plan_tasks, st);
+}
 
+void orchestrator_snapshot::save_fold(const orchestrator& o, size_t plan_tasks,
+                                      schema::OrchestratorState::Builder st) {
+  st.setFormat(orchestrator_snapshot_format);
   // The plan's changes. Tasks the run added come after the recorded plan's,
   // which a restore parses again.
   auto& p = o.plan_;
-  auto first_added = std::min(r.plan_tasks, p.tasks.size());
+  auto first_added = std::min(plan_tasks, p.tasks.size());
   auto add
     = st.initAddedTasks(static_cast<unsigned>(p.tasks.size() - first_added));
   for (unsigned i = 0; i < add.size(); ++i)
@@ -505,18 +514,23 @@ orchestrator_snapshot::plan_of(const run_begun& start,
       return cut.err();
     p = std::move(cut);
   }
+  return changed(std::move(*p), st);
+}
+
+result<plan>
+orchestrator_snapshot::changed(plan p, schema::OrchestratorState::Reader st) {
   for (auto t : st.getAddedTasks())
-    p->tasks.push_back(added(t));
+    p.tasks.push_back(added(t));
   auto stages = st.getStageTasks();
-  if (stages.size() != p->stages.size())
+  if (stages.size() != p.stages.size())
     return error{ec::corruption, "its stages are not the plan's"};
   for (unsigned i = 0; i < stages.size(); ++i)
-    p->stages[i].tasks = texts(stages[i]);
+    p.stages[i].tasks = texts(stages[i]);
   auto owns = st.getOwns();
-  if (owns.size() != p->agents.size())
+  if (owns.size() != p.agents.size())
     return error{ec::corruption, "its agents are not the plan's"};
   for (unsigned i = 0; i < owns.size(); ++i)
-    p->agents[i].owns = texts(owns[i]);
+    p.agents[i].owns = texts(owns[i]);
   return p;
 }
 
@@ -741,6 +755,27 @@ recorded_orchestrator::restore(const run_begun& start, const frame& state,
   } catch (const kj::Exception& e) {
     return bad(e.getDescription().cStr());
   }
+}
+
+void save_fold(const orchestrator& o, size_t plan_tasks,
+               schema::OrchestratorState::Builder st) {
+  orchestrator_snapshot::save_fold(o, plan_tasks, st);
+}
+
+result<std::unique_ptr<orchestrator>>
+restore_fold(plan base, schema::OrchestratorState::Reader st) {
+  if (st.getFormat() != orchestrator_snapshot_format)
+    return error{ec::newer_schema,
+                 "its fold's format is " + std::to_string(st.getFormat())
+                   + ", this build reads "
+                   + std::to_string(orchestrator_snapshot_format)};
+  auto p = orchestrator_snapshot::changed(std::move(base), st);
+  if (!p)
+    return p.err();
+  auto o = std::make_unique<orchestrator>(std::move(*p));
+  if (auto ok = orchestrator_snapshot::restore(st, *o); !ok)
+    return ok.err();
+  return o;
 }
 
 result<uint64_t>

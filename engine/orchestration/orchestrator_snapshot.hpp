@@ -32,6 +32,7 @@
 #include "engine/orchestration/orchestrator.hpp"
 #include "engine/result.hpp"
 #include "schema/events.capnp.h"
+#include "schema/snapshots.capnp.h"
 
 namespace baton::engine {
 
@@ -87,5 +88,18 @@ struct recorded_orchestrator {
   /// streams reach the snapshot's sequences). Errors: ec::corruption.
   static result<uint64_t> operator_sequence_of(const frame& state);
 };
+
+/// The fold `o` alone into `st` (its parts and the plan's changes; not a
+/// stream's position or decisions unrecorded): `plan_tasks`, how many of
+/// its plan's tasks the recorded plan has (those after them the run added).
+/// A supervisor chain's node saves its scope's fold so (chain_snapshot.hpp).
+void save_fold(const orchestrator& o, size_t plan_tasks,
+               schema::OrchestratorState::Builder st);
+
+/// The fold save_fold wrote, over `base`: the recorded plan, cut to the
+/// fold's scope. Errors: ec::corruption for one that does not fit the plan;
+/// ec::newer_schema for another layout.
+result<std::unique_ptr<orchestrator>>
+restore_fold(plan base, schema::OrchestratorState::Reader st);
 
 } // namespace baton::engine

@@ -8,7 +8,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "engine/orchestration/chain_snapshot.hpp"
+#include "engine/orchestration/team_scope.hpp"
+#include "replay/chain_replay.hpp"
 #include "replay/checkpoint_rebuild.hpp"
+#include "replay/lead_replay.hpp"
 #include "replay/orchestrator_replay.hpp"
 #include "storage/event_log.hpp"
 #include "tests/cli/run_baton.hpp"
@@ -217,4 +221,97 @@ TEST_CASE("a worker saves snapshots of its checkpoint fold as the plan's "
   auto early_replay = test::run_baton("replay " + dir / "early");
   INFO(early_replay.out);
   CHECK(early_replay.exit_code == 0);
+}
+
+TEST_CASE("a chain's orchestrator and each lead save snapshots of their "
+          "folds as snapshot_every says: a rebuild from them is the rebuild "
+          "from the first event, and a fork's resume goes on from them",
+          "[cli][compaction][snapshot][chain][e2e]") {
+  test::temp_dir dir;
+  auto text = read("examples/leads.toml");
+  auto policy = text.find("\n[policy]\n");
+  REQUIRE(policy != std::string::npos);
+  text.insert(policy + 10, "snapshot_every = 1\n");
+  auto log = run_plan(dir, text);
+  auto whole = replay::recorded_plan(*log);
+  REQUIRE(whole.ok());
+  // Each node's latest snapshot, and what a rebuild from it gives.
+  std::map<std::string, uint64_t> latest;
+  for (std::string stream : {"orchestrator", "lead/frontend", "lead/backend"}) {
+    INFO(stream);
+    auto snap = log->load_snapshot(stream);
+    REQUIRE(snap.ok());
+    REQUIRE(snap->has_value());
+    latest[stream] = (*snap)->sequence;
+    CHECK((*snap)->sequence <= log->highest(stream));
+  }
+  auto bytes = [](const frame& f) {
+    auto b = f.bytes();
+    return std::string{reinterpret_cast<const char*>(b.data()), b.size()};
+  };
+  replay::rebuild_stats top_stats;
+  auto top = replay::rebuild_chain_orchestrator(*log, true, &top_stats);
+  auto top_plain = replay::rebuild_chain_orchestrator(*log, false);
+  REQUIRE(top.ok());
+  REQUIRE(top_plain.ok());
+  CHECK(top_stats.snapshot == latest["orchestrator"]);
+  CHECK(top_stats.passed_over.empty());
+  CHECK(bytes(engine::recorded_copy(*top, **whole)->save())
+        == bytes(engine::recorded_copy(*top_plain, **whole)->save()));
+  CHECK(top->sent.size() == top_plain->sent.size());
+  for (std::string team : {"frontend", "backend"}) {
+    INFO(team);
+    auto base = engine::team_scope(**whole, team);
+    replay::rebuild_stats stats;
+    auto lead = replay::rebuild_chain_scope(*log, team, true, &stats);
+    auto plain = replay::rebuild_chain_scope(*log, team, false);
+    REQUIRE(lead.ok());
+    REQUIRE(plain.ok());
+    CHECK(stats.snapshot == latest["lead/" + team]);
+    CHECK(stats.passed_over.empty());
+    CHECK(bytes(engine::recorded_copy(*lead, base)->save())
+          == bytes(engine::recorded_copy(*plain, base)->save()));
+    CHECK(lead->sent.size() == plain->sent.size());
+  }
+
+  // A fork cut before the orchestrator's last record: each stream keeps
+  // the snapshots it covers (the orchestrator's found its operator
+  // sequence in a chain's snapshot), and its resume starts from them.
+  auto last = log->read("orchestrator", log->highest("orchestrator"),
+                        log->highest("orchestrator"));
+  REQUIRE(last.ok());
+  REQUIRE(last->size() == 1);
+  auto cut = last->front().position() - 1;
+  log.reset();
+  auto fork = test::run_baton("fork " + dir / "log" + " --at "
+                              + std::to_string(cut) + " " + dir / "fork");
+  INFO(fork.out);
+  REQUIRE(fork.exit_code == 0);
+  {
+    storage::options ro;
+    ro.read_only = true;
+    auto forked = storage::event_log::open(dir / "fork", ro);
+    REQUIRE(forked.ok());
+    for (std::string stream :
+         {"orchestrator", "lead/frontend", "lead/backend"}) {
+      INFO(stream);
+      auto snap = (*forked)->load_snapshot(stream);
+      REQUIRE(snap.ok());
+      CHECK(snap->has_value());
+    }
+    replay::rebuild_stats stats;
+    auto rebuilt = replay::rebuild_chain_orchestrator(**forked, true, &stats);
+    REQUIRE(rebuilt.ok());
+    CHECK(stats.snapshot > 0);
+    CHECK(stats.passed_over.empty());
+  }
+  auto resumed = test::run_baton("resume " + dir / "fork");
+  INFO(resumed.out);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK(resumed.out.find("(4/4 tasks passed)") != std::string::npos);
+  CHECK(resumed.out.find("replayed from") == std::string::npos);
+  auto replay = test::run_baton("replay " + dir / "fork");
+  INFO(replay.out);
+  CHECK(replay.exit_code == 0);
+  CHECK(replay.out.find("identical: 7 streams replayed") != std::string::npos);
 }

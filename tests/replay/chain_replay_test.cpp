@@ -7,11 +7,14 @@
 #include <catch2/catch.hpp>
 
 #include "engine/orchestration/chain_nodes.hpp"
+#include "engine/orchestration/chain_snapshot.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/orchestration/team_lead.hpp"
+#include "engine/orchestration/team_scope.hpp"
 #include "replay/lead_replay.hpp"
 #include "replay/run_replay.hpp"
 #include "tests/engine/orchestration/chain_harness.hpp"
+#include "tests/support/events.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace {
@@ -476,4 +479,180 @@ TEST_CASE("a lead's scope takes each delivery once, and the orchestrator "
   CHECK(back.delivered() > 0);
   CHECK(back.reported() > 0);
   CHECK(top.router().last_report("back") == back.reported());
+}
+
+namespace {
+
+/// `stream`'s events as they are in `log`.
+std::vector<storage::recorded_event> events_of(const storage::event_log& log,
+                                               const std::string& stream) {
+  auto all = log.read(stream);
+  REQUIRE(all.ok());
+  return std::move(*all);
+}
+
+/// `node` (a recorded_chain_node) folded over `events` up to the first
+/// event at or past the middle after which it holds something unrecorded:
+/// a snapshot taken while decisions were on their way to the log.
+template<class Recorded>
+uint64_t fold_to_middle(Recorded& node,
+                        const std::vector<storage::recorded_event>& events,
+                        const plan& base) {
+  for (size_t i = 0; i < events.size(); ++i) {
+    auto& e = events[i];
+    REQUIRE(
+      node.fold(e.stream(), e.sequence(), e.event(), e.logical_time(), &base)
+        .ok());
+    if (i >= events.size() / 2 && !node.pending.empty())
+      return e.sequence();
+  }
+  FAIL("nothing unrecorded after the middle of " << events.front().stream());
+  return 0;
+}
+
+std::vector<std::string> as_bytes(const std::vector<frame>& fs) {
+  std::vector<std::string> out;
+  for (auto& f : fs) {
+    auto b = f.bytes();
+    out.emplace_back(reinterpret_cast<const char*>(b.data()), b.size());
+  }
+  return out;
+}
+
+std::string as_bytes(const frame& f) {
+  return as_bytes(std::vector<frame>{f}).front();
+}
+
+template<class Seed>
+std::vector<std::string> sent_of(const Seed& seed) {
+  std::vector<frame> out;
+  for (auto& m : seed.sent)
+    out.push_back(to_event(m));
+  return as_bytes(out);
+}
+
+/// The needs example's chain run to its end, every stream written into a
+/// fresh log.
+struct written_chain {
+  written_chain() {
+    c.run();
+    REQUIRE(c.top->finished.has_value());
+    auto opened = storage::event_log::open(tmp / "log");
+    REQUIRE(opened.ok());
+    log = std::move(*opened);
+    c.write(*log);
+  }
+  plan p = checked_plan(needs_text);
+  recorded_chain c{p, answered(p), needs_text};
+  baton::test::temp_dir tmp;
+  std::unique_ptr<storage::event_log> log;
+};
+
+} // namespace
+
+TEST_CASE("a chain's node rebuilt from a snapshot its fold saved mid-stream "
+          "is the node rebuilt from the stream's first event",
+          "[replay][chain][snapshot]") {
+  written_chain w;
+  auto& p = w.p;
+  auto& log = w.log;
+
+  // Each node's fold, saved where it had decided more than it recorded.
+  std::map<std::string, uint64_t> at;
+  {
+    recorded_top top;
+    auto events = events_of(*log, "orchestrator");
+    at["orchestrator"] = fold_to_middle(top, events, p);
+    auto saved = top.save();
+    // What it saves is what it restores.
+    auto back = recorded_top::restore(p, saved);
+    REQUIRE(back.ok());
+    CHECK(as_bytes(back->save()) == as_bytes(saved));
+    CHECK(back->pending.size() == top.pending.size());
+    REQUIRE(log
+              ->save_snapshot("orchestrator",
+                              {at["orchestrator"], at["orchestrator"], saved})
+              .ok());
+  }
+  for (std::string team : {"front", "back"}) {
+    auto base = team_scope(p, team);
+    recorded_scope lead;
+    auto events = events_of(*log, lead_stream(team));
+    auto s = fold_to_middle(lead, events, base);
+    at[team] = s;
+    auto saved = lead.save();
+    auto back = recorded_scope::restore(base, saved);
+    REQUIRE(back.ok());
+    CHECK(as_bytes(back->save()) == as_bytes(saved));
+    // A lead's snapshot is not the orchestrator's, nor the other way.
+    CHECK_FALSE(recorded_top::restore(p, saved).ok());
+    REQUIRE(log->save_snapshot(lead_stream(team), {s, s, saved}).ok());
+  }
+
+  replay::rebuild_stats with;
+  auto top = replay::rebuild_chain_orchestrator(*log, true, &with);
+  REQUIRE(top.ok());
+  auto plain = replay::rebuild_chain_orchestrator(*log, false);
+  REQUIRE(plain.ok());
+  CHECK(with.snapshot == at["orchestrator"]);
+  CHECK(with.passed_over.empty());
+  CHECK(with.events == log->highest("orchestrator") - at["orchestrator"]);
+  CHECK(as_bytes(recorded_copy(*top, p)->save())
+        == as_bytes(recorded_copy(*plain, p)->save()));
+  CHECK(top->node->finished());
+  CHECK(sent_of(*top) == sent_of(*plain));
+  CHECK(as_bytes({top->unrecorded.begin(), top->unrecorded.end()})
+        == as_bytes({plain->unrecorded.begin(), plain->unrecorded.end()}));
+  for (std::string team : {"front", "back"}) {
+    INFO(team);
+    auto base = team_scope(p, team);
+    replay::rebuild_stats lead_with;
+    auto lead = replay::rebuild_chain_scope(*log, team, true, &lead_with);
+    REQUIRE(lead.ok());
+    auto lead_plain = replay::rebuild_chain_scope(*log, team, false);
+    REQUIRE(lead_plain.ok());
+    CHECK(lead_with.snapshot == at[team]);
+    CHECK(lead_with.events == log->highest(lead_stream(team)) - at[team]);
+    CHECK(as_bytes(recorded_copy(*lead, base)->save())
+          == as_bytes(recorded_copy(*lead_plain, base)->save()));
+    CHECK(lead->node->fold().finished());
+    CHECK(sent_of(*lead) == sent_of(*lead_plain));
+    CHECK(lead->sent.size() == lead->node->reported());
+  }
+}
+
+TEST_CASE("a snapshot a chain's node cannot use is passed over, said, and "
+          "its stream replayed from the first event",
+          "[replay][chain][snapshot]") {
+  written_chain w;
+  auto& p = w.p;
+  auto& log = w.log;
+  auto base = team_scope(p, "front");
+  recorded_scope lead;
+  auto events = events_of(*log, lead_stream("front"));
+  auto s = fold_to_middle(lead, events, base);
+  // The front lead's fold, stored as the orchestrator's snapshot.
+  REQUIRE(log->save_snapshot("orchestrator", {s, s, lead.save()}).ok());
+  // And bytes that are no snapshot at all, as the back lead's.
+  REQUIRE(log
+            ->save_snapshot(lead_stream("back"),
+                            {2, 2, baton::test::note_payload("not a fold")})
+            .ok());
+
+  replay::rebuild_stats stats;
+  auto top = replay::rebuild_chain_orchestrator(*log, true, &stats);
+  REQUIRE(top.ok());
+  CHECK(stats.snapshot == 0);
+  CHECK_THAT(stats.passed_over,
+             Catch::Contains("orchestrator@" + std::to_string(s))
+               && Catch::Contains("a lead's, not the orchestrator's"));
+  CHECK(stats.events == log->highest("orchestrator"));
+  CHECK(top->node->finished());
+
+  replay::rebuild_stats back;
+  auto lead_back = replay::rebuild_chain_scope(*log, "back", true, &back);
+  REQUIRE(lead_back.ok());
+  CHECK(back.snapshot == 0);
+  CHECK_THAT(back.passed_over, Catch::Contains("lead/back@2"));
+  CHECK(lead_back->node->fold().finished());
 }
