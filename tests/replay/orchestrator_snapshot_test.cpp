@@ -10,10 +10,14 @@
 
 #include <capnp/serialize.h>
 
+#include "engine/orchestration/chain_snapshot.hpp"
 #include "engine/orchestration/orchestrator_event.hpp"
 #include "engine/orchestration/orchestrator_snapshot.hpp"
+#include "engine/orchestration/team_scope.hpp"
+#include "replay/chain_replay.hpp"
 #include "replay/checkpoint_rebuild.hpp"
 #include "replay/detail/inputs.hpp"
+#include "replay/lead_replay.hpp"
 #include "replay/orchestrator_replay.hpp"
 #include "schema/snapshots.capnp.h"
 #include "tests/support/temp_dir.hpp"
@@ -81,6 +85,134 @@ void fold_checked(engine::recorded_orchestrator& r, const held_event& e) {
   REQUIRE(ok.ok());
 }
 
+/// Folds `e` into a chain node's recorded fold `r` made over `base`.
+template<class Recorded>
+void fold_node(Recorded& r, const held_event& e, const engine::plan& base) {
+  capnp::FlatArrayMessageReader in{e.payload.words(), frame_reader_options()};
+  auto ok = r.fold(e.stream, e.sequence, in.getRoot<schema::Event>(),
+                   e.logical_time, &base);
+  INFO(e.stream << "@" << e.sequence << ": "
+                << (ok ? std::string{} : ok.err().message()));
+  REQUIRE(ok.ok());
+}
+
+/// Calls `check` with each node of a chain's log: its stream's name, its
+/// events in the log's order (the orchestrator's with the operator's), the
+/// plan it is made from, and whether it is the orchestrator above the leads.
+template<class Check>
+void for_each_node(const storage::event_log& log, Check check) {
+  auto whole = replay::recorded_plan(log);
+  REQUIRE(whole.ok());
+  check("orchestrator", inputs_of(log), **whole, true);
+  for (auto& team : engine::chain_scopes(**whole)) {
+    if (team.empty())
+      continue;
+    auto stream = engine::lead_stream(team);
+    std::vector<held_event> events;
+    auto read = log.read(stream);
+    REQUIRE(read.ok());
+    for (auto& e : *read)
+      events.push_back({stream, e.sequence(), e.logical_time(), e.payload()});
+    check(stream, events, engine::team_scope(**whole, team), false);
+  }
+}
+
+/// A chain node's fold saved at any of `events` and restored folds the
+/// rest as the fold that never stopped.
+template<class Recorded>
+void check_node_cuts(const std::vector<held_event>& events,
+                     const engine::plan& base) {
+  REQUIRE(events.size() > 10);
+  Recorded straight;
+  std::vector<std::pair<size_t, frame>> cuts;
+  for (size_t i = 0; i < events.size(); ++i) {
+    fold_node(straight, events[i], base);
+    cuts.emplace_back(i, straight.save());
+  }
+  auto end = straight.save();
+  for (auto& [at, saved] : cuts) {
+    INFO(events[at].stream << "@" << events[at].sequence);
+    auto restored = Recorded::restore(base, saved);
+    INFO((restored ? std::string{} : restored.err().message()));
+    REQUIRE(restored.ok());
+    CHECK(restored->save() == saved);
+    for (size_t i = at + 1; i < events.size(); ++i)
+      fold_node(*restored, events[i], base);
+    CHECK(restored->save() == end);
+  }
+}
+
+/// A chain node's stream folded from each of its snapshots (the latest
+/// first) gives what the fold of the whole stream gives. Their number.
+template<class Recorded>
+size_t check_node_snapshots(const storage::event_log& log,
+                            const std::string& stream,
+                            const std::vector<held_event>& events,
+                            const engine::plan& base) {
+  INFO(stream);
+  Recorded straight;
+  for (auto& e : events)
+    fold_node(straight, e, base);
+  auto end = straight.save();
+  size_t n = 0;
+  storage::snapshot_criteria below;
+  for (;;) {
+    auto snap = log.load_snapshot(stream, below);
+    REQUIRE(snap.ok());
+    if (!*snap)
+      break;
+    INFO("the snapshot at " << stream << "@" << (*snap)->sequence);
+    auto restored = Recorded::restore(base, (*snap)->state);
+    INFO((restored ? std::string{} : restored.err().message()));
+    REQUIRE(restored.ok());
+    CHECK(restored->sequence == (*snap)->sequence);
+    for (auto& e : events)
+      if (e.stream == engine::operator_stream_name
+            ? e.sequence > restored->operator_sequence
+            : e.sequence > restored->sequence)
+        fold_node(*restored, e, base);
+    CHECK(restored->save() == end);
+    ++n;
+    below.max_sequence = (*snap)->sequence - 1;
+  }
+  CHECK(n >= 1);
+  return n;
+}
+
+/// Every node of a chain's stored run: each snapshot it saved restores to
+/// the fold of its stream, and a rebuild from the latest is the rebuild
+/// from the first event. The number of snapshots.
+size_t check_chain_snapshots(const storage::event_log& log) {
+  size_t n = 0;
+  for_each_node(log, [&](const std::string& stream,
+                         const std::vector<held_event>& events,
+                         const engine::plan& base, bool top) {
+    n += top ? check_node_snapshots<engine::recorded_top>(log, stream, events,
+                                                          base)
+             : check_node_snapshots<engine::recorded_scope>(log, stream, events,
+                                                            base);
+    replay::rebuild_stats stats;
+    if (top) {
+      auto from = replay::rebuild_chain_orchestrator(log, true, &stats);
+      auto plain = replay::rebuild_chain_orchestrator(log, false);
+      REQUIRE(from.ok());
+      REQUIRE(plain.ok());
+      CHECK(engine::recorded_copy(*from, base)->save()
+            == engine::recorded_copy(*plain, base)->save());
+    } else {
+      auto team = stream.substr(5);
+      auto from = replay::rebuild_chain_scope(log, team, true, &stats);
+      auto plain = replay::rebuild_chain_scope(log, team, false);
+      REQUIRE(from.ok());
+      REQUIRE(plain.ok());
+      CHECK(engine::recorded_copy(*from, base)->save()
+            == engine::recorded_copy(*plain, base)->save());
+    }
+    CHECK(stats.snapshot > 0);
+  });
+  return n;
+}
+
 } // namespace
 
 TEST_CASE("the orchestrator's fold saved at any event of a stored run and "
@@ -91,6 +223,21 @@ TEST_CASE("the orchestrator's fold saved at any event of a stored run and "
     INFO("stored run " << dir.filename().string());
     test::temp_dir tmp;
     auto log = open_copy(dir, tmp / "log", true);
+    auto chain = replay::recorded_chain(*log);
+    REQUIRE(chain.ok());
+    if (*chain) {
+      // Each node of a chain: its own fold, saved at any of its events.
+      for_each_node(*log, [](const std::string&,
+                             const std::vector<held_event>& events,
+                             const engine::plan& base, bool top) {
+        if (top)
+          check_node_cuts<engine::recorded_top>(events, base);
+        else
+          check_node_cuts<engine::recorded_scope>(events, base);
+      });
+      ++runs;
+      continue;
+    }
     auto events = inputs_of(*log);
     REQUIRE(events.size() > 10);
     // The fold that never stops, saved at each cut.
@@ -211,13 +358,19 @@ TEST_CASE("the snapshots a stored run's orchestrator and workers saved, as "
           "the build that recorded it wrote them, restore to the fold of "
           "their streams",
           "[replay][snapshot][stored]") {
-  size_t orchestrator_snapshots = 0, worker_snapshots = 0;
+  size_t orchestrator_snapshots = 0, worker_snapshots = 0, chain_snapshots = 0;
   for (auto& dir : stored_runs()) {
     if (!dir.filename().string().starts_with("snapshots-"))
       continue;
     INFO("stored run " << dir.filename().string());
     test::temp_dir tmp;
     auto log = open_copy(dir, tmp / "log", true);
+    auto chain = replay::recorded_chain(*log);
+    REQUIRE(chain.ok());
+    if (*chain) {
+      chain_snapshots += check_chain_snapshots(*log);
+      continue;
+    }
     auto events = inputs_of(*log);
     engine::recorded_orchestrator straight;
     for (auto& e : events)
@@ -273,4 +426,6 @@ TEST_CASE("the snapshots a stored run's orchestrator and workers saved, as "
   // The runs recorded with snapshot_every = 5 saved several.
   CHECK(orchestrator_snapshots >= 2);
   CHECK(worker_snapshots >= 4);
+  // ... and a chain's nodes, each on its stream.
+  CHECK(chain_snapshots >= 3);
 }
