@@ -251,15 +251,19 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   }
   // What every node of the run shares: the log, the clock, gates. (A
   // lead's plan is its team's scope of it.)
-  auto common = [&](orchestrator_config& c) {
-    c.plan_path = opts.plan_path;
-    c.log = t->log_;
-    c.clock = opts.clock;
+  // (By value: a chain's lead started again later is configured so too.)
+  auto common = [plan_path = opts.plan_path, log = t->log_, clock = opts.clock,
+                 gate_timeout = opts.gate_timeout,
+                 inline_gates = opts.deterministic,
+                 workspace = opts.workspace](orchestrator_config& c) {
+    c.plan_path = plan_path;
+    c.log = log;
+    c.clock = clock;
     c.id_high = random_high();
     c.operator_id_high = random_high();
-    c.gate_timeout = opts.gate_timeout;
-    c.inline_gates = opts.deterministic;
-    c.workspace = opts.workspace;
+    c.gate_timeout = gate_timeout;
+    c.inline_gates = inline_gates;
+    c.workspace = workspace;
   };
   // A node's checkpoints: its agents' only.
   auto checkpoints_of = [&opts](const engine::plan& p) {
@@ -337,10 +341,8 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
   // A lead whose actor died: rebuilt from its stream, started with its
   // team's workers (which kept working), and tracked as the run's.
   if (chain && opts.rebuild_scope) {
-    auto base = std::make_shared<orchestrator_config>();
-    common(*base);
     ocfg->restart_chain_lead
-      = [rebuild = opts.rebuild_scope, kits, base, whole = opts.plan,
+      = [rebuild = opts.rebuild_scope, kits, common, whole = opts.plan,
          parent = slot, sys = &sys, sig = t->sig_, alive = t->alive_,
          leads = t->chain_leads_](
           const std::string& team,
@@ -352,14 +354,7 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
       if (!seed)
         return seed.err();
       auto lcfg = std::make_shared<orchestrator_config>();
-      lcfg->plan_path = base->plan_path;
-      lcfg->log = base->log;
-      lcfg->clock = base->clock;
-      lcfg->id_high = random_high();
-      lcfg->operator_id_high = random_high();
-      lcfg->gate_timeout = base->gate_timeout;
-      lcfg->inline_gates = base->inline_gates;
-      lcfg->workspace = base->workspace;
+      common(*lcfg);
       lcfg->plan = engine::team_scope(whole, team);
       lcfg->scope = team;
       lcfg->parent = parent;
