@@ -187,11 +187,14 @@ result<std::unique_ptr<team>> team::start(caf::actor_system& sys,
     lo->central = &log;
     lo->clock = opts.clock;
     lo->id_high = random_high();
-    // (Each agent reports to its node: the host's reports are sent on
-    // by agent.)
+    // (Each agent reports to its node: in a chain, the reports of a
+    // team's agents are sent on to its lead, read for their agent; the
+    // rest go to the orchestrator unread.)
     std::map<std::string, std::function<void(frame)>> to;
-    for (auto& agent : lo->agents)
-      to[agent] = node_of(agent).first;
+    if (chain)
+      for (auto& agent : lo->agents)
+        if (!scopes.of_agent(agent).empty())
+          to[agent] = node_of(agent).first;
     lo->report = [slot, to = std::move(to)](frame f) {
       if (to.size() > 0 && chain_target_of(to, f))
         return;
