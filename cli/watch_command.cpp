@@ -22,6 +22,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <ctime>
@@ -238,10 +239,15 @@ int run_watch(const watch_args& args) {
     if (w.from != actors::terminal::session_write::source::reply)
       rec->event(now - start, 'i', w.bytes);
   };
-  opts.on_event = [&log, start](const actors::terminal::session_event& e) {
+  // The session tells of the exit (and the wake byte goes) just before
+  // wait() has its status.
+  std::atomic<bool> exit_told{false};
+  opts.on_event = [&log, start,
+                   &exit_told](const actors::terminal::session_event& e) {
     log << seconds(e.at - start) << " " << describe(e)
         << (raw_on ? "\r\n" : "\n") << std::flush;
     if (e.what == actors::terminal::session_event::kind::exited) {
+      exit_told = true;
       char c = 0;
       ssize_t n = ::write(wake_fds[1], &c, 1);
       static_cast<void>(n);
@@ -256,7 +262,9 @@ int run_watch(const watch_args& args) {
   bool stdin_open = true;
   bool stopping = false;
   for (;;) {
-    if (auto s = (*session)->wait(std::chrono::milliseconds{0})) {
+    // (Once the exit was told, its status follows at once: wait for it.)
+    if (auto s = (*session)->wait(std::chrono::milliseconds{
+          exit_told ? 10'000 : 0})) {
       status = s;
       break;
     }
