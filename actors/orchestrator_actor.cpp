@@ -1021,14 +1021,14 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
       // (The team cut it to the scope: a lead never holds the whole plan.)
       if (!st.cfg.plan.scope)
         st.cfg.plan = engine::team_scope(st.cfg.plan, *st.cfg.scope);
-      st.scope = st.cfg.resume_scope
-                   ? std::move(st.cfg.resume_scope)
-                   : std::make_unique<engine::chain_scope>(st.cfg.plan);
+      // The second fold its snapshots save: as its stream left it (none
+      // when that copy could not be made), or new.
+      bool going_on = st.cfg.resume_scope != nullptr;
+      st.scope = going_on ? std::move(st.cfg.resume_scope)
+                          : std::make_unique<engine::chain_scope>(st.cfg.plan);
       st.engine = &st.scope->fold();
-      // The second fold its snapshots save: as its stream left it, or new.
       st.recorded_scope = std::move(st.cfg.recorded_scope);
-      if (!st.recorded_scope && !st.cfg.resume_scope
-          && st.cfg.plan.run.snapshot_every > 0) {
+      if (!going_on && st.cfg.plan.run.snapshot_every > 0) {
         st.recorded_scope = std::make_unique<engine::recorded_scope>();
         st.recorded_scope->node
           = std::make_unique<engine::chain_scope>(st.cfg.plan);
@@ -1036,13 +1036,13 @@ orchestrator_actor::behavior_type orchestrator_actor_impl(
     } else {
       // Above the leads it keeps its own scope's plan, and of the teams
       // only whose each agent and task is.
-      st.chain = st.cfg.resume_chain
+      bool going_on = st.cfg.resume_chain != nullptr;
+      st.chain = going_on
                    ? std::move(st.cfg.resume_chain)
                    : std::make_unique<engine::chain_orchestrator>(st.cfg.plan);
       st.engine = &st.chain->own().fold();
       st.recorded_top = std::move(st.cfg.recorded_top);
-      if (!st.recorded_top && !st.cfg.resume_chain
-          && st.cfg.plan.run.snapshot_every > 0) {
+      if (!going_on && st.cfg.plan.run.snapshot_every > 0) {
         st.recorded_top = std::make_unique<engine::recorded_top>();
         st.recorded_top->node
           = std::make_unique<engine::chain_orchestrator>(st.cfg.plan);

@@ -327,10 +327,36 @@ result<replay_report> replay_chain_orchestrator(const storage::event_log& log,
     });
 }
 
+namespace {
+
+/// `rebuild` (one of the two below) from the latest snapshot; when what
+/// follows it does not replay (a snapshot of a fold this build restores
+/// otherwise than it was saved), again from the first event, the snapshot
+/// passed over and said in `stats`.
+template<class Rebuild>
+auto from_snapshot_or_first(const std::string& stream, bool use_snapshots,
+                            rebuild_stats* stats, Rebuild rebuild) {
+  rebuild_stats seen;
+  auto r = rebuild(use_snapshots, seen);
+  if (!r && seen.snapshot > 0) {
+    auto why = r.err().message();
+    rebuild_stats again;
+    r = rebuild(false, again);
+    if (r)
+      again.passed_over
+        = "the snapshot at " + stream + "@" + std::to_string(seen.snapshot)
+          + ": what follows it does not replay from it (" + why + ")";
+    seen = std::move(again);
+  }
+  if (stats != nullptr)
+    *stats = std::move(seen);
+  return r;
+}
+
 result<engine::scope_seed>
-rebuild_chain_scope(const storage::event_log& log, const std::string& team,
-                    bool use_snapshots, rebuild_stats* stats,
-                    std::shared_ptr<const engine::plan> whole) {
+rebuild_scope_once(const storage::event_log& log, const std::string& team,
+                   bool use_snapshots, rebuild_stats& seen,
+                   std::shared_ptr<const engine::plan> whole) {
   replay_options opts;
   opts.plan = std::move(whole);
   auto cut = cut_for(log, team, opts);
@@ -339,7 +365,6 @@ rebuild_chain_scope(const storage::event_log& log, const std::string& team,
   auto stream = engine::lead_stream(team);
   std::unique_ptr<engine::chain_scope> scope;
   engine::scope_seed seed;
-  rebuild_stats seen;
   auto from = start_from<engine::chain_scope>(log, stream, *cut, use_snapshots,
                                               scope, seen);
   if (!from)
@@ -374,15 +399,13 @@ rebuild_chain_scope(const storage::event_log& log, const std::string& team,
   seed.sent.resize(seed.sent.size() - messages_in(seed.unrecorded, [](auto e) {
                      return engine::report_from_event(e).has_value();
                    }));
-  if (stats != nullptr)
-    *stats = std::move(seen);
   return seed;
 }
 
 result<engine::top_seed>
-rebuild_chain_orchestrator(const storage::event_log& log, bool use_snapshots,
-                           rebuild_stats* stats,
-                           std::shared_ptr<const engine::plan> parsed) {
+rebuild_top_once(const storage::event_log& log, bool use_snapshots,
+                 rebuild_stats& seen,
+                 std::shared_ptr<const engine::plan> parsed) {
   if (log.highest("orchestrator") == 0)
     return error{ec::not_found, "the log holds no orchestrator stream"};
   replay_options opts;
@@ -392,7 +415,6 @@ rebuild_chain_orchestrator(const storage::event_log& log, bool use_snapshots,
     return whole.err();
   std::unique_ptr<engine::chain_orchestrator> top;
   engine::top_seed seed;
-  rebuild_stats seen;
   auto from = start_from<engine::chain_orchestrator>(
     log, "orchestrator", **whole, use_snapshots, top, seen);
   if (!from)
@@ -429,9 +451,31 @@ rebuild_chain_orchestrator(const storage::event_log& log, bool use_snapshots,
   seed.sent.resize(seed.sent.size() - messages_in(seed.unrecorded, [](auto e) {
                      return engine::delivery_from_event(e).has_value();
                    }));
-  if (stats != nullptr)
-    *stats = std::move(seen);
   return seed;
+}
+
+} // namespace
+
+result<engine::scope_seed>
+rebuild_chain_scope(const storage::event_log& log, const std::string& team,
+                    bool use_snapshots, rebuild_stats* stats,
+                    std::shared_ptr<const engine::plan> whole) {
+  return from_snapshot_or_first(engine::lead_stream(team), use_snapshots, stats,
+                                [&](bool snapshots, rebuild_stats& seen) {
+                                  return rebuild_scope_once(
+                                    log, team, snapshots, seen, whole);
+                                });
+}
+
+result<engine::top_seed>
+rebuild_chain_orchestrator(const storage::event_log& log, bool use_snapshots,
+                           rebuild_stats* stats,
+                           std::shared_ptr<const engine::plan> whole) {
+  return from_snapshot_or_first("orchestrator", use_snapshots, stats,
+                                [&](bool snapshots, rebuild_stats& seen) {
+                                  return rebuild_top_once(log, snapshots, seen,
+                                                          whole);
+                                });
 }
 
 } // namespace baton::replay

@@ -298,6 +298,18 @@ bool sends(schema::Event::Reader e) {
     return e.isChainDelivered();
 }
 
+/// Whether `e` reads as what the node derives: a decision, or a message it
+/// sends (a lead's report, the orchestrator's delivery).
+template<class Node>
+bool derivable(schema::Event::Reader e) {
+  if (decision_from_event(e))
+    return true;
+  if constexpr (is_lead<Node>)
+    return report_from_event(e).has_value();
+  else
+    return delivery_from_event(e).has_value();
+}
+
 } // namespace
 
 template<class Node>
@@ -354,7 +366,6 @@ frame save_node(const Node& node, const std::deque<frame>& pending,
   frame_builder b;
   auto st = b.initRoot<schema::ChainNodeState>();
   chain_snapshot::save(node, st);
-  // After the scope's fold: its format is the orchestrator's.
   st.setFormat(chain_snapshot_format);
   st.setSequence(sequence);
   st.setOperatorSequence(operator_sequence);
@@ -417,6 +428,9 @@ recorded_chain_node<Node>::restore(const plan& base, const frame& state) {
       auto f = from_data(d);
       if (!f)
         return bad("what it had not recorded: " + f.err().message());
+      if (!read_event(*f, [](auto e) { return derivable<Node>(e); }))
+        return bad("what it had not recorded holds an event this version "
+                   "does not read as a decision or a message it sends");
       out.pending.push_back(std::move(*f));
     }
     out.sequence = st.getSequence();

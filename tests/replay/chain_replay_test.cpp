@@ -633,6 +633,11 @@ TEST_CASE("a snapshot a chain's node cannot use is passed over, said, and "
   auto s = fold_to_middle(lead, events, base);
   // The front lead's fold, stored as the orchestrator's snapshot.
   REQUIRE(log->save_snapshot("orchestrator", {s, s, lead.save()}).ok());
+  // And as its own, without what it had not recorded there: it restores,
+  // but the decisions recorded after it follow from nothing.
+  REQUIRE_FALSE(lead.pending.empty());
+  lead.pending.clear();
+  REQUIRE(log->save_snapshot(lead_stream("front"), {s, s, lead.save()}).ok());
   // And bytes that are no snapshot at all, as the back lead's.
   REQUIRE(log
             ->save_snapshot(lead_stream("back"),
@@ -655,4 +660,18 @@ TEST_CASE("a snapshot a chain's node cannot use is passed over, said, and "
   CHECK(back.snapshot == 0);
   CHECK_THAT(back.passed_over, Catch::Contains("lead/back@2"));
   CHECK(lead_back->node->fold().finished());
+
+  replay::rebuild_stats front;
+  auto lead_front = replay::rebuild_chain_scope(*log, "front", true, &front);
+  REQUIRE(lead_front.ok());
+  CHECK(front.snapshot == 0);
+  CHECK(front.events == log->highest(lead_stream("front")));
+  CHECK_THAT(front.passed_over,
+             Catch::Contains("the snapshot at lead/front@" + std::to_string(s)
+                             + ": what follows it does not replay from it"));
+  CHECK(lead_front->node->fold().finished());
+  auto plain = replay::rebuild_chain_scope(*log, "front", false);
+  REQUIRE(plain.ok());
+  CHECK(as_bytes(recorded_copy(*lead_front, base)->save())
+        == as_bytes(recorded_copy(*plain, base)->save()));
 }
