@@ -125,6 +125,17 @@ route_map routes(capnp::List<schema::ChainRoute>::Reader in) {
 
 } // namespace
 
+// Every field of the chain's nodes and of the router is saved and restored
+// below (the scope's fold by save_fold, whose parts are guarded beside it).
+// A field added to one changes its size: these fail, and point here, until
+// the snapshot holds it too. x86-64 with libstdc++, the build's platform.
+#if defined(__x86_64__) && defined(__GLIBCXX__)
+static_assert(sizeof(chain_scope) == 2840, "save and restore the new field");
+static_assert(sizeof(chain_orchestrator) == 4416, "save and restore it");
+// scopes_, owners_, owner_scope_ and stub_holders_ come from the plan.
+static_assert(sizeof(chain_router) == 1568, "save and restore the new field");
+#endif
+
 /// The chain's nodes in and out of schema::ChainNodeState: they befriend
 /// it, so their state stays private to everyone else.
 class chain_snapshot {
